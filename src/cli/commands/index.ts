@@ -1,0 +1,7 @@
+// The subcommand groups of `capgate`, in the order `--help` lists them. Each
+// group lives in its own file and registers itself on the program.
+import type { Command } from "commander";
+
+export type CommandGroup = (program: Command) => void;
+
+export const commandGroups: CommandGroup[] = [];
