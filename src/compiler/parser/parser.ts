@@ -354,7 +354,8 @@ export class Parser {
     if (isDefault) {
       this.validateDefault(head, ruleLoc);
       const rule: Rule = { head, body: [trueExpr(ruleLoc)], default: true, location: ruleLoc };
-      return [this.meta(rule, { hasIf: false, hasContains, generatedBody: true, generatedValue })];
+      // OPA does not count a default rule's body as generated, so `default p` (value true) passes the v1 checks.
+      return [this.meta(rule, { hasIf: false, hasContains, generatedBody: false, generatedValue })];
     }
 
     const hasIf = this.isKw("if");
@@ -379,6 +380,7 @@ export class Parser {
       body = this.parseBraceBody();
     } else {
       if (ref.length === 1 && !args && generatedValue && !hasContains) {
+        if (!this.tok.nl && this.kind() !== "eof") this.fail(`expected a rule value (${name} := <VALUE>) or body (${name} if { ... })`);
         this.failAt(`rule "${name}" needs a value or a body (e.g., ${name} := <VALUE>, or ${name} if { ... })`, headLoc);
       }
       body = [trueExpr(head.value?.location ?? head.key?.location ?? headLoc)];
