@@ -56,6 +56,11 @@ export function parse(source: string, opts: ParseOptions): Module {
     try {
       stmts.push(...p.parseStatement());
     } catch (e) {
+      if (e instanceof RangeError) {
+        // The depth limit should prevent this; never let a stack overflow escape as a crash.
+        errors.push(new CapgateError("rego_parse_error", "policy nested too deeply to parse", { location: { file: opts.file, row: p.tok.row, col: p.tok.col } }));
+        break;
+      }
       if (!(e instanceof ParseFail)) throw e;
       errors.push(toError(p, e, tokens));
       // Resume at the next line that starts in column 1: the usual start of a statement.
@@ -142,6 +147,7 @@ export function parseQuery(source: string, opts: ParseQueryOptions = {}): Query 
     return { body: p.parseTopQuery(), regoVersion: version };
   } catch (e) {
     if (e instanceof ParseFail) throw toError(p, e, tokens);
+    if (e instanceof RangeError) throw new CapgateError("rego_parse_error", "query nested too deeply to parse", { location: { file, row: 1, col: 1 } });
     throw e;
   }
 }

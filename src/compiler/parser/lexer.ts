@@ -228,7 +228,7 @@ export function tokenize(src: string): LexResult {
     if (kind === undefined) {
       step();
       const ch = src.slice(start, i);
-      const what = c === 33 ? `illegal "!" character (did you mean "!=" or "not"?)` : c === 0 ? "illegal null character" : `illegal character ${JSON.stringify(ch)}`;
+      const what = c === 33 ? `illegal "!" character (did you mean "!=" or "not"?)` : c === 36 ? `illegal "$" character (template strings are not supported)` : c === 0 ? "illegal null character" : `illegal character ${JSON.stringify(ch)}`;
       push("illegal", start, sRow, sCol, what);
       continue;
     }

@@ -63,6 +63,9 @@ export type Statement =
 const RELATION_OPS: ReadonlySet<TokenKind> = new Set(["==", "!=", "<", ">", "<=", ">="]);
 const TERM_START: ReadonlySet<TokenKind> = new Set(["ident", "number", "string", "rawstring", "[", "{", "(", "-", "."]);
 
+/** Deeper nesting is refused with a parse error rather than overflowing the stack. */
+const MAX_DEPTH = 1000;
+
 interface CacheEntry {
   term?: Term;
   fail?: ParseFail;
@@ -76,6 +79,7 @@ export class Parser {
   regoV1Import = false;
   readonly ruleMeta = new Map<Rule, RuleMeta>();
   private readonly cache = new Map<number, CacheEntry>();
+  private depth = 0;
 
   constructor(
     private readonly toks: Token[],
@@ -540,6 +544,15 @@ export class Parser {
   }
 
   parseLiteral(): Expr {
+    if (++this.depth > MAX_DEPTH) this.fail(`expressions nested more than ${MAX_DEPTH} levels deep`);
+    try {
+      return this.parseLiteralInner();
+    } finally {
+      this.depth--;
+    }
+  }
+
+  private parseLiteralInner(): Expr {
     const start = this.tok;
     const loc = this.loc(start);
     if (this.keywordStartsRefAtPos()) return this.parseLiteralExpr(false, loc);
@@ -765,6 +778,7 @@ export class Parser {
       this.pos = hit.end;
       return hit.term as Term;
     }
+    if (++this.depth > MAX_DEPTH) this.fail(`terms nested more than ${MAX_DEPTH} levels deep`);
     try {
       const term = this.parseTermUncached();
       this.cache.set(start, { term, end: this.pos });
@@ -772,6 +786,8 @@ export class Parser {
     } catch (e) {
       if (e instanceof ParseFail) this.cache.set(start, { fail: e, end: start });
       throw e;
+    } finally {
+      this.depth--;
     }
   }
 
