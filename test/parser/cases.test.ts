@@ -2,7 +2,8 @@
 // holds `cases:`; each case gives Rego source (`rego:` a module, or `query:`) and
 // what parsing must give: printed rules / body (`rules:`, `body:`, `imports:`),
 // an AST fragment (`match:`, compared as a deep subset), or errors (`error:` /
-// `errors:` with code, row, col and a message substring).
+// `errors:` with code, row, col and a message substring), or the vars a walk
+// of the result meets (`vars:`).
 
 import { readFileSync, readdirSync } from "node:fs";
 import { join } from "node:path";
@@ -10,6 +11,7 @@ import { describe, expect, test } from "vitest";
 import { parse as parseYaml } from "yaml";
 import { printBody, printExpr, printImport, printRule, printTerm } from "../../src/compiler/ast/print.js";
 import type { Module, Query, RegoVersion } from "../../src/compiler/ast/types.js";
+import { varNames, walkBody, walkModule } from "../../src/compiler/ast/walk.js";
 import { parse, parseQuery } from "../../src/compiler/parser/index.js";
 import { CapgateError, CapgateErrors } from "../../src/errors.js";
 
@@ -36,6 +38,8 @@ interface Case {
   error?: ExpectedError;
   errors?: ExpectedError[];
   comments?: string[];
+  /** Var names found by walking the whole result, in first-seen order (exercises ast/walk.ts). */
+  vars?: string[];
 }
 
 const casesDir = join(import.meta.dirname, "..", "cases", "parser");
@@ -117,6 +121,10 @@ for (const topic of readdirSync(casesDir).sort()) {
               expect(e?.kind).toBe("term");
               if (e?.kind === "term") expect(printTerm(e.term)).toBe(c.term);
             }
+          }
+          if (c.vars !== undefined) {
+            const m = out;
+            expect("rules" in m ? varNames((v) => walkModule(m, v)) : varNames((v) => walkBody(m.body, v))).toEqual(c.vars);
           }
           if (c.match !== undefined) {
             const m = subsetMismatch(JSON.parse(JSON.stringify(out)), c.match, "$");
