@@ -138,8 +138,11 @@ export class Parser {
       case "number":
         return `number ${t.text}`;
       case "string":
-      case "rawstring":
         return `string ${t.text.length > 40 ? t.text.slice(0, 37) + "..." : t.text}`;
+      case "rawstring": {
+        const inner = t.text.slice(1, -1);
+        return `raw string ${JSON.stringify(inner.length > 40 ? inner.slice(0, 37) + "..." : inner)}`;
+      }
       case "illegal":
         return `token ${JSON.stringify(t.text)}`;
       default:
