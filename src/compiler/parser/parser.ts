@@ -407,7 +407,7 @@ export class Parser {
       if (rule.else) this.fail("expected else keyword");
       const loc = this.loc();
       const extra = this.parseBraceBody();
-      const next: Rule = { head: { ...head, location: loc }, body: extra, default: false, location: loc };
+      const next: Rule = { head: copyHead(head, loc), body: extra, default: false, location: loc };
       rules.push(this.meta(next, { hasIf, hasContains, generatedBody: false, generatedValue }));
     }
     return rules;
@@ -488,7 +488,7 @@ export class Parser {
     const kw = this.tok;
     const loc = this.loc(kw);
     this.next();
-    const elseHead: Head = { ...head, location: loc };
+    const elseHead: Head = copyHead(head, loc);
     delete elseHead.value;
     let generatedValue = false;
     if (this.kind() === "{" || this.isKw("if")) {
@@ -1050,6 +1050,16 @@ export class Parser {
 }
 
 // ------------------------------------------------------------ helpers
+
+/**
+ * A head for an else branch or an extra body: a deep copy, so that a pass that
+ * rewrites one rule's head in place (e.g. renaming `_` arguments) leaves the others alone.
+ */
+function copyHead(head: Head, location: Location): Head {
+  const copy = structuredClone(head);
+  copy.location = location;
+  return copy;
+}
 
 export function trueExpr(loc: Location): Expr {
   return { location: loc, negated: false, with: [], kind: "term", term: booleanTerm(true, loc) };
