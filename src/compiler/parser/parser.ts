@@ -271,7 +271,7 @@ export class Parser {
     else if (imp.alias === undefined) {
       const last = terms[terms.length - 1] as Term;
       const lastName = last.value.kind === "string" ? last.value.value : last.value.kind === "var" ? last.value.name : "";
-      if (this.version === 1 && (FUTURE_KEYWORDS.includes(lastName) || CORE_KEYWORDS.includes(lastName))) {
+      if (CORE_KEYWORDS.includes(lastName) || (this.version === 1 && FUTURE_KEYWORDS.includes(lastName))) {
         this.failAt(`unexpected import path, must not end with a keyword, got: ${lastName} (import a different path or use an alias)`, last.location, pathTok);
       }
     }
@@ -331,9 +331,11 @@ export class Parser {
       this.fail(isDefault ? "expected rule name after default" : "expected a package, import or rule (a keyword cannot be a rule name)");
     }
     const headLoc = this.loc(nameTok);
-    const { ref, args } = this.parseHeadRef();
+    const { ref, args: rawArgs } = this.parseHeadRef();
+    const args = rawArgs && rawArgs.length > 0 ? rawArgs : undefined;
     const head: Head = { ref, assign: false, kind: "single", location: headLoc };
-    if (args) head.args = args;
+    // As in OPA, `f()` with no arguments declares a plain rule, not a function.
+    if (args && args.length > 0) head.args = args;
     const name = printHeadName(ref);
 
     let hasContains = false;
@@ -418,11 +420,12 @@ export class Parser {
     const first = this.tok;
     const ref: Term[] = [varTerm(first.text, this.loc(first))];
     this.next();
-    // OPA allows whitespace between the rule name and its first `[`, `.` or `(`.
+    // OPA allows whitespace (even newlines and comments) between the rule name and
+    // its first `[`, `.` or `(`; later parts must be glued on.
     let firstPart = true;
     for (;;) {
       const t = this.tok;
-      if (t.ws && !(firstPart && !t.nl)) break;
+      if (t.ws && !firstPart) break;
       firstPart = false;
       if (t.kind === ".") {
         this.next();
@@ -800,13 +803,11 @@ export class Parser {
     let head: Term;
     switch (t.kind) {
       case "ident": {
-        if (this.isKeyword(t) && !this.keywordStartsRefAtPos()) {
-          if (t.text === "null") head = nullTerm(loc);
-          else if (t.text === "true") head = booleanTerm(true, loc);
-          else if (t.text === "false") head = booleanTerm(false, loc);
-          else if (t.text === "contains") head = varTerm(t.text, loc);
-          else this.fail("expected a term");
-        } else head = varTerm(t.text, loc);
+        if (t.text === "null") head = nullTerm(loc);
+        else if (t.text === "true") head = booleanTerm(true, loc);
+        else if (t.text === "false") head = booleanTerm(false, loc);
+        else if (this.isKeyword(t) && t.text !== "contains" && !this.keywordStartsRefAtPos()) this.fail("expected a term");
+        else head = varTerm(t.text, loc);
         this.next();
         break;
       }
@@ -916,7 +917,8 @@ export class Parser {
     }
     if (numberTooBig(lit)) this.fail("number too big");
     this.next();
-    return numberTerm(prefix + lit, loc);
+    // `.5` is written `0.5` so that every number text is a valid JSON number.
+    return numberTerm(prefix.replace(".", "0.") + lit, loc);
   }
 
   /** Items up to and including `end`, separated by commas (a trailing comma is fine). */
