@@ -66,7 +66,7 @@ export function parse(source: string, opts: ParseOptions): Module {
       // Resume at the next line that starts in column 1: the usual start of a statement.
       p.pos = Math.max(e.at, start);
       const here = p.tok;
-      if (!(p.pos > start && here.nl && here.col === 1)) {
+      if (!(p.pos > start && here.nl && here.col === 1 && here.kind === "ident")) {
         p.next();
         while (p.kind() !== "eof" && !(p.tok.nl && p.tok.col === 1)) p.next();
       }

@@ -60,6 +60,9 @@ export type Statement =
   | { kind: "import"; node: Import }
   | { kind: "rule"; node: Rule };
 
+/** `eq(x)` alone on a line reads as a call, not as a function definition: OPA rejects these names there. */
+const OPERATOR_FUNCTIONS: ReadonlySet<string> = new Set(Object.values(OPERATOR_NAMES));
+
 const RELATION_OPS: ReadonlySet<TokenKind> = new Set(["==", "!=", "<", ">", "<=", ">="]);
 const TERM_START: ReadonlySet<TokenKind> = new Set(["ident", "number", "string", "rawstring", "[", "{", "(", "-", "."]);
 
@@ -391,6 +394,9 @@ export class Parser {
       if (ref.length === 1 && !args && generatedValue && !hasContains) {
         if (!this.tok.nl && this.kind() !== "eof") this.fail(`expected a rule value (${name} := <VALUE>) or body (${name} if { ... })`);
         this.failAt(`rule "${name}" needs a value or a body (e.g., ${name} := <VALUE>, or ${name} if { ... })`, headLoc);
+      }
+      if (args && generatedValue && ref.length === 1 && OPERATOR_FUNCTIONS.has(name)) {
+        this.failAt(`rule name conflicts with built-in function ${name}`, headLoc);
       }
       body = [trueExpr(head.value?.location ?? head.key?.location ?? headLoc)];
       generatedBody = true;
