@@ -19,6 +19,7 @@ import {
   booleanTerm,
   builtinRef,
   callTerm,
+  cloneHead,
   nullTerm,
   numberTerm,
   objectComprehensionTerm,
@@ -1064,7 +1065,7 @@ export class Parser {
  * rewrites one rule's head in place (e.g. renaming `_` arguments) leaves the others alone.
  */
 function copyHead(head: Head, location: Location): Head {
-  const copy = structuredClone(head);
+  const copy = cloneHead(head);
   copy.location = location;
   return copy;
 }
