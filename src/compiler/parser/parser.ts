@@ -154,6 +154,14 @@ export class Parser {
     }
   }
 
+  /** Whether the current token can begin a term (keywords cannot, except literals, `contains` and keyword-headed refs). */
+  startsTerm(): boolean {
+    const t = this.tok;
+    if (!TERM_START.has(t.kind)) return false;
+    if (t.kind !== "ident" || !this.keywords.has(t.text)) return true;
+    return t.text === "null" || t.text === "true" || t.text === "false" || t.text === "contains" || this.keywordStartsRefAtPos();
+  }
+
   /** Fail at the current token: `unexpected X: note`. */
   fail(note?: string, at: number = this.pos): never {
     const t = this.toks[at] as Token;
@@ -347,14 +355,14 @@ export class Parser {
     if (this.isKw("contains")) {
       if (args) this.fail(`the contains keyword can only be used with multi-value rule definitions (e.g., ${name} contains <VALUE> { ... })`);
       this.next();
-      if (!TERM_START.has(this.kind())) this.fail(`expected rule key term (e.g., ${name} contains <VALUE> if { ... })`);
+      if (!this.startsTerm()) this.fail(`expected rule key term (e.g., ${name} contains <VALUE> if { ... })`);
       head.key = this.parseTermInfixCall();
       head.kind = "multi";
       hasContains = true;
     } else if (this.kind() === "=" || this.kind() === ":=") {
       head.assign = this.kind() === ":=";
       this.next();
-      if (!TERM_START.has(this.kind()) || (this.isKeyword(this.tok) && !["null", "true", "false"].includes(this.tok.text) && !this.keywordStartsRefAtPos())) {
+      if (!this.startsTerm()) {
         const example = args ? `${name}(...) := <VALUE> if { ... }` : isDefault ? `default ${name} := <VALUE>` : `${name} := <VALUE> if { ... }`;
         this.fail(`expected rule value term (e.g., ${example})`);
       }
@@ -507,7 +515,7 @@ export class Parser {
     } else if (this.kind() === ":=" || this.kind() === "=") {
       elseHead.assign = this.kind() === ":=";
       this.next();
-      if (!TERM_START.has(this.kind())) this.fail("expected else value term");
+      if (!this.startsTerm()) this.fail("expected else value term");
       elseHead.value = this.parseTermInfixCall();
     } else {
       this.fail("expected else value term or rule body");
@@ -595,7 +603,7 @@ export class Parser {
     if (this.kind() === ":=" || this.kind() === "=") {
       const opTok = this.tok;
       this.next();
-      if (!TERM_START.has(this.kind())) this.fail(`expected a term after "${opTok.kind}"`);
+      if (!this.startsTerm()) this.fail(`expected a term after "${opTok.kind}"`);
       const rhs = this.parseTermInfixCall();
       expr = this.mkExpr({ kind: "call", operator: builtinRef(OPERATOR_NAMES[opTok.kind] as string, this.loc(opTok)), args: [lhs, rhs] }, loc, negated);
     } else if (lhs.value.kind === "call") {
@@ -620,7 +628,7 @@ export class Parser {
       if (target.value.kind !== "ref" && target.value.kind !== "var") this.fail("expected with target path");
       if (!this.isKw("as")) this.fail(`expected "as" keyword (with <target> as <value>)`);
       this.next();
-      if (!TERM_START.has(this.kind())) this.fail("expected with value term");
+      if (!this.startsTerm()) this.fail("expected with value term");
       const value = this.parseTermInfixCall();
       withs.push({ target, value, location: loc });
     }
@@ -722,7 +730,7 @@ export class Parser {
   }
 
   private operand(opTok: Token): void {
-    if (!TERM_START.has(this.kind())) this.fail(`expected a term after "${opTok.kind}"`);
+    if (!this.startsTerm()) this.fail(`expected a term after "${opTok.kind}"`);
   }
 
   private parseTermRelation(): Term {
@@ -839,7 +847,7 @@ export class Parser {
         break;
       case "(": {
         this.next();
-        if (!TERM_START.has(this.kind())) this.fail("expected a term after \"(\"");
+        if (!this.startsTerm()) this.fail("expected a term after \"(\"");
         const inner = this.parseTermInfixCall();
         if (this.kind() !== ")") this.fail(`non-terminated expression: expected ")"`);
         this.next();
@@ -877,7 +885,7 @@ export class Parser {
         this.next();
       } else if (t.kind === "[") {
         this.next();
-        if (!TERM_START.has(this.kind())) this.fail("expected a term inside [ ]");
+        if (!this.startsTerm()) this.fail("expected a term inside [ ]");
         terms.push(this.parseTermInfixCall());
         if (this.kind() !== "]") this.fail(`expected "]"`);
         this.next();
@@ -936,7 +944,7 @@ export class Parser {
       return items;
     }
     for (;;) {
-      if (!TERM_START.has(this.kind())) this.fail(`expected a term or "${end}"`);
+      if (!this.startsTerm()) this.fail(`expected a term or "${end}"`);
       items.push(this.parseTermInfixCallInList());
       if (this.kind() === end) {
         this.next();
@@ -978,7 +986,7 @@ export class Parser {
       this.next();
     }
     const s = this.pos;
-    if (!TERM_START.has(this.kind())) this.fail(`expected a term or "]"`);
+    if (!this.startsTerm()) this.fail(`expected a term or "]"`);
     const head = this.parseTerm();
     if (this.kind() === "|" && potentialComprehension) {
       this.next();
@@ -1002,7 +1010,7 @@ export class Parser {
       this.next();
     }
     const s = this.pos;
-    if (!TERM_START.has(this.kind())) this.fail(`expected a term or "}"`);
+    if (!this.startsTerm()) this.fail(`expected a term or "}"`);
     // A single term first, so that `{a | b}` is a comprehension rather than a set holding `a | b`.
     const head = this.parseTerm();
     const k = this.kind();
@@ -1026,7 +1034,7 @@ export class Parser {
 
   private parseObject(key: Term, potentialComprehension: boolean, loc: Location): Term {
     this.next(); // ':'
-    if (!TERM_START.has(this.kind())) this.fail("expected object value term");
+    if (!this.startsTerm()) this.fail("expected object value term");
     const s = this.pos;
     const v = this.parseTerm();
     if (this.kind() === "|" && potentialComprehension) {
@@ -1048,11 +1056,11 @@ export class Parser {
         this.next();
         return objectTerm(entries, loc);
       }
-      if (!TERM_START.has(this.kind())) this.fail(`expected object key term or "}"`);
+      if (!this.startsTerm()) this.fail(`expected object key term or "}"`);
       const k = this.parseTermInfixCallInList();
       if (this.kind() !== ":") this.fail(`expected ":" after object key`);
       this.next();
-      if (!TERM_START.has(this.kind())) this.fail("expected object value term");
+      if (!this.startsTerm()) this.fail("expected object value term");
       entries.push([k, this.parseTermInfixCallInList()]);
     }
   }
