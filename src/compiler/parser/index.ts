@@ -40,12 +40,18 @@ function throwAll(errors: CapgateError[]): never {
   throw new CapgateErrors(errors);
 }
 
+function checkVersion(v: unknown, file: string): RegoVersion {
+  if (v === undefined) return 1;
+  if (v === 0 || v === 1) return v;
+  throw new CapgateError("rego_parse_error", `unknown Rego version ${JSON.stringify(v)}: use 0 (--v0) or 1`, { location: { file, row: 1, col: 1 } });
+}
+
 /** Parse one Rego module. Throws CapgateError (one error) or CapgateErrors (several). */
 export function parse(source: string, opts: ParseOptions): Module {
   if (typeof source !== "string") {
     throw new CapgateError("rego_parse_error", "policy source must be text", { location: { file: opts.file, row: 1, col: 1 } });
   }
-  const version: RegoVersion = opts.regoVersion ?? 1;
+  const version = checkVersion(opts.regoVersion, opts.file);
   const { tokens, comments } = tokenize(source);
   const p = new Parser(tokens, opts.file, version);
   const errors: CapgateError[] = [];
@@ -139,8 +145,9 @@ function checkV1Rule(p: Parser, rule: Rule, version: RegoVersion): CapgateError[
 
 /** Parse a query such as `data.x.allow` or `x := 1; y := x + 1`. */
 export function parseQuery(source: string, opts: ParseQueryOptions = {}): Query {
-  const version: RegoVersion = opts.regoVersion ?? 1;
   const file = opts.file ?? "query";
+  if (typeof source !== "string") throw new CapgateError("rego_parse_error", "query must be text", { location: { file, row: 1, col: 1 } });
+  const version = checkVersion(opts.regoVersion, file);
   const { tokens } = tokenize(source);
   const p = new Parser(tokens, file, version, opts.allFutureKeywords ?? false);
   try {
