@@ -35,12 +35,22 @@ import { unquoteString, type Token, type TokenKind } from "./lexer.js";
 
 /** A parse failure inside the parser: the message and the index of the offending token. */
 export class ParseFail {
+  private text: string | (() => string);
+
   constructor(
-    readonly message: string,
+    /** The message, or a function building it: most failures are speculative and never shown. */
+    message: string | (() => string),
     readonly at: number,
     /** Set when the location is not the token's own (e.g. a rule-level check). */
     readonly location?: Location,
-  ) {}
+  ) {
+    this.text = message;
+  }
+
+  get message(): string {
+    if (typeof this.text !== "string") this.text = this.text();
+    return this.text;
+  }
 }
 
 /** Words that are keywords in every Rego version. */
@@ -166,10 +176,9 @@ export class Parser {
   fail(note?: string, at: number = this.pos): never {
     const t = this.toks[at] as Token;
     if (t.kind === "illegal") throw new ParseFail(t.error ?? "illegal token", at);
-    let msg = `unexpected ${this.describe(t)}`;
-    if (note) msg += `: ${note}`;
-    msg += this.hint(at);
-    throw new ParseFail(msg, at);
+    // Keywords can change later (imports), so capture whether the hint applies now.
+    const hint = this.hint(at);
+    throw new ParseFail(() => `unexpected ${this.describe(t)}${note ? `: ${note}` : ""}${hint}`, at);
   }
 
   failAt(message: string, location: Location, at: number = this.pos): never {
