@@ -69,12 +69,12 @@ export function parse(source: string, opts: ParseOptions): Module {
       }
       if (!(e instanceof ParseFail)) throw e;
       errors.push(toError(p, e, tokens));
-      // Resume at the next line that starts in column 1: the usual start of a statement.
+      // Resume at the next word that starts a line in column 1: the usual start of a statement.
       p.pos = Math.max(e.at, start);
-      const here = p.tok;
-      if (!(p.pos > start && here.nl && here.col === 1 && here.kind === "ident")) {
+      const atStatementStart = (): boolean => p.tok.nl && p.tok.col === 1 && p.kind() === "ident";
+      if (!(p.pos > start && atStatementStart())) {
         p.next();
-        while (p.kind() !== "eof" && !(p.tok.nl && p.tok.col === 1)) p.next();
+        while (p.kind() !== "eof" && !atStatementStart()) p.next();
       }
     }
   }
