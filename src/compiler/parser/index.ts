@@ -4,6 +4,19 @@
 // future.keywords[.x]` or `import rego.v1`. Errors are `rego_parse_error`
 // CapgateErrors with file:row:col; a module with several broken statements
 // reports each of them (CapgateErrors) instead of only the first.
+//
+// What the AST looks like (as OPA's parser builds it):
+// - operators are calls: `x := 1` is the call expr assign(x, 1), `a + b` the call
+//   term plus(a, b), `x in xs` internal.member_2(x, xs), `k, v in xs`
+//   internal.member_3(k, v, xs); an operator is a ref term ([var plus]);
+// - bare `input` / `data` are one-element refs; `_` stays a var named "_";
+// - number texts are valid JSON numbers (`.5` is written `0.5`);
+// - heads: `p := v` / `p if` single (value true when absent), `p contains x` and
+//   v0 `p[x] { }` multi with ref [p] and key x, `p[k] := v` and `p[x] if` single
+//   with ref [p, k]; `f()` with no arguments is a plain rule, as in OPA;
+// - rules without a body get the body `true`; `else` branches and extra v0 bodies
+//   (`p { a } { b }`) carry their own copy of the head;
+// - Module.regoVersion is 1 for a v0 module that imports rego.v1 (v1 rules apply).
 
 import { CapgateError, CapgateErrors } from "../../errors.js";
 import type { Location, Module, Package, Query, RegoVersion, Rule } from "../ast/types.js";
