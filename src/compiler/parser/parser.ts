@@ -173,11 +173,11 @@ export class Parser {
   }
 
   /** Fail at the current token: `unexpected X: note`. */
-  fail(note?: string, at: number = this.pos): never {
+  fail(note?: string, at: number = this.pos, nameExpected = false): never {
     const t = this.toks[at] as Token;
     if (t.kind === "illegal") throw new ParseFail(t.error ?? "illegal token", at);
     // Keywords can change later (imports), so capture whether the hint applies now.
-    const hint = this.hint(at);
+    const hint = this.hint(at, nameExpected);
     throw new ParseFail(() => `unexpected ${this.describe(t)}${note ? `: ${note}` : ""}${hint}`, at);
   }
 
@@ -186,8 +186,15 @@ export class Parser {
   }
 
   /** In v0, an error next to a word that would be a keyword in v1 usually means a missing import. */
-  private hint(at: number): string {
-    if (this.version !== 0) return "";
+  private hint(at: number, nameExpected: boolean): string {
+    if (this.version === 1) {
+      // v0 policies often use these words as names; in v1 they are keywords.
+      const t = this.toks[at];
+      if (nameExpected && t && t.kind === "ident" && FUTURE_KEYWORDS.includes(t.text)) {
+        return ` (hint: "${t.text}" is a keyword in v1 Rego; rename it, or parse the policy as v0 with --v0)`;
+      }
+      return "";
+    }
     for (const t of [this.toks[at], this.toks[at - 1]]) {
       if (t && t.kind === "ident" && FUTURE_KEYWORDS.includes(t.text) && !this.keywords.has(t.text)) {
         return ` (hint: "${t.text}" is a keyword only with \`import rego.v1\` or \`import future.keywords.${t.text}\` in v0 Rego; v1 Rego, the default without --v0, has it built in)`;
@@ -283,7 +290,7 @@ export class Parser {
     if (this.isKw("as")) {
       this.next();
       const a = this.tok;
-      if (a.kind !== "ident" || this.isKeyword(a)) this.fail("expected a variable name for the import alias");
+      if (a.kind !== "ident" || this.isKeyword(a)) this.fail("expected a variable name for the import alias", this.pos, true);
       imp.alias = a.text;
       this.next();
     }
@@ -349,7 +356,7 @@ export class Parser {
     const nameTok = this.tok;
     if (nameTok.kind !== "ident") this.fail(isDefault ? "expected rule name after default" : "expected rule name");
     if (this.isKeyword(nameTok) && !this.keywordStartsRefAtPos()) {
-      this.fail(isDefault ? "expected rule name after default" : "expected a package, import or rule (a keyword cannot be a rule name)");
+      this.fail(isDefault ? "expected rule name after default" : "expected a package, import or rule (a keyword cannot be a rule name)", this.pos, true);
     }
     const headLoc = this.loc(nameTok);
     const { ref, args: rawArgs } = this.parseHeadRef();
@@ -659,7 +666,7 @@ export class Parser {
     const symbols: Term[] = [];
     for (;;) {
       const t = this.tok;
-      if (t.kind !== "ident" || this.isKeyword(t)) this.fail("expected a variable name after some (some x, y or some x in xs)");
+      if (t.kind !== "ident" || this.isKeyword(t)) this.fail("expected a variable name after some (some x, y or some x in xs)", this.pos, true);
       symbols.push(varTerm(t.text, this.loc(t)));
       this.next();
       if (this.kind() !== ",") break;
@@ -830,7 +837,7 @@ export class Parser {
         if (t.text === "null") head = nullTerm(loc);
         else if (t.text === "true") head = booleanTerm(true, loc);
         else if (t.text === "false") head = booleanTerm(false, loc);
-        else if (this.isKeyword(t) && t.text !== "contains" && !this.keywordStartsRefAtPos()) this.fail("expected a term");
+        else if (this.isKeyword(t) && t.text !== "contains" && !this.keywordStartsRefAtPos()) this.fail("expected a term", this.pos, true);
         else head = varTerm(t.text, loc);
         this.next();
         break;
