@@ -205,10 +205,9 @@ export function callExpr(
   return { kind: "call", operator: opTerm, args, location, negated: false, with: [], generated };
 }
 
-/** `count` is a var operator; `io.jwt.decode` a ref with string parts, as the parser produces. */
+/** `count` is the ref [count]; `io.jwt.decode` a ref with string parts, as the parser produces. */
 export function operatorTerm(name: string, location: ast.Location): ast.Term {
   const parts = name.split(".");
-  if (parts.length === 1) return varTerm(name, location);
   return term(
     { kind: "ref", terms: [varTerm(parts[0]!, location), ...parts.slice(1).map((p) => strTerm(p, location))] },
     location,

@@ -4,7 +4,7 @@
 // (`data.<pkg>.<head ref>`); an else rule inherits the head ref and arguments.
 
 import type * as ast from "../ast/types.js";
-import { mapTerm, strTerm, term, varTerm, walkBody, walkTerm } from "./ast-util.js";
+import { mapTerm, refName, strTerm, term, varTerm, walkBody, walkTerm } from "./ast-util.js";
 import { type PassContext, report } from "./context.js";
 
 export function packagePath(m: ast.Module): string[] {
@@ -36,7 +36,7 @@ function localNames(r: ast.Rule): Set<string> {
   for (const a of r.head.args ?? []) addVars(a);
   const visitBody = (b: ast.Body): void => {
     for (const e of b) {
-      if (e.kind === "call" && e.operator.value.kind === "var" && e.operator.value.name === "assign" && e.args[0]) addVars(e.args[0]);
+      if (e.kind === "call" && refName(e.operator) === "assign" && e.args[0]) addVars(e.args[0]);
       if (e.kind === "some") {
         for (const s of e.symbols) {
           if (s.value.kind === "var") out.add(s.value.name);

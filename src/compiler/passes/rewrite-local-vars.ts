@@ -6,7 +6,7 @@
 // they are unification variables shared with nested bodies, as in Rego.
 
 import type * as ast from "../ast/types.js";
-import { callExpr, exprTerms, termString, varTerm, walkTerm } from "./ast-util.js";
+import { callExpr, operatorTerm, exprTerms, refName, termString, varTerm, walkTerm } from "./ast-util.js";
 import type { QueryVar } from "./compiled-policy.js";
 import { type PassContext, freshVar, report } from "./context.js";
 
@@ -125,11 +125,11 @@ class Rewriter {
   }
 
   private expr(e: ast.Expr, scope: Scope): ast.Expr[] {
-    const opName = e.kind === "call" && e.operator.value.kind === "var" ? e.operator.value.name : undefined;
+    const opName = e.kind === "call" ? refName(e.operator) : undefined;
     if (e.kind === "call" && opName === "assign" && e.args.length === 2) {
       const rhs = this.term(e.args[1]!, scope);
       const lhs = this.declarePattern(e.args[0]!, scope, true);
-      return [{ ...e, with: this.withs(e, scope), operator: varTerm("eq", e.operator.location), args: [lhs, rhs] }];
+      return [{ ...e, with: this.withs(e, scope), operator: operatorTerm("eq", e.operator.location), args: [lhs, rhs] }];
     }
     switch (e.kind) {
       case "some":

@@ -3,7 +3,7 @@
 // whole expression undefined.
 
 import type * as ast from "../ast/types.js";
-import { callExpr, mapBody, term, varTerm } from "./ast-util.js";
+import { callExpr, mapBody, refName, term, varTerm } from "./ast-util.js";
 import { type PassContext, forEachRule, freshVar } from "./context.js";
 
 function rewriteBody(ctx: PassContext, b: ast.Body): ast.Body {
@@ -15,7 +15,7 @@ function rewriteBody(ctx: PassContext, b: ast.Body): ast.Body {
   });
   return nested.map((e) => {
     if (e.kind === "every") return { ...e, body: rewriteBody(ctx, e.body) };
-    if (e.kind !== "call" || e.operator.value.kind !== "var" || e.operator.value.name !== "print") return e;
+    if (e.kind !== "call" || refName(e.operator) !== "print") return e;
     const sets = e.args.map((a) => {
       const x = freshVar(ctx, "print");
       const body: ast.Body = [callExpr("eq", [varTerm(x, a.location), a], a.location)];
