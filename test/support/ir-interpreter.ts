@@ -78,8 +78,9 @@ export class IrInterpreter {
         return { kind: "return", value: L[s.source] };
       case "Call": {
         const args = s.args.map(op);
-        if (args.some((a) => a === undefined)) return UNDEF;
         const f = this.funcs.get(s.func);
+        // A planned func's first operand is input, which may be absent; every other operand must be defined.
+        if (args.some((a, i) => a === undefined && !(f && i === 0))) return UNDEF;
         let r: V | undefined;
         if (f) r = this.call(f, args, ctx);
         else {

@@ -5,6 +5,7 @@
 
 import type * as ast from "../ast/types.js";
 import { mapTerm, refName, strTerm, term, varTerm, walkBody, walkTerm } from "./ast-util.js";
+import { BUILTINS } from "./builtin-decls.js";
 import { type PassContext, report } from "./context.js";
 
 export function packagePath(m: ast.Module): string[] {
@@ -63,19 +64,24 @@ function localNames(r: ast.Rule): Set<string> {
 
 export function resolveRefs(ctx: PassContext): void {
   const rulesByPackage = new Map<string, Set<string>>();
+  const functionsByPackage = new Map<string, Set<string>>();
   for (const m of ctx.modules) {
     const key = packagePath(m).join(".");
     const names = rulesByPackage.get(key) ?? new Set<string>();
+    const fns = functionsByPackage.get(key) ?? new Set<string>();
     for (const r of m.rules) {
       const n = headName(r);
       if (n !== undefined) names.add(n);
+      if (n !== undefined && r.head.args) fns.add(n);
     }
     rulesByPackage.set(key, names);
+    functionsByPackage.set(key, fns);
   }
 
   for (const m of ctx.modules) {
     const pkg = packagePath(m);
     const ruleNames = rulesByPackage.get(pkg.join(".")) ?? new Set<string>();
+    const funcNames = functionsByPackage.get(pkg.join(".")) ?? new Set<string>();
     const aliases = new Map<string, ast.Term[]>();
     for (const imp of m.imports) {
       const terms = imp.path.value.kind === "ref" ? imp.path.value.terms : [imp.path];
@@ -120,7 +126,13 @@ export function resolveRefs(ctx: PassContext): void {
         }
         return undefined;
       };
-    const resolveOperator = (op: ast.Term, locals: Set<string>): ast.Term => mapTerm(op, resolver(locals));
+    // An operator names a built-in unless the package defines a function of that name
+    // (a plain rule called `lt` does not capture the `<` operator).
+    const resolveOperator = (op: ast.Term, locals: Set<string>): ast.Term => {
+      const name = refName(op);
+      if (name !== undefined && BUILTINS.has(name) && !funcNames.has(name)) return op;
+      return mapTerm(op, resolver(locals));
+    };
 
     const resolveBody = (b: ast.Body, locals: Set<string>): ast.Body =>
       b.map((e) => {
