@@ -43,7 +43,15 @@ export const PASSES: readonly Pass[] = [
   { name: "CheckUndefinedFuncs", run: checkUndefinedFuncs },
   { name: "CheckSafety", run: checkSafety },
   { name: "CheckRecursion", run: checkRecursion },
+  // The rewrites above replace rules immutably; index the final rules for the planner.
+  { name: "RebuildRuleTree", run: rebuildRuleTree },
 ];
+
+function rebuildRuleTree(ctx: PassContext): void {
+  ctx.ruleTree = { key: "data", path: [], children: new Map() };
+  ctx.ruleSets = new Map();
+  buildRuleTree(ctx);
+}
 
 export function compile(modules: ast.Module[], opts: { queries?: NamedQuery[] } = {}): CompiledPolicy {
   // The passes rebuild rules immutably; copying the arrays keeps the caller's modules intact.

@@ -430,8 +430,12 @@ export class Planner {
       (values) => {
         const savedInput = this.f.input;
         const savedData = this.f.data;
-        const origInput = this.local(this.inputOp());
-        const origData = this.local(this.dataOp());
+        // Copies of the documents as they are now: With replaces the locals it targets in place.
+        const origInput = this.newLocal();
+        const origData = this.newLocal();
+        this.emit({ kind: "ResetLocal", target: origInput });
+        this.emit({ kind: "Block", blocks: [this.block(() => this.emit({ kind: "AssignVar", source: this.inputOp(), target: origInput }))] });
+        this.emit({ kind: "AssignVar", source: this.dataOp(), target: origData });
         const inner = { ...e, with: [] as ast.With[] };
         const nest = (i: number): void => {
           if (i >= docs.length) {
