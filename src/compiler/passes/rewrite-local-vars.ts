@@ -66,6 +66,8 @@ class Rewriter {
 
   /** Declares every var of a pattern (`x`, `[a, b]`, `{"k": v}`) and returns it renamed. */
   private declarePattern(t: ast.Term, scope: Scope, checkAbove: boolean): ast.Term {
+    // The parser may hold a lone name as a one-term ref; it declares that name.
+    if (t.value.kind === "ref" && t.value.terms.length === 1 && t.value.terms[0]!.value.kind === "var") t = t.value.terms[0]!;
     const v = t.value;
     switch (v.kind) {
       case "var":
