@@ -41,6 +41,8 @@ export class Planner {
   private readonly funcs: ir.Func[] = [];
   private readonly funcNames = new Map<string, string>();
   private readonly builtinsUsed = new Map<string, number>();
+  /** Mock sets seen so far → variant number used in func names (0: no mocks). */
+  private readonly variants = new Map<string, number>([["", 0]]);
   private loc: ast.Location = { file: "", row: 0, col: 0 };
   private f!: Frame;
 
@@ -205,16 +207,28 @@ export class Planner {
 
   // ------------------------------------------------------------ rule sets
 
+  /**
+   * The func for a rule set. Under `with` mocks (replaced functions or virtual
+   * documents) a rule set is planned again with the mocks in effect, as its own
+   * variant (`g1.data.a.b`, ...), so the replacement reaches rules it calls.
+   */
   private funcName(set: RuleSet): string {
-    const key = ruleSetKey(set.path);
+    const mocks = this.propagatedMocks();
+    const mockKey = [...mocks].map(([k, v]) => `${k}=${JSON.stringify(v.value)}`).sort().join(";");
+    let variant = this.variants.get(mockKey);
+    if (variant === undefined) {
+      variant = this.variants.size;
+      this.variants.set(mockKey, variant);
+    }
+    const key = `${ruleSetKey(set.path)}|${mockKey}`;
     let name = this.funcNames.get(key);
     if (name === undefined) {
-      name = `g0.data.${set.path.join(".")}`;
+      name = `g${variant}.data.${set.path.join(".")}`;
       this.funcNames.set(key, name);
       const saved = this.f;
       const savedLoc = this.loc;
       try {
-        this.funcs.push(this.planRuleSet(set, name));
+        this.funcs.push(this.planRuleSet(set, name, mocks));
       } finally {
         this.f = saved;
         this.loc = savedLoc;
@@ -223,9 +237,17 @@ export class Planner {
     return name;
   }
 
-  private planRuleSet(set: RuleSet, name: string): ir.Func {
+  /** Mocks that can be planned inside another func: their values mention no local variables. */
+  private propagatedMocks(): Map<string, ast.Term> {
+    const out = new Map<string, ast.Term>();
+    for (const [k, v] of this.f.mocks) if (!mentionsLocals(v)) out.set(k, v);
+    return out;
+  }
+
+  private planRuleSet(set: RuleSet, name: string, mocks: Map<string, ast.Term>): ir.Func {
     const arity = set.kind === "function" ? (set.arity ?? 0) : 0;
     this.f = this.newFrame(arity);
+    this.f.mocks = new Map(mocks);
     const params = [ir.INPUT_LOCAL, ir.DATA_LOCAL, ...Array.from({ length: arity }, (_, i) => ir.FIRST_FREE_LOCAL + i)];
     const ret = this.newLocal();
     const blocks: ir.Block[] = [];
@@ -251,7 +273,7 @@ export class Planner {
       );
     }
     blocks.push(this.block(() => this.emit({ kind: "ReturnLocal", source: ret })));
-    return { name, params, return: ret, blocks, path: ["g0", "data", ...set.path] };
+    return { name, params, return: ret, blocks, path: [name.slice(0, name.indexOf(".")), "data", ...set.path] };
   }
 
   /** Plans a rule and its else chain: the first rule in the chain whose body and value are defined wins. */
@@ -327,6 +349,8 @@ export class Planner {
   }
 
   private callRuleSet(set: RuleSet, k: KOp): void {
+    const mock = this.f.mocks.get(`data.${set.path.join(".")}`);
+    if (mock) return this.planTerm(mock, k);
     const name = this.funcName(set);
     const r = this.newLocal();
     this.emit({ kind: "Call", func: name, args: [this.inputOp(), this.dataOp()], result: r });
@@ -422,7 +446,7 @@ export class Planner {
       const root = w.target.value.kind === "ref" ? w.target.value.terms[0] : w.target;
       const n = root?.value.kind === "var" ? root.value.name : undefined;
       const name = refName(w.target);
-      return (n === "input" || n === "data") && !(name !== undefined && this.isFunctionName(name));
+      return (n === "input" || n === "data") && !(name !== undefined && (this.isFunctionName(name) || this.isRuleSetName(name)));
     });
     const mocks = e.with.filter((w) => !docs.includes(w));
     this.planTerms(
@@ -474,6 +498,11 @@ export class Planner {
         this.f.data = savedData;
       },
     );
+  }
+
+  /** `data.a.b` names a rule set exactly: `with` replaces its value like a mock. */
+  private isRuleSetName(name: string): boolean {
+    return name.startsWith("data.") && this.compiled.ruleSets.has(ruleSetKey(name.split(".").slice(1)));
   }
 
   private isFunctionName(name: string): boolean {
@@ -788,7 +817,7 @@ export class Planner {
     for (;;) {
       const set = node.ruleSet;
       if (set) {
-        if (set.kind === "function") return; // a function is not a value: undefined
+        if (set.kind === "function" && set.arity !== 0) return; // a function is not a value: undefined
         return this.callRuleSet(set, (op) => this.planRefRest(this.local(op), terms, i, k));
       }
       if (i >= terms.length) return this.materialize(node, k);
@@ -820,13 +849,13 @@ export class Planner {
   /** The whole document at a rule tree node: base data merged with every rule set below. */
   private materialize(node: RuleTreeNode, k: KOp): void {
     if (node.ruleSet) {
-      if (node.ruleSet.kind === "function") return;
+      if (node.ruleSet.kind === "function" && node.ruleSet.arity !== 0) return;
       return this.callRuleSet(node.ruleSet, k);
     }
     const obj = this.newLocal();
     this.emit({ kind: "MakeObject", target: obj });
     for (const child of node.children.values()) {
-      if (child.ruleSet?.kind === "function") continue;
+      if (child.ruleSet?.kind === "function" && child.ruleSet.arity !== 0) continue;
       const b = this.block(() =>
         this.materialize(child, (v) => this.emit({ kind: "ObjectInsert", key: this.str(child.key), value: v, object: obj })),
       );
@@ -847,5 +876,29 @@ export class Planner {
     });
     this.emit({ kind: "Block", blocks: [getBase, merge] });
     k({ kind: "local", local: res });
+  }
+}
+
+/** True when a term mentions a variable other than the roots (its value depends on the frame). */
+function mentionsLocals(t: ast.Term): boolean {
+  const v = t.value;
+  switch (v.kind) {
+    case "var":
+      return v.name !== "data" && v.name !== "input";
+    case "ref":
+      return v.terms.some((x, i) => (i === 0 ? mentionsLocals(x) : x.value.kind !== "string" && mentionsLocals(x)));
+    case "array":
+    case "set":
+      return v.items.some(mentionsLocals);
+    case "object":
+      return v.entries.some(([a, b]) => mentionsLocals(a) || mentionsLocals(b));
+    case "call":
+      return v.args.some(mentionsLocals);
+    case "arraycomp":
+    case "setcomp":
+    case "objectcomp":
+      return true;
+    default:
+      return false;
   }
 }
