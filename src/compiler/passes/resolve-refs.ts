@@ -59,6 +59,14 @@ function localNames(r: ast.Rule): Set<string> {
     });
   };
   visitBody(r.body);
+  // Comprehensions in the head (`default a = [5 | some a; a = 5]`) declare names too.
+  for (const t of [r.head.value, r.head.key]) {
+    if (!t) continue;
+    walkTerm(t, (x) => {
+      const v = x.value;
+      if (v.kind === "arraycomp" || v.kind === "setcomp" || v.kind === "objectcomp") visitBody(v.body);
+    });
+  }
   return out;
 }
 

@@ -279,7 +279,11 @@ export class Planner {
   /** Plans a rule and its else chain: the first rule in the chain whose body and value are defined wins. */
   private planChain(set: RuleSet, rule: ast.Rule, args: ir.Local[], ret: ir.Local): void {
     if (!rule.else) {
-      this.planRuleBody(set, rule, args, ret, undefined);
+      // Early exit, as OPA does: once a rule whose value cannot vary has produced it,
+      // further solutions of its body add nothing (and must not raise errors).
+      const varying = set.kind === "partial-set" ? [rule.head.key] : [rule.head.value, ...rule.head.ref.slice(1 + set.path.length)];
+      const constant = varying.every((t) => !t || !mentionsVars(t));
+      this.planRuleBody(set, rule, args, ret, constant ? this.f.depth : undefined);
       return;
     }
     const chain: ast.Rule[] = [];
@@ -306,10 +310,14 @@ export class Planner {
             });
             break;
           case "partial-set":
-            this.planTerm(rule.head.key!, (op) => this.emit({ kind: "SetAdd", value: op, set: ret }));
+            this.planTerm(rule.head.key!, (op) => {
+              this.emit({ kind: "SetAdd", value: op, set: ret });
+              done();
+            });
             break;
           case "partial-object":
-            this.planObjectInsert(rule.head.ref.slice(1 + set.path.length), rule.head.value!, ret);
+            this.planObjectInsert(rule.head.ref.slice(1 + set.path.length), rule.head, ret);
+            if (rule.head.kind !== "multi") done();
             break;
         }
       }),
@@ -321,12 +329,18 @@ export class Planner {
     this.unifyLocal(patterns[i]!, locals[i]!, () => this.planArgs(patterns, locals, i + 1, k));
   }
 
-  /** `a.b[x].c := v`: insert v at the path below the rule set's object, creating objects on the way. */
-  private planObjectInsert(path: ast.Term[], value: ast.Term, obj: ir.Local): void {
+  /**
+   * `a.b[x].c := v`: insert v at the path below the rule set's object, creating
+   * objects on the way; `a.b[x] contains v` adds v to the set at the path.
+   */
+  private planObjectInsert(path: ast.Term[], head: ast.Head, obj: ir.Local): void {
+    const multi = head.kind === "multi";
     this.planTerms(path, (keys) =>
-      this.planTerm(value, (v) => {
+      this.planTerm(multi ? head.key! : head.value!, (v) => {
         let cur = obj;
-        for (const key of keys.slice(0, -1)) {
+        const inner = multi ? keys : keys.slice(0, -1);
+        for (const [i, key] of inner.entries()) {
+          const leafSet = multi && i === inner.length - 1;
           const t = this.newLocal();
           this.emit({ kind: "ResetLocal", target: t });
           this.emit({ kind: "Block", blocks: [this.block(() => this.emit({ kind: "Dot", source: { kind: "local", local: cur }, key, target: t }))] });
@@ -336,14 +350,15 @@ export class Planner {
             blocks: [
               this.block(() => {
                 this.emit({ kind: "IsUndefined", source: t });
-                this.emit({ kind: "MakeObject", target: t });
+                this.emit(leafSet ? { kind: "MakeSet", target: t } : { kind: "MakeObject", target: t });
                 this.emit({ kind: "ObjectInsert", key, value: { kind: "local", local: t }, object: parent });
               }),
             ],
           });
           cur = t;
         }
-        this.emit({ kind: "ObjectInsertOnce", key: keys[keys.length - 1]!, value: v, object: cur });
+        if (multi) this.emit({ kind: "SetAdd", value: v, set: cur });
+        else this.emit({ kind: "ObjectInsertOnce", key: keys[keys.length - 1]!, value: v, object: cur });
       }),
     );
   }
@@ -894,6 +909,28 @@ function mentionsLocals(t: ast.Term): boolean {
       return v.entries.some(([a, b]) => mentionsLocals(a) || mentionsLocals(b));
     case "call":
       return v.args.some(mentionsLocals);
+    case "arraycomp":
+    case "setcomp":
+    case "objectcomp":
+      return true;
+    default:
+      return false;
+  }
+}
+
+function mentionsVars(t: ast.Term): boolean {
+  const v = t.value;
+  switch (v.kind) {
+    case "var":
+      return true;
+    case "ref":
+      return v.terms.some((x) => mentionsVars(x));
+    case "array":
+    case "set":
+      return v.items.some(mentionsVars);
+    case "object":
+      return v.entries.some(([a, b]) => mentionsVars(a) || mentionsVars(b));
+    case "call":
     case "arraycomp":
     case "setcomp":
     case "objectcomp":
