@@ -5,7 +5,7 @@
 
 import { CapgateError } from "../../src/errors.js";
 import type { Ctx } from "./ir-interpreter.js";
-import { RObject, RSet, type V, compare, equal, key, sortedItems, toJSON, typeName } from "./values.js";
+import { RObject, RSet, type V, compare, equal, key, sortedEntries, sortedItems, toJSON, typeName } from "./values.js";
 
 type Impl = (args: V[], ctx: Ctx) => V | undefined;
 
@@ -141,8 +141,8 @@ const ROWS: Array<[string, Impl]> = [
     const visit = (path: V[], v: V): void => {
       out.push([path, v]);
       if (Array.isArray(v)) v.forEach((c, i) => visit([...path, i], c));
-      else if (v instanceof RObject) for (const [k, c] of v.m.values()) visit([...path, k], c);
-      else if (v instanceof RSet) for (const c of v.m.values()) visit([...path, c], c);
+      else if (v instanceof RObject) for (const [k, c] of sortedEntries(v)) visit([...path, k], c);
+      else if (v instanceof RSet) for (const c of sortedItems(v)) visit([...path, c], c);
     };
     visit([], x!);
     return out;

@@ -9,6 +9,20 @@ import { term } from "./ast-util.js";
 import { type RuleSet, type RuleSetKind, type RuleTreeNode, ruleSetKey } from "./compiled-policy.js";
 import { type PassContext, report } from "./context.js";
 
+/**
+ * Where a `data` ref reads the document tree, a number key names the key of that
+ * text (`data[1]` is `data["1"]`), as OPA does; returns the path-walking view.
+ */
+export function treeKeys(ref: ast.Term[]): ast.Term[] {
+  const out = [...ref];
+  for (let i = 1; i < out.length; i++) {
+    const t = out[i]!;
+    if (t.value.kind === "number") out[i] = { ...t, value: { kind: "string", value: t.value.text } };
+    else if (t.value.kind !== "string") break;
+  }
+  return out;
+}
+
 /** The string keys after `data` up to the first non-string term. */
 export function groundPrefix(ref: ast.Term[]): string[] {
   const out: string[] = [];

@@ -124,10 +124,8 @@ export function resolveRefs(ctx: PassContext): void {
         if (v.kind === "ref") {
           const head = v.terms[0];
           // The head was already mapped bottom-up: a resolved var became a ref; splice it.
-          if (head && head.value.kind === "ref") {
-            return term({ kind: "ref", terms: [...head.value.terms, ...v.terms.slice(1)] }, t.location);
-          }
-          return undefined;
+          const terms = head && head.value.kind === "ref" ? [...head.value.terms, ...v.terms.slice(1)] : v.terms;
+          return terms === v.terms ? undefined : term({ kind: "ref", terms }, t.location);
         }
         if (v.kind === "call") {
           return term({ kind: "call", operator: resolveOperator(v.operator, locals), args: v.args }, t.location);

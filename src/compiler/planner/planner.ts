@@ -836,7 +836,12 @@ export class Planner {
         return this.callRuleSet(set, (op) => this.planRefRest(this.local(op), terms, i, k));
       }
       if (i >= terms.length) return this.materialize(node, k);
-      const key = terms[i]!;
+      let key = terms[i]!;
+      // While the ref walks the document tree, a number names the key of that text (`data[1]`).
+      if (key.value.kind === "number") {
+        key = { ...key, value: { kind: "string", value: key.value.text } };
+        terms = [...terms.slice(0, i), key, ...terms.slice(i + 1)];
+      }
       if (key.value.kind === "string") {
         const child = node.children.get(key.value.value);
         if (child) {
