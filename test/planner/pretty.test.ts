@@ -11,7 +11,7 @@ describe("prettyPolicy", () => {
     const text = prettyPolicy(c.policy);
     expect(text).toContain("plan t/allow");
     expect(text).toContain("func g0.data.t.allow(%0, %1) -> %2");
-    expect(text).toMatch(/Scan %\d+ key=%\d+ value=%\d+\n\s+Equal a=%\d+ b="a"/);
+    expect(text).toMatch(/Scan %\d+ key=%\d+ value=%\d+\n(\s+.*\n)*?\s+Equal a=%\d+ b="a"/);
     expect(text).toContain('ObjectInsert key="result"');
     expect(text).toContain("ResultSetAdd value=");
   });
