@@ -84,6 +84,9 @@ export class Planner {
 
   private planEntrypoint(ep: string): ir.Plan {
     const path = ep.split("/").filter((s) => s.length > 0);
+    if (!this.definesPath(path)) {
+      throw new CapgateError("rego_plan_error", `entrypoint ${JSON.stringify(ep)} does not refer to a rule or package`);
+    }
     const saved = this.f;
     this.f = this.newFrame(0);
     const loc = { file: "", row: 0, col: 0 };
@@ -102,6 +105,18 @@ export class Planner {
     );
     this.f = saved;
     return { name: path.join("/"), blocks: [block] };
+  }
+
+  /** True when the policy defines something at `path`: a package, a rule, or a document a rule set builds. */
+  private definesPath(path: string[]): boolean {
+    let node: RuleTreeNode = this.compiled.ruleTree;
+    for (const key of path) {
+      if (node.ruleSet) return node.ruleSet.kind !== "function" || node.ruleSet.arity === 0;
+      const child = node.children.get(key);
+      if (!child) return false;
+      node = child;
+    }
+    return !node.ruleSet || node.ruleSet.kind !== "function" || node.ruleSet.arity === 0;
   }
 
   private planQueryPlan(q: CompiledQuery): ir.Plan {
