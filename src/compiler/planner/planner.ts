@@ -530,9 +530,18 @@ export class Planner {
     );
   }
 
-  /** `data.a.b` names a rule set exactly: `with` replaces its value like a mock. */
+  /**
+   * `data.a.b` names a rule set or a package exactly: `with` replaces its whole
+   * document (rules included) like a mock, so rules reading it see the new value.
+   */
   private isRuleSetName(name: string): boolean {
-    return name.startsWith("data.") && this.compiled.ruleSets.has(ruleSetKey(name.split(".").slice(1)));
+    if (!name.startsWith("data.")) return false;
+    let node: RuleTreeNode | undefined = this.compiled.ruleTree;
+    for (const key of name.split(".").slice(1)) {
+      node = node.children.get(key);
+      if (!node) return false;
+    }
+    return true;
   }
 
   private isFunctionName(name: string): boolean {
@@ -845,6 +854,8 @@ export class Planner {
     let node: RuleTreeNode = this.compiled.ruleTree;
     let i = 1;
     for (;;) {
+      const mock = node.path.length > 0 ? this.f.mocks.get(`data.${node.path.join(".")}`) : undefined;
+      if (mock) return this.planTerm(mock, (op) => this.planRefRest(this.local(op), terms, i, k));
       const set = node.ruleSet;
       if (set) {
         if (set.kind === "function" && set.arity !== 0) return; // a function is not a value: undefined
@@ -883,6 +894,8 @@ export class Planner {
 
   /** The whole document at a rule tree node: base data merged with every rule set below. */
   private materialize(node: RuleTreeNode, k: KOp): void {
+    const mock = node.path.length > 0 ? this.f.mocks.get(`data.${node.path.join(".")}`) : undefined;
+    if (mock) return this.planTerm(mock, k);
     if (node.ruleSet) {
       if (node.ruleSet.kind === "function" && node.ruleSet.arity !== 0) return;
       return this.callRuleSet(node.ruleSet, k);
