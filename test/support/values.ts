@@ -25,9 +25,9 @@ export class RSet {
 }
 
 const TYPE_ORDER = (v: V): number =>
-  v === null ? 0 : typeof v === "boolean" ? 1 : typeof v === "number" ? 2 : typeof v === "string" ? 3 : Array.isArray(v) ? 4 : v instanceof RObject ? 5 : 6;
+  v === null ? 0 : typeof v === "boolean" ? 1 : typeof v === "number" ? 2 : typeof v === "string" ? 3 : Array.isArray(v) ? 4 : v instanceof RSet ? 5 : 6;
 
-/** Rego's total order: null < booleans < numbers < strings < arrays < objects < sets. */
+/** Rego's total order: null < booleans < numbers < strings < arrays < sets < objects. */
 export function compare(a: V, b: V): number {
   const ta = TYPE_ORDER(a);
   const tb = TYPE_ORDER(b);
