@@ -40,12 +40,18 @@ function throwAll(errors: CapgateError[]): never {
   throw new CapgateErrors(errors);
 }
 
+function checkVersion(v: unknown, file: string): RegoVersion {
+  if (v === undefined) return 1;
+  if (v === 0 || v === 1) return v;
+  throw new CapgateError("rego_parse_error", `unknown Rego version ${JSON.stringify(v)}: use 0 (--v0) or 1`, { location: { file, row: 1, col: 1 } });
+}
+
 /** Parse one Rego module. Throws CapgateError (one error) or CapgateErrors (several). */
 export function parse(source: string, opts: ParseOptions): Module {
   if (typeof source !== "string") {
     throw new CapgateError("rego_parse_error", "policy source must be text", { location: { file: opts.file, row: 1, col: 1 } });
   }
-  const version: RegoVersion = opts.regoVersion ?? 1;
+  const version = checkVersion(opts.regoVersion, opts.file);
   const { tokens, comments } = tokenize(source);
   const p = new Parser(tokens, opts.file, version);
   const errors: CapgateError[] = [];
@@ -56,14 +62,19 @@ export function parse(source: string, opts: ParseOptions): Module {
     try {
       stmts.push(...p.parseStatement());
     } catch (e) {
+      if (e instanceof RangeError) {
+        // The depth limit should prevent this; never let a stack overflow escape as a crash.
+        errors.push(new CapgateError("rego_parse_error", "policy nested too deeply to parse", { location: { file: opts.file, row: p.tok.row, col: p.tok.col } }));
+        break;
+      }
       if (!(e instanceof ParseFail)) throw e;
       errors.push(toError(p, e, tokens));
-      // Resume at the next line that starts in column 1: the usual start of a statement.
+      // Resume at the next word that starts a line in column 1: the usual start of a statement.
       p.pos = Math.max(e.at, start);
-      const here = p.tok;
-      if (!(p.pos > start && here.nl && here.col === 1)) {
+      const atStatementStart = (): boolean => p.tok.nl && p.tok.col === 1 && p.kind() === "ident";
+      if (!(p.pos > start && atStatementStart())) {
         p.next();
-        while (p.kind() !== "eof" && !(p.tok.nl && p.tok.col === 1)) p.next();
+        while (p.kind() !== "eof" && !atStatementStart()) p.next();
       }
     }
   }
@@ -134,14 +145,16 @@ function checkV1Rule(p: Parser, rule: Rule, version: RegoVersion): CapgateError[
 
 /** Parse a query such as `data.x.allow` or `x := 1; y := x + 1`. */
 export function parseQuery(source: string, opts: ParseQueryOptions = {}): Query {
-  const version: RegoVersion = opts.regoVersion ?? 1;
   const file = opts.file ?? "query";
+  if (typeof source !== "string") throw new CapgateError("rego_parse_error", "query must be text", { location: { file, row: 1, col: 1 } });
+  const version = checkVersion(opts.regoVersion, file);
   const { tokens } = tokenize(source);
   const p = new Parser(tokens, file, version, opts.allFutureKeywords ?? false);
   try {
     return { body: p.parseTopQuery(), regoVersion: version };
   } catch (e) {
     if (e instanceof ParseFail) throw toError(p, e, tokens);
+    if (e instanceof RangeError) throw new CapgateError("rego_parse_error", "query nested too deeply to parse", { location: { file, row: 1, col: 1 } });
     throw e;
   }
 }

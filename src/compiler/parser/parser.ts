@@ -19,6 +19,7 @@ import {
   booleanTerm,
   builtinRef,
   callTerm,
+  cloneHead,
   nullTerm,
   numberTerm,
   objectComprehensionTerm,
@@ -34,12 +35,22 @@ import { unquoteString, type Token, type TokenKind } from "./lexer.js";
 
 /** A parse failure inside the parser: the message and the index of the offending token. */
 export class ParseFail {
+  private text: string | (() => string);
+
   constructor(
-    readonly message: string,
+    /** The message, or a function building it: most failures are speculative and never shown. */
+    message: string | (() => string),
     readonly at: number,
     /** Set when the location is not the token's own (e.g. a rule-level check). */
     readonly location?: Location,
-  ) {}
+  ) {
+    this.text = message;
+  }
+
+  get message(): string {
+    if (typeof this.text !== "string") this.text = this.text();
+    return this.text;
+  }
 }
 
 /** Words that are keywords in every Rego version. */
@@ -60,8 +71,14 @@ export type Statement =
   | { kind: "import"; node: Import }
   | { kind: "rule"; node: Rule };
 
+/** `eq(x)` alone on a line reads as a call, not as a function definition: OPA rejects these names there. */
+const OPERATOR_FUNCTIONS: ReadonlySet<string> = new Set(Object.values(OPERATOR_NAMES));
+
 const RELATION_OPS: ReadonlySet<TokenKind> = new Set(["==", "!=", "<", ">", "<=", ">="]);
 const TERM_START: ReadonlySet<TokenKind> = new Set(["ident", "number", "string", "rawstring", "[", "{", "(", "-", "."]);
+
+/** Deeper nesting is refused with a parse error rather than overflowing the stack. */
+const MAX_DEPTH = 1000;
 
 interface CacheEntry {
   term?: Term;
@@ -76,6 +93,7 @@ export class Parser {
   regoV1Import = false;
   readonly ruleMeta = new Map<Rule, RuleMeta>();
   private readonly cache = new Map<number, CacheEntry>();
+  private depth = 0;
 
   constructor(
     private readonly toks: Token[],
@@ -134,8 +152,11 @@ export class Parser {
       case "number":
         return `number ${t.text}`;
       case "string":
-      case "rawstring":
         return `string ${t.text.length > 40 ? t.text.slice(0, 37) + "..." : t.text}`;
+      case "rawstring": {
+        const inner = t.text.slice(1, -1);
+        return `raw string ${JSON.stringify(inner.length > 40 ? inner.slice(0, 37) + "..." : inner)}`;
+      }
       case "illegal":
         return `token ${JSON.stringify(t.text)}`;
       default:
@@ -143,14 +164,21 @@ export class Parser {
     }
   }
 
+  /** Whether the current token can begin a term (keywords cannot, except literals, `contains` and keyword-headed refs). */
+  startsTerm(): boolean {
+    const t = this.tok;
+    if (!TERM_START.has(t.kind)) return false;
+    if (t.kind !== "ident" || !this.keywords.has(t.text)) return true;
+    return t.text === "null" || t.text === "true" || t.text === "false" || t.text === "contains" || this.keywordStartsRefAtPos();
+  }
+
   /** Fail at the current token: `unexpected X: note`. */
   fail(note?: string, at: number = this.pos): never {
     const t = this.toks[at] as Token;
     if (t.kind === "illegal") throw new ParseFail(t.error ?? "illegal token", at);
-    let msg = `unexpected ${this.describe(t)}`;
-    if (note) msg += `: ${note}`;
-    msg += this.hint(at);
-    throw new ParseFail(msg, at);
+    // Keywords can change later (imports), so capture whether the hint applies now.
+    const hint = this.hint(at);
+    throw new ParseFail(() => `unexpected ${this.describe(t)}${note ? `: ${note}` : ""}${hint}`, at);
   }
 
   failAt(message: string, location: Location, at: number = this.pos): never {
@@ -264,7 +292,7 @@ export class Parser {
     else if (imp.alias === undefined) {
       const last = terms[terms.length - 1] as Term;
       const lastName = last.value.kind === "string" ? last.value.value : last.value.kind === "var" ? last.value.name : "";
-      if (this.version === 1 && (FUTURE_KEYWORDS.includes(lastName) || CORE_KEYWORDS.includes(lastName))) {
+      if (CORE_KEYWORDS.includes(lastName) || (this.version === 1 && FUTURE_KEYWORDS.includes(lastName))) {
         this.failAt(`unexpected import path, must not end with a keyword, got: ${lastName} (import a different path or use an alias)`, last.location, pathTok);
       }
     }
@@ -324,9 +352,11 @@ export class Parser {
       this.fail(isDefault ? "expected rule name after default" : "expected a package, import or rule (a keyword cannot be a rule name)");
     }
     const headLoc = this.loc(nameTok);
-    const { ref, args } = this.parseHeadRef();
+    const { ref, args: rawArgs } = this.parseHeadRef();
+    const args = rawArgs && rawArgs.length > 0 ? rawArgs : undefined;
     const head: Head = { ref, assign: false, kind: "single", location: headLoc };
-    if (args) head.args = args;
+    // As in OPA, `f()` with no arguments declares a plain rule, not a function.
+    if (args && args.length > 0) head.args = args;
     const name = printHeadName(ref);
 
     let hasContains = false;
@@ -334,14 +364,14 @@ export class Parser {
     if (this.isKw("contains")) {
       if (args) this.fail(`the contains keyword can only be used with multi-value rule definitions (e.g., ${name} contains <VALUE> { ... })`);
       this.next();
-      if (!TERM_START.has(this.kind())) this.fail(`expected rule key term (e.g., ${name} contains <VALUE> if { ... })`);
+      if (!this.startsTerm()) this.fail(`expected rule key term (e.g., ${name} contains <VALUE> if { ... })`);
       head.key = this.parseTermInfixCall();
       head.kind = "multi";
       hasContains = true;
     } else if (this.kind() === "=" || this.kind() === ":=") {
       head.assign = this.kind() === ":=";
       this.next();
-      if (!TERM_START.has(this.kind()) || (this.isKeyword(this.tok) && !["null", "true", "false"].includes(this.tok.text) && !this.keywordStartsRefAtPos())) {
+      if (!this.startsTerm()) {
         const example = args ? `${name}(...) := <VALUE> if { ... }` : isDefault ? `default ${name} := <VALUE>` : `${name} := <VALUE> if { ... }`;
         this.fail(`expected rule value term (e.g., ${example})`);
       }
@@ -354,7 +384,8 @@ export class Parser {
     if (isDefault) {
       this.validateDefault(head, ruleLoc);
       const rule: Rule = { head, body: [trueExpr(ruleLoc)], default: true, location: ruleLoc };
-      return [this.meta(rule, { hasIf: false, hasContains, generatedBody: true, generatedValue })];
+      // OPA does not count a default rule's body as generated, so `default p` (value true) passes the v1 checks.
+      return [this.meta(rule, { hasIf: false, hasContains, generatedBody: false, generatedValue })];
     }
 
     const hasIf = this.isKw("if");
@@ -379,7 +410,11 @@ export class Parser {
       body = this.parseBraceBody();
     } else {
       if (ref.length === 1 && !args && generatedValue && !hasContains) {
+        if (!this.tok.nl && this.kind() !== "eof") this.fail(`expected a rule value (${name} := <VALUE>) or body (${name} if { ... })`);
         this.failAt(`rule "${name}" needs a value or a body (e.g., ${name} := <VALUE>, or ${name} if { ... })`, headLoc);
+      }
+      if (args && generatedValue && ref.length === 1 && OPERATOR_FUNCTIONS.has(name)) {
+        this.failAt(`rule name conflicts with built-in function ${name}`, headLoc);
       }
       body = [trueExpr(head.value?.location ?? head.key?.location ?? headLoc)];
       generatedBody = true;
@@ -398,7 +433,7 @@ export class Parser {
       if (rule.else) this.fail("expected else keyword");
       const loc = this.loc();
       const extra = this.parseBraceBody();
-      const next: Rule = { head: { ...head, location: loc }, body: extra, default: false, location: loc };
+      const next: Rule = { head: copyHead(head, loc), body: extra, default: false, location: loc };
       rules.push(this.meta(next, { hasIf, hasContains, generatedBody: false, generatedValue }));
     }
     return rules;
@@ -409,11 +444,12 @@ export class Parser {
     const first = this.tok;
     const ref: Term[] = [varTerm(first.text, this.loc(first))];
     this.next();
-    // OPA allows whitespace between the rule name and its first `[`, `.` or `(`.
+    // OPA allows whitespace (even newlines and comments) between the rule name and
+    // its first `[`, `.` or `(`; later parts must be glued on.
     let firstPart = true;
     for (;;) {
       const t = this.tok;
-      if (t.ws && !(firstPart && !t.nl)) break;
+      if (t.ws && !firstPart) break;
       firstPart = false;
       if (t.kind === ".") {
         this.next();
@@ -479,7 +515,7 @@ export class Parser {
     const kw = this.tok;
     const loc = this.loc(kw);
     this.next();
-    const elseHead: Head = { ...head, location: loc };
+    const elseHead: Head = copyHead(head, loc);
     delete elseHead.value;
     let generatedValue = false;
     if (this.kind() === "{" || this.isKw("if")) {
@@ -488,7 +524,7 @@ export class Parser {
     } else if (this.kind() === ":=" || this.kind() === "=") {
       elseHead.assign = this.kind() === ":=";
       this.next();
-      if (!TERM_START.has(this.kind())) this.fail("expected else value term");
+      if (!this.startsTerm()) this.fail("expected else value term");
       elseHead.value = this.parseTermInfixCall();
     } else {
       this.fail("expected else value term or rule body");
@@ -538,6 +574,15 @@ export class Parser {
   }
 
   parseLiteral(): Expr {
+    if (++this.depth > MAX_DEPTH) this.fail(`expressions nested more than ${MAX_DEPTH} levels deep`);
+    try {
+      return this.parseLiteralInner();
+    } finally {
+      this.depth--;
+    }
+  }
+
+  private parseLiteralInner(): Expr {
     const start = this.tok;
     const loc = this.loc(start);
     if (this.keywordStartsRefAtPos()) return this.parseLiteralExpr(false, loc);
@@ -567,7 +612,7 @@ export class Parser {
     if (this.kind() === ":=" || this.kind() === "=") {
       const opTok = this.tok;
       this.next();
-      if (!TERM_START.has(this.kind())) this.fail(`expected a term after "${opTok.kind}"`);
+      if (!this.startsTerm()) this.fail(`expected a term after "${opTok.kind}"`);
       const rhs = this.parseTermInfixCall();
       expr = this.mkExpr({ kind: "call", operator: builtinRef(OPERATOR_NAMES[opTok.kind] as string, this.loc(opTok)), args: [lhs, rhs] }, loc, negated);
     } else if (lhs.value.kind === "call") {
@@ -592,7 +637,7 @@ export class Parser {
       if (target.value.kind !== "ref" && target.value.kind !== "var") this.fail("expected with target path");
       if (!this.isKw("as")) this.fail(`expected "as" keyword (with <target> as <value>)`);
       this.next();
-      if (!TERM_START.has(this.kind())) this.fail("expected with value term");
+      if (!this.startsTerm()) this.fail("expected with value term");
       const value = this.parseTermInfixCall();
       withs.push({ target, value, location: loc });
     }
@@ -694,7 +739,7 @@ export class Parser {
   }
 
   private operand(opTok: Token): void {
-    if (!TERM_START.has(this.kind())) this.fail(`expected a term after "${opTok.kind}"`);
+    if (!this.startsTerm()) this.fail(`expected a term after "${opTok.kind}"`);
   }
 
   private parseTermRelation(): Term {
@@ -763,6 +808,7 @@ export class Parser {
       this.pos = hit.end;
       return hit.term as Term;
     }
+    if (++this.depth > MAX_DEPTH) this.fail(`terms nested more than ${MAX_DEPTH} levels deep`);
     try {
       const term = this.parseTermUncached();
       this.cache.set(start, { term, end: this.pos });
@@ -770,6 +816,8 @@ export class Parser {
     } catch (e) {
       if (e instanceof ParseFail) this.cache.set(start, { fail: e, end: start });
       throw e;
+    } finally {
+      this.depth--;
     }
   }
 
@@ -779,13 +827,11 @@ export class Parser {
     let head: Term;
     switch (t.kind) {
       case "ident": {
-        if (this.isKeyword(t) && !this.keywordStartsRefAtPos()) {
-          if (t.text === "null") head = nullTerm(loc);
-          else if (t.text === "true") head = booleanTerm(true, loc);
-          else if (t.text === "false") head = booleanTerm(false, loc);
-          else if (t.text === "contains") head = varTerm(t.text, loc);
-          else this.fail("expected a term");
-        } else head = varTerm(t.text, loc);
+        if (t.text === "null") head = nullTerm(loc);
+        else if (t.text === "true") head = booleanTerm(true, loc);
+        else if (t.text === "false") head = booleanTerm(false, loc);
+        else if (this.isKeyword(t) && t.text !== "contains" && !this.keywordStartsRefAtPos()) this.fail("expected a term");
+        else head = varTerm(t.text, loc);
         this.next();
         break;
       }
@@ -810,7 +856,7 @@ export class Parser {
         break;
       case "(": {
         this.next();
-        if (!TERM_START.has(this.kind())) this.fail("expected a term after \"(\"");
+        if (!this.startsTerm()) this.fail("expected a term after \"(\"");
         const inner = this.parseTermInfixCall();
         if (this.kind() !== ")") this.fail(`non-terminated expression: expected ")"`);
         this.next();
@@ -848,7 +894,7 @@ export class Parser {
         this.next();
       } else if (t.kind === "[") {
         this.next();
-        if (!TERM_START.has(this.kind())) this.fail("expected a term inside [ ]");
+        if (!this.startsTerm()) this.fail("expected a term inside [ ]");
         terms.push(this.parseTermInfixCall());
         if (this.kind() !== "]") this.fail(`expected "]"`);
         this.next();
@@ -895,7 +941,8 @@ export class Parser {
     }
     if (numberTooBig(lit)) this.fail("number too big");
     this.next();
-    return numberTerm(prefix + lit, loc);
+    // `.5` is written `0.5` so that every number text is a valid JSON number.
+    return numberTerm(prefix.replace(".", "0.") + lit, loc);
   }
 
   /** Items up to and including `end`, separated by commas (a trailing comma is fine). */
@@ -906,7 +953,7 @@ export class Parser {
       return items;
     }
     for (;;) {
-      if (!TERM_START.has(this.kind())) this.fail(`expected a term or "${end}"`);
+      if (!this.startsTerm()) this.fail(`expected a term or "${end}"`);
       items.push(this.parseTermInfixCallInList());
       if (this.kind() === end) {
         this.next();
@@ -948,7 +995,7 @@ export class Parser {
       this.next();
     }
     const s = this.pos;
-    if (!TERM_START.has(this.kind())) this.fail(`expected a term or "]"`);
+    if (!this.startsTerm()) this.fail(`expected a term or "]"`);
     const head = this.parseTerm();
     if (this.kind() === "|" && potentialComprehension) {
       this.next();
@@ -972,7 +1019,7 @@ export class Parser {
       this.next();
     }
     const s = this.pos;
-    if (!TERM_START.has(this.kind())) this.fail(`expected a term or "}"`);
+    if (!this.startsTerm()) this.fail(`expected a term or "}"`);
     // A single term first, so that `{a | b}` is a comprehension rather than a set holding `a | b`.
     const head = this.parseTerm();
     const k = this.kind();
@@ -996,7 +1043,7 @@ export class Parser {
 
   private parseObject(key: Term, potentialComprehension: boolean, loc: Location): Term {
     this.next(); // ':'
-    if (!TERM_START.has(this.kind())) this.fail("expected object value term");
+    if (!this.startsTerm()) this.fail("expected object value term");
     const s = this.pos;
     const v = this.parseTerm();
     if (this.kind() === "|" && potentialComprehension) {
@@ -1018,17 +1065,27 @@ export class Parser {
         this.next();
         return objectTerm(entries, loc);
       }
-      if (!TERM_START.has(this.kind())) this.fail(`expected object key term or "}"`);
+      if (!this.startsTerm()) this.fail(`expected object key term or "}"`);
       const k = this.parseTermInfixCallInList();
       if (this.kind() !== ":") this.fail(`expected ":" after object key`);
       this.next();
-      if (!TERM_START.has(this.kind())) this.fail("expected object value term");
+      if (!this.startsTerm()) this.fail("expected object value term");
       entries.push([k, this.parseTermInfixCallInList()]);
     }
   }
 }
 
 // ------------------------------------------------------------ helpers
+
+/**
+ * A head for an else branch or an extra body: a deep copy, so that a pass that
+ * rewrites one rule's head in place (e.g. renaming `_` arguments) leaves the others alone.
+ */
+function copyHead(head: Head, location: Location): Head {
+  const copy = cloneHead(head);
+  copy.location = location;
+  return copy;
+}
 
 export function trueExpr(loc: Location): Expr {
   return { location: loc, negated: false, with: [], kind: "term", term: booleanTerm(true, loc) };
