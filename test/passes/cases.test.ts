@@ -33,6 +33,7 @@ describe("compiler pass errors", () => {
       if (c.want_error.row !== undefined) expect(match!.location?.row).toBe(c.want_error.row);
       if (c.want_error.col !== undefined) expect(match!.location?.col).toBe(c.want_error.col);
       expect(match!.location?.file).toMatch(/^module\d+\.rego$/);
+      if (c.want_error_count !== undefined) expect(errors).toHaveLength(c.want_error_count);
     });
   }
 });

@@ -18,6 +18,8 @@ export interface CaseFile {
   want?: unknown;
   want_undefined?: boolean;
   want_error?: { code: string; message: string; row?: number; col?: number };
+  /** For compile errors: how many errors the compiler must report in all. */
+  want_error_count?: number;
   want_prints?: string[];
 }
 
