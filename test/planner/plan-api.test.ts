@@ -54,3 +54,17 @@ describe("compile() and plan() contracts", () => {
     expect(JSON.stringify(m)).toBe(before);
   });
 });
+
+describe("garbage at the stage boundaries", () => {
+  it("compile() rejects things that are not parsed modules", () => {
+    expect(() => compile([{ nope: 1 } as never])).toThrow(/needs a list of parsed modules/);
+    expect(() => compile("package x" as never)).toThrow(CapgateError);
+    expect(() => compile([], { queries: [{ name: "", query: parseQuery("x := 1") }] })).toThrow(/non-empty name/);
+  });
+  it("plan() rejects bad options", () => {
+    const c = compile([parse(src, { file: "p.rego" })]);
+    expect(() => plan(c, { entrypoints: "capgate/token/allow" as never })).toThrow(/lists of strings/);
+    expect(() => plan(c, { entrypoints: [] })).toThrow(/nothing to plan/);
+    expect(() => plan({} as never, { entrypoints: ["a"] })).toThrow(/CompiledPolicy/);
+  });
+});
