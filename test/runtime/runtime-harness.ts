@@ -31,7 +31,7 @@ export class RuntimeAbort extends Error {}
 
 export interface Runtime {
   memory: WasmMemory;
-  exports: Record<string, Fn> & { capgate_heap_base: WasmGlobal };
+  exports: Record<string, Fn> & { capgate_heap_base: WasmGlobal; capgate_builtin_strict: WasmGlobal };
   printed: string[];
   /** Parse Rego value text (JSON plus sets) into a value pointer; throws on a syntax error. */
   value(text: string): number;
