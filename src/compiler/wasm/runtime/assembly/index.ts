@@ -37,3 +37,4 @@ export * from "./builtins/numbers";
 export * from "./builtins/bits";
 export * from "./builtins/encoding";
 export * from "./builtins/units";
+export * from "./builtins/time";
