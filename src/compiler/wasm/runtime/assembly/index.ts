@@ -38,3 +38,4 @@ export * from "./builtins/bits";
 export * from "./builtins/encoding";
 export * from "./builtins/units";
 export * from "./builtins/time";
+export * from "./builtins/json";
