@@ -39,3 +39,4 @@ export * from "./builtins/encoding";
 export * from "./builtins/units";
 export * from "./builtins/time";
 export * from "./builtins/json";
+export * from "./builtins/glob";
