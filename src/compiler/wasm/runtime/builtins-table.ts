@@ -26,7 +26,7 @@ const fam = (family: string, entries: [string, number][]): [string, RuntimeBuilt
 export const RUNTIME_BUILTINS: ReadonlyMap<string, RuntimeBuiltin> = new Map([
   ...fam("comparison", [["equal", 2], ["neq", 2], ["lt", 2], ["lte", 2], ["gt", 2], ["gte", 2]]),
   ...fam("arithmetic", [["plus", 2], ["minus", 2], ["mul", 2], ["div", 2], ["rem", 2], ["abs", 1], ["round", 1], ["ceil", 1], ["floor", 1]]),
-  ...fam("aggregates", [["count", 1], ["sum", 1], ["product", 1], ["max", 1], ["min", 1], ["sort", 1]]),
+  ...fam("aggregates", [["count", 1], ["sum", 1], ["product", 1], ["max", 1], ["min", 1], ["sort", 1], ["any", 1], ["all", 1]]),
   ...fam("types", [["is_number", 1], ["is_string", 1], ["is_boolean", 1], ["is_array", 1], ["is_set", 1], ["is_object", 1], ["is_null", 1], ["type_name", 1]]),
   ...fam("membership", [["internal.member_2", 2], ["internal.member_3", 3]]),
   ...fam("sets", [["and", 2], ["or", 2], ["intersection", 1], ["union", 1]]),
@@ -36,6 +36,9 @@ export const RUNTIME_BUILTINS: ReadonlyMap<string, RuntimeBuiltin> = new Map([
   ...fam("numbers", [["numbers.range", 2], ["numbers.range_step", 3]]),
   ...fam("bits", [["bits.and", 2], ["bits.or", 2], ["bits.xor", 2], ["bits.negate", 1], ["bits.lsh", 2], ["bits.rsh", 2]]),
   ...fam("encoding", [["base64.encode", 1], ["base64.decode", 1], ["base64.is_valid", 1], ["base64url.encode", 1], ["base64url.encode_no_pad", 1], ["base64url.decode", 1], ["hex.encode", 1], ["hex.decode", 1]]),
+  ...fam("semver", [["semver.is_valid", 1], ["semver.compare", 2]]),
+  ...fam("graphs", [["graph.reachable", 2]]),
+  ...fam("casts", [["cast_array", 1], ["cast_set", 1], ["cast_string", 1], ["cast_boolean", 1], ["cast_null", 1], ["cast_object", 1]]),
   ...fam("glob", [["glob.match", 3]]),
   ...fam("json", [["json.patch", 2]]),
   ...fam("time", [["time.add_date", 4], ["time.date", 1], ["time.clock", 1], ["time.weekday", 1], ["time.diff", 2]]),
