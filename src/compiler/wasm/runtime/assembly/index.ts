@@ -43,3 +43,4 @@ export * from "./builtins/glob";
 export * from "./builtins/semver";
 export * from "./builtins/graphs";
 export * from "./builtins/casts";
+export * from "./builtins/net";
