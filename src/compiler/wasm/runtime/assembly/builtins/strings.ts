@@ -347,7 +347,7 @@ export function capgate_bi_format_int(v: usize, base: usize): usize {
   if (bs != 2 && bs != 8 && bs != 10 && bs != 16) return builtinErr("format_int", "operand 2 must be one of {2, 8, 10, 16}");
   let x: i64;
   if (numberAsInt(v)) x = lastInt();
-  else x = <i64>Math.floor(numberToF64(v));
+  else x = <i64>numberToF64(v); // truncates toward zero, as OPA does
   let neg = x < 0;
   let u: u64 = neg ? <u64>(-x) : <u64>x;
   let tmp = opa_malloc(72);
