@@ -170,7 +170,7 @@ export class BodyEmitter {
       case "Block":
         return m.block(null, this.blocks(s.blocks, rs));
       case "Break":
-        return m.br(this.irLabel(s.index + 1, loc));
+        return m.br(this.irLabel(s.index, loc));
       case "Dot": {
         if (s.source.kind !== "local") return m.br(this.irLabel(0, loc)); // scalars have no keys
         return this.undefinedIf(
@@ -191,7 +191,7 @@ export class BodyEmitter {
         return m.block(null, [m.local.set(flag, m.i32.const(1)), inner, this.undefinedIf(m.i32.eqz(m.local.get(flag, i32)), loc)]);
       }
       case "AssignInt":
-        return this.set(s.target, this.call("capgate_number_int", [m.i64.const(...split64(BigInt(s.value)))]));
+        return this.set(s.target, this.call("capgate_number_int", [m.i64.const(BigInt(s.value) as unknown as number)]));
       case "AssignVar":
         return this.set(s.target, this.read(s.source, loc));
       case "AssignVarOnce": {
@@ -214,7 +214,7 @@ export class BodyEmitter {
       case "MakeNull":
         return this.set(s.target, this.call("capgate_null", []));
       case "MakeNumberInt":
-        return this.set(s.target, this.call("capgate_number_int", [m.i64.const(...split64(s.value))]));
+        return this.set(s.target, this.call("capgate_number_int", [m.i64.const(s.value as unknown as number)]));
       case "MakeNumberRef": {
         const t = this.ctx.data.text(this.string(s.index, loc));
         return this.set(s.target, this.call("capgate_number_ref", [m.i32.const(t.addr), m.i32.const(t.len)]));
@@ -448,10 +448,4 @@ function sameOperand(a: ir.Operand, b: ir.Operand): boolean {
   if (a.kind === "string" && b.kind === "string") return a.index === b.index;
   if (a.kind === "bool" && b.kind === "bool") return a.value === b.value;
   return false;
-}
-
-/** binaryen's i64.const takes (low, high) 32-bit halves. */
-function split64(v: bigint): [number, number] {
-  const u = BigInt.asUintN(64, v);
-  return [Number(u & 0xffffffffn) | 0, Number(u >> 32n) | 0];
 }
