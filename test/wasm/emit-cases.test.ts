@@ -49,7 +49,7 @@ for (const file of yamlFiles(CASES_DIR)) {
   describe(relative(CASES_DIR, file), () => {
     for (const c of cases) {
       it(c.note, async () => {
-        const wasm = emit(buildPolicy(c.policy));
+        const wasm = emit(buildPolicy(c.policy), { validate: true });
         const policy = await loadPolicy(wasm, undefined, HOST_BUILTINS);
         const runs: Run[] = c.runs ?? [c];
         for (const run of runs) {
