@@ -11,11 +11,27 @@ export const RUNTIME_WASM = join(
 
 type Fn = (...args: never[]) => unknown;
 
+// The project's lib settings (ES2023 + @types/node 20) do not declare the
+// WebAssembly namespace, so the little of it used here is typed locally.
+interface WasmMemory {
+  readonly buffer: ArrayBuffer;
+  grow(pages: number): number;
+}
+interface WasmGlobal {
+  value: number;
+}
+interface WasmApi {
+  Memory: new (d: { initial: number }) => WasmMemory;
+  instantiate(bytes: Uint8Array, imports: object): Promise<{ instance: { exports: Record<string, unknown> } }>;
+  Module: { new (bytes: Uint8Array): object; exports(m: object): { name: string; kind: string }[] };
+}
+export const WA = (globalThis as unknown as { WebAssembly: WasmApi }).WebAssembly;
+
 export class RuntimeAbort extends Error {}
 
 export interface Runtime {
-  memory: WebAssembly.Memory;
-  exports: Record<string, Fn> & { capgate_heap_base: WebAssembly.Global };
+  memory: WasmMemory;
+  exports: Record<string, Fn> & { capgate_heap_base: WasmGlobal; capgate_builtin_strict: WasmGlobal };
   printed: string[];
   /** Parse Rego value text (JSON plus sets) into a value pointer; throws on a syntax error. */
   value(text: string): number;
@@ -30,7 +46,7 @@ export interface Runtime {
 }
 
 export async function loadRuntime(memoryPages = 2): Promise<Runtime> {
-  const memory = new WebAssembly.Memory({ initial: memoryPages });
+  const memory = new WA.Memory({ initial: memoryPages });
   const cstr = (addr: number): string => {
     const u8 = new Uint8Array(memory.buffer);
     let end = addr;
@@ -38,7 +54,7 @@ export async function loadRuntime(memoryPages = 2): Promise<Runtime> {
     return new TextDecoder().decode(u8.subarray(addr, end));
   };
   const printed: string[] = [];
-  const { instance } = await WebAssembly.instantiate(readFileSync(RUNTIME_WASM), {
+  const { instance } = await WA.instantiate(readFileSync(RUNTIME_WASM), {
     env: {
       memory,
       opa_abort: (addr: number) => {

@@ -158,8 +158,22 @@ export const RUNTIME_FUNCTIONS: Readonly<Record<string, RuntimeFunction>> = {
     result: null,
     doc: "(file_ptr, file_len, row, col, msg_ptr, msg_len): like capgate_runtime_error with a free message.",
   },
+  capgate_builtin_check: {
+    params: [v, v, v, v],
+    result: null,
+    doc: "(file_ptr, file_len, row, col): call after an in-Wasm built-in returned 0; aborts with `file:row:col: eval_type_error|eval_builtin_error: name: message` when that built-in failed, else returns (see builtins-table.ts).",
+  },
+  capgate_builtin_error_pending: { params: [], result: v, doc: "1 when a built-in error is pending (capgate_builtin_check would abort)." },
+  capgate_set_diff: { params: [v, v], result: v, doc: "a - b for two sets (no type checks)." },
   capgate_println_value: { params: [v], result: null, doc: "print(): dump a value (strings unquoted) and call the imported opa_println." },
 };
+
+/**
+ * Exported mutable i32 globals whose initial value the emitter may rewrite.
+ * capgate_heap_base: see the memory model above (0 = right after the runtime's data).
+ * capgate_builtin_strict: 1 (default) built-in errors abort; 0 they make the call undefined.
+ */
+export const RUNTIME_GLOBALS = ["capgate_heap_base", "capgate_builtin_strict"] as const;
 
 /** Imports runtime.wasm needs (module "env"); the SDK provides all of them. */
 export const RUNTIME_IMPORTS = {

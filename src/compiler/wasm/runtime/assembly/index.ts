@@ -22,3 +22,18 @@ export {
   opa_eval_ctx_get_result, capgate_eval_ctx_get_input, capgate_eval_ctx_get_data,
   capgate_eval_ctx_get_entrypoint, capgate_eval_ctx_set_result, capgate_eval_prepare,
 } from "./context";
+export { capgate_builtin_strict, capgate_builtin_check, capgate_builtin_error_pending } from "./builtins/common";
+// Built-ins, one family per file; names and arities are in ../builtins-table.ts.
+export * from "./builtins/comparison";
+export * from "./builtins/arithmetic";
+export * from "./builtins/aggregates";
+export * from "./builtins/types";
+export * from "./builtins/membership";
+export * from "./builtins/sets";
+export * from "./builtins/arrays";
+export * from "./builtins/objects";
+export * from "./builtins/strings";
+export * from "./builtins/numbers";
+export * from "./builtins/bits";
+export * from "./builtins/encoding";
+export * from "./builtins/units";

@@ -14,8 +14,71 @@ import {
 // followed by UTF-16 code units. Big enough for any number literal we keep short.
 const SCRATCH = memory.data(16 + 2 * 400, 16);
 
-/** Parse decimal text (JSON number syntax) as float64. */
+// Exact powers of ten representable in a float64 (10^0 .. 10^22).
+const POW10 = memory.data<f64>([
+  1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11,
+  1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22,
+]);
+
+/**
+ * Parse decimal text (JSON number syntax) as float64. Clinger's fast path is
+ * exact when the digits fit in 53 bits and the power of ten is exact, which
+ * covers ordinary literals; other text falls back to AssemblyScript's strtod.
+ */
 export function parseF64(ptr: usize, len: u32): f64 {
+  let i: u32 = 0;
+  let neg = false;
+  if (len > 0 && (load<u8>(ptr) == 45 || load<u8>(ptr) == 43)) { neg = load<u8>(ptr) == 45; i = 1; }
+  let mant: u64 = 0;
+  let digits: i32 = 0;
+  let exp: i32 = 0;
+  let ok = true;
+  let seenDot = false;
+  for (; i < len; i++) {
+    let c = <u32>load<u8>(ptr + i);
+    if (c == 46) { if (seenDot) { ok = false; break; } seenDot = true; continue; }
+    if (c == 101 || c == 69) break;
+    if (c - 48 > 9) { ok = false; break; }
+    if (mant == 0 && c == 48) { if (seenDot) exp--; continue; }
+    if (digits >= 19) { ok = false; break; }
+    mant = mant * 10 + <u64>(c - 48);
+    digits++;
+    if (seenDot) exp--;
+  }
+  if (ok && i < len) {
+    // exponent part
+    i++;
+    let eneg = false;
+    if (i < len && (load<u8>(ptr + i) == 45 || load<u8>(ptr + i) == 43)) { eneg = load<u8>(ptr + i) == 45; i++; }
+    let e: i32 = 0;
+    if (i >= len) ok = false;
+    for (; i < len; i++) {
+      let c = <u32>load<u8>(ptr + i);
+      if (c - 48 > 9) { ok = false; break; }
+      if (e < 100000) e = e * 10 + <i32>(c - 48);
+    }
+    exp += eneg ? -e : e;
+  }
+  if (ok && mant <= (<u64>1 << 53)) {
+    let m = <f64>mant;
+    let r: f64 = 0;
+    let fast = true;
+    if (mant == 0) r = 0;
+    else if (exp == 0) r = m;
+    else if (exp > 0 && exp <= 22) r = m * load<f64>(POW10 + (<usize>exp << 3));
+    else if (exp < 0 && exp >= -22) r = m / load<f64>(POW10 + (<usize>(-exp) << 3));
+    else if (exp > 22 && exp <= 22 + 15) {
+      // Move the excess into the mantissa while it stays exact.
+      let mm = m * load<f64>(POW10 + (<usize>(exp - 22) << 3));
+      if (mm <= 9007199254740992.0) r = mm * 1e22;
+      else fast = false;
+    } else fast = false;
+    if (fast) return neg ? -r : r;
+  }
+  return strtodText(ptr, len);
+}
+
+function strtodText(ptr: usize, len: u32): f64 {
   let base: usize;
   if (len <= 400) base = SCRATCH + 16;
   else base = opa_malloc(16 + (<usize>len << 1)) + 16;
@@ -107,6 +170,7 @@ export function bufNumber(b: usize, v: usize): void {
     if (f == Math.floor(f) && Math.abs(f) < 1e21) {
       // Integral floats print like Go's integers: no ".0".
       if (Math.abs(f) < TWO63) n = itoa_buffered<i64>(tmp, <i64>f);
+      else if (f > 0 && f < 18446744073709551616.0) n = itoa_buffered<u64>(tmp, <u64>f);
       else { n = dtoa_buffered<f64>(tmp, f); if (n >= 2 && load<u16>(tmp + ((<usize>n - 2) << 1)) == 46) n -= 2; }
     } else if (isNaN(f) || !isFinite(f)) {
       // JSON has no NaN/Inf; OPA cannot produce them either. Print null.
