@@ -6,7 +6,7 @@ import { join, relative } from "node:path";
 import { loadPolicy } from "@open-policy-agent/opa-wasm";
 import { describe, expect, it } from "vitest";
 import { parse } from "yaml";
-import { emit } from "../../src/compiler/wasm/index.js";
+import { emit, type EmitOptions } from "../../src/compiler/wasm/index.js";
 import { buildPolicy, type PolicyLike } from "./ir-builder.js";
 
 const CASES_DIR = join(import.meta.dirname, "..", "cases", "wasm");
@@ -21,6 +21,7 @@ interface Run {
 
 interface Case extends Run {
   note: string;
+  options?: EmitOptions;
   policy: PolicyLike;
   runs?: Run[];
 }
@@ -49,7 +50,7 @@ for (const file of yamlFiles(CASES_DIR)) {
   describe(relative(CASES_DIR, file), () => {
     for (const c of cases) {
       it(c.note, async () => {
-        const wasm = emit(buildPolicy(c.policy), { validate: true });
+        const wasm = emit(buildPolicy(c.policy), { ...c.options, validate: true });
         const policy = await loadPolicy(wasm, undefined, HOST_BUILTINS);
         const runs: Run[] = c.runs ?? [c];
         for (const run of runs) {

@@ -377,7 +377,24 @@ export class BodyEmitter {
         call = m.call(this.ctx.hostImport(args.length), [m.i32.const(callee.id), m.i32.const(0), ...args], i32);
         break;
     }
-    return this.undefinedIf(m.i32.eqz(m.local.tee(this.local(s.result), call, i32)), loc);
+    const isUndefined = m.i32.eqz(m.local.tee(this.local(s.result), call, i32));
+    if (callee.kind !== "runtime") return this.undefinedIf(isUndefined, loc);
+    // an in-Wasm built-in returns 0 both when undefined and when it failed; the
+    // check aborts with the built-in's error (strict mode) and returns otherwise
+    const file = this.fileText(loc);
+    return m.if(
+      isUndefined,
+      m.block(null, [
+        this.call("capgate_builtin_check", [m.i32.const(file.addr), m.i32.const(file.len), m.i32.const(loc.row), m.i32.const(loc.col)], binaryen.none),
+        m.br(this.irLabel(0, loc)),
+      ]),
+    );
+  }
+
+  private fileText(loc: ir.StmtLocation): { addr: number; len: number } {
+    const file = this.ctx.policy.static.files[loc.file];
+    if (file === undefined) throw this.error(`file index ${loc.file} is out of range`, loc);
+    return this.ctx.data.text(file);
   }
 
   /** Calls the planned function whose data path equals the run-time path, if any. */
@@ -419,9 +436,7 @@ export class BodyEmitter {
 
   private runtimeError(kind: number, loc: ir.StmtLocation): binaryen.ExpressionRef {
     const m = this.ctx.m;
-    const file = this.ctx.policy.static.files[loc.file];
-    if (file === undefined) throw this.error(`file index ${loc.file} is out of range`, loc);
-    const t = this.ctx.data.text(file);
+    const t = this.fileText(loc);
     return m.block(null, [
       this.call(
         "capgate_runtime_error",

@@ -12,11 +12,20 @@ import { StaticData } from "./static-data.js";
 
 const i32 = binaryen.i32;
 
+/** The runtime global switching built-in errors between abort and undefined. */
+const STRICT_GLOBAL = "capgate_builtin_strict";
+
 export interface EmitOptions {
   /** The runtime module to link into (default: runtime/build/runtime.wasm). */
   runtime?: Uint8Array;
   /** Rego built-in name → runtime export (default: the runtime's builtins table). */
   runtimeBuiltins?: ReadonlyMap<string, RuntimeBuiltin>;
+  /**
+   * OPA's strict built-in errors (default true, the runtime's default): a failing
+   * in-Wasm built-in aborts the evaluation with its error; false makes the call
+   * undefined instead.
+   */
+  strictBuiltinErrors?: boolean;
   /** Run binaryen's optimiser over the linked module (default false: compile speed first). */
   optimize?: boolean;
   /**
@@ -114,6 +123,7 @@ function link(policy: ir.Policy, rt: LinkedRuntime, opts: EmitOptions): Uint8Arr
   addAbiExports(m, rt, data, planNames, builtinsJson, entrypointsJson);
 
   rt.placeStatic(data.base, data.bytes());
+  if (opts.strictBuiltinErrors !== undefined) rt.setGlobalInit(STRICT_GLOBAL, opts.strictBuiltinErrors ? 1 : 0);
   rt.pruneExports(new Set<string>([...RUNTIME_ABI_EXPORTS, ...GENERATED_EXPORTS]));
   m.addMemoryExport(rt.memoryName, "memory");
 

@@ -143,13 +143,19 @@ export class LinkedRuntime {
     m.setMemory(pages, -1, null, segs, false, false, this.memoryName);
     m.addMemoryImport(this.memoryName, "env", "memory");
 
-    const g = this.globalExports.get(HEAP_BASE_EXPORT);
+    this.setGlobalInit(HEAP_BASE_EXPORT, heapStart);
+  }
+
+  /** Rewrites the initial value of an exported i32 global of the runtime. */
+  setGlobalInit(exportName: string, value: number): void {
+    const g = this.globalExports.get(exportName);
     if (g === undefined) {
-      throw new CapgateError("wasm_emit_error", `runtime.wasm does not export the global ${HEAP_BASE_EXPORT}`);
+      throw new CapgateError("wasm_emit_error", `runtime.wasm does not export the global ${exportName}`);
     }
+    const m = this.module;
     const info = binaryen.getGlobalInfo(m.getGlobal(g));
     m.removeGlobal(g);
-    m.addGlobal(g, info.type, info.mutable, m.i32.const(heapStart));
+    m.addGlobal(g, info.type, info.mutable, m.i32.const(value));
   }
 
   /** Removes every export not in `keep` (the runtime's internals stay callable by name). */

@@ -1,6 +1,7 @@
-// Which Rego built-ins run inside the runtime, and under which export: the emitter's
-// view of runtime/builtins-table.ts. A built-in not listed here is a host built-in,
-// called through the SDK's opa_builtinN imports.
+// Which Rego built-ins run inside the runtime, and under which export: the
+// runtime's table (runtime/builtins-table.ts) seen through the fields the emitter
+// uses. A built-in not listed is a host built-in, called through opa_builtinN.
+import { RUNTIME_BUILTINS } from "./runtime/builtins-table.js";
 
 export interface RuntimeBuiltin {
   /** The runtime export implementing it (value args → value, 0 when undefined). */
@@ -8,9 +9,6 @@ export interface RuntimeBuiltin {
   arity: number;
 }
 
-let cached: ReadonlyMap<string, RuntimeBuiltin> | undefined;
-
 export function defaultRuntimeBuiltins(): ReadonlyMap<string, RuntimeBuiltin> {
-  cached ??= new Map();
-  return cached;
+  return RUNTIME_BUILTINS;
 }
