@@ -1,7 +1,9 @@
 // Translates IR blocks and statements into binaryen expressions. Each IR block is
 // one Wasm `block`; a statement that is undefined branches out of the innermost IR
 // block, and `Break n` branches out of the (n+1)-th. Helper constructs (Scan's loop,
-// Not's and With's flags) add Wasm labels that Break does not count.
+// Not's flag) add Wasm labels that Break does not count. Block, Scan and With are
+// always defined, and a statement reading an undefined local is undefined, as in
+// the planner's reference interpreter (test/support/ir-interpreter.ts).
 import binaryen from "binaryen";
 import { CapgateError } from "../../errors.js";
 import type * as ir from "../ir/types.js";
@@ -157,6 +159,65 @@ export class BodyEmitter {
   }
 
   private stmt(s: ir.Stmt, rs: number | null): binaryen.ExpressionRef {
+    const guards = this.guards(s);
+    const body = this.stmtBody(s, rs);
+    return guards.length === 0 ? body : this.ctx.m.block(null, [...guards, body]);
+  }
+
+  /** Leaves the block when an operand the statement reads is an undefined local. */
+  private guards(s: ir.Stmt): binaryen.ExpressionRef[] {
+    let ops: ir.Operand[];
+    switch (s.kind) {
+      case "Dot":
+        ops = [s.source, s.key];
+        break;
+      case "Len":
+        ops = [s.source];
+        break;
+      case "AssignVarOnce":
+        ops = [s.source];
+        break;
+      case "Equal":
+      case "NotEqual":
+        ops = [s.a, s.b];
+        break;
+      case "ArrayAppend":
+        ops = [s.value, local(s.array)];
+        break;
+      case "ObjectInsert":
+      case "ObjectInsertOnce":
+        ops = [s.key, s.value, local(s.object)];
+        break;
+      case "ObjectMerge":
+        ops = [local(s.a), local(s.b)];
+        break;
+      case "SetAdd":
+        ops = [s.value, local(s.set)];
+        break;
+      case "With":
+        ops = [s.value];
+        break;
+      case "ResultSetAdd":
+        ops = [local(s.value)];
+        break;
+      case "Call":
+        // planned functions take an undefined input as is; built-ins get values only
+        ops = this.ctx.resolveCall(s.func).kind === "func" ? [] : s.args;
+        break;
+      default:
+        ops = [];
+    }
+    const seen = new Set<number>();
+    const out: binaryen.ExpressionRef[] = [];
+    for (const op of ops) {
+      if (op.kind !== "local" || seen.has(op.local)) continue;
+      seen.add(op.local);
+      out.push(this.undefinedIf(this.ctx.m.i32.eqz(this.get(op.local)), s.loc));
+    }
+    return out;
+  }
+
+  private stmtBody(s: ir.Stmt, rs: number | null): binaryen.ExpressionRef {
     const m = this.ctx.m;
     const loc = s.loc;
     switch (s.kind) {
@@ -322,7 +383,6 @@ export class BodyEmitter {
     const m = this.ctx.m;
     const target = this.local(s.local);
     const saved = this.scratch();
-    const undef = this.scratch();
     let replace: binaryen.ExpressionRef;
     if (s.path.length === 0) {
       replace = this.read(s.value, loc);
@@ -344,14 +404,12 @@ export class BodyEmitter {
         i32,
       );
     }
-    const inner = this.withIrBlock(s.block, rs, (body) => [...body, m.local.set(undef, m.i32.const(0))]);
+    const inner = this.block(s.block, rs);
     return m.block(null, [
       m.local.set(saved, m.local.get(target, i32)),
       m.local.set(target, replace),
-      m.local.set(undef, m.i32.const(1)),
       inner,
       m.local.set(target, m.local.get(saved, i32)),
-      this.undefinedIf(m.local.get(undef, i32), loc),
     ]);
   }
 
@@ -456,6 +514,10 @@ export class BodyEmitter {
 /** AssignVarOnce's conflict message: functions, rules and queries word it differently (as OPA does). */
 export function assignConflictKind(kind: "func" | "rule" | "plan"): number {
   return kind === "func" ? ERR_FUNCTION : kind === "rule" ? ERR_COMPLETE_RULE : ERR_VAR_ASSIGN;
+}
+
+function local(l: ir.Local): ir.Operand {
+  return { kind: "local", local: l };
 }
 
 function sameOperand(a: ir.Operand, b: ir.Operand): boolean {
