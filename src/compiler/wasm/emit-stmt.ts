@@ -46,9 +46,14 @@ export interface ModuleContext {
 }
 
 interface Label {
+  /** Where an undefined statement of this IR block branches. */
   name: string;
   /** True for labels of IR blocks, the only ones Break and undefined count. */
   ir: boolean;
+  /** Where a Break out of this block branches, when not `name` (a Not body). */
+  breakName?: string;
+  /** For a With body: restores the replaced local; a Break leaving the body runs it first. */
+  restore?: () => binaryen.ExpressionRef;
 }
 
 /** Compiles one function or plan body. */
@@ -113,14 +118,31 @@ export class BodyEmitter {
   }
 
   private irLabel(depth: number, loc: ir.StmtLocation): string {
+    return this.labels[this.irLabelIndex(depth, loc)]!.name;
+  }
+
+  private irLabelIndex(depth: number, loc: ir.StmtLocation): number {
     let seen = 0;
     for (let i = this.labels.length - 1; i >= 0; i--) {
-      const l = this.labels[i]!;
-      if (!l.ir) continue;
-      if (seen === depth) return l.name;
+      if (!this.labels[i]!.ir) continue;
+      if (seen === depth) return i;
       seen++;
     }
     throw this.error(`Break ${depth} leaves more blocks than enclose it`, loc);
+  }
+
+  /** Break: restore every With it leaves (innermost first), then branch. */
+  private breakOut(depth: number, loc: ir.StmtLocation): binaryen.ExpressionRef {
+    const m = this.ctx.m;
+    const target = this.irLabelIndex(depth, loc);
+    const restores: binaryen.ExpressionRef[] = [];
+    for (let i = this.labels.length - 1; i >= target; i--) {
+      const r = this.labels[i]!.restore;
+      if (r) restores.push(r());
+    }
+    const l = this.labels[target]!;
+    const br = m.br(l.breakName ?? l.name);
+    return restores.length === 0 ? br : m.block(null, [...restores, br]);
   }
 
   /** Branch out of the current IR block (the statement is undefined). */
@@ -231,7 +253,7 @@ export class BodyEmitter {
       case "Block":
         return m.block(null, this.blocks(s.blocks, rs));
       case "Break":
-        return m.br(this.irLabel(s.index, loc));
+        return this.breakOut(s.index, loc);
       case "Dot": {
         if (s.source.kind !== "local") return m.br(this.irLabel(0, loc)); // scalars have no keys
         return this.undefinedIf(
@@ -247,9 +269,19 @@ export class BodyEmitter {
       case "Scan":
         return this.scan(s, rs);
       case "Not": {
+        // The body completing, or a Break 0 out of it, makes Not undefined; an
+        // undefined statement in the body makes it defined.
         const flag = this.scratch();
-        const inner = this.withIrBlock(s.block, rs, (body) => [...body, m.local.set(flag, m.i32.const(0))]);
-        return m.block(null, [m.local.set(flag, m.i32.const(1)), inner, this.undefinedIf(m.i32.eqz(m.local.get(flag, i32)), loc)]);
+        const undef = this.ctx.nextLabel();
+        const done = this.ctx.nextLabel();
+        this.labels.push({ name: undef, ir: true, breakName: done });
+        const body = s.block.stmts.map((st) => this.stmt(st, rs));
+        this.labels.pop();
+        return m.block(null, [
+          m.local.set(flag, m.i32.const(1)),
+          m.block(undef, [m.block(done, body), m.local.set(flag, m.i32.const(0))]),
+          this.undefinedIf(m.i32.eqz(m.local.get(flag, i32)), loc),
+        ]);
       }
       case "AssignInt":
         return this.set(s.target, this.call("capgate_number_int", [m.i64.const(BigInt(s.value) as unknown as number)]));
@@ -329,19 +361,6 @@ export class BodyEmitter {
     }
   }
 
-  /** Compiles `b` as an IR block whose statement list `wrap` may extend. */
-  private withIrBlock(
-    b: ir.Block,
-    rs: number | null,
-    wrap: (body: binaryen.ExpressionRef[]) => binaryen.ExpressionRef[],
-  ): binaryen.ExpressionRef {
-    const name = this.ctx.nextLabel();
-    this.labels.push({ name, ir: true });
-    const body = b.stmts.map((st) => this.stmt(st, rs));
-    this.labels.pop();
-    return this.ctx.m.block(name, wrap(body), binaryen.none);
-  }
-
   private typeIs(op: ir.Operand, tag: number, loc: ir.StmtLocation): binaryen.ExpressionRef {
     const m = this.ctx.m;
     if (op.kind !== "local") return m.br(this.irLabel(0, loc));
@@ -404,7 +423,10 @@ export class BodyEmitter {
         i32,
       );
     }
-    const inner = this.block(s.block, rs);
+    const name = this.ctx.nextLabel();
+    this.labels.push({ name, ir: true, restore: () => m.local.set(target, m.local.get(saved, i32)) });
+    const inner = m.block(name, s.block.stmts.map((st) => this.stmt(st, rs)));
+    this.labels.pop();
     return m.block(null, [
       m.local.set(saved, m.local.get(target, i32)),
       m.local.set(target, replace),
