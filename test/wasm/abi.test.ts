@@ -152,6 +152,18 @@ describe("emitted module ABI", () => {
     expect(policy.evaluate({ user: "alice" }, "authz/role")).toEqual([{ result: "admin" }]);
   });
 
+  it("loads 1 MB of static strings into the SDK's default 5-page memory", async () => {
+    const big = "s".repeat(1_000_000);
+    const wasm = emit(buildPolicy({ plans: { "t/big": [[{ AssignVar: { source: big, target: 2 } }, { Result: 2 }]] } }), { validate: true });
+    const mod = await WebAssembly.compile(wasm);
+    const memory = WebAssembly.Module.imports(mod).find((i) => i.name === "memory");
+    expect(memory?.kind).toBe("memory");
+    const policy = await loadPolicy(wasm);
+    const rs = policy.evaluate({}, "t/big") as { result: string }[];
+    expect(rs[0]!.result.length).toBe(1_000_000);
+    expect(rs[0]!.result).toBe(big);
+  });
+
   it("keeps several instances of one module independent", async () => {
     const wasm = emit(buildPolicy(lookup));
     const a = await loadPolicy(wasm, undefined, upper);
