@@ -211,6 +211,13 @@ describe("emitter input checks", () => {
     expect(e.location).toEqual({ file: "policy.rego", row: 3, col: 7 });
   });
 
+  it("rejects an unknown operand and a malformed local", () => {
+    expect(emitError(bad([{ kind: "AssignVar", source: { kind: "float", value: 1 }, target: 2, loc }])).message).toBe(
+      'unknown operand {"kind":"float","value":1}',
+    );
+    expect(emitError(bad([{ kind: "MakeNull", target: -1, loc }])).message).toBe("local -1 is not a non-negative integer");
+  });
+
   it("rejects a Break deeper than its blocks", () => {
     expect(emitError(bad([{ kind: "Break", index: 1, loc }])).message).toBe("Break 1 leaves more blocks than enclose it");
   });

@@ -96,6 +96,9 @@ export class BodyEmitter {
   }
 
   local(l: ir.Local): number {
+    if (!Number.isInteger(l) || l < 0) {
+      throw new CapgateError("wasm_emit_error", `local ${JSON.stringify(l)} is not a non-negative integer`);
+    }
     let idx = this.localIndex.get(l);
     if (idx === undefined) {
       idx = this.scratch();
@@ -159,6 +162,8 @@ export class BodyEmitter {
         return m.i32.const(this.ctx.data.stringValue(this.string(op.index, loc)));
       case "bool":
         return m.i32.const(this.ctx.data.boolValue(op.value));
+      default:
+        throw this.error(`unknown operand ${JSON.stringify(op)}`, loc);
     }
   }
 

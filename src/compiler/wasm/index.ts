@@ -42,6 +42,10 @@ export function emit(policy: ir.Policy, opts: EmitOptions = {}): Uint8Array {
   const m = rt.module;
   try {
     return link(policy, rt, opts);
+  } catch (e) {
+    if (e instanceof CapgateError) throw e;
+    // binaryen reports misuse as thrown non-Error objects; name the stage at least
+    throw new CapgateError("wasm_emit_error", `linking failed: ${e instanceof Error ? e.message : String(e)}`, { cause: e });
   } finally {
     m.dispose();
   }
