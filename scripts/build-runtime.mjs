@@ -26,7 +26,6 @@ const { error } = await asc.main(
     "--runtime", "stub",
     "--importMemory",
     "--noExportMemory",
-    "--initialMemory", "2",
     "-O3",
     "--noAssert",
     "--uncheckedBehavior", "always",

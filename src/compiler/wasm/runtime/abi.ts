@@ -175,6 +175,22 @@ export const RUNTIME_FUNCTIONS: Readonly<Record<string, RuntimeFunction>> = {
  */
 export const RUNTIME_GLOBALS = ["capgate_heap_base", "capgate_builtin_strict"] as const;
 
+/**
+ * The Wasm features runtime.wasm uses (AssemblyScript's defaults). binaryen's
+ * readBinary starts with MVP only, so the emitter must enable these before
+ * validating or optimising: `module.setFeatures(runtimeFeatures(binaryen.Features))`.
+ */
+export function runtimeFeatures(f: {
+  MVP: number;
+  BulkMemory: number;
+  SignExt: number;
+  MutableGlobals: number;
+  NontrappingFPToInt: number;
+  BulkMemoryOpt?: number;
+}): number {
+  return f.MVP | f.BulkMemory | f.SignExt | f.MutableGlobals | f.NontrappingFPToInt | (f.BulkMemoryOpt ?? 0);
+}
+
 /** Imports runtime.wasm needs (module "env"); the SDK provides all of them. */
 export const RUNTIME_IMPORTS = {
   memory: "env.memory (WebAssembly.Memory, imported)",

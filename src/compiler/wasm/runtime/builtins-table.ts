@@ -36,6 +36,9 @@ export const RUNTIME_BUILTINS: ReadonlyMap<string, RuntimeBuiltin> = new Map([
   ...fam("numbers", [["numbers.range", 2], ["numbers.range_step", 3]]),
   ...fam("bits", [["bits.and", 2], ["bits.or", 2], ["bits.xor", 2], ["bits.negate", 1], ["bits.lsh", 2], ["bits.rsh", 2]]),
   ...fam("encoding", [["base64.encode", 1], ["base64.decode", 1], ["base64.is_valid", 1], ["base64url.encode", 1], ["base64url.encode_no_pad", 1], ["base64url.decode", 1], ["hex.encode", 1], ["hex.decode", 1]]),
+  ...fam("glob", [["glob.match", 3]]),
+  ...fam("json", [["json.patch", 2]]),
+  ...fam("time", [["time.add_date", 4], ["time.date", 1], ["time.clock", 1], ["time.weekday", 1], ["time.diff", 2]]),
   ...fam("units", [["units.parse", 1], ["units.parse_bytes", 1]]),
 ]);
 

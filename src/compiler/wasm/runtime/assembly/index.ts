@@ -37,3 +37,6 @@ export * from "./builtins/numbers";
 export * from "./builtins/bits";
 export * from "./builtins/encoding";
 export * from "./builtins/units";
+export * from "./builtins/time";
+export * from "./builtins/json";
+export * from "./builtins/glob";
