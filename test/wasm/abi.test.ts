@@ -182,6 +182,62 @@ describe("emitted module ABI", () => {
   });
 });
 
+describe("rule memoization", () => {
+  // g0.data.t.r = tick(input.x): a rule calling a host built-in that counts its calls
+  const memo: PolicyLike = {
+    host_builtins: [{ name: "test.tick", arity: 1 }],
+    funcs: [
+      {
+        name: "g0.data.t.r",
+        params: [0, 1],
+        return: 2,
+        blocks: [
+          [{ Dot: { source: 0, key: "x", target: 3 } }, { Call: { func: "test.tick", args: [3], result: 4 } }, { AssignVarOnce: { source: 4, target: 2 } }],
+          [{ ReturnLocal: { source: 2 } }],
+        ],
+      },
+    ],
+    plans: {
+      // [r, r, r with input.x as "w", r]
+      "t/p": [
+        [
+          { Call: { func: "g0.data.t.r", args: [0, 1], result: 2 } },
+          { Call: { func: "g0.data.t.r", args: [0, 1], result: 3 } },
+          { With: { local: 0, path: ["x"], value: "w", block: [{ Call: { func: "g0.data.t.r", args: [0, 1], result: 4 } }] } },
+          { Call: { func: "g0.data.t.r", args: [0, 1], result: 5 } },
+          { MakeArray: { capacity: 4, target: 6 } },
+          { ArrayAppend: { value: 2, array: 6 } },
+          { ArrayAppend: { value: 3, array: 6 } },
+          { ArrayAppend: { value: 4, array: 6 } },
+          { ArrayAppend: { value: 5, array: 6 } },
+          { Result: 6 },
+        ],
+      ],
+    },
+  };
+
+  it("evaluates a rule once per evaluation and input, again under With", async () => {
+    const calls: string[] = [];
+    const tick = { "test.tick": (x: string) => (calls.push(x), `${x}!`) };
+    const policy = await loadPolicy(emit(buildPolicy(memo), { validate: true }), undefined, tick);
+    expect(policy.evaluate({ x: "a" }, "t/p")).toEqual([{ result: ["a!", "a!", "w!", "a!"] }]);
+    // once for the input, once under With, once after the With (the epoch moved on)
+    expect(calls).toEqual(["a", "w", "a"]);
+    calls.length = 0;
+    // a new evaluation with a new input at the same heap address recomputes
+    expect(policy.evaluate({ x: "b" }, "t/p")).toEqual([{ result: ["b!", "b!", "w!", "b!"] }]);
+    expect(calls).toEqual(["b", "w", "b"]);
+  });
+
+  it("calls the rule every time with memoization off", async () => {
+    const calls: string[] = [];
+    const tick = { "test.tick": (x: string) => (calls.push(x), `${x}!`) };
+    const policy = await loadPolicy(emit(buildPolicy(memo), { memoize: false }), undefined, tick);
+    expect(policy.evaluate({ x: "a" }, "t/p")).toEqual([{ result: ["a!", "a!", "w!", "a!"] }]);
+    expect(calls).toEqual(["a", "a", "w", "a"]);
+  });
+});
+
 describe("emitter input checks", () => {
   const loc = { file: 0, row: 3, col: 7 };
   const bad = (stmts: unknown[], extra: Partial<PolicyLike> = {}) => {

@@ -8,6 +8,7 @@ import binaryen from "binaryen";
 import { CapgateError } from "../../errors.js";
 import type * as ir from "../ir/types.js";
 import type { LinkedRuntime } from "./link-runtime.js";
+import { bumpEpoch } from "./memoize.js";
 import type { StaticData } from "./static-data.js";
 
 const i32 = binaryen.i32;
@@ -429,14 +430,20 @@ export class BodyEmitter {
       );
     }
     const name = this.ctx.nextLabel();
-    this.labels.push({ name, ir: true, restore: () => m.local.set(target, m.local.get(saved, i32)) });
+    this.labels.push({
+      name,
+      ir: true,
+      restore: () => m.block(null, [m.local.set(target, m.local.get(saved, i32)), bumpEpoch(m)]),
+    });
     const inner = m.block(name, s.block.stmts.map((st) => this.stmt(st, rs)));
     this.labels.pop();
     return m.block(null, [
       m.local.set(saved, m.local.get(target, i32)),
       m.local.set(target, replace),
+      bumpEpoch(m),
       inner,
       m.local.set(target, m.local.get(saved, i32)),
+      bumpEpoch(m),
     ]);
   }
 

@@ -8,6 +8,7 @@ import { GENERATED_EXPORTS, RUNTIME_ABI_EXPORTS, addAbiExports } from "./abi-exp
 import { BodyEmitter, assignConflictKind, type Callee, type ModuleContext } from "./emit-stmt.js";
 import { LinkedRuntime, runtimeBytes } from "./link-runtime.js";
 import { defaultRuntimeBuiltins, type RuntimeBuiltin } from "./runtime-builtins.js";
+import { addEpoch, addMemoWrapper } from "./memoize.js";
 import { StaticData } from "./static-data.js";
 
 const i32 = binaryen.i32;
@@ -26,6 +27,8 @@ export interface EmitOptions {
    * undefined instead.
    */
   strictBuiltinErrors?: boolean;
+  /** Cache rule results within an evaluation, as OPA does (default true). */
+  memoize?: boolean;
   /** Run binaryen's optimiser over the linked module (default false: compile speed first). */
   optimize?: boolean;
   /**
@@ -68,6 +71,7 @@ function link(policy: ir.Policy, rt: LinkedRuntime, opts: EmitOptions): Uint8Arr
     if (!funcs.has(b.name) && !runtimeBuiltins.has(b.name) && !host.has(b.name)) host.set(b.name, { id: host.size, arity: b.arity });
   });
 
+  addEpoch(m);
   let labels = 0;
   const ctx: ModuleContext = {
     m,
@@ -101,13 +105,16 @@ function link(policy: ir.Policy, rt: LinkedRuntime, opts: EmitOptions): Uint8Arr
     const body = new BodyEmitter(ctx, f.params, 0, assignConflictKind(kind));
     const ret = body.local(f.return);
     const blocks = body.blocks(f.blocks, null);
+    const wasmName = funcs.get(f.name)!.wasmName;
+    const memoize = f.params.length === 2 && opts.memoize !== false;
     m.addFunction(
-      funcs.get(f.name)!.wasmName,
+      memoize ? `${wasmName}:body` : wasmName,
       binaryen.createType(f.params.map(() => i32)),
       i32,
       body.vars(),
       m.block(null, [...blocks, m.local.get(ret, i32)], i32),
     );
+    if (memoize) addMemoWrapper(m, wasmName, `${wasmName}:body`);
   }
 
   const planNames: string[] = [];
