@@ -164,6 +164,24 @@ describe("emitted module ABI", () => {
     expect(rs[0]!.result).toBe(big);
   });
 
+  it("evaluates normally again after an evaluation aborted", async () => {
+    // t/p conflicts when input.x is defined, else answers "ok"
+    const p = buildPolicy({
+      files: ["c.rego"],
+      plans: {
+        "t/p": [
+          [{ Dot: { source: 0, key: "x", target: 2 } }, { AssignVarOnce: { source: "a", target: 3 } }, { AssignVarOnce: { source: "b", target: 3 }, loc: [5, 2] }],
+          [{ AssignVar: { source: "ok", target: 4 } }, { Result: 4 }],
+        ],
+      },
+    });
+    const policy = await loadPolicy(emit(p));
+    expect(() => policy.evaluate({ x: 1 }, "t/p")).toThrow(/c\.rego:5:2: eval_conflict_error: var assignment conflict/);
+    expect(policy.evaluate({}, "t/p")).toEqual([{ result: "ok" }]);
+    expect(() => policy.evaluate({ x: 1 }, "t/p")).toThrow(/c\.rego:5:2/);
+    expect(policy.evaluate({ y: 1 }, "t/p")).toEqual([{ result: "ok" }]);
+  });
+
   it("keeps several instances of one module independent", async () => {
     const wasm = emit(buildPolicy(lookup));
     const a = await loadPolicy(wasm, undefined, upper);
