@@ -31,7 +31,12 @@ export type Callee =
   | { kind: "func"; name: string; arity: number }
   | { kind: "runtime"; name: string; arity: number }
   /** arity null: a host built-in the planner did not declare; any argument count goes. */
-  | { kind: "host"; id: number; arity: number | null };
+  | { kind: "host"; id: number; arity: number | null }
+  /** print(), run by the runtime's capgate_print. */
+  | { kind: "print"; arity: 1 };
+
+/** The built-in the planner calls for print(...). */
+export const PRINT = "internal.print";
 
 /** What a function body needs from the whole-module emitter. */
 export interface ModuleContext {
@@ -450,6 +455,7 @@ export class BodyEmitter {
   private callStmt(s: Extract<ir.Stmt, { kind: "Call" }>, loc: ir.StmtLocation): binaryen.ExpressionRef {
     const m = this.ctx.m;
     const callee = this.ctx.resolveCall(s.func);
+    if (callee.kind === "print") return this.print(s, loc);
     if (callee.arity !== null && callee.arity !== s.args.length) {
       throw this.error(`${s.func} takes ${callee.arity} arguments, the call passes ${s.args.length}`, loc);
     }
@@ -487,6 +493,57 @@ export class BodyEmitter {
     const file = this.ctx.policy.static.files[loc.file];
     if (file === undefined) throw this.error(`file index ${loc.file} is out of range`, loc);
     return this.ctx.data.text(file);
+  }
+
+  /**
+   * print(a1, ...): the planner passes one array holding, per argument, the set
+   * of its values. The runtime prints `file:row: ` and the values, `<undefined>`
+   * for an argument without values (a 0 element); the call is true.
+   */
+  private print(s: Extract<ir.Stmt, { kind: "Call" }>, loc: ir.StmtLocation): binaryen.ExpressionRef {
+    const m = this.ctx.m;
+    if (s.args.length !== 1) throw this.error(`${PRINT} takes 1 argument, the call passes ${s.args.length}`, loc);
+    const [arr, out, n, i, set, k, j] = [this.scratch(), this.scratch(), this.scratch(), this.scratch(), this.scratch(), this.scratch(), this.scratch()];
+    const get = (l: number) => m.local.get(l, i32);
+    const outer = this.ctx.nextLabel();
+    const outerLoop = this.ctx.nextLabel();
+    const inner = this.ctx.nextLabel();
+    const innerLoop = this.ctx.nextLabel();
+    const file = this.fileText(loc);
+    const append = (v: binaryen.ExpressionRef) => this.call("capgate_array_append", [get(out), v], binaryen.none);
+    return m.block(null, [
+      m.local.set(arr, this.read(s.args[0]!, loc)),
+      m.local.set(n, this.call("capgate_iter_count", [get(arr)])),
+      m.local.set(out, this.call("capgate_array", [get(n)])),
+      m.local.set(i, m.i32.const(0)),
+      m.block(outer, [
+        m.loop(
+          outerLoop,
+          m.block(null, [
+            m.br(outer, m.i32.ge_s(get(i), get(n))),
+            m.local.set(set, this.call("capgate_iter_value", [get(arr), get(i)])),
+            m.local.set(k, this.call("capgate_iter_count", [get(set)])),
+            m.if(m.i32.eqz(get(k)), append(m.i32.const(0))),
+            m.local.set(j, m.i32.const(0)),
+            m.block(inner, [
+              m.loop(
+                innerLoop,
+                m.block(null, [
+                  m.br(inner, m.i32.ge_s(get(j), get(k))),
+                  append(this.call("capgate_iter_value", [get(set), get(j)])),
+                  m.local.set(j, m.i32.add(get(j), m.i32.const(1))),
+                  m.br(innerLoop),
+                ]),
+              ),
+            ]),
+            m.local.set(i, m.i32.add(get(i), m.i32.const(1))),
+            m.br(outerLoop),
+          ]),
+        ),
+      ]),
+      this.call("capgate_print", [m.i32.const(file.addr), m.i32.const(file.len), m.i32.const(loc.row), get(out)], binaryen.none),
+      this.set(s.result, m.i32.const(this.ctx.data.boolValue(true))),
+    ]);
   }
 
   /** Calls the planned function whose data path equals the run-time path, if any. */

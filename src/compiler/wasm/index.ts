@@ -5,7 +5,7 @@ import binaryen from "binaryen";
 import { CapgateError } from "../../errors.js";
 import type * as ir from "../ir/types.js";
 import { GENERATED_EXPORTS, RUNTIME_ABI_EXPORTS, addAbiExports } from "./abi-exports.js";
-import { BodyEmitter, assignConflictKind, type Callee, type ModuleContext } from "./emit-stmt.js";
+import { BodyEmitter, PRINT, assignConflictKind, type Callee, type ModuleContext } from "./emit-stmt.js";
 import { LinkedRuntime, runtimeBytes } from "./link-runtime.js";
 import { defaultRuntimeBuiltins, type RuntimeBuiltin } from "./runtime-builtins.js";
 import { addEpoch, addMemoWrapper } from "./memoize.js";
@@ -68,7 +68,7 @@ function link(policy: ir.Policy, rt: LinkedRuntime, opts: EmitOptions): Uint8Arr
   // Host built-ins keep the planner's order (their ids), then any the planner did not list.
   const host = new Map<string, { id: number; arity: number | null }>();
   policy.static.builtinFuncs.forEach((b) => {
-    if (!funcs.has(b.name) && !runtimeBuiltins.has(b.name) && !host.has(b.name)) host.set(b.name, { id: host.size, arity: b.arity });
+    if (!funcs.has(b.name) && !runtimeBuiltins.has(b.name) && b.name !== PRINT && !host.has(b.name)) host.set(b.name, { id: host.size, arity: b.arity });
   });
 
   addEpoch(m);
@@ -82,6 +82,7 @@ function link(policy: ir.Policy, rt: LinkedRuntime, opts: EmitOptions): Uint8Arr
       const f = funcs.get(name);
       // a call passes every parameter, input and data included
       if (f) return { kind: "func", name: f.wasmName, arity: f.arity };
+      if (name === PRINT) return { kind: "print", arity: 1 };
       const b = runtimeBuiltins.get(name);
       if (b) return { kind: "runtime", name: rt.func(b.export), arity: b.arity };
       let h = host.get(name);
