@@ -309,6 +309,31 @@ describe("emitter input checks", () => {
     expect(emitError(p).message).toContain("at most 4");
   });
 
+  it("rejects a runtime module that does not fit the contract", async () => {
+    const { default: binaryen } = await import("binaryen");
+    const make = (importMemory: boolean) => {
+      const m = new binaryen.Module();
+      m.setMemory(1, -1, null, [], false, false, "mem");
+      if (importMemory) m.addMemoryImport("mem", "env", "memory");
+      const bytes = m.emitBinary();
+      m.dispose();
+      return bytes;
+    };
+    const p = buildPolicy({ plans: { "t/p": [[{ MakeNull: { target: 2 } }, { Result: 2 }]] } });
+    const err = (runtime: Uint8Array) => {
+      try {
+        emit(p, { runtime });
+      } catch (e) {
+        return e;
+      }
+      return undefined;
+    };
+    const own = err(make(false));
+    expect(isCapgateError(own) && own.message).toBe("runtime.wasm must import its memory as env.memory (asc --importMemory)");
+    const bare = err(make(true));
+    expect(isCapgateError(bare) && bare.message).toMatch(/^runtime\.wasm does not export capgate_\w+; rebuild the runtime$/);
+  });
+
   it("rejects a plan planned twice", () => {
     const p = buildPolicy({ plans: { "t/p": [[]] } });
     p.plans.push({ name: "t/p", blocks: [] });
