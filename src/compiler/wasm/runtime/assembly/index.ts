@@ -40,3 +40,7 @@ export * from "./builtins/units";
 export * from "./builtins/time";
 export * from "./builtins/json";
 export * from "./builtins/glob";
+export * from "./builtins/semver";
+export * from "./builtins/graphs";
+export * from "./builtins/casts";
+export * from "./builtins/net";

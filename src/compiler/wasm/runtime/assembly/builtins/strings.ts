@@ -3,15 +3,17 @@
 //   trim 2 | trim_left 2 | trim_right 2 | trim_prefix 2 | trim_suffix 2 | trim_space 1
 //   replace 3 | indexof 2 | indexof_n 2 | substring 3 | strings.reverse 1 | strings.count 2
 //   strings.any_prefix_match 2 | strings.any_suffix_match 2 | format_int 2 | to_number 1
+//   strings.replace_n 2
 import { opa_malloc } from "../memory";
 import {
-  T_STRING, T_ARRAY, T_SET, T_NUMBER, T_BOOLEAN, T_NULL, strLen, strPtr, arrLen, arrAt,
+  T_STRING, T_ARRAY, T_SET, T_OBJECT, T_NUMBER, T_BOOLEAN, T_NULL, strLen, strPtr, arrLen, arrAt,
   capgate_string, capgate_array, capgate_boolean, capgate_number_int,
 } from "../value";
-import { tabLen, tabSort, entryAt, entryKey } from "../table";
+import { tabLen, tabSort, entryAt, entryKey, entryValue } from "../table";
 import { capgate_array_append } from "../collections";
 import { numberAsInt, lastInt, numberToF64, parseF64, parseI64, lastParsedInt, numberFromF64 } from "../numbers";
-import { utf8Count, utf8Offset, utf8Decode, lastLen } from "../utf8";
+import { utf8Count, utf8Offset, utf8Decode, lastLen, utf8Encode } from "../utf8";
+import { casemap } from "~lib/util/casemap";
 import { bufNew, bufBytes, bufData, bufLen } from "../buffer";
 import { typeErr, builtinErr, isType } from "./common";
 
@@ -72,17 +74,43 @@ export function capgate_bi_endswith(a: usize, b: usize): usize {
   return capgate_boolean(endsWith(a, b) ? 1 : 0);
 }
 
+/** Is cp a cased letter (it has a different lower- or upper-case form)? */
+function cased(cp: u32): bool {
+  return (<u32>casemap(cp, 0) & 0x1fffff) != cp || (<u32>casemap(cp, 1) & 0x1fffff) != cp;
+}
+
 function mapCase(name: string, v: usize, upper: bool): usize {
   if (!S(v)) return typeErr(name, 1, "string", v);
   let n = strLen(v), p = strPtr(v);
-  let out = opa_malloc(n);
-  for (let i: u32 = 0; i < n; i++) {
-    let c = load<u8>(p + i);
-    if (upper && c >= 97 && c <= 122) c -= 32;
-    else if (!upper && c >= 65 && c <= 90) c += 32;
-    store<u8>(out + i, c);
+  // Simple (one-to-one) Unicode case mapping; a code point grows by at most 2 bytes.
+  let out = opa_malloc(n * 2 + 4);
+  let o: u32 = 0;
+  let i: u32 = 0;
+  let prev: u32 = 0;
+  while (i < n) {
+    let c = <u32>load<u8>(p + i);
+    if (c < 0x80) {
+      if (upper && c >= 97 && c <= 122) c -= 32;
+      else if (!upper && c >= 65 && c <= 90) c += 32;
+      store<u8>(out + o++, <u8>c);
+      prev = c;
+      i++;
+      continue;
+    }
+    let cp = utf8Decode(p + i, n - i);
+    i += lastLen();
+    let m: u32;
+    if (!upper && cp == 0x03a3) {
+      // Greek capital sigma: final form at the end of a word.
+      let next: u32 = i < n ? utf8Decode(p + i, n - i) : 0;
+      m = prev != 0 && cased(prev) && (next == 0 || !cased(next)) ? 0x03c2 : 0x03c3;
+    } else if (upper && cp == 0xdf) {
+      m = cp; // ß has no single-code-point upper case in Unicode's simple mapping
+    } else m = <u32>casemap(cp, upper ? 1 : 0) & 0x1fffff;
+    o += utf8Encode(out + o, m);
+    prev = cp;
   }
-  return capgate_string(out, n);
+  return capgate_string(out, o);
 }
 
 export function capgate_bi_lower(v: usize): usize { return mapCase("lower", v, false); }
@@ -371,3 +399,34 @@ export function capgate_bi_to_number(v: usize): usize {
   return typeErr("to_number", 1, "one of {null, boolean, number, string}", v);
 }
 
+
+/** strings.replace_n: at each position the first matching key (in key order) is replaced. */
+export function capgate_bi_strings_replace_n(patterns: usize, s: usize): usize {
+  if (!isType(patterns, T_OBJECT)) return typeErr("strings.replace_n", 1, "object", patterns);
+  if (!S(s)) return typeErr("strings.replace_n", 2, "string", s);
+  tabSort(patterns);
+  let np = tabLen(patterns);
+  for (let k: u32 = 0; k < np; k++) {
+    let e = entryAt(patterns, k);
+    if (!S(entryKey(e)) || !S(entryValue(e))) return typeErr("strings.replace_n", 1, "object of strings", patterns);
+  }
+  let p = strPtr(s), n = strLen(s);
+  let b = bufNew(n + 16);
+  let i: u32 = 0;
+  while (i < n) {
+    let done = false;
+    for (let k: u32 = 0; k < np; k++) {
+      let e = entryAt(patterns, k);
+      let o = entryKey(e);
+      let on = strLen(o);
+      if (on > 0 && on <= n - i && memory.compare(p + i, strPtr(o), on) == 0) {
+        bufBytes(b, strPtr(entryValue(e)), strLen(entryValue(e)));
+        i += on;
+        done = true;
+        break;
+      }
+    }
+    if (!done) { bufBytes(b, p + i, 1); i++; }
+  }
+  return capgate_string(bufData(b), bufLen(b));
+}
