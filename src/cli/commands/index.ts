@@ -3,7 +3,9 @@
 import type { Command } from "commander";
 import { registerDemo } from "./demo.js";
 import { registerMigrate } from "./migrate.js";
+import { registerSnapshot } from "./snapshot.js";
+import { registerSync } from "./sync.js";
 
 export type CommandGroup = (program: Command) => void;
 
-export const commandGroups: CommandGroup[] = [registerMigrate, registerDemo];
+export const commandGroups: CommandGroup[] = [registerMigrate, registerDemo, registerSnapshot, registerSync];
