@@ -7,17 +7,18 @@ import { TABLES, fromSqliteValue } from "../../src/replica/tables.js";
 
 export type TableRows = Record<string, unknown[][]>;
 
-const byKey = (a: unknown[], b: unknown[]): number => {
-  const x = JSON.stringify(a);
-  const y = JSON.stringify(b);
-  return x < y ? -1 : x > y ? 1 : 0;
-};
+/** Sorted by each row's JSON text, computed once per row. */
+const sorted = (rows: unknown[][]): unknown[][] =>
+  rows
+    .map((r) => [JSON.stringify(r), r] as const)
+    .sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0))
+    .map((x) => x[1]);
 
 export async function primaryRows(q: Queryable): Promise<TableRows> {
   const out: TableRows = {};
   for (const t of TABLES) {
     const r = await q.query(`SELECT ${t.columns.map((c) => c.name).join(", ")} FROM ${t.name}`);
-    out[t.name] = r.rows.map((row) => t.columns.map((c) => row[c.name] ?? null)).sort(byKey);
+    out[t.name] = sorted(r.rows.map((row) => t.columns.map((c) => row[c.name] ?? null)));
   }
   return out;
 }
@@ -28,7 +29,7 @@ export function replicaRows(path: string): TableRows {
     const out: TableRows = {};
     for (const t of TABLES) {
       const rows = db.prepare(`SELECT ${t.columns.map((c) => c.name).join(", ")} FROM ${t.name}`).raw().all() as (string | number | null)[][];
-      out[t.name] = rows.map((row) => t.columns.map((c, i) => fromSqliteValue(c, row[i]!))).sort(byKey);
+      out[t.name] = sorted(rows.map((row) => t.columns.map((c, i) => fromSqliteValue(c, row[i]!))));
     }
     return out;
   } finally {
