@@ -20,8 +20,17 @@ export function isSupportedSchemaVersion(v: number): boolean {
 
 const sqlType = (c: ColumnSpec): string => (c.kind === "bool" ? "INTEGER" : "TEXT");
 
+/** Type checks SQLite enforces on every write, so a value of the wrong kind never reaches a decision. */
+function check(c: ColumnSpec): string {
+  const test =
+    c.kind === "text" ? `typeof(${c.name}) = 'text'`
+    : c.kind === "bool" ? `${c.name} IN (0, 1)`
+    : `json_valid(${c.name}) AND json_type(${c.name}) = 'object'`;
+  return ` CHECK (${c.nullable ? `${c.name} IS NULL OR ` : ""}${test})`;
+}
+
 export function createTableSql(t: TableSpec): string {
-  const cols = t.columns.map((c) => `${c.name} ${sqlType(c)}${c.nullable ? "" : " NOT NULL"}`);
+  const cols = t.columns.map((c) => `${c.name} ${sqlType(c)}${c.nullable ? "" : " NOT NULL"}${check(c)}`);
   // WITHOUT ROWID: the key is the clustered index, so a key-prefix lookup is one b-tree range.
   return `CREATE TABLE ${t.name} (${cols.join(", ")}, PRIMARY KEY (${t.key.join(", ")})) WITHOUT ROWID`;
 }

@@ -20,6 +20,12 @@ export interface ReadOptions {
   onHeader?: (h: SnapshotHeader) => void;
   /** Called for each row, in file order, with the row's table index and values. */
   onRow?: (tableIndex: number, values: unknown[]) => void;
+  /**
+   * Called instead of onRow with the row's unparsed JSON text (it starts with
+   * "["): for a consumer that parses rows itself, in bulk. The consumer must
+   * then check each row's width.
+   */
+  onRowText?: (tableIndex: number, line: string) => void;
   /** Called now and then with the rows read so far. */
   onProgress?: (rows: number) => void;
 }
@@ -102,6 +108,13 @@ export async function readSnapshot(file: string, opts: ReadOptions = {}): Promis
     const first = line[0];
     if (first === 0x5b /* [ */) {
       if (table < 0) throw fail(file, `line ${lineNo}: row before any table section`);
+      if (opts.onRowText && !opts.onRow) {
+        tableRows++;
+        rows++;
+        if (opts.onProgress && rows % 50_000 === 0) opts.onProgress(rows);
+        opts.onRowText(table, text);
+        return;
+      }
       let values: unknown;
       try {
         values = JSON.parse(text);

@@ -3,6 +3,7 @@
 // connection loss during follow, pruning, and the mfa_secret rule.
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { join } from "node:path";
+import { existsSync } from "node:fs";
 import pg from "pg";
 import { freshPrimary, seedSample, type TestPrimary } from "../replica/fixture.js";
 import { primaryRows, replicaRows } from "../replica/compare.js";
@@ -188,5 +189,54 @@ describe("follow", () => {
       await running;
     }
     expect(passes.some((p) => p.applied > 0)).toBe(true);
+  });
+});
+
+describe("commit order", () => {
+  it("misses nothing when transactions on several connections interleave with sync passes", async () => {
+    const writers: Primary[] = tp.url ? await Promise.all([1, 2, 3].map(() => tp.reopen())) : [tp.primary];
+    const writer = new ReplicaWriter(replica);
+    let stop = false;
+    const syncing = (async () => {
+      while (!stop) await syncOnce(tp.primary, writer);
+    })();
+    try {
+      await Promise.all(
+        writers.map(async (w, wi) => {
+          for (let i = 0; i < 25; i++) {
+            await w.transaction(async (tx) => {
+              await tx.query("UPDATE tenants SET name = $1 WHERE id = $2", [`w${wi} i${i}`, `t${1 + ((i + wi) % 4)}`]);
+              // Hold the transaction open a little so commits and sync passes interleave.
+              await tx.query("SELECT pg_sleep(0.002)");
+              await tx.query(
+                "INSERT INTO user_capability_state (user_id, capability_key, status, data, source) VALUES ($1, 'totp', 'pending', $2, 'user') " +
+                  "ON CONFLICT (user_id, capability_key) DO UPDATE SET data = excluded.data",
+                [`u${1 + ((i * 3 + wi) % 12)}`, JSON.stringify({ w: wi, i })],
+              );
+            });
+          }
+        }),
+      );
+    } finally {
+      stop = true;
+      await syncing;
+      if (tp.url) await Promise.all(writers.map((w) => w.close()));
+    }
+    await syncOnce(tp.primary, writer);
+    writer.close();
+    expect(await sameAsPrimary()).toBe(true);
+  });
+
+  it("keeps each replica generation's write-ahead log beside that generation", async () => {
+    const writer = new ReplicaWriter(replica);
+    try {
+      await tp.primary.exec("UPDATE tenants SET name = 'wal' WHERE id = 't1'");
+      await syncOnce(tp.primary, writer);
+      const gen = writer.get()!.replica.file;
+      expect(existsSync(`${gen}-wal`)).toBe(true);
+      expect(existsSync(`${replica}-wal`)).toBe(false);
+    } finally {
+      writer.close();
+    }
   });
 });

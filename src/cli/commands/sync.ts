@@ -58,7 +58,9 @@ export function registerSync(program: Command): void {
   addPrimaryOptions(group.command("prune"))
     .description("delete change-log rows older than DURATION from the primary")
     .requiredOption("--keep <duration>", "how much history to keep, e.g. 7d, 24h, 30m")
-    .action(async (flags: PrimaryFlags & { keep: string }) => {
+    .action(async (_flags: unknown, cmd: Command) => {
+      // The primary options may be written before or after "prune": commander gives them to either command.
+      const flags = cmd.optsWithGlobals<PrimaryFlags & { keep: string }>();
       const keepMs = parseDuration(flags.keep);
       await withPrimary(primaryOptionsFromFlags(flags), async (primary) => {
         const r = await pruneChangeLog(primary, { keepMs });
