@@ -72,6 +72,9 @@ describe("sync once", () => {
       expect(await sameAsPrimary()).toBe(true);
       const rep = openReplica(replica);
       expect(rep.meta().watermark).toBe(r.watermark);
+      // A pass renews the confirmed-current time beyond the snapshot's.
+      expect(Date.parse(rep.meta().confirmedAt)).toBeGreaterThan(Date.parse(rep.meta().takenAt));
+      expect(rep.status({ maxStalenessMs: 60_000, now: Date.parse(rep.meta().confirmedAt) + 10 }).state).toBe("current");
       expect(rep.userFacts("un")?.capabilities["totp"]?.status).toBe("enrolled");
       expect(rep.tenantFacts("t4")).toBeUndefined();
       rep.close();
