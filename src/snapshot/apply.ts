@@ -8,7 +8,7 @@ import { randomUUID } from "node:crypto";
 import { closeSync, fsyncSync, openSync, renameSync, rmSync, symlinkSync } from "node:fs";
 import { basename, dirname } from "node:path";
 import { CapgateError } from "../errors.js";
-import { TABLES, type TableSpec } from "../replica/tables.js";
+import { TABLES, type ColumnSpec, type TableSpec } from "../replica/tables.js";
 import { createIndexes, createSchema, isSupportedSchemaVersion, REPLICA_FORMAT, SUPPORTED_SCHEMA_VERSIONS } from "../replica/schema.js";
 import { writeMeta, type ReplicaMeta } from "../replica/meta.js";
 import { openReplica } from "../replica/open.js";
@@ -33,6 +33,23 @@ export interface ApplyResult {
 }
 
 const refuse = (file: string, msg: string): CapgateError => new CapgateError("snapshot_error", `${file}: refused: ${msg}`);
+
+/**
+ * The SQL that takes column `i` out of a row array. A JSON value of the wrong
+ * type becomes a blob, which the column's CHECK rejects, rather than being
+ * converted by SQLite's type affinity (42 would silently become '42').
+ */
+function extract(c: ColumnSpec, i: number): string {
+  const type = `json_type(value, '$[${i}]')`;
+  switch (c.kind) {
+    case "text":
+      return `CASE ${type} WHEN 'text' THEN value ->> ${i} WHEN 'null' THEN NULL ELSE x'00' END`;
+    case "bool":
+      return `CASE ${type} WHEN 'true' THEN 1 WHEN 'false' THEN 0 WHEN 'null' THEN NULL ELSE x'00' END`;
+    case "json":
+      return `value -> ${i}`;
+  }
+}
 
 function fsyncPath(p: string): void {
   const fd = openSync(p, "r");
@@ -100,7 +117,7 @@ export async function applySnapshot(file: string, replicaPath: string, opts: App
     const inserts = TABLES.map((t: TableSpec) =>
       db.prepare(
         `INSERT INTO ${t.name} (${t.columns.map((c) => c.name).join(", ")}) ` +
-          `SELECT ${t.columns.map((c, i) => (c.kind === "json" ? `value -> ${i}` : `value ->> ${i}`)).join(", ")} ` +
+          `SELECT ${t.columns.map(extract).join(", ")} ` +
           `FROM json_each(?) WHERE json_array_length(value) = ${t.columns.length}`,
       ),
     );
