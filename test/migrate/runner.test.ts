@@ -9,7 +9,8 @@ import {
   migrationStatus,
   readMigrationState,
 } from "../../src/migrate/index.js";
-import type { Primary } from "../../src/primary/index.js";
+import { migrationLockKey } from "../../src/migrate/index.js";
+import { openPrimary, type Primary } from "../../src/primary/index.js";
 import { SHIPPED_MIGRATIONS, tempMigrations, type TempMigrations } from "../helpers/migrations-dir.js";
 import { freshPrimary, testEngines, type TestPrimary } from "../helpers/primary.js";
 import { schemaShape } from "../helpers/rows.js";
@@ -207,4 +208,36 @@ describe.each(testEngines())("migration runner on %s", (engine) => {
     expect(await readMigrationState(p)).toEqual({ version: LATEST, dirty: false });
     expect((await p.query("SELECT count(*)::int AS n FROM capabilities")).rows[0]).toEqual({ n: 3 });
   });
+
+  if (engine === "postgres") {
+    it("runners on separate connections that start while the lock is held: one applies, one finds nothing", async () => {
+      const p = await fresh();
+      const url = tp!.databaseUrl!;
+      const [a, b] = [await openPrimary({ databaseUrl: url }), await openPrimary({ databaseUrl: url })];
+      try {
+        const db = (await p.query<{ db: string }>("SELECT current_database() AS db")).rows[0]!.db;
+        const running = await p.withAdvisoryLock(migrationLockKey(db, "public"), async () => {
+          const both = Promise.all([migrate(a, { up: "all" }), migrate(b, { up: "all" })]);
+          // Wait until both runners are queued on the lock, so they really race.
+          for (;;) {
+            const w = await p.query<{ n: number }>(
+              "SELECT count(*)::int AS n FROM pg_locks WHERE locktype = 'advisory' AND NOT granted AND database = (SELECT oid FROM pg_database WHERE datname = $1)",
+              [db],
+            );
+            if (w.rows[0]!.n === 2) break;
+            await new Promise((r) => setTimeout(r, 20));
+          }
+          expect(await readMigrationState(p)).toEqual({ version: null, dirty: false });
+          // Wrapped: returning the promise itself would make the lock holder wait for it.
+          return { both };
+        });
+        const results = await running.both;
+        expect(results.map((r) => r.steps.length).sort()).toEqual([0, LATEST]);
+        expect(await readMigrationState(p)).toEqual({ version: LATEST, dirty: false });
+      } finally {
+        await a.close();
+        await b.close();
+      }
+    });
+  }
 });
