@@ -12,7 +12,8 @@ export interface DriverErrorFacts {
 }
 
 export function driverErrorFacts(e: unknown): DriverErrorFacts {
-  if (e instanceof CapgateError) return { message: e.message };
+  // Already wrapped by databaseError: the driver's own error is the cause.
+  if (e instanceof CapgateError) return e.cause !== undefined ? driverErrorFacts(e.cause) : { message: e.message };
   if (e instanceof Error) {
     const any = e as Error & { code?: unknown; position?: unknown; detail?: unknown; errors?: unknown };
     // Node's net errors for a dual-stack host arrive as an AggregateError with an empty message.

@@ -2,11 +2,12 @@
 // in-process, one connection). Used when no database URL is given, so the
 // whole product runs on a machine with no server.
 import { PGlite, type Transaction } from "@electric-sql/pglite";
-import { mkdirSync } from "node:fs";
+import { mkdirSync, readdirSync, statSync } from "node:fs";
+import { CapgateError } from "../errors.js";
 import { dirname } from "node:path";
 import { lockDataDir } from "./dir-lock.js";
 import { beginOptionsSql } from "./transaction-sql.js";
-import { wrapDriver } from "./errors.js";
+import { databaseError, wrapDriver } from "./errors.js";
 import type { Primary, PrimarySession, Queryable, QueryResult, Row } from "./types.js";
 
 type Target = PGlite | Transaction;
@@ -23,7 +24,32 @@ function queryable(t: Target): Queryable {
   };
 }
 
+/**
+ * Refuses a path that is not, and cannot become, a PGlite data directory, so
+ * a mistyped --data-dir never has a cluster initialised into someone's files.
+ */
+function checkDataDir(dataDir: string): void {
+  let entries: string[];
+  try {
+    if (!statSync(dataDir).isDirectory()) {
+      throw new CapgateError("database_error", `embedded primary ${dataDir} exists and is not a directory`);
+    }
+    entries = readdirSync(dataDir);
+  } catch (e) {
+    if (e instanceof CapgateError) throw e;
+    if ((e as NodeJS.ErrnoException).code === "ENOENT") return; // created on first open
+    throw new CapgateError("database_error", `cannot read embedded primary ${dataDir}: ${(e as Error).message}`);
+  }
+  if (entries.length > 0 && !entries.includes("PG_VERSION")) {
+    throw new CapgateError(
+      "database_error",
+      `${dataDir} is not an embedded primary (no PG_VERSION) and is not empty; refusing to initialise it`,
+    );
+  }
+}
+
 export async function openPglite(dataDir: string): Promise<Primary> {
+  checkDataDir(dataDir);
   const release = lockDataDir(dataDir);
   let db: PGlite;
   try {
@@ -36,14 +62,25 @@ export async function openPglite(dataDir: string): Promise<Primary> {
 
   const session: PrimarySession = {
     ...queryable(db),
-    transaction: (fn, options) =>
-      wrapDriver(() =>
-        db.transaction(async (tx) => {
+    transaction: async (fn, options) => {
+      // The caller's own error comes back as it was thrown; only the engine's is wrapped.
+      let thrownByFn: { error: unknown } | undefined;
+      try {
+        return await db.transaction(async (tx) => {
           const set = beginOptionsSql(options);
           if (set !== undefined) await tx.exec(set);
-          return fn(queryable(tx));
-        }),
-      ),
+          try {
+            return await fn(queryable(tx));
+          } catch (error) {
+            thrownByFn = { error };
+            throw error;
+          }
+        });
+      } catch (e) {
+        if (thrownByFn !== undefined) throw thrownByFn.error;
+        throw databaseError(undefined, e);
+      }
+    },
   };
 
   // One connection means PostgreSQL's advisory locks are re-entrant for every

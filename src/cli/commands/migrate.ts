@@ -3,7 +3,15 @@
 // DATABASE_URL) or the embedded primary.
 import type { Command } from "commander";
 import { CapgateError } from "../../errors.js";
-import { forceVersion, migrate, migrationLabel, migrationStatus, type MigrateTarget } from "../../migrate/index.js";
+import {
+  defaultMigrationsDir,
+  forceVersion,
+  loadMigrations,
+  migrate,
+  migrationLabel,
+  migrationStatus,
+  type MigrateTarget,
+} from "../../migrate/index.js";
 import { addPrimaryOptions, primaryOptionsFromFlags, withPrimary, type PrimaryFlags } from "../../primary/index.js";
 
 interface Flags extends PrimaryFlags {
@@ -28,14 +36,21 @@ function withCommonOptions(cmd: Command): Command {
   );
 }
 
-function dirOption(flags: Flags): { dir?: string } {
-  return flags.migrations !== undefined ? { dir: flags.migrations } : {};
+/**
+ * The migrations folder, checked before the primary is opened: a broken
+ * folder should not first create an embedded primary or reach a server.
+ */
+function dirOption(flags: Flags): { dir: string } {
+  const dir = flags.migrations ?? defaultMigrationsDir();
+  loadMigrations(dir);
+  return { dir };
 }
 
 async function run(flags: Flags, target: MigrateTarget): Promise<void> {
+  const dir = dirOption(flags);
   await withPrimary(primaryOptionsFromFlags(flags), async (primary) => {
     const result = await migrate(primary, target, {
-      ...dirOption(flags),
+      ...dir,
       log: (line) => process.stdout.write(line + "\n"),
     });
     const at = result.to ?? "none";
@@ -73,8 +88,9 @@ export function registerMigrate(program: Command): void {
     .description("record VERSION as applied and clean without running anything (after fixing a dirty state)")
     .action(async (v: string, flags: Flags) => {
       const version = count(v, "VERSION", true)!;
+      const dir = dirOption(flags);
       await withPrimary(primaryOptionsFromFlags(flags), async (primary) => {
-        await forceVersion(primary, version === 0 ? null : version, dirOption(flags));
+        await forceVersion(primary, version === 0 ? null : version, dir);
         process.stdout.write(`${primary.location} marked at version ${version === 0 ? "none" : version} (clean)\n`);
       });
     });
@@ -82,8 +98,9 @@ export function registerMigrate(program: Command): void {
   withCommonOptions(group.command("status"))
     .description("show the applied version and which migrations are pending")
     .action(async (flags: Flags) => {
+      const dir = dirOption(flags);
       await withPrimary(primaryOptionsFromFlags(flags), async (primary) => {
-        const s = await migrationStatus(primary, dirOption(flags));
+        const s = await migrationStatus(primary, dir);
         const version = s.state.version ?? "none";
         const out = [
           `primary: ${primary.kind === "pglite" ? "embedded " : ""}${s.location}`,
