@@ -18,7 +18,7 @@ const snaps: { file: string; digest: string; rows: TableRows }[] = [];
 
 beforeAll(async () => {
   tp = await freshPrimary("kill");
-  await seedSample(tp.primary, 2000);
+  await seedSample(tp.primary, 1500);
   for (const name of ["a", "b"]) {
     const file = join(tp.dir, `${name}.snapshot`);
     const info = await exportSnapshot(tp.primary, file);
@@ -27,7 +27,7 @@ beforeAll(async () => {
     snaps.push({ file, digest: info.digest, rows: replicaRows(probe) });
     await tp.primary.exec("UPDATE tenants SET name = name || ' (renamed)'; DELETE FROM tenant_features WHERE tenant_id LIKE 't1%'");
   }
-});
+}, 600_000);
 afterAll(async () => {
   await tp?.close();
 });
@@ -81,4 +81,4 @@ it("leaves the old or the new replica, whole, whenever apply is killed", async (
   }
   // The kills must actually have interrupted applies, or the test proves nothing.
   expect(killedMidway).toBeGreaterThan(5);
-}, 300_000);
+}, 1_200_000);
