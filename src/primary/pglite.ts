@@ -1,0 +1,125 @@
+// The primary as the embedded PGlite engine (PostgreSQL compiled to Wasm,
+// in-process, one connection). Used when no database URL is given, so the
+// whole product runs on a machine with no server.
+import { PGlite, type Transaction } from "@electric-sql/pglite";
+import { mkdirSync, readdirSync, statSync } from "node:fs";
+import { CapgateError } from "../errors.js";
+import { dirname } from "node:path";
+import { lockDataDir } from "./dir-lock.js";
+import { beginOptionsSql } from "./transaction-sql.js";
+import { databaseError, wrapDriver } from "./errors.js";
+import type { Primary, PrimarySession, Queryable, QueryResult, Row } from "./types.js";
+
+type Target = PGlite | Transaction;
+
+function queryable(t: Target): Queryable {
+  return {
+    query: async <R extends Row = Row>(sql: string, params?: readonly unknown[]): Promise<QueryResult<R>> => {
+      const r = await wrapDriver(() => t.query<R>(sql, params === undefined ? undefined : [...params]));
+      return { rows: r.rows, rowCount: r.affectedRows ?? r.rows.length };
+    },
+    exec: async (sql: string) => {
+      await wrapDriver(() => t.exec(sql));
+    },
+  };
+}
+
+/**
+ * Refuses a path that is not, and cannot become, a PGlite data directory, so
+ * a mistyped --data-dir never has a cluster initialised into someone's files.
+ */
+function checkDataDir(dataDir: string): void {
+  let entries: string[];
+  try {
+    if (!statSync(dataDir).isDirectory()) {
+      throw new CapgateError("database_error", `embedded primary ${dataDir} exists and is not a directory`);
+    }
+    entries = readdirSync(dataDir);
+  } catch (e) {
+    if (e instanceof CapgateError) throw e;
+    if ((e as NodeJS.ErrnoException).code === "ENOENT") return; // created on first open
+    throw new CapgateError("database_error", `cannot read embedded primary ${dataDir}: ${(e as Error).message}`);
+  }
+  if (entries.length > 0 && !entries.includes("PG_VERSION")) {
+    throw new CapgateError(
+      "database_error",
+      `${dataDir} is not an embedded primary (no PG_VERSION) and is not empty; refusing to initialise it`,
+    );
+  }
+}
+
+export async function openPglite(dataDir: string): Promise<Primary> {
+  checkDataDir(dataDir);
+  const release = lockDataDir(dataDir);
+  let db: PGlite;
+  try {
+    mkdirSync(dirname(dataDir), { recursive: true });
+    db = await wrapDriver(() => PGlite.create(dataDir), `cannot open embedded primary ${dataDir}`);
+  } catch (e) {
+    release();
+    throw e;
+  }
+
+  const session: PrimarySession = {
+    ...queryable(db),
+    transaction: async (fn, options) => {
+      // The caller's own error comes back as it was thrown; only the engine's is wrapped.
+      let thrownByFn: { error: unknown } | undefined;
+      try {
+        return await db.transaction(async (tx) => {
+          const set = beginOptionsSql(options);
+          if (set !== undefined) await tx.exec(set);
+          try {
+            return await fn(queryable(tx));
+          } catch (error) {
+            thrownByFn = { error };
+            throw error;
+          }
+        });
+      } catch (e) {
+        if (thrownByFn !== undefined) throw thrownByFn.error;
+        throw databaseError(undefined, e);
+      }
+    },
+  };
+
+  // One connection means PostgreSQL's advisory locks are re-entrant for every
+  // caller in this process; a per-key queue gives callers the exclusion a
+  // server would.
+  const queues = new Map<bigint, Promise<unknown>>();
+
+  let closed = false;
+  return {
+    kind: "pglite",
+    location: dataDir,
+    ...session,
+    withAdvisoryLock: async (key, fn) => {
+      const before = queues.get(key) ?? Promise.resolve();
+      let done!: () => void;
+      const mine = new Promise<void>((resolve) => (done = resolve));
+      const tail = before.then(() => mine);
+      queues.set(key, tail);
+      await before;
+      try {
+        await session.query("SELECT pg_advisory_lock($1)", [key.toString()]);
+        try {
+          return await fn(session);
+        } finally {
+          await session.query("SELECT pg_advisory_unlock($1)", [key.toString()]).catch(() => undefined);
+        }
+      } finally {
+        done();
+        if (queues.get(key) === tail) queues.delete(key);
+      }
+    },
+    close: async () => {
+      if (closed) return;
+      closed = true;
+      try {
+        await db.close();
+      } finally {
+        release();
+      }
+    },
+  };
+}
