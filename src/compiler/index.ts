@@ -8,6 +8,7 @@ import { parse, parseQuery } from "./parser/index.js";
 import { compile } from "./passes/index.js";
 import { plan } from "./planner/index.js";
 import { emit } from "./wasm/index.js";
+import { defaultRuntimeBuiltins } from "./wasm/runtime-builtins.js";
 
 export interface PolicySource {
   file: string;
@@ -62,7 +63,8 @@ export function compilePolicy(opts: CompilePolicyOptions): CompiledModule {
   return {
     wasm,
     entrypoints: [...entrypoints, ...queries.map((q) => q.name)],
-    builtins: policy.static.builtinFuncs.map((b) => b.name),
+    // The planner lists every built-in it calls; those the runtime implements run in Wasm.
+    builtins: policy.static.builtinFuncs.map((b) => b.name).filter((n) => !defaultRuntimeBuiltins().has(n)),
   };
 }
 
