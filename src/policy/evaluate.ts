@@ -108,11 +108,14 @@ export function evaluatePolicy(inst: PolicyInstance, input: unknown, entrypoint:
   }
   delete inst.context.nowNs;
   delete inst.context.uuids;
-  inst.prints = [];
+  delete inst.context.rand;
+  const printed: string[] = [];
+  inst.context.prints = printed;
+  inst.prints = printed;
   const log = console.log;
   // The SDK prints print() output with console.log; capture it per evaluation instead.
   console.log = (...args: unknown[]) => {
-    inst.prints.push(args.map(String).join(" "));
+    printed.push(args.map(String).join(" "));
   };
   try {
     return inst.policy.evaluate(input, entrypoint) as Array<Record<string, unknown>>;

@@ -5,7 +5,8 @@ import { describe, expect, it } from "vitest";
 import { CapgateError, CapgateErrors } from "../../src/errors.js";
 import { parseCaseText, relaxFlowIndent } from "./case-file.js";
 import { decodeExpected, mismatch, UNDEFINED } from "./compare.js";
-import { isGenuineRegoError, passRate, tally, wrapQuery, type Outcome } from "./runner.js";
+import { wrapQuery } from "../../src/policy/query-capture.js";
+import { isGenuineRegoError, passRate, tally, type Outcome } from "./runner.js";
 
 const ok = (actual: unknown, want: unknown): boolean => mismatch(actual, decodeExpected(want)) === null;
 

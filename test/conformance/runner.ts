@@ -8,6 +8,7 @@ import YAML from "yaml";
 import { compilePolicy } from "../../src/compiler/index.js";
 import { CapgateError, CapgateErrors, type ErrorCode } from "../../src/errors.js";
 import { evaluatePolicy, instantiatePolicy } from "../../src/policy/evaluate.js";
+import { splitSolution, wrapQuery } from "../../src/policy/query-capture.js";
 import type { CaseFile, RawCase } from "./case-file.js";
 import { decodeExpected, mismatch, showExpected, UNDEFINED } from "./compare.js";
 
@@ -36,46 +37,14 @@ export interface RunOptions {
   exclusions?: Exclusion[];
 }
 
-/** The variable a wrapped query binds; its value is the query's value. */
-export const VALUE_VAR = "capgate_q__";
 const QUERY_NAME = "conformance/query";
-
-/**
- * A query that is one expression other than a unification or assignment is
- * compiled as `VALUE_VAR := (expr)`, so its value is captured as OPA's `eval`
- * captures expression values (`1 == 2` gives false, not undefined).
- */
-export function wrapQuery(q: string): string | undefined {
-  const t = q.trim();
-  if (t === "" || /^(not|some|every|import|package|default)\b/.test(t)) return undefined;
-  let depth = 0;
-  let quote: string | undefined;
-  for (let i = 0; i < t.length; i++) {
-    const c = t[i]!;
-    if (quote) {
-      if (c === "\\" && quote === '"') i++;
-      else if (c === quote) quote = undefined;
-      continue;
-    }
-    if (c === '"' || c === "`") quote = c;
-    else if ("([{".includes(c)) depth++;
-    else if (")]}".includes(c)) depth--;
-    else if (depth === 0) {
-      if (c === ";" || c === "\n") return undefined;
-      if (c === "=" && t[i + 1] !== "=" && !"=!<>:".includes(t[i - 1] ?? "")) return undefined;
-      if (c === ":" && t[i + 1] === "=") return undefined;
-      if (/\s/.test(c) && /^\s+with\s/.test(t.slice(i))) return undefined;
-    }
-  }
-  return `${VALUE_VAR} := (${t})`;
-}
 
 /** regorus's reading of a query's result: the bindings when there are any, else the value. */
 function resultOf(resultSet: Array<Record<string, unknown>>, wrapped: boolean): unknown {
   const last = resultSet[resultSet.length - 1];
   if (last === undefined) return undefined;
   if (!wrapped) return last;
-  const { [VALUE_VAR]: value, ...bindings } = last;
+  const { value, bindings } = splitSolution(last);
   return Object.keys(bindings).length > 0 ? bindings : value;
 }
 

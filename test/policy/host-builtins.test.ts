@@ -18,10 +18,21 @@ interface Case {
   want?: unknown;
   want_match?: string;
   want_min?: bigint;
+  want_undefined?: boolean;
+  want_prints?: string[];
   error?: string;
 }
 
 const dir = join(fileURLToPath(new URL(".", import.meta.url)), "../cases/host-builtins");
+
+/** Exact JSON text with keys sorted: objects compare as Rego objects (unordered), integers exactly. */
+const canon = (v: unknown): string => toJsonText(sortKeys(v));
+const sortKeys = (v: unknown): unknown =>
+  Array.isArray(v)
+    ? v.map(sortKeys)
+    : v !== null && typeof v === "object"
+      ? Object.fromEntries(Object.keys(v).sort().map((k) => [k, sortKeys((v as Record<string, unknown>)[k])]))
+      : v;
 
 /** What the SDK delivers: JSON.parse output, so integers are doubles. */
 const asDelivered = (v: unknown): unknown => JSON.parse(toJsonText(v)) as unknown;
@@ -56,10 +67,13 @@ for (const file of files) {
           expect(err.message).not.toContain("\n");
           return;
         }
-        const got = call(c.call, c.args);
-        if (c.want_match !== undefined) expect(String(got)).toMatch(new RegExp(c.want_match));
+        const ctx: HostContext = {};
+        const got = call(c.call, c.args, ctx);
+        if (c.want_prints !== undefined) expect(ctx.prints).toEqual(c.want_prints);
+        if (c.want_undefined) expect(got).toBeUndefined();
+        else if (c.want_match !== undefined) expect(String(got)).toMatch(new RegExp(c.want_match));
         else if (c.want_min !== undefined) expect(BigInt(toJsonText(got))).toBeGreaterThanOrEqual(c.want_min);
-        else expect(toJsonText(got)).toBe(toJsonText(c.want));
+        else expect(canon(got)).toBe(canon(c.want));
       });
     }
   });
@@ -78,6 +92,17 @@ describe("host built-ins: coverage and per-evaluation state", () => {
     await new Promise((r) => setTimeout(r, 5));
     expect(call("time.now_ns", [], ctx)).toBe(a);
     expect(call("time.now_ns", [], {}) as bigint).toBeGreaterThan(a as bigint);
+  });
+
+  it("rand.intn repeats for the same key and bound within one evaluation, and stays in range", () => {
+    const ctx: HostContext = {};
+    const a = call("rand.intn", ["k", 1_000_000], ctx) as number;
+    expect(call("rand.intn", ["k", 1_000_000], ctx)).toBe(a);
+    expect(a).toBeGreaterThanOrEqual(0);
+    expect(a).toBeLessThan(1_000_000);
+    const draws = new Set(Array.from({ length: 20 }, () => call("rand.intn", ["k", 1_000_000], {})));
+    expect(draws.size).toBeGreaterThan(1);
+    for (const d of draws) expect(d as number).toBeLessThan(1_000_000);
   });
 
   it("uuid.rfc4122 repeats for the same key within one evaluation only", () => {

@@ -4,7 +4,10 @@ import { cryptoBuiltins } from "./crypto.js";
 import { globBuiltins } from "./glob.js";
 import { jsonBuiltins } from "./json.js";
 import { jwtBuiltins } from "./jwt.js";
+import { printBuiltins } from "./print.js";
+import { randBuiltins } from "./rand.js";
 import { regexBuiltins } from "./regex.js";
+import { semverBuiltins } from "./semver.js";
 import { stringsBuiltins } from "./sprintf.js";
 import { timeBuiltins } from "./time.js";
 import type { HostBuiltin } from "./types.js";
@@ -19,7 +22,10 @@ export const hostBuiltinFamilies: Record<string, HostBuiltin[]> = {
   glob: globBuiltins,
   json: jsonBuiltins,
   jwt: jwtBuiltins,
+  print: printBuiltins,
+  rand: randBuiltins,
   regex: regexBuiltins,
+  semver: semverBuiltins,
   strings: stringsBuiltins,
   time: timeBuiltins,
   uuid: uuidBuiltins,

@@ -1,7 +1,8 @@
 // json.* built-ins OPA leaves to the host. Marshalling follows Go's
 // encoding/json as OPA uses it: object keys sorted, `<`, `>`, `&` and the
 // line separators escaped as \u00XX, so output is byte-identical to OPA's.
-import { builtinError, obj, str, typeName, type HostBuiltin } from "./types.js";
+import { applyJsonPatch } from "./json-patch.js";
+import { arr, builtinError, obj, str, typeName, type HostBuiltin } from "./types.js";
 
 function sortKeys(v: unknown): unknown {
   if (Array.isArray(v)) return v.map(sortKeys);
@@ -24,6 +25,7 @@ export function goJsonMarshal(v: unknown, indent?: { prefix: string; indent: str
 }
 
 export const jsonBuiltins: HostBuiltin[] = [
+  { name: "json.patch", arity: 2, impl: (a) => applyJsonPatch(a[0], arr("json.patch", a, 1)) },
   { name: "json.marshal", arity: 1, impl: (a) => goJsonMarshal(a[0]) },
   {
     name: "json.marshal_with_options",

@@ -433,6 +433,7 @@ export const timeBuiltins: HostBuiltin[] = [
       const t = new Date(0);
       t.setUTCFullYear(c.year + y, c.month - 1 + m, c.day + d);
       t.setUTCHours(c.hour, c.minute, c.second, 0);
+      if (Number.isNaN(t.getTime())) throw builtinError(n, "result out of range");
       const out = BigInt(t.getTime()) * NS_PER_MS + BigInt(c.nanos);
       if (out > 9_223_372_036_854_775_807n || out < -9_223_372_036_854_775_808n) throw builtinError(n, "result out of range");
       return out;

@@ -7,6 +7,10 @@ export interface HostContext {
   nowNs?: bigint;
   /** uuid.rfc4122 answers the same UUID for the same key within one evaluation. */
   uuids?: Map<string, string>;
+  /** rand.intn answers the same number for the same key and bound within one evaluation. */
+  rand?: Map<string, number>;
+  /** Lines internal.print produced in this evaluation. */
+  prints?: string[];
 }
 
 export type HostImpl = (args: unknown[], ctx: HostContext) => unknown;

@@ -1,0 +1,24 @@
+// rand.intn: a random integer in [0, |n|), the same for the same (key, n)
+// within one evaluation, as OPA caches it per query.
+import { randomInt } from "node:crypto";
+import { int, str, type HostBuiltin } from "./types.js";
+
+export const randBuiltins: HostBuiltin[] = [
+  {
+    name: "rand.intn",
+    arity: 2,
+    impl: (a, ctx) => {
+      const key = str("rand.intn", a, 0);
+      const n = Math.abs(int("rand.intn", a, 1));
+      if (n === 0) return 0;
+      ctx.rand ??= new Map();
+      const k = `${key}\u0000${n}`;
+      let v = ctx.rand.get(k);
+      if (v === undefined) {
+        v = n > 2 ** 48 - 1 ? Math.floor(Math.random() * n) : randomInt(n);
+        ctx.rand.set(k, v);
+      }
+      return v;
+    },
+  },
+];
