@@ -56,17 +56,72 @@ function goExp(s: string): string {
   return s.replace(/e([+-])(\d)$/, "e$10$2");
 }
 
+/**
+ * The exact decimal value of a finite non-negative double: all its digits and
+ * where the point goes. Go rounds %e/%f/%g on this exact value, half to even;
+ * JavaScript's toFixed/toExponential round halves up, so they cannot be used.
+ */
+function exactDecimal(x: number): { digits: string; point: number } {
+  if (x === 0) return { digits: "0", point: 1 };
+  const buf = new DataView(new ArrayBuffer(8));
+  buf.setFloat64(0, x);
+  const bits = buf.getBigUint64(0);
+  const expBits = Number((bits >> 52n) & 0x7ffn);
+  let mant = bits & 0xfffffffffffffn;
+  let e: number;
+  if (expBits === 0) e = -1074;
+  else {
+    mant |= 1n << 52n;
+    e = expBits - 1075;
+  }
+  if (e >= 0) {
+    const d = (mant << BigInt(e)).toString();
+    return { digits: d, point: d.length };
+  }
+  const d = (mant * 5n ** BigInt(-e)).toString();
+  return { digits: d, point: d.length + e };
+}
+
+/** Rounds digits (point at `point`) to `keep` leading digits, half to even; may carry into a new digit. */
+function roundDigits(digits: string, point: number, keep: number): { digits: string; point: number } {
+  if (keep < 0) return { digits: "0", point };
+  if (digits.length <= keep) return { digits: digits.padEnd(keep, "0"), point };
+  const head = digits.slice(0, keep);
+  const rest = digits.slice(keep);
+  const first = rest.charCodeAt(0) - 48;
+  const beyond = /[1-9]/.test(rest.slice(1));
+  const lastEven = keep === 0 ? true : (head.charCodeAt(keep - 1) - 48) % 2 === 0;
+  const up = first > 5 || (first === 5 && (beyond || !lastEven));
+  if (!up) return { digits: head === "" ? "0" : head, point: head === "" ? point + 1 : point };
+  const n = (BigInt(head === "" ? "0" : head) + 1n).toString();
+  const width = Math.max(keep, 1);
+  if (n.length > width) return { digits: n.slice(0, width), point: point + 1 };
+  return { digits: n.padStart(width, "0"), point: head === "" ? point + 1 : point };
+}
+
 function fmtE(x: number, prec: number, upper: boolean): string {
-  const s = goExp(x.toExponential(prec));
+  const ex = exactDecimal(x);
+  const nz = ex.digits.search(/[1-9]/);
+  const r = x === 0 ? { digits: "0".repeat(prec + 1), point: 1 } : roundDigits(ex.digits.slice(nz), ex.point - nz, prec + 1);
+  const exp = x === 0 ? 0 : r.point - 1;
+  const mant = prec > 0 ? `${r.digits[0]}.${r.digits.slice(1, prec + 1)}` : r.digits[0]!;
+  const es = exp < 0 ? `-${String(-exp).padStart(2, "0")}` : `+${String(exp).padStart(2, "0")}`;
+  const s = `${mant}e${es}`;
   return upper ? s.toUpperCase() : s;
 }
 
 function fmtF(x: number, prec: number): string {
-  if (Math.abs(x) >= 1e21) {
-    const intPart = BigInt(Math.trunc(x)).toString();
-    return prec > 0 ? `${intPart}.${"0".repeat(prec)}` : intPart;
+  const ex = exactDecimal(x);
+  let digits = ex.digits;
+  let point = ex.point;
+  if (point <= 0) {
+    digits = "0".repeat(1 - point) + digits;
+    point = 1;
   }
-  return x.toFixed(prec);
+  const r = roundDigits(digits, point, point + prec);
+  const intPart = r.digits.slice(0, r.point) || "0";
+  const frac = r.digits.slice(r.point, r.point + prec).padEnd(prec, "0");
+  return prec > 0 ? `${intPart}.${frac}` : intPart;
 }
 
 /** %g / %v of a non-negative float64; `prec` undefined means the shortest exact digits (strconv's 'g' rules). */
@@ -74,7 +129,7 @@ function fmtG(x: number, prec: number | undefined, upper: boolean): string {
   if (x === 0) return "0";
   const shortest = prec === undefined;
   const p = shortest ? undefined : Math.max(prec, 1);
-  let [digits, exp] = splitExp(p === undefined ? x.toExponential() : x.toExponential(p - 1));
+  let [digits, exp] = p === undefined ? splitExp(x.toExponential()) : splitExp(fmtE(x, p - 1, false));
   digits = digits.replace(/0+$/, "") || "0";
   const nd = digits.length;
   const dp = exp + 1;
