@@ -9,6 +9,7 @@ import { existsSync, readFileSync, readdirSync, statSync } from "node:fs";
 import { join, relative, resolve } from "node:path";
 import { expect, test } from "vitest";
 import { parseDocument } from "yaml";
+import { printModule } from "../../src/compiler/ast/print.js";
 import { parse, parseQuery } from "../../src/compiler/parser/index.js";
 import { CapgateError, CapgateErrors } from "../../src/errors.js";
 
@@ -62,8 +63,17 @@ test("conformance modules parse", () => {
       for (const [i, source] of (c.modules ?? []).entries()) {
         const t0 = performance.now();
         try {
-          parse(source, { file: `${rel}#${c.note ?? "?"}#${i}`, regoVersion });
+          const module = parse(source, { file: `${rel}#${c.note ?? "?"}#${i}`, regoVersion });
           parseMs += performance.now() - t0;
+          // The printed v1 form must parse back to the same module.
+          const printed = printModule(module);
+          let again: string;
+          try {
+            again = printModule(parse(printed, { file: "printed.rego" }));
+          } catch (e) {
+            again = firstError(e);
+          }
+          if (again !== printed) failures.push(`print/parse round trip differs for ${rel}#${c.note ?? "?"}: ${again.slice(0, 200)}`);
           if (c.error !== undefined) errorCaseOk++;
           else valueOk++;
         } catch (e) {

@@ -1,11 +1,13 @@
 // Garbage in, one-line parse errors out: seeded random edits of the parser case
 // sources must either parse or fail with rego_parse_error CapgateErrors that carry
 // a location and a single-line message; never another exception, never a hang.
+// Mutants that parse as v1 must also survive print → parse → print unchanged.
 
 import { readFileSync, readdirSync } from "node:fs";
 import { join } from "node:path";
 import { expect, test } from "vitest";
 import { parse as parseYaml } from "yaml";
+import { printModule } from "../../src/compiler/ast/print.js";
 import { parse } from "../../src/compiler/parser/index.js";
 import { CapgateError, CapgateErrors } from "../../src/errors.js";
 
@@ -43,7 +45,18 @@ test("mutated sources parse or fail with located one-line rego_parse_errors", ()
       }
       for (const regoVersion of [0, 1] as const) {
         try {
-          parse(m, { file: "m.rego", regoVersion });
+          const module = parse(m, { file: "m.rego", regoVersion });
+          if (regoVersion === 1) {
+            // What parses as v1 must print to v1 that parses back to the same module.
+            const printed = printModule(module);
+            let again: string;
+            try {
+              again = printModule(parse(printed, { file: "printed.rego" }));
+            } catch (e) {
+              again = String(e);
+            }
+            if (again !== printed) problems.push(`round trip of ${JSON.stringify(m)}: ${printed} => ${again}`);
+          }
         } catch (e) {
           failures++;
           const errs = e instanceof CapgateErrors ? e.errors : e instanceof CapgateError ? [e] : undefined;

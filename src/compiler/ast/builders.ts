@@ -2,7 +2,7 @@
 // build nodes the same way (for example: operators are refs to a var, bare
 // `input` / `data` are one-element refs, as in OPA).
 
-import type { Body, Location, Term, Value } from "./types.js";
+import type { Body, Expr, Head, Location, Term, Value } from "./types.js";
 
 export function term(value: Value, location: Location): Term {
   return { value, location };
@@ -105,4 +105,57 @@ export function refName(t: Term): string | undefined {
     s += "." + p.value.value;
   }
   return s;
+}
+
+/** A deep copy of a term (locations are shared: they are never mutated). */
+export function cloneTerm(t: Term): Term {
+  return { value: cloneValue(t.value), location: t.location };
+}
+
+function cloneValue(v: Value): Value {
+  switch (v.kind) {
+    case "ref":
+      return { kind: "ref", terms: v.terms.map(cloneTerm) };
+    case "array":
+    case "set":
+      return { kind: v.kind, items: v.items.map(cloneTerm) };
+    case "object":
+      return { kind: "object", entries: v.entries.map(([k, x]) => [cloneTerm(k), cloneTerm(x)] as [Term, Term]) };
+    case "arraycomp":
+    case "setcomp":
+      return { kind: v.kind, term: cloneTerm(v.term), body: cloneBody(v.body) };
+    case "objectcomp":
+      return { kind: "objectcomp", key: cloneTerm(v.key), value: cloneTerm(v.value), body: cloneBody(v.body) };
+    case "call":
+      return { kind: "call", operator: cloneTerm(v.operator), args: v.args.map(cloneTerm) };
+    default:
+      return { ...v };
+  }
+}
+
+export function cloneBody(b: Body): Body {
+  return b.map(cloneExpr);
+}
+
+export function cloneExpr(e: Expr): Expr {
+  const common = { location: e.location, negated: e.negated, with: e.with.map((w) => ({ target: cloneTerm(w.target), value: cloneTerm(w.value), location: w.location })), ...(e.generated !== undefined ? { generated: e.generated } : {}) };
+  switch (e.kind) {
+    case "term":
+      return { ...common, kind: "term", term: cloneTerm(e.term) };
+    case "call":
+      return { ...common, kind: "call", operator: cloneTerm(e.operator), args: e.args.map(cloneTerm) };
+    case "some":
+      return { ...common, kind: "some", symbols: e.symbols.map(cloneTerm) };
+    case "every":
+      return { ...common, kind: "every", key: e.key ? cloneTerm(e.key) : null, value: cloneTerm(e.value), domain: cloneTerm(e.domain), body: cloneBody(e.body) };
+  }
+}
+
+/** A deep copy of a rule head. */
+export function cloneHead(h: Head): Head {
+  const c: Head = { ref: h.ref.map(cloneTerm), assign: h.assign, kind: h.kind, location: h.location };
+  if (h.args) c.args = h.args.map(cloneTerm);
+  if (h.key) c.key = cloneTerm(h.key);
+  if (h.value) c.value = cloneTerm(h.value);
+  return c;
 }

@@ -92,6 +92,15 @@ function groundPrefix(rule: Rule): string {
 }
 
 /**
+ * Several rule-scoped blocks above one rule (OPA keeps them all): the block nearest
+ * the rule wins field by field, and the rule is an entrypoint if any block says so.
+ */
+function mergeRuleBlocks(earlier: Annotations | undefined, later: Annotations): Annotations {
+  if (!earlier) return later;
+  return { ...earlier, ...later, entrypoint: earlier.entrypoint || later.entrypoint, raw: { ...earlier.raw, ...later.raw } };
+}
+
+/**
  * Parse the METADATA blocks among `comments` and attach them to `module`
  * (package-level ones to `module.annotations`, rule-level ones to each rule).
  * Returns the errors found; the caller decides how to throw them.
@@ -130,7 +139,7 @@ export function attachAnnotations(module: Module, comments: LexComment[], target
         errors.push(new CapgateError("rego_parse_error", `annotation scope '${scope}' must be applied to rule${have}`, { location: b.location }));
         continue;
       }
-      if (scope === "rule") target.rule.annotations = a;
+      if (scope === "rule") target.rule.annotations = mergeRuleBlocks(target.rule.annotations, a);
       else documentScoped.push({ a, rule: target.rule });
     } else {
       if (target?.kind !== "package") {

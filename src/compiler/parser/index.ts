@@ -4,6 +4,19 @@
 // future.keywords[.x]` or `import rego.v1`. Errors are `rego_parse_error`
 // CapgateErrors with file:row:col; a module with several broken statements
 // reports each of them (CapgateErrors) instead of only the first.
+//
+// What the AST looks like (as OPA's parser builds it):
+// - operators are calls: `x := 1` is the call expr assign(x, 1), `a + b` the call
+//   term plus(a, b), `x in xs` internal.member_2(x, xs), `k, v in xs`
+//   internal.member_3(k, v, xs); an operator is a ref term ([var plus]);
+// - bare `input` / `data` are one-element refs; `_` stays a var named "_";
+// - number texts are valid JSON numbers (`.5` is written `0.5`);
+// - heads: `p := v` / `p if` single (value true when absent), `p contains x` and
+//   v0 `p[x] { }` multi with ref [p] and key x, `p[k] := v` and `p[x] if` single
+//   with ref [p, k]; `f()` with no arguments is a plain rule, as in OPA;
+// - rules without a body get the body `true`; `else` branches and extra v0 bodies
+//   (`p { a } { b }`) carry their own copy of the head;
+// - Module.regoVersion is 1 for a v0 module that imports rego.v1 (v1 rules apply).
 
 import { CapgateError, CapgateErrors } from "../../errors.js";
 import type { Location, Module, Package, Query, RegoVersion, Rule } from "../ast/types.js";
@@ -40,12 +53,18 @@ function throwAll(errors: CapgateError[]): never {
   throw new CapgateErrors(errors);
 }
 
+function checkVersion(v: unknown, file: string): RegoVersion {
+  if (v === undefined) return 1;
+  if (v === 0 || v === 1) return v;
+  throw new CapgateError("rego_parse_error", `unknown Rego version ${JSON.stringify(v)}: use 0 (--v0) or 1`, { location: { file, row: 1, col: 1 } });
+}
+
 /** Parse one Rego module. Throws CapgateError (one error) or CapgateErrors (several). */
 export function parse(source: string, opts: ParseOptions): Module {
   if (typeof source !== "string") {
     throw new CapgateError("rego_parse_error", "policy source must be text", { location: { file: opts.file, row: 1, col: 1 } });
   }
-  const version: RegoVersion = opts.regoVersion ?? 1;
+  const version = checkVersion(opts.regoVersion, opts.file);
   const { tokens, comments } = tokenize(source);
   const p = new Parser(tokens, opts.file, version);
   const errors: CapgateError[] = [];
@@ -63,12 +82,12 @@ export function parse(source: string, opts: ParseOptions): Module {
       }
       if (!(e instanceof ParseFail)) throw e;
       errors.push(toError(p, e, tokens));
-      // Resume at the next line that starts in column 1: the usual start of a statement.
+      // Resume at the next word that starts a line in column 1: the usual start of a statement.
       p.pos = Math.max(e.at, start);
-      const here = p.tok;
-      if (!(p.pos > start && here.nl && here.col === 1 && here.kind === "ident")) {
+      const atStatementStart = (): boolean => p.tok.nl && p.tok.col === 1 && p.kind() === "ident";
+      if (!(p.pos > start && atStatementStart())) {
         p.next();
-        while (p.kind() !== "eof" && !(p.tok.nl && p.tok.col === 1)) p.next();
+        while (p.kind() !== "eof" && !atStatementStart()) p.next();
       }
     }
   }
@@ -139,8 +158,9 @@ function checkV1Rule(p: Parser, rule: Rule, version: RegoVersion): CapgateError[
 
 /** Parse a query such as `data.x.allow` or `x := 1; y := x + 1`. */
 export function parseQuery(source: string, opts: ParseQueryOptions = {}): Query {
-  const version: RegoVersion = opts.regoVersion ?? 1;
   const file = opts.file ?? "query";
+  if (typeof source !== "string") throw new CapgateError("rego_parse_error", "query must be text", { location: { file, row: 1, col: 1 } });
+  const version = checkVersion(opts.regoVersion, file);
   const { tokens } = tokenize(source);
   const p = new Parser(tokens, file, version, opts.allFutureKeywords ?? false);
   try {

@@ -19,6 +19,7 @@ import {
   booleanTerm,
   builtinRef,
   callTerm,
+  cloneHead,
   nullTerm,
   numberTerm,
   objectComprehensionTerm,
@@ -34,12 +35,22 @@ import { unquoteString, type Token, type TokenKind } from "./lexer.js";
 
 /** A parse failure inside the parser: the message and the index of the offending token. */
 export class ParseFail {
+  private text: string | (() => string);
+
   constructor(
-    readonly message: string,
+    /** The message, or a function building it: most failures are speculative and never shown. */
+    message: string | (() => string),
     readonly at: number,
     /** Set when the location is not the token's own (e.g. a rule-level check). */
     readonly location?: Location,
-  ) {}
+  ) {
+    this.text = message;
+  }
+
+  get message(): string {
+    if (typeof this.text !== "string") this.text = this.text();
+    return this.text;
+  }
 }
 
 /** Words that are keywords in every Rego version. */
@@ -153,14 +164,21 @@ export class Parser {
     }
   }
 
+  /** Whether the current token can begin a term (keywords cannot, except literals, `contains` and keyword-headed refs). */
+  startsTerm(): boolean {
+    const t = this.tok;
+    if (!TERM_START.has(t.kind)) return false;
+    if (t.kind !== "ident" || !this.keywords.has(t.text)) return true;
+    return t.text === "null" || t.text === "true" || t.text === "false" || t.text === "contains" || this.keywordStartsRefAtPos();
+  }
+
   /** Fail at the current token: `unexpected X: note`. */
-  fail(note?: string, at: number = this.pos): never {
+  fail(note?: string, at: number = this.pos, nameExpected = false): never {
     const t = this.toks[at] as Token;
     if (t.kind === "illegal") throw new ParseFail(t.error ?? "illegal token", at);
-    let msg = `unexpected ${this.describe(t)}`;
-    if (note) msg += `: ${note}`;
-    msg += this.hint(at);
-    throw new ParseFail(msg, at);
+    // Keywords can change later (imports), so capture whether the hint applies now.
+    const hint = this.hint(at, nameExpected);
+    throw new ParseFail(() => `unexpected ${this.describe(t)}${note ? `: ${note}` : ""}${hint}`, at);
   }
 
   failAt(message: string, location: Location, at: number = this.pos): never {
@@ -168,8 +186,15 @@ export class Parser {
   }
 
   /** In v0, an error next to a word that would be a keyword in v1 usually means a missing import. */
-  private hint(at: number): string {
-    if (this.version !== 0) return "";
+  private hint(at: number, nameExpected: boolean): string {
+    if (this.version === 1) {
+      // v0 policies often use these words as names; in v1 they are keywords.
+      const t = this.toks[at];
+      if (nameExpected && t && t.kind === "ident" && FUTURE_KEYWORDS.includes(t.text)) {
+        return ` (hint: "${t.text}" is a keyword in v1 Rego; rename it, or parse the policy as v0 with --v0)`;
+      }
+      return "";
+    }
     for (const t of [this.toks[at], this.toks[at - 1]]) {
       if (t && t.kind === "ident" && FUTURE_KEYWORDS.includes(t.text) && !this.keywords.has(t.text)) {
         return ` (hint: "${t.text}" is a keyword only with \`import rego.v1\` or \`import future.keywords.${t.text}\` in v0 Rego; v1 Rego, the default without --v0, has it built in)`;
@@ -265,7 +290,7 @@ export class Parser {
     if (this.isKw("as")) {
       this.next();
       const a = this.tok;
-      if (a.kind !== "ident" || this.isKeyword(a)) this.fail("expected a variable name for the import alias");
+      if (a.kind !== "ident" || this.isKeyword(a)) this.fail("expected a variable name for the import alias", this.pos, true);
       imp.alias = a.text;
       this.next();
     }
@@ -331,7 +356,7 @@ export class Parser {
     const nameTok = this.tok;
     if (nameTok.kind !== "ident") this.fail(isDefault ? "expected rule name after default" : "expected rule name");
     if (this.isKeyword(nameTok) && !this.keywordStartsRefAtPos()) {
-      this.fail(isDefault ? "expected rule name after default" : "expected a package, import or rule (a keyword cannot be a rule name)");
+      this.fail(isDefault ? "expected rule name after default" : "expected a package, import or rule (a keyword cannot be a rule name)", this.pos, true);
     }
     const headLoc = this.loc(nameTok);
     const { ref, args: rawArgs } = this.parseHeadRef();
@@ -346,14 +371,14 @@ export class Parser {
     if (this.isKw("contains")) {
       if (args) this.fail(`the contains keyword can only be used with multi-value rule definitions (e.g., ${name} contains <VALUE> { ... })`);
       this.next();
-      if (!TERM_START.has(this.kind())) this.fail(`expected rule key term (e.g., ${name} contains <VALUE> if { ... })`);
+      if (!this.startsTerm()) this.fail(`expected rule key term (e.g., ${name} contains <VALUE> if { ... })`);
       head.key = this.parseTermInfixCall();
       head.kind = "multi";
       hasContains = true;
     } else if (this.kind() === "=" || this.kind() === ":=") {
       head.assign = this.kind() === ":=";
       this.next();
-      if (!TERM_START.has(this.kind()) || (this.isKeyword(this.tok) && !["null", "true", "false"].includes(this.tok.text) && !this.keywordStartsRefAtPos())) {
+      if (!this.startsTerm()) {
         const example = args ? `${name}(...) := <VALUE> if { ... }` : isDefault ? `default ${name} := <VALUE>` : `${name} := <VALUE> if { ... }`;
         this.fail(`expected rule value term (e.g., ${example})`);
       }
@@ -506,7 +531,7 @@ export class Parser {
     } else if (this.kind() === ":=" || this.kind() === "=") {
       elseHead.assign = this.kind() === ":=";
       this.next();
-      if (!TERM_START.has(this.kind())) this.fail("expected else value term");
+      if (!this.startsTerm()) this.fail("expected else value term");
       elseHead.value = this.parseTermInfixCall();
     } else {
       this.fail("expected else value term or rule body");
@@ -594,7 +619,7 @@ export class Parser {
     if (this.kind() === ":=" || this.kind() === "=") {
       const opTok = this.tok;
       this.next();
-      if (!TERM_START.has(this.kind())) this.fail(`expected a term after "${opTok.kind}"`);
+      if (!this.startsTerm()) this.fail(`expected a term after "${opTok.kind}"`);
       const rhs = this.parseTermInfixCall();
       expr = this.mkExpr({ kind: "call", operator: builtinRef(OPERATOR_NAMES[opTok.kind] as string, this.loc(opTok)), args: [lhs, rhs] }, loc, negated);
     } else if (lhs.value.kind === "call") {
@@ -619,7 +644,7 @@ export class Parser {
       if (target.value.kind !== "ref" && target.value.kind !== "var") this.fail("expected with target path");
       if (!this.isKw("as")) this.fail(`expected "as" keyword (with <target> as <value>)`);
       this.next();
-      if (!TERM_START.has(this.kind())) this.fail("expected with value term");
+      if (!this.startsTerm()) this.fail("expected with value term");
       const value = this.parseTermInfixCall();
       withs.push({ target, value, location: loc });
     }
@@ -641,7 +666,7 @@ export class Parser {
     const symbols: Term[] = [];
     for (;;) {
       const t = this.tok;
-      if (t.kind !== "ident" || this.isKeyword(t)) this.fail("expected a variable name after some (some x, y or some x in xs)");
+      if (t.kind !== "ident" || this.isKeyword(t)) this.fail("expected a variable name after some (some x, y or some x in xs)", this.pos, true);
       symbols.push(varTerm(t.text, this.loc(t)));
       this.next();
       if (this.kind() !== ",") break;
@@ -721,7 +746,7 @@ export class Parser {
   }
 
   private operand(opTok: Token): void {
-    if (!TERM_START.has(this.kind())) this.fail(`expected a term after "${opTok.kind}"`);
+    if (!this.startsTerm()) this.fail(`expected a term after "${opTok.kind}"`);
   }
 
   private parseTermRelation(): Term {
@@ -812,7 +837,7 @@ export class Parser {
         if (t.text === "null") head = nullTerm(loc);
         else if (t.text === "true") head = booleanTerm(true, loc);
         else if (t.text === "false") head = booleanTerm(false, loc);
-        else if (this.isKeyword(t) && t.text !== "contains" && !this.keywordStartsRefAtPos()) this.fail("expected a term");
+        else if (this.isKeyword(t) && t.text !== "contains" && !this.keywordStartsRefAtPos()) this.fail("expected a term", this.pos, true);
         else head = varTerm(t.text, loc);
         this.next();
         break;
@@ -838,7 +863,7 @@ export class Parser {
         break;
       case "(": {
         this.next();
-        if (!TERM_START.has(this.kind())) this.fail("expected a term after \"(\"");
+        if (!this.startsTerm()) this.fail("expected a term after \"(\"");
         const inner = this.parseTermInfixCall();
         if (this.kind() !== ")") this.fail(`non-terminated expression: expected ")"`);
         this.next();
@@ -876,7 +901,7 @@ export class Parser {
         this.next();
       } else if (t.kind === "[") {
         this.next();
-        if (!TERM_START.has(this.kind())) this.fail("expected a term inside [ ]");
+        if (!this.startsTerm()) this.fail("expected a term inside [ ]");
         terms.push(this.parseTermInfixCall());
         if (this.kind() !== "]") this.fail(`expected "]"`);
         this.next();
@@ -935,7 +960,7 @@ export class Parser {
       return items;
     }
     for (;;) {
-      if (!TERM_START.has(this.kind())) this.fail(`expected a term or "${end}"`);
+      if (!this.startsTerm()) this.fail(`expected a term or "${end}"`);
       items.push(this.parseTermInfixCallInList());
       if (this.kind() === end) {
         this.next();
@@ -977,7 +1002,7 @@ export class Parser {
       this.next();
     }
     const s = this.pos;
-    if (!TERM_START.has(this.kind())) this.fail(`expected a term or "]"`);
+    if (!this.startsTerm()) this.fail(`expected a term or "]"`);
     const head = this.parseTerm();
     if (this.kind() === "|" && potentialComprehension) {
       this.next();
@@ -1001,7 +1026,7 @@ export class Parser {
       this.next();
     }
     const s = this.pos;
-    if (!TERM_START.has(this.kind())) this.fail(`expected a term or "}"`);
+    if (!this.startsTerm()) this.fail(`expected a term or "}"`);
     // A single term first, so that `{a | b}` is a comprehension rather than a set holding `a | b`.
     const head = this.parseTerm();
     const k = this.kind();
@@ -1025,7 +1050,7 @@ export class Parser {
 
   private parseObject(key: Term, potentialComprehension: boolean, loc: Location): Term {
     this.next(); // ':'
-    if (!TERM_START.has(this.kind())) this.fail("expected object value term");
+    if (!this.startsTerm()) this.fail("expected object value term");
     const s = this.pos;
     const v = this.parseTerm();
     if (this.kind() === "|" && potentialComprehension) {
@@ -1047,11 +1072,11 @@ export class Parser {
         this.next();
         return objectTerm(entries, loc);
       }
-      if (!TERM_START.has(this.kind())) this.fail(`expected object key term or "}"`);
+      if (!this.startsTerm()) this.fail(`expected object key term or "}"`);
       const k = this.parseTermInfixCallInList();
       if (this.kind() !== ":") this.fail(`expected ":" after object key`);
       this.next();
-      if (!TERM_START.has(this.kind())) this.fail("expected object value term");
+      if (!this.startsTerm()) this.fail("expected object value term");
       entries.push([k, this.parseTermInfixCallInList()]);
     }
   }
@@ -1064,7 +1089,7 @@ export class Parser {
  * rewrites one rule's head in place (e.g. renaming `_` arguments) leaves the others alone.
  */
 function copyHead(head: Head, location: Location): Head {
-  const copy = structuredClone(head);
+  const copy = cloneHead(head);
   copy.location = location;
   return copy;
 }
