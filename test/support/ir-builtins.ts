@@ -5,7 +5,7 @@
 
 import { CapgateError } from "../../src/errors.js";
 import type { Ctx } from "./ir-interpreter.js";
-import { RObject, RSet, type V, compare, equal, key, sortedItems, toJSON, typeName } from "./values.js";
+import { RObject, RSet, type V, compare, equal, key, sortedEntries, sortedItems, toJSON, typeName } from "./values.js";
 
 type Impl = (args: V[], ctx: Ctx) => V | undefined;
 
@@ -64,7 +64,7 @@ const ROWS: Array<[string, Impl]> = [
   ["and", ([a, b]) => (a instanceof RSet && b instanceof RSet ? setOf([...a.m.values()].filter((x) => b.has(x))) : typeErr("and", "operands must be sets"))],
   ["or", ([a, b]) => (a instanceof RSet && b instanceof RSet ? setOf([...a.m.values(), ...b.m.values()]) : typeErr("or", "operands must be sets"))],
   ["abs", ([a]) => Math.abs(num("abs", a!))],
-  ["round", ([a]) => Math.round(num("round", a!))],
+  ["round", ([a]) => { const x = num("round", a!); return Math.sign(x) * Math.round(Math.abs(x)); }],
   ["ceil", ([a]) => Math.ceil(num("ceil", a!))],
   ["floor", ([a]) => Math.floor(num("floor", a!))],
   ["count", ([a]) => {
@@ -141,14 +141,85 @@ const ROWS: Array<[string, Impl]> = [
     const visit = (path: V[], v: V): void => {
       out.push([path, v]);
       if (Array.isArray(v)) v.forEach((c, i) => visit([...path, i], c));
-      else if (v instanceof RObject) for (const [k, c] of v.m.values()) visit([...path, k], c);
-      else if (v instanceof RSet) for (const c of v.m.values()) visit([...path, c], c);
+      else if (v instanceof RObject) for (const [k, c] of sortedEntries(v)) visit([...path, k], c);
+      else if (v instanceof RSet) for (const c of sortedItems(v)) visit([...path, c], c);
     };
     visit([], x!);
     return out;
   }],
   ["trace", () => true],
+  ["array.slice", ([a, i, j]) => {
+    if (!Array.isArray(a)) return typeErr("array.slice", "operand 1 must be array");
+    const n = a.length;
+    const from = Math.max(0, Math.min(n, num("array.slice", i!)));
+    const to = Math.max(from, Math.min(n, num("array.slice", j!)));
+    return a.slice(from, to);
+  }],
+  ["array.reverse", ([a]) => (Array.isArray(a) ? [...a].reverse() : typeErr("array.reverse", "operand must be array"))],
+  ["object.union", ([a, b]) => (a instanceof RObject && b instanceof RObject ? unionObjects(a, b) : typeErr("object.union", "operands must be objects"))],
+  ["object.union_n", ([a]) => items("object.union_n", a!).reduce((acc: V, o) => (o instanceof RObject ? unionObjects(acc as RObject, o) : typeErr("object.union_n", "elements must be objects")), new RObject())],
+  ["object.remove", ([o, ks]) => {
+    if (!(o instanceof RObject)) return typeErr("object.remove", "operand 1 must be object");
+    const drop = ks instanceof RObject ? [...ks.m.values()].map(([k]) => k) : items("object.remove", ks!);
+    const out = new RObject();
+    for (const [k, v] of o.m.values()) if (!drop.some((d) => equal(d, k))) out.set(k, v);
+    return out;
+  }],
+  ["object.filter", ([o, ks]) => {
+    if (!(o instanceof RObject)) return typeErr("object.filter", "operand 1 must be object");
+    const keep = ks instanceof RObject ? [...ks.m.values()].map(([k]) => k) : items("object.filter", ks!);
+    const out = new RObject();
+    for (const [k, v] of o.m.values()) if (keep.some((d) => equal(d, k))) out.set(k, v);
+    return out;
+  }],
+  ["replace", ([a, b, c]) => str("replace", a!).split(str("replace", b!)).join(str("replace", c!))],
+  ["trim", ([a, b]) => trimWith(str("trim", a!), str("trim", b!), true, true)],
+  ["trim_left", ([a, b]) => trimWith(str("trim_left", a!), str("trim_left", b!), true, false)],
+  ["trim_right", ([a, b]) => trimWith(str("trim_right", a!), str("trim_right", b!), false, true)],
+  ["trim_prefix", ([a, b]) => { const x = str("trim_prefix", a!); const p = str("trim_prefix", b!); return x.startsWith(p) ? x.slice(p.length) : x; }],
+  ["trim_suffix", ([a, b]) => { const x = str("trim_suffix", a!); const p = str("trim_suffix", b!); return p && x.endsWith(p) ? x.slice(0, -p.length) : x; }],
+  ["indexof", ([a, b]) => {
+    // OPA counts in code points, not UTF-16 units.
+    const x = str("indexof", a!);
+    const i = x.indexOf(str("indexof", b!));
+    return i < 0 ? -1 : [...x.slice(0, i)].length;
+  }],
+  ["substring", ([a, b, c]) => {
+    const cps = [...str("substring", a!)];
+    const from = num("substring", b!);
+    const len = num("substring", c!);
+    if (from < 0) throw new CapgateError("eval_builtin_error", "substring: negative offset");
+    return cps.slice(from, len < 0 ? undefined : from + len).join("");
+  }],
+  ["strings.reverse", ([a]) => [...str("strings.reverse", a!)].reverse().join("")],
+  ["format_int", ([a, b]) => { const base = num("format_int", b!); return Math.trunc(num("format_int", a!)).toString(base); }],
+  ["bits.and", ([a, b]) => Number(BigInt(num("bits.and", a!)) & BigInt(num("bits.and", b!)))],
+  ["bits.or", ([a, b]) => Number(BigInt(num("bits.or", a!)) | BigInt(num("bits.or", b!)))],
+  ["bits.xor", ([a, b]) => Number(BigInt(num("bits.xor", a!)) ^ BigInt(num("bits.xor", b!)))],
+  ["bits.negate", ([a]) => Number(~BigInt(num("bits.negate", a!)))],
+  ["bits.lsh", ([a, b]) => Number(BigInt(num("bits.lsh", a!)) << BigInt(num("bits.lsh", b!)))],
+  ["bits.rsh", ([a, b]) => Number(BigInt(num("bits.rsh", a!)) >> BigInt(num("bits.rsh", b!)))],
 ];
+
+function unionObjects(a: RObject, b: RObject): RObject {
+  const out = new RObject();
+  for (const [k, v] of a.m.values()) out.set(k, v);
+  for (const [k, v] of b.m.values()) {
+    const cur = out.get(k);
+    out.set(k, cur instanceof RObject && v instanceof RObject ? unionObjects(cur, v) : v);
+  }
+  return out;
+}
+
+function trimWith(s: string, cut: string, left: boolean, right: boolean): string {
+  const set = new Set([...cut]);
+  const cps = [...s];
+  let i = 0;
+  let j = cps.length;
+  while (left && i < j && set.has(cps[i]!)) i++;
+  while (right && j > i && set.has(cps[j - 1]!)) j--;
+  return cps.slice(i, j).join("");
+}
 
 export const BUILTIN_IMPLS: ReadonlyMap<string, Impl> = new Map(ROWS);
 export { key };

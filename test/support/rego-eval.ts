@@ -8,6 +8,7 @@ import type * as ast from "../../src/compiler/ast/types.js";
 import type * as ir from "../../src/compiler/ir/types.js";
 import { parse, parseQuery } from "../../src/compiler/parser/index.js";
 import { compile } from "../../src/compiler/passes/index.js";
+import type { RuleTreeNode } from "../../src/compiler/passes/compiled-policy.js";
 import { plan } from "../../src/compiler/planner/index.js";
 import { IrInterpreter } from "./ir-interpreter.js";
 import { RObject, type V } from "./values.js";
@@ -40,14 +41,22 @@ export function compileRego(modules: string[], query: string, regoVersion: 0 | 1
   const mods = modules.map((src, i) => parse(src, { file: `module${i}.rego`, regoVersion }));
   let q = parseQuery(query, { file: "query.rego", regoVersion, allFutureKeywords: true });
   const path = groundDataPath(q);
-  if (path) {
+  if (path && definesPath(compile(mods).ruleTree, path)) {
     const compiled = compile(mods);
     const policy = plan(compiled, { entrypoints: [path.join("/")] });
     return { policy, plan: path.join("/"), extract: (row) => (row instanceof RObject ? row.get("result") : undefined) };
   }
   let single = false;
   const e = q.body[0];
-  if (q.body.length === 1 && e && e.kind === "call" && !e.negated && COMPARISONS.has(refNameOf(e.operator))) {
+  if (path && e) {
+    // A ref only into base data: ask for its value as a query binding.
+    const loc = e.location;
+    const v: ast.Term = { value: { kind: "var", name: "__value__" }, location: loc };
+    const op: ast.Term = { value: { kind: "ref", terms: [{ value: { kind: "var", name: "eq" }, location: loc }] }, location: loc };
+    q = { ...q, body: [{ kind: "call", operator: op, args: [v, (e as ast.Expr & { kind: "term" }).term], location: loc, negated: false, with: [] }] };
+    single = true;
+  }
+  if (!single && q.body.length === 1 && e && e.kind === "call" && !e.negated && COMPARISONS.has(refNameOf(e.operator))) {
     single = true;
     const loc = e.location;
     const call: ast.Term = { value: { kind: "call", operator: e.operator, args: e.args }, location: loc };
@@ -62,6 +71,17 @@ export function compileRego(modules: string[], query: string, regoVersion: 0 | 1
     plan: "q",
     extract: (row) => (single && row instanceof RObject ? row.get("__value__") : row),
   };
+}
+
+function definesPath(root: RuleTreeNode, path: string[]): boolean {
+  let node = root;
+  for (const key of path) {
+    if (node.ruleSet) return true;
+    const child = node.children.get(key);
+    if (!child) return false;
+    node = child;
+  }
+  return true;
 }
 
 function refNameOf(t: ast.Term): string {

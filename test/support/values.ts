@@ -25,9 +25,9 @@ export class RSet {
 }
 
 const TYPE_ORDER = (v: V): number =>
-  v === null ? 0 : typeof v === "boolean" ? 1 : typeof v === "number" ? 2 : typeof v === "string" ? 3 : Array.isArray(v) ? 4 : v instanceof RObject ? 5 : 6;
+  v === null ? 0 : typeof v === "boolean" ? 1 : typeof v === "number" ? 2 : typeof v === "string" ? 3 : Array.isArray(v) ? 4 : v instanceof RSet ? 5 : 6;
 
-/** Rego's total order: null < booleans < numbers < strings < arrays < objects < sets. */
+/** Rego's total order: null < booleans < numbers < strings < arrays < sets < objects. */
 export function compare(a: V, b: V): number {
   const ta = TYPE_ORDER(a);
   const tb = TYPE_ORDER(b);
@@ -89,6 +89,18 @@ export function fromJSON(x: unknown): V {
 /** Reads an expected value from a test case, decoding `set!`, `object!`; "#undefined" gives undefined. */
 export function fromExpected(x: unknown): V | undefined {
   if (x === "#undefined") return undefined;
+  if (x instanceof Map) {
+    if (x.size === 1 && (x.has("set!") || x.has("object!"))) {
+      const [k, v] = [...x][0]!;
+      return fromExpected({ [k]: v instanceof Map ? v : Array.isArray(v) ? v.map((e) => (e instanceof Map ? mapToEntry(e) : e)) : v });
+    }
+    const o = new RObject();
+    for (const [k, v] of x) {
+      const d = fromExpected(v);
+      if (d !== undefined) o.set(fromExpected(k) ?? null, d);
+    }
+    return o;
+  }
   if (x === null || typeof x !== "object") return fromJSON(x);
   if (Array.isArray(x)) return x.map((i) => fromExpected(i) ?? null);
   const rec = x as Record<string, unknown>;
@@ -109,6 +121,11 @@ export function fromExpected(x: unknown): V | undefined {
     if (d !== undefined) o.set(k, d);
   }
   return o;
+}
+
+function mapToEntry(e: Map<unknown, unknown>): unknown {
+  // `object!` entries are {key, value} maps; other array items stay Maps for fromExpected.
+  return e.has("key") && e.has("value") && e.size === 2 ? { key: e.get("key"), value: e.get("value") } : e;
 }
 
 /** JSON for display; sets become sorted arrays. */

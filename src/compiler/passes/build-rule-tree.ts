@@ -9,6 +9,20 @@ import { term } from "./ast-util.js";
 import { type RuleSet, type RuleSetKind, type RuleTreeNode, ruleSetKey } from "./compiled-policy.js";
 import { type PassContext, report } from "./context.js";
 
+/**
+ * Where a `data` ref reads the document tree, a number key names the key of that
+ * text (`data[1]` is `data["1"]`), as OPA does; returns the path-walking view.
+ */
+export function treeKeys(ref: ast.Term[]): ast.Term[] {
+  const out = [...ref];
+  for (let i = 1; i < out.length; i++) {
+    const t = out[i]!;
+    if (t.value.kind === "number") out[i] = { ...t, value: { kind: "string", value: t.value.text } };
+    else if (t.value.kind !== "string") break;
+  }
+  return out;
+}
+
 /** The string keys after `data` up to the first non-string term. */
 export function groundPrefix(ref: ast.Term[]): string[] {
   const out: string[] = [];
@@ -48,19 +62,68 @@ export function dataPathString(path: readonly string[]): string {
   return ["data", ...path].join(".");
 }
 
+/**
+ * Where each rule's document path ends. Rules of one name whose refs go on with
+ * variables or non-string keys (`c[null] := 1`, `c["hello"] := 2`, `p[x][y] := 3`)
+ * all become one object-building rule set at their longest common string
+ * prefix, so every key of that object comes from one func.
+ */
+function prefixLengths(ctx: PassContext): Map<ast.Rule, number> {
+  const groups = new Map<string, ast.Rule[]>();
+  for (const m of ctx.modules) {
+    for (const r of m.rules) {
+      if (r.head.args || r.default) continue;
+      const name = ruleRoot(m, r);
+      const list = groups.get(name) ?? [];
+      list.push(r);
+      groups.set(name, list);
+    }
+  }
+  const out = new Map<ast.Rule, number>();
+  for (const rules of groups.values()) {
+    const open = rules.some((r) => groundPrefix(r.head.ref).length < r.head.ref.length - 1);
+    if (!open || rules.length < 2) continue;
+    let common = groundPrefix(rules[0]!.head.ref);
+    for (const r of rules.slice(1)) {
+      const p = groundPrefix(r.head.ref);
+      let i = 0;
+      while (i < common.length && i < p.length && common[i] === p[i]) i++;
+      common = common.slice(0, i);
+    }
+    for (const r of rules) out.set(r, common.length);
+  }
+  return out;
+}
+
+/** The rule's package path and first name: rules that may share one document. */
+function ruleRoot(m: ast.Module, r: ast.Rule): string {
+  const pkgLen = m.package.path.length; // `data` + package names
+  return r.head.ref
+    .slice(0, pkgLen + 1)
+    .map((t) => (t.value.kind === "string" ? t.value.value : "?"))
+    .join(".");
+}
+
 export function buildRuleTree(ctx: PassContext): void {
   for (const m of ctx.modules) {
     m.rules = m.rules.map(normaliseHead);
+    // Every package exists as a document, even with no rules (it reads as {}).
+    nodeAt(ctx.ruleTree, groundPrefix(m.package.path), true);
+  }
+  const lengths = prefixLengths(ctx);
+  for (const m of ctx.modules) {
     for (const rule of m.rules) {
       const head = rule.head;
-      const prefix = groundPrefix(head.ref);
+      const ground = groundPrefix(head.ref);
+      const prefix = ground.slice(0, lengths.get(rule) ?? ground.length);
       const rest = head.ref.length - 1 - prefix.length;
       let kind: RuleSetKind;
       if (head.args) kind = "function";
+      else if (rest > 0) kind = "partial-object";
       else if (head.kind === "multi") kind = "partial-set";
-      else kind = rest > 0 ? "partial-object" : "complete";
-      if ((kind === "function" || kind === "partial-set") && rest > 0) {
-        report(ctx, "rego_compile_error", `rule ${dataPathString(prefix)} has variables in its ref where only a name may be`, head.location);
+      else kind = "complete";
+      if (kind === "function" && rest > 0) {
+        report(ctx, "rego_compile_error", `function ${dataPathString(ground)} must be named by a plain path`, head.location);
         continue;
       }
       const node = nodeAt(ctx.ruleTree, prefix, true)!;

@@ -5,7 +5,7 @@
 
 import type * as ast from "../ast/types.js";
 import { walkBody, walkTerm } from "./ast-util.js";
-import { groundPrefix, dataPathString } from "./build-rule-tree.js";
+import { dataPathString, groundPrefix, treeKeys } from "./build-rule-tree.js";
 import { type RuleSet, type RuleTreeNode, ruleSetKey } from "./compiled-policy.js";
 import { type PassContext, report } from "./context.js";
 
@@ -14,7 +14,7 @@ function dependencies(ctx: PassContext, set: RuleSet): Set<string> {
   const addRef = (terms: ast.Term[]): void => {
     const head = terms[0];
     if (!head || head.value.kind !== "var" || head.value.name !== "data") return;
-    const prefix = groundPrefix(terms);
+    const prefix = groundPrefix(treeKeys(terms));
     let node: RuleTreeNode | undefined = ctx.ruleTree;
     for (const key of prefix) {
       if (node.ruleSet) break;

@@ -4,7 +4,7 @@
 // the first pass that reports errors, and all errors of that pass are thrown
 // together (CapgateErrors).
 
-import { CapgateErrors } from "../../errors.js";
+import { CapgateError, CapgateErrors } from "../../errors.js";
 import type * as ast from "../ast/types.js";
 import { buildRuleTree, checkRuleConflicts } from "./build-rule-tree.js";
 import { checkRecursion } from "./check-recursion.js";
@@ -43,9 +43,25 @@ export const PASSES: readonly Pass[] = [
   { name: "CheckUndefinedFuncs", run: checkUndefinedFuncs },
   { name: "CheckSafety", run: checkSafety },
   { name: "CheckRecursion", run: checkRecursion },
+  // The rewrites above replace rules immutably; index the final rules for the planner.
+  { name: "RebuildRuleTree", run: rebuildRuleTree },
 ];
 
+function rebuildRuleTree(ctx: PassContext): void {
+  ctx.ruleTree = { key: "data", path: [], children: new Map() };
+  ctx.ruleSets = new Map();
+  buildRuleTree(ctx);
+}
+
 export function compile(modules: ast.Module[], opts: { queries?: NamedQuery[] } = {}): CompiledPolicy {
+  if (!Array.isArray(modules) || modules.some((m) => !m || typeof m.file !== "string" || !m.package || !Array.isArray(m.rules))) {
+    throw new CapgateError("rego_compile_error", "compile() needs a list of parsed modules (parse() results)");
+  }
+  for (const q of opts.queries ?? []) {
+    if (!q || typeof q.name !== "string" || q.name === "" || !q.query || !Array.isArray(q.query.body)) {
+      throw new CapgateError("rego_compile_error", "each extra query needs a non-empty name and a parsed query (parseQuery() result)");
+    }
+  }
   // The passes rebuild rules immutably; copying the arrays keeps the caller's modules intact.
   const copies = modules.map((m) => ({ ...m, rules: [...m.rules] }));
   const queries = (opts.queries ?? []).map((q) => ({ name: q.name, body: q.query.body, vars: [] }));

@@ -59,6 +59,14 @@ function localNames(r: ast.Rule): Set<string> {
     });
   };
   visitBody(r.body);
+  // Comprehensions in the head (`default a = [5 | some a; a = 5]`) declare names too.
+  for (const t of [r.head.value, r.head.key]) {
+    if (!t) continue;
+    walkTerm(t, (x) => {
+      const v = x.value;
+      if (v.kind === "arraycomp" || v.kind === "setcomp" || v.kind === "objectcomp") visitBody(v.body);
+    });
+  }
   return out;
 }
 
@@ -116,10 +124,8 @@ export function resolveRefs(ctx: PassContext): void {
         if (v.kind === "ref") {
           const head = v.terms[0];
           // The head was already mapped bottom-up: a resolved var became a ref; splice it.
-          if (head && head.value.kind === "ref") {
-            return term({ kind: "ref", terms: [...head.value.terms, ...v.terms.slice(1)] }, t.location);
-          }
-          return undefined;
+          const terms = head && head.value.kind === "ref" ? [...head.value.terms, ...v.terms.slice(1)] : v.terms;
+          return terms === v.terms ? undefined : term({ kind: "ref", terms }, t.location);
         }
         if (v.kind === "call") {
           return term({ kind: "call", operator: resolveOperator(v.operator, locals), args: v.args }, t.location);

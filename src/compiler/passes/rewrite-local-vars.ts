@@ -8,6 +8,7 @@
 import type * as ast from "../ast/types.js";
 import { callExpr, operatorTerm, exprTerms, refName, termString, varTerm, walkTerm } from "./ast-util.js";
 import type { QueryVar } from "./compiled-policy.js";
+import { isStrict } from "./check-keywords.js";
 import { type PassContext, freshVar, report } from "./context.js";
 
 class Scope {
@@ -25,8 +26,10 @@ const ROOTS = new Set(["input", "data"]);
 export function rewriteLocalVars(ctx: PassContext): void {
   const rw = new Rewriter(ctx);
   for (const m of ctx.modules) {
+    rw.strict = isStrict(m);
     m.rules = m.rules.map((r) => rw.rule(r));
   }
+  rw.strict = true;
   for (const q of ctx.queries) {
     const scope = new Scope();
     q.body = rw.body(q.body, scope);
@@ -51,6 +54,8 @@ export function rewriteLocalVars(ctx: PassContext): void {
 }
 
 class Rewriter {
+  /** v1 / rego.v1: `input` and `data` cannot be declared as local variables (v0 allows it). */
+  strict = true;
   constructor(private readonly ctx: PassContext) {}
 
   private declare(scope: Scope, name: string, loc: ast.Location, checkAbove: boolean): string {
@@ -66,11 +71,13 @@ class Rewriter {
 
   /** Declares every var of a pattern (`x`, `[a, b]`, `{"k": v}`) and returns it renamed. */
   private declarePattern(t: ast.Term, scope: Scope, checkAbove: boolean): ast.Term {
+    // The parser may hold a lone name as a one-term ref; it declares that name.
+    if (t.value.kind === "ref" && t.value.terms.length === 1 && t.value.terms[0]!.value.kind === "var") t = t.value.terms[0]!;
     const v = t.value;
     switch (v.kind) {
       case "var":
         if (v.name === "_") return this.wildcard(t);
-        if (ROOTS.has(v.name)) {
+        if (ROOTS.has(v.name) && this.strict) {
           report(this.ctx, "rego_compile_error", `variables must not shadow ${v.name} (use a different variable name)`, t.location);
           return t;
         }

@@ -41,6 +41,8 @@ export class Planner {
   private readonly funcs: ir.Func[] = [];
   private readonly funcNames = new Map<string, string>();
   private readonly builtinsUsed = new Map<string, number>();
+  /** Mock sets seen so far → variant number used in func names (0: no mocks). */
+  private readonly variants = new Map<string, number>([["", 0]]);
   private loc: ast.Location = { file: "", row: 0, col: 0 };
   private f!: Frame;
 
@@ -82,6 +84,9 @@ export class Planner {
 
   private planEntrypoint(ep: string): ir.Plan {
     const path = ep.split("/").filter((s) => s.length > 0);
+    if (!this.definesPath(path)) {
+      throw new CapgateError("rego_plan_error", `entrypoint ${JSON.stringify(ep)} does not refer to a rule or package`);
+    }
     const saved = this.f;
     this.f = this.newFrame(0);
     const loc = { file: "", row: 0, col: 0 };
@@ -100,6 +105,18 @@ export class Planner {
     );
     this.f = saved;
     return { name: path.join("/"), blocks: [block] };
+  }
+
+  /** True when the policy defines something at `path`: a package, a rule, or a document a rule set builds. */
+  private definesPath(path: string[]): boolean {
+    let node: RuleTreeNode = this.compiled.ruleTree;
+    for (const key of path) {
+      if (node.ruleSet) return node.ruleSet.kind !== "function" || node.ruleSet.arity === 0;
+      const child = node.children.get(key);
+      if (!child) return false;
+      node = child;
+    }
+    return !node.ruleSet || node.ruleSet.kind !== "function" || node.ruleSet.arity === 0;
   }
 
   private planQueryPlan(q: CompiledQuery): ir.Plan {
@@ -205,16 +222,28 @@ export class Planner {
 
   // ------------------------------------------------------------ rule sets
 
+  /**
+   * The func for a rule set. Under `with` mocks (replaced functions or virtual
+   * documents) a rule set is planned again with the mocks in effect, as its own
+   * variant (`g1.data.a.b`, ...), so the replacement reaches rules it calls.
+   */
   private funcName(set: RuleSet): string {
-    const key = ruleSetKey(set.path);
+    const mocks = this.propagatedMocks();
+    const mockKey = [...mocks].map(([k, v]) => `${k}=${JSON.stringify(v.value)}`).sort().join(";");
+    let variant = this.variants.get(mockKey);
+    if (variant === undefined) {
+      variant = this.variants.size;
+      this.variants.set(mockKey, variant);
+    }
+    const key = `${ruleSetKey(set.path)}|${mockKey}`;
     let name = this.funcNames.get(key);
     if (name === undefined) {
-      name = `g0.data.${set.path.join(".")}`;
+      name = `g${variant}.data.${set.path.join(".")}`;
       this.funcNames.set(key, name);
       const saved = this.f;
       const savedLoc = this.loc;
       try {
-        this.funcs.push(this.planRuleSet(set, name));
+        this.funcs.push(this.planRuleSet(set, name, mocks));
       } finally {
         this.f = saved;
         this.loc = savedLoc;
@@ -223,9 +252,17 @@ export class Planner {
     return name;
   }
 
-  private planRuleSet(set: RuleSet, name: string): ir.Func {
+  /** Mocks that can be planned inside another func: their values mention no local variables. */
+  private propagatedMocks(): Map<string, ast.Term> {
+    const out = new Map<string, ast.Term>();
+    for (const [k, v] of this.f.mocks) if (!mentionsLocals(v)) out.set(k, v);
+    return out;
+  }
+
+  private planRuleSet(set: RuleSet, name: string, mocks: Map<string, ast.Term>): ir.Func {
     const arity = set.kind === "function" ? (set.arity ?? 0) : 0;
     this.f = this.newFrame(arity);
+    this.f.mocks = new Map(mocks);
     const params = [ir.INPUT_LOCAL, ir.DATA_LOCAL, ...Array.from({ length: arity }, (_, i) => ir.FIRST_FREE_LOCAL + i)];
     const ret = this.newLocal();
     const blocks: ir.Block[] = [];
@@ -251,13 +288,17 @@ export class Planner {
       );
     }
     blocks.push(this.block(() => this.emit({ kind: "ReturnLocal", source: ret })));
-    return { name, params, return: ret, blocks, path: ["g0", "data", ...set.path] };
+    return { name, params, return: ret, blocks, path: [name.slice(0, name.indexOf(".")), "data", ...set.path] };
   }
 
   /** Plans a rule and its else chain: the first rule in the chain whose body and value are defined wins. */
   private planChain(set: RuleSet, rule: ast.Rule, args: ir.Local[], ret: ir.Local): void {
     if (!rule.else) {
-      this.planRuleBody(set, rule, args, ret, undefined);
+      // Early exit, as OPA does: once a rule whose value cannot vary has produced it,
+      // further solutions of its body add nothing (and must not raise errors).
+      const varying = set.kind === "partial-set" ? [rule.head.key] : [rule.head.value, ...rule.head.ref.slice(1 + set.path.length)];
+      const constant = varying.every((t) => !t || !mentionsVars(t));
+      this.planRuleBody(set, rule, args, ret, constant ? this.f.depth : undefined);
       return;
     }
     const chain: ast.Rule[] = [];
@@ -284,10 +325,14 @@ export class Planner {
             });
             break;
           case "partial-set":
-            this.planTerm(rule.head.key!, (op) => this.emit({ kind: "SetAdd", value: op, set: ret }));
+            this.planTerm(rule.head.key!, (op) => {
+              this.emit({ kind: "SetAdd", value: op, set: ret });
+              done();
+            });
             break;
           case "partial-object":
-            this.planObjectInsert(rule.head.ref.slice(1 + set.path.length), rule.head.value!, ret);
+            this.planObjectInsert(rule.head.ref.slice(1 + set.path.length), rule.head, ret);
+            if (rule.head.kind !== "multi") done();
             break;
         }
       }),
@@ -299,12 +344,18 @@ export class Planner {
     this.unifyLocal(patterns[i]!, locals[i]!, () => this.planArgs(patterns, locals, i + 1, k));
   }
 
-  /** `a.b[x].c := v`: insert v at the path below the rule set's object, creating objects on the way. */
-  private planObjectInsert(path: ast.Term[], value: ast.Term, obj: ir.Local): void {
+  /**
+   * `a.b[x].c := v`: insert v at the path below the rule set's object, creating
+   * objects on the way; `a.b[x] contains v` adds v to the set at the path.
+   */
+  private planObjectInsert(path: ast.Term[], head: ast.Head, obj: ir.Local): void {
+    const multi = head.kind === "multi";
     this.planTerms(path, (keys) =>
-      this.planTerm(value, (v) => {
+      this.planTerm(multi ? head.key! : head.value!, (v) => {
         let cur = obj;
-        for (const key of keys.slice(0, -1)) {
+        const inner = multi ? keys : keys.slice(0, -1);
+        for (const [i, key] of inner.entries()) {
+          const leafSet = multi && i === inner.length - 1;
           const t = this.newLocal();
           this.emit({ kind: "ResetLocal", target: t });
           this.emit({ kind: "Block", blocks: [this.block(() => this.emit({ kind: "Dot", source: { kind: "local", local: cur }, key, target: t }))] });
@@ -314,19 +365,22 @@ export class Planner {
             blocks: [
               this.block(() => {
                 this.emit({ kind: "IsUndefined", source: t });
-                this.emit({ kind: "MakeObject", target: t });
+                this.emit(leafSet ? { kind: "MakeSet", target: t } : { kind: "MakeObject", target: t });
                 this.emit({ kind: "ObjectInsert", key, value: { kind: "local", local: t }, object: parent });
               }),
             ],
           });
           cur = t;
         }
-        this.emit({ kind: "ObjectInsertOnce", key: keys[keys.length - 1]!, value: v, object: cur });
+        if (multi) this.emit({ kind: "SetAdd", value: v, set: cur });
+        else this.emit({ kind: "ObjectInsertOnce", key: keys[keys.length - 1]!, value: v, object: cur });
       }),
     );
   }
 
   private callRuleSet(set: RuleSet, k: KOp): void {
+    const mock = this.f.mocks.get(`data.${set.path.join(".")}`);
+    if (mock) return this.planTerm(mock, k);
     const name = this.funcName(set);
     const r = this.newLocal();
     this.emit({ kind: "Call", func: name, args: [this.inputOp(), this.dataOp()], result: r });
@@ -422,7 +476,7 @@ export class Planner {
       const root = w.target.value.kind === "ref" ? w.target.value.terms[0] : w.target;
       const n = root?.value.kind === "var" ? root.value.name : undefined;
       const name = refName(w.target);
-      return (n === "input" || n === "data") && !(name !== undefined && this.isFunctionName(name));
+      return (n === "input" || n === "data") && !(name !== undefined && (this.isFunctionName(name) || this.isRuleSetName(name)));
     });
     const mocks = e.with.filter((w) => !docs.includes(w));
     this.planTerms(
@@ -430,8 +484,12 @@ export class Planner {
       (values) => {
         const savedInput = this.f.input;
         const savedData = this.f.data;
-        const origInput = this.local(this.inputOp());
-        const origData = this.local(this.dataOp());
+        // Copies of the documents as they are now: With replaces the locals it targets in place.
+        const origInput = this.newLocal();
+        const origData = this.newLocal();
+        this.emit({ kind: "ResetLocal", target: origInput });
+        this.emit({ kind: "Block", blocks: [this.block(() => this.emit({ kind: "AssignVar", source: this.inputOp(), target: origInput }))] });
+        this.emit({ kind: "AssignVar", source: this.dataOp(), target: origData });
         const inner = { ...e, with: [] as ast.With[] };
         const nest = (i: number): void => {
           if (i >= docs.length) {
@@ -470,6 +528,20 @@ export class Planner {
         this.f.data = savedData;
       },
     );
+  }
+
+  /**
+   * `data.a.b` names a rule set or a package exactly: `with` replaces its whole
+   * document (rules included) like a mock, so rules reading it see the new value.
+   */
+  private isRuleSetName(name: string): boolean {
+    if (!name.startsWith("data.")) return false;
+    let node: RuleTreeNode | undefined = this.compiled.ruleTree;
+    for (const key of name.split(".").slice(1)) {
+      node = node.children.get(key);
+      if (!node) return false;
+    }
+    return true;
   }
 
   private isFunctionName(name: string): boolean {
@@ -782,13 +854,20 @@ export class Planner {
     let node: RuleTreeNode = this.compiled.ruleTree;
     let i = 1;
     for (;;) {
+      const mock = node.path.length > 0 ? this.f.mocks.get(`data.${node.path.join(".")}`) : undefined;
+      if (mock) return this.planTerm(mock, (op) => this.planRefRest(this.local(op), terms, i, k));
       const set = node.ruleSet;
       if (set) {
-        if (set.kind === "function") return; // a function is not a value: undefined
+        if (set.kind === "function" && set.arity !== 0) return; // a function is not a value: undefined
         return this.callRuleSet(set, (op) => this.planRefRest(this.local(op), terms, i, k));
       }
       if (i >= terms.length) return this.materialize(node, k);
-      const key = terms[i]!;
+      let key = terms[i]!;
+      // While the ref walks the document tree, a number names the key of that text (`data[1]`).
+      if (key.value.kind === "number") {
+        key = { ...key, value: { kind: "string", value: key.value.text } };
+        terms = [...terms.slice(0, i), key, ...terms.slice(i + 1)];
+      }
       if (key.value.kind === "string") {
         const child = node.children.get(key.value.value);
         if (child) {
@@ -815,14 +894,16 @@ export class Planner {
 
   /** The whole document at a rule tree node: base data merged with every rule set below. */
   private materialize(node: RuleTreeNode, k: KOp): void {
+    const mock = node.path.length > 0 ? this.f.mocks.get(`data.${node.path.join(".")}`) : undefined;
+    if (mock) return this.planTerm(mock, k);
     if (node.ruleSet) {
-      if (node.ruleSet.kind === "function") return;
+      if (node.ruleSet.kind === "function" && node.ruleSet.arity !== 0) return;
       return this.callRuleSet(node.ruleSet, k);
     }
     const obj = this.newLocal();
     this.emit({ kind: "MakeObject", target: obj });
     for (const child of node.children.values()) {
-      if (child.ruleSet?.kind === "function") continue;
+      if (child.ruleSet?.kind === "function" && child.ruleSet.arity !== 0) continue;
       const b = this.block(() =>
         this.materialize(child, (v) => this.emit({ kind: "ObjectInsert", key: this.str(child.key), value: v, object: obj })),
       );
@@ -843,5 +924,51 @@ export class Planner {
     });
     this.emit({ kind: "Block", blocks: [getBase, merge] });
     k({ kind: "local", local: res });
+  }
+}
+
+/** True when a term mentions a variable other than the roots (its value depends on the frame). */
+function mentionsLocals(t: ast.Term): boolean {
+  const v = t.value;
+  switch (v.kind) {
+    case "var":
+      return v.name !== "data" && v.name !== "input";
+    case "ref":
+      return v.terms.some((x, i) => (i === 0 ? mentionsLocals(x) : x.value.kind !== "string" && mentionsLocals(x)));
+    case "array":
+    case "set":
+      return v.items.some(mentionsLocals);
+    case "object":
+      return v.entries.some(([a, b]) => mentionsLocals(a) || mentionsLocals(b));
+    case "call":
+      return v.args.some(mentionsLocals);
+    case "arraycomp":
+    case "setcomp":
+    case "objectcomp":
+      return true;
+    default:
+      return false;
+  }
+}
+
+function mentionsVars(t: ast.Term): boolean {
+  const v = t.value;
+  switch (v.kind) {
+    case "var":
+      return true;
+    case "ref":
+      return v.terms.some((x) => mentionsVars(x));
+    case "array":
+    case "set":
+      return v.items.some(mentionsVars);
+    case "object":
+      return v.entries.some(([a, b]) => mentionsVars(a) || mentionsVars(b));
+    case "call":
+    case "arraycomp":
+    case "setcomp":
+    case "objectcomp":
+      return true;
+    default:
+      return false;
   }
 }
