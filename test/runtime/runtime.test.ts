@@ -127,7 +127,30 @@ describe("print and abort", () => {
     const rt = await loadRuntime();
     rt.call("capgate_println_value", rt.value('"hello"'));
     rt.call("capgate_println_value", rt.value('{"b", 1}'));
-    expect(rt.printed).toEqual(["hello", '{1,"b"}']);
+    rt.call("capgate_println_value", 0);
+    expect(rt.printed).toEqual(["hello", '{1, "b"}', "<undefined>"]);
+  });
+
+  it("capgate_print formats like OPA's print(): location, bare strings, spaced Rego syntax", async () => {
+    const rt = await loadRuntime();
+    const file = rt.bytes("rego_0");
+    const print = (row: number, ...args: number[]) => {
+      const arr = rt.call("capgate_array", args.length);
+      for (const a of args) rt.call("capgate_array_append", arr, a);
+      rt.call("capgate_print", file.ptr, file.len, row, arr);
+    };
+    print(18, rt.value('"Hello"'), rt.value('["Hello"]'), rt.value("[{1: 2}, {1, 2}]"));
+    print(6, rt.value('{"hello": "world", "b": {}}'));
+    print(6, rt.value("set()"));
+    print(10, 0);
+    print(6, rt.value("-0"), rt.value("1.1"), rt.value('"hello\\nworld"'));
+    expect(rt.printed).toEqual([
+      'rego_0:18: Hello ["Hello"] [{1: 2}, {1, 2}]',
+      'rego_0:6: {"b": {}, "hello": "world"}',
+      "rego_0:6: {}",
+      "rego_0:10: <undefined>",
+      "rego_0:6: 0 1.1 hello\nworld",
+    ]);
   });
 
   it("capgate_eval_prepare rejects malformed input through opa_abort", async () => {

@@ -165,7 +165,12 @@ export const RUNTIME_FUNCTIONS: Readonly<Record<string, RuntimeFunction>> = {
   },
   capgate_builtin_error_pending: { params: [], result: v, doc: "1 when a built-in error is pending (capgate_builtin_check would abort)." },
   capgate_set_diff: { params: [v, v], result: v, doc: "a - b for two sets (no type checks)." },
-  capgate_println_value: { params: [v], result: null, doc: "print(): dump a value (strings unquoted) and call the imported opa_println." },
+  capgate_println_value: { params: [v], result: null, doc: "Print one value (strings bare, else Rego syntax, undefined as <undefined>) through the imported opa_println." },
+  capgate_print: {
+    params: [v, v, v, v],
+    result: null,
+    doc: "print(...): (file_ptr, file_len, row, args array) → opa_println(`file:row: a1 a2 ...`); strings bare, other values in Rego syntax with \", \" and \": \" separators, an empty set as {}, a 0 element (undefined argument, appended raw with capgate_array_append) as <undefined>; no prefix when file_len is 0.",
+  },
 };
 
 /**

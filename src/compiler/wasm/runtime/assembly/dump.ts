@@ -2,7 +2,7 @@
 // become their JSON text) and Rego syntax (opa_value_dump: sets as `{..}` or
 // `set()`). Objects and sets print in key order, as OPA does.
 import { T_NULL, T_BOOLEAN, T_NUMBER, T_STRING, T_ARRAY, T_OBJECT, strLen, strPtr, arrLen, arrAt } from "./value";
-import { bufNew, bufByte, bufBytes, bufAscii, bufFinish, bufLen } from "./buffer";
+import { bufNew, bufByte, bufBytes, bufAscii, bufFinish, bufLen, bufU32 } from "./buffer";
 import { bufNumber } from "./numbers";
 import { tabLen, tabSort, entryAt, entryKey, entryValue } from "./table";
 import { opa_println } from "./error";
@@ -33,8 +33,26 @@ export function bufString(b: usize, p: usize, n: u32): void {
   bufByte(b, 34);
 }
 
-export function dumpInto(b: usize, v: usize, rego: bool): void {
-  if (v == 0) { bufAscii(b, "null"); return; }
+// Output modes: JSON, compact Rego syntax, and the spaced Rego syntax print() uses.
+export const MODE_JSON: u32 = 0;
+export const MODE_REGO: u32 = 1;
+export const MODE_PRINT: u32 = 2;
+
+export function dumpInto(b: usize, v: usize, rego: bool): void { dumpMode(b, v, rego ? MODE_REGO : MODE_JSON); }
+
+function sep(b: usize, mode: u32): void {
+  bufByte(b, 44);
+  if (mode == MODE_PRINT) bufByte(b, 32);
+}
+
+function colon(b: usize, mode: u32): void {
+  bufByte(b, 58);
+  if (mode == MODE_PRINT) bufByte(b, 32);
+}
+
+export function dumpMode(b: usize, v: usize, mode: u32): void {
+  let rego = mode != MODE_JSON;
+  if (v == 0) { bufAscii(b, mode == MODE_PRINT ? "<undefined>" : "null"); return; }
   switch (load<u8>(v)) {
     case T_NULL: bufAscii(b, "null"); return;
     case T_BOOLEAN: bufAscii(b, load<u8>(v, 4) != 0 ? "true" : "false"); return;
@@ -44,8 +62,8 @@ export function dumpInto(b: usize, v: usize, rego: bool): void {
       bufByte(b, 91);
       let n = arrLen(v);
       for (let i: u32 = 0; i < n; i++) {
-        if (i > 0) bufByte(b, 44);
-        dumpInto(b, arrAt(v, i), rego);
+        if (i > 0) sep(b, mode);
+        dumpMode(b, arrAt(v, i), mode);
       }
       bufByte(b, 93);
       return;
@@ -55,18 +73,18 @@ export function dumpInto(b: usize, v: usize, rego: bool): void {
       bufByte(b, 123);
       let n = tabLen(v);
       for (let i: u32 = 0; i < n; i++) {
-        if (i > 0) bufByte(b, 44);
+        if (i > 0) sep(b, mode);
         let e = entryAt(v, i);
         let k = entryKey(e);
-        if (rego || load<u8>(k) == T_STRING) dumpInto(b, k, rego);
+        if (rego || load<u8>(k) == T_STRING) dumpMode(b, k, mode);
         else {
           // JSON keys must be strings: use the key's own JSON text.
           let inner = bufNew(32);
           dumpInto(inner, k, false);
           bufString(b, load<u32>(inner), bufLen(inner));
         }
-        bufByte(b, 58);
-        dumpInto(b, entryValue(e), rego);
+        colon(b, mode);
+        dumpMode(b, entryValue(e), mode);
       }
       bufByte(b, 125);
       return;
@@ -74,11 +92,11 @@ export function dumpInto(b: usize, v: usize, rego: bool): void {
     default: {
       tabSort(v);
       let n = tabLen(v);
-      if (rego && n == 0) { bufAscii(b, "set()"); return; }
+      if (mode == MODE_REGO && n == 0) { bufAscii(b, "set()"); return; }
       bufByte(b, rego ? 123 : 91);
       for (let i: u32 = 0; i < n; i++) {
-        if (i > 0) bufByte(b, 44);
-        dumpInto(b, entryKey(entryAt(v, i)), rego);
+        if (i > 0) sep(b, mode);
+        dumpMode(b, entryKey(entryAt(v, i)), mode);
       }
       bufByte(b, rego ? 125 : 93);
     }
@@ -97,12 +115,35 @@ export function opa_value_dump(v: usize): usize {
   return bufFinish(b);
 }
 
-/** print(): strings print bare, everything else in Rego syntax. */
+/**
+ * print(x, y, ...): `file:row: ` then the arguments separated by spaces; a
+ * string argument prints bare, other values (and strings inside them) in Rego
+ * syntax with ", " / ": " separators; an undefined argument (a 0 element of
+ * `args`) prints as <undefined>. No prefix when file_len is 0.
+ */
+export function capgate_print(filePtr: usize, fileLen: u32, row: u32, args: usize): void {
+  let b = bufNew(64);
+  if (fileLen > 0) {
+    bufBytes(b, filePtr, fileLen);
+    bufByte(b, 58);
+    bufU32(b, row);
+    bufAscii(b, ": ");
+  }
+  let n = arrLen(args);
+  for (let i: u32 = 0; i < n; i++) {
+    if (i > 0) bufByte(b, 32);
+    let v = arrAt(args, i);
+    if (v != 0 && load<u8>(v) == T_STRING) bufBytes(b, strPtr(v), strLen(v));
+    else dumpMode(b, v, MODE_PRINT);
+  }
+  opa_println(bufFinish(b));
+}
+
+/** print() of one value without location: strings bare, everything else in Rego syntax. */
 export function capgate_println_value(v: usize): void {
   let b = bufNew(64);
   if (v != 0 && load<u8>(v) == T_STRING) bufBytes(b, strPtr(v), strLen(v));
-  else if (v == 0) bufAscii(b, "<undefined>");
-  else dumpInto(b, v, true);
+  else dumpMode(b, v, MODE_PRINT);
   opa_println(bufFinish(b));
 }
 

@@ -15,7 +15,7 @@ export {
   capgate_value_iter,
 } from "./collections";
 export { opa_json_parse, opa_value_parse } from "./parse";
-export { opa_json_dump, opa_value_dump, capgate_println_value } from "./dump";
+export { opa_json_dump, opa_value_dump, capgate_println_value, capgate_print } from "./dump";
 export { capgate_runtime_error, capgate_runtime_error_msg } from "./error";
 export {
   opa_eval_ctx_new, opa_eval_ctx_set_input, opa_eval_ctx_set_data, opa_eval_ctx_set_entrypoint,
@@ -37,3 +37,10 @@ export * from "./builtins/numbers";
 export * from "./builtins/bits";
 export * from "./builtins/encoding";
 export * from "./builtins/units";
+export * from "./builtins/time";
+export * from "./builtins/json";
+export * from "./builtins/glob";
+export * from "./builtins/semver";
+export * from "./builtins/graphs";
+export * from "./builtins/casts";
+export * from "./builtins/net";

@@ -97,14 +97,25 @@ export function parseI64(ptr: usize, len: u32): bool {
   let i: u32 = 0;
   let neg = false;
   if (load<u8>(ptr) == 45) { neg = true; i = 1; if (len == 1) return false; }
-  if (len - i > 18) return false; // keep clear of overflow; longer ints stay refs
-  let acc: i64 = 0;
+  if (len - i > 19) return false;
+  // Leading zeros are not JSON integers ("01"); keep such text as is.
+  if (len - i > 1 && load<u8>(ptr + i) == 48) return false;
+  let acc: u64 = 0;
   for (; i < len; i++) {
     let c = <u32>load<u8>(ptr + i) - 48;
     if (c > 9) return false;
-    acc = acc * 10 + <i64>c;
+    let next = acc * 10 + <u64>c;
+    if (next < acc || acc > 1844674407370955161) return false;
+    acc = next;
   }
-  parsedInt = neg ? -acc : acc;
+  // i64 range: up to 2^63-1, or 2^63 when negative.
+  if (neg) {
+    if (acc > 9223372036854775808) return false;
+    parsedInt = -<i64>acc;
+  } else {
+    if (acc > 9223372036854775807) return false;
+    parsedInt = <i64>acc;
+  }
   return true;
 }
 export function lastParsedInt(): i64 { return parsedInt; }

@@ -1,6 +1,6 @@
 // Aggregate built-ins over collections.
-//   count 1 | sum 1 | product 1 | max 1 | min 1 | sort 1
-import { T_NUMBER, T_STRING, T_ARRAY, T_OBJECT, T_SET, arrLen, arrAt, capgate_array, capgate_number_int } from "../value";
+//   count 1 | sum 1 | product 1 | max 1 | min 1 | sort 1 | any 1 | all 1 (deprecated)
+import { T_NUMBER, T_STRING, T_ARRAY, T_OBJECT, T_SET, arrLen, arrAt, capgate_array, capgate_number_int, capgate_boolean } from "../value";
 import { tabLen, tabSort, entryAt, entryKey } from "../table";
 import { capgate_value_length, capgate_array_append } from "../collections";
 import { compareValues } from "../compare";
@@ -65,3 +65,18 @@ export function capgate_bi_sort(v: usize): usize {
   if (load<u8>(v) == T_ARRAY) sortPointers(BY_VALUE, <usize>load<u32>(r, 12), n);
   return r;
 }
+
+/** Deprecated any/all: true when some/every element of an array or set is true. */
+function quantify(name: string, v: usize, every: bool): usize {
+  if (!isColl(v)) return typeErr(name, 1, "one of {array, set}", v);
+  let n = collLen(v);
+  for (let i: u32 = 0; i < n; i++) {
+    let x = collAt(v, i);
+    let t = x != 0 && load<u8>(x) == 2 && load<u8>(x, 4) != 0;
+    if (t != every) return capgate_boolean(every ? 0 : 1);
+  }
+  return capgate_boolean(every ? 1 : 0);
+}
+
+export function capgate_bi_any(v: usize): usize { return quantify("any", v, false); }
+export function capgate_bi_all(v: usize): usize { return quantify("all", v, true); }

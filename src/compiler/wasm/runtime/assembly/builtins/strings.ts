@@ -3,12 +3,13 @@
 //   trim 2 | trim_left 2 | trim_right 2 | trim_prefix 2 | trim_suffix 2 | trim_space 1
 //   replace 3 | indexof 2 | indexof_n 2 | substring 3 | strings.reverse 1 | strings.count 2
 //   strings.any_prefix_match 2 | strings.any_suffix_match 2 | format_int 2 | to_number 1
+//   strings.replace_n 2
 import { opa_malloc } from "../memory";
 import {
-  T_STRING, T_ARRAY, T_SET, T_NUMBER, T_BOOLEAN, T_NULL, strLen, strPtr, arrLen, arrAt,
+  T_STRING, T_ARRAY, T_SET, T_OBJECT, T_NUMBER, T_BOOLEAN, T_NULL, strLen, strPtr, arrLen, arrAt,
   capgate_string, capgate_array, capgate_boolean, capgate_number_int,
 } from "../value";
-import { tabLen, tabSort, entryAt, entryKey } from "../table";
+import { tabLen, tabSort, entryAt, entryKey, entryValue } from "../table";
 import { capgate_array_append } from "../collections";
 import { numberAsInt, lastInt, numberToF64, parseF64, parseI64, lastParsedInt, numberFromF64 } from "../numbers";
 import { utf8Count, utf8Offset, utf8Decode, lastLen } from "../utf8";
@@ -371,3 +372,34 @@ export function capgate_bi_to_number(v: usize): usize {
   return typeErr("to_number", 1, "one of {null, boolean, number, string}", v);
 }
 
+
+/** strings.replace_n: at each position the first matching key (in key order) is replaced. */
+export function capgate_bi_strings_replace_n(patterns: usize, s: usize): usize {
+  if (!isType(patterns, T_OBJECT)) return typeErr("strings.replace_n", 1, "object", patterns);
+  if (!S(s)) return typeErr("strings.replace_n", 2, "string", s);
+  tabSort(patterns);
+  let np = tabLen(patterns);
+  for (let k: u32 = 0; k < np; k++) {
+    let e = entryAt(patterns, k);
+    if (!S(entryKey(e)) || !S(entryValue(e))) return typeErr("strings.replace_n", 1, "object of strings", patterns);
+  }
+  let p = strPtr(s), n = strLen(s);
+  let b = bufNew(n + 16);
+  let i: u32 = 0;
+  while (i < n) {
+    let done = false;
+    for (let k: u32 = 0; k < np; k++) {
+      let e = entryAt(patterns, k);
+      let o = entryKey(e);
+      let on = strLen(o);
+      if (on > 0 && on <= n - i && memory.compare(p + i, strPtr(o), on) == 0) {
+        bufBytes(b, strPtr(entryValue(e)), strLen(entryValue(e)));
+        i += on;
+        done = true;
+        break;
+      }
+    }
+    if (!done) { bufBytes(b, p + i, 1); i++; }
+  }
+  return capgate_string(bufData(b), bufLen(b));
+}
