@@ -152,6 +152,36 @@ describe("emitted module ABI", () => {
     expect(policy.evaluate({ user: "alice" }, "authz/role")).toEqual([{ result: "admin" }]);
   });
 
+  it("loads 1 MB of static strings into the SDK's default 5-page memory", async () => {
+    const big = "s".repeat(1_000_000);
+    const wasm = emit(buildPolicy({ plans: { "t/big": [[{ AssignVar: { source: big, target: 2 } }, { Result: 2 }]] } }), { validate: true });
+    const mod = await WebAssembly.compile(wasm);
+    const memory = WebAssembly.Module.imports(mod).find((i) => i.name === "memory");
+    expect(memory?.kind).toBe("memory");
+    const policy = await loadPolicy(wasm);
+    const rs = policy.evaluate({}, "t/big") as { result: string }[];
+    expect(rs[0]!.result.length).toBe(1_000_000);
+    expect(rs[0]!.result).toBe(big);
+  });
+
+  it("evaluates normally again after an evaluation aborted", async () => {
+    // t/p conflicts when input.x is defined, else answers "ok"
+    const p = buildPolicy({
+      files: ["c.rego"],
+      plans: {
+        "t/p": [
+          [{ Dot: { source: 0, key: "x", target: 2 } }, { AssignVarOnce: { source: "a", target: 3 } }, { AssignVarOnce: { source: "b", target: 3 }, loc: [5, 2] }],
+          [{ AssignVar: { source: "ok", target: 4 } }, { Result: 4 }],
+        ],
+      },
+    });
+    const policy = await loadPolicy(emit(p));
+    expect(() => policy.evaluate({ x: 1 }, "t/p")).toThrow(/c\.rego:5:2: eval_conflict_error: var assignment conflict/);
+    expect(policy.evaluate({}, "t/p")).toEqual([{ result: "ok" }]);
+    expect(() => policy.evaluate({ x: 1 }, "t/p")).toThrow(/c\.rego:5:2/);
+    expect(policy.evaluate({ y: 1 }, "t/p")).toEqual([{ result: "ok" }]);
+  });
+
   it("keeps several instances of one module independent", async () => {
     const wasm = emit(buildPolicy(lookup));
     const a = await loadPolicy(wasm, undefined, upper);
@@ -167,6 +197,62 @@ describe("emitted module ABI", () => {
     policy.setData({ users: { alice: { role: "admin" } } });
     expect(policy.evaluate({ user: "alice" }, "authz/role")).toEqual([{ result: "admin" }]);
     expect(policy.evaluate({ s: "q" }, "authz/upper")).toEqual([{ result: "Q" }]);
+  });
+});
+
+describe("rule memoization", () => {
+  // g0.data.t.r = tick(input.x): a rule calling a host built-in that counts its calls
+  const memo: PolicyLike = {
+    host_builtins: [{ name: "test.tick", arity: 1 }],
+    funcs: [
+      {
+        name: "g0.data.t.r",
+        params: [0, 1],
+        return: 2,
+        blocks: [
+          [{ Dot: { source: 0, key: "x", target: 3 } }, { Call: { func: "test.tick", args: [3], result: 4 } }, { AssignVarOnce: { source: 4, target: 2 } }],
+          [{ ReturnLocal: { source: 2 } }],
+        ],
+      },
+    ],
+    plans: {
+      // [r, r, r with input.x as "w", r]
+      "t/p": [
+        [
+          { Call: { func: "g0.data.t.r", args: [0, 1], result: 2 } },
+          { Call: { func: "g0.data.t.r", args: [0, 1], result: 3 } },
+          { With: { local: 0, path: ["x"], value: "w", block: [{ Call: { func: "g0.data.t.r", args: [0, 1], result: 4 } }] } },
+          { Call: { func: "g0.data.t.r", args: [0, 1], result: 5 } },
+          { MakeArray: { capacity: 4, target: 6 } },
+          { ArrayAppend: { value: 2, array: 6 } },
+          { ArrayAppend: { value: 3, array: 6 } },
+          { ArrayAppend: { value: 4, array: 6 } },
+          { ArrayAppend: { value: 5, array: 6 } },
+          { Result: 6 },
+        ],
+      ],
+    },
+  };
+
+  it("evaluates a rule once per evaluation and input, again under With", async () => {
+    const calls: string[] = [];
+    const tick = { "test.tick": (x: string) => (calls.push(x), `${x}!`) };
+    const policy = await loadPolicy(emit(buildPolicy(memo), { validate: true }), undefined, tick);
+    expect(policy.evaluate({ x: "a" }, "t/p")).toEqual([{ result: ["a!", "a!", "w!", "a!"] }]);
+    // once for the input, once under With, once after the With (the epoch moved on)
+    expect(calls).toEqual(["a", "w", "a"]);
+    calls.length = 0;
+    // a new evaluation with a new input at the same heap address recomputes
+    expect(policy.evaluate({ x: "b" }, "t/p")).toEqual([{ result: ["b!", "b!", "w!", "b!"] }]);
+    expect(calls).toEqual(["b", "w", "b"]);
+  });
+
+  it("calls the rule every time with memoization off", async () => {
+    const calls: string[] = [];
+    const tick = { "test.tick": (x: string) => (calls.push(x), `${x}!`) };
+    const policy = await loadPolicy(emit(buildPolicy(memo), { memoize: false }), undefined, tick);
+    expect(policy.evaluate({ x: "a" }, "t/p")).toEqual([{ result: ["a!", "a!", "w!", "a!"] }]);
+    expect(calls).toEqual(["a", "a", "w", "a"]);
   });
 });
 
@@ -199,6 +285,13 @@ describe("emitter input checks", () => {
     expect(e.location).toEqual({ file: "policy.rego", row: 3, col: 7 });
   });
 
+  it("rejects an unknown operand and a malformed local", () => {
+    expect(emitError(bad([{ kind: "AssignVar", source: { kind: "float", value: 1 }, target: 2, loc }])).message).toBe(
+      'unknown operand {"kind":"float","value":1}',
+    );
+    expect(emitError(bad([{ kind: "MakeNull", target: -1, loc }])).message).toBe("local -1 is not a non-negative integer");
+  });
+
   it("rejects a Break deeper than its blocks", () => {
     expect(emitError(bad([{ kind: "Break", index: 1, loc }])).message).toBe("Break 1 leaves more blocks than enclose it");
   });
@@ -214,6 +307,31 @@ describe("emitter input checks", () => {
   it("rejects a host built-in with more than four arguments", () => {
     const p = buildPolicy({ plans: { "t/p": [[{ Call: { func: "host.five", args: [0, 0, 0, 0, 0], result: 3 } }]] } });
     expect(emitError(p).message).toContain("at most 4");
+  });
+
+  it("rejects a runtime module that does not fit the contract", async () => {
+    const { default: binaryen } = await import("binaryen");
+    const make = (importMemory: boolean) => {
+      const m = new binaryen.Module();
+      m.setMemory(1, -1, null, [], false, false, "mem");
+      if (importMemory) m.addMemoryImport("mem", "env", "memory");
+      const bytes = m.emitBinary();
+      m.dispose();
+      return bytes;
+    };
+    const p = buildPolicy({ plans: { "t/p": [[{ MakeNull: { target: 2 } }, { Result: 2 }]] } });
+    const err = (runtime: Uint8Array) => {
+      try {
+        emit(p, { runtime });
+      } catch (e) {
+        return e;
+      }
+      return undefined;
+    };
+    const own = err(make(false));
+    expect(isCapgateError(own) && own.message).toBe("runtime.wasm must import its memory as env.memory (asc --importMemory)");
+    const bare = err(make(true));
+    expect(isCapgateError(bare) && bare.message).toMatch(/^runtime\.wasm does not export capgate_\w+; rebuild the runtime$/);
   });
 
   it("rejects a plan planned twice", () => {

@@ -17,6 +17,8 @@ interface Run {
   data?: unknown;
   want?: unknown[];
   want_error?: string;
+  /** Lines print() must have written (through the SDK's opa_println). */
+  want_prints?: string[];
 }
 
 interface Case extends Run {
@@ -57,17 +59,31 @@ for (const file of yamlFiles(CASES_DIR)) {
           const entrypoint = run.entrypoint ?? c.entrypoint ?? Object.keys(c.policy.plans)[0]!;
           if (run.data !== undefined || c.data !== undefined) policy.setData((run.data ?? c.data) as object);
           const input = run.input ?? c.input;
-          const evaluate = () => policy.evaluate(input, entrypoint);
+          const prints: string[] = [];
+          const evaluate = () => withPrints(prints, () => policy.evaluate(input, entrypoint));
           const wantError = run.want_error ?? c.want_error;
           if (wantError !== undefined) {
             expect(thrownText(evaluate)).toContain(wantError);
           } else {
             expect(evaluate(), `${entrypoint} with input ${JSON.stringify(input)}`).toEqual(run.want ?? c.want);
           }
+          const wantPrints = run.want_prints ?? c.want_prints;
+          if (wantPrints !== undefined) expect(prints).toEqual(wantPrints);
         }
       });
     }
   });
+}
+
+/** The SDK prints through console.log; collect those lines while `f` runs. */
+function withPrints<T>(lines: string[], f: () => T): T {
+  const log = console.log;
+  console.log = (...args: unknown[]) => void lines.push(args.map(String).join(" "));
+  try {
+    return f();
+  } finally {
+    console.log = log;
+  }
 }
 
 /** The SDK throws the abort message as a plain string; returns its text. */

@@ -3,6 +3,7 @@
 // entrypoints() as JSON parsed from static data, and the ABI version globals.
 import binaryen from "binaryen";
 import type { LinkedRuntime } from "./link-runtime.js";
+import { bumpEpoch } from "./memoize.js";
 import type { StaticData } from "./static-data.js";
 
 const i32 = binaryen.i32;
@@ -77,6 +78,7 @@ export function addAbiExports(
     m.block(
       null,
       [
+        bumpEpoch(m),
         m.local.set(rs, call("capgate_set", [])),
         ...cases,
         m.call(abort, [m.i32.const(illegal.addr)], binaryen.none),

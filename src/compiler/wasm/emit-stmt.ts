@@ -8,6 +8,7 @@ import binaryen from "binaryen";
 import { CapgateError } from "../../errors.js";
 import type * as ir from "../ir/types.js";
 import type { LinkedRuntime } from "./link-runtime.js";
+import { bumpEpoch } from "./memoize.js";
 import type { StaticData } from "./static-data.js";
 
 const i32 = binaryen.i32;
@@ -30,7 +31,12 @@ export type Callee =
   | { kind: "func"; name: string; arity: number }
   | { kind: "runtime"; name: string; arity: number }
   /** arity null: a host built-in the planner did not declare; any argument count goes. */
-  | { kind: "host"; id: number; arity: number | null };
+  | { kind: "host"; id: number; arity: number | null }
+  /** print(), run by the runtime's capgate_print. */
+  | { kind: "print"; arity: 1 };
+
+/** The built-in the planner calls for print(...). */
+export const PRINT = "internal.print";
 
 /** What a function body needs from the whole-module emitter. */
 export interface ModuleContext {
@@ -46,9 +52,14 @@ export interface ModuleContext {
 }
 
 interface Label {
+  /** Where an undefined statement of this IR block branches. */
   name: string;
   /** True for labels of IR blocks, the only ones Break and undefined count. */
   ir: boolean;
+  /** Where a Break out of this block branches, when not `name` (a Not body). */
+  breakName?: string;
+  /** For a With body: restores the replaced local; a Break leaving the body runs it first. */
+  restore?: () => binaryen.ExpressionRef;
 }
 
 /** Compiles one function or plan body. */
@@ -91,6 +102,9 @@ export class BodyEmitter {
   }
 
   local(l: ir.Local): number {
+    if (!Number.isInteger(l) || l < 0) {
+      throw new CapgateError("wasm_emit_error", `local ${JSON.stringify(l)} is not a non-negative integer`);
+    }
     let idx = this.localIndex.get(l);
     if (idx === undefined) {
       idx = this.scratch();
@@ -113,14 +127,31 @@ export class BodyEmitter {
   }
 
   private irLabel(depth: number, loc: ir.StmtLocation): string {
+    return this.labels[this.irLabelIndex(depth, loc)]!.name;
+  }
+
+  private irLabelIndex(depth: number, loc: ir.StmtLocation): number {
     let seen = 0;
     for (let i = this.labels.length - 1; i >= 0; i--) {
-      const l = this.labels[i]!;
-      if (!l.ir) continue;
-      if (seen === depth) return l.name;
+      if (!this.labels[i]!.ir) continue;
+      if (seen === depth) return i;
       seen++;
     }
     throw this.error(`Break ${depth} leaves more blocks than enclose it`, loc);
+  }
+
+  /** Break: restore every With it leaves (innermost first), then branch. */
+  private breakOut(depth: number, loc: ir.StmtLocation): binaryen.ExpressionRef {
+    const m = this.ctx.m;
+    const target = this.irLabelIndex(depth, loc);
+    const restores: binaryen.ExpressionRef[] = [];
+    for (let i = this.labels.length - 1; i >= target; i--) {
+      const r = this.labels[i]!.restore;
+      if (r) restores.push(r());
+    }
+    const l = this.labels[target]!;
+    const br = m.br(l.breakName ?? l.name);
+    return restores.length === 0 ? br : m.block(null, [...restores, br]);
   }
 
   /** Branch out of the current IR block (the statement is undefined). */
@@ -137,6 +168,8 @@ export class BodyEmitter {
         return m.i32.const(this.ctx.data.stringValue(this.string(op.index, loc)));
       case "bool":
         return m.i32.const(this.ctx.data.boolValue(op.value));
+      default:
+        throw this.error(`unknown operand ${JSON.stringify(op)}`, loc);
     }
   }
 
@@ -231,7 +264,7 @@ export class BodyEmitter {
       case "Block":
         return m.block(null, this.blocks(s.blocks, rs));
       case "Break":
-        return m.br(this.irLabel(s.index, loc));
+        return this.breakOut(s.index, loc);
       case "Dot": {
         if (s.source.kind !== "local") return m.br(this.irLabel(0, loc)); // scalars have no keys
         return this.undefinedIf(
@@ -247,9 +280,19 @@ export class BodyEmitter {
       case "Scan":
         return this.scan(s, rs);
       case "Not": {
+        // The body completing, or a Break 0 out of it, makes Not undefined; an
+        // undefined statement in the body makes it defined.
         const flag = this.scratch();
-        const inner = this.withIrBlock(s.block, rs, (body) => [...body, m.local.set(flag, m.i32.const(0))]);
-        return m.block(null, [m.local.set(flag, m.i32.const(1)), inner, this.undefinedIf(m.i32.eqz(m.local.get(flag, i32)), loc)]);
+        const undef = this.ctx.nextLabel();
+        const done = this.ctx.nextLabel();
+        this.labels.push({ name: undef, ir: true, breakName: done });
+        const body = s.block.stmts.map((st) => this.stmt(st, rs));
+        this.labels.pop();
+        return m.block(null, [
+          m.local.set(flag, m.i32.const(1)),
+          m.block(undef, [m.block(done, body), m.local.set(flag, m.i32.const(0))]),
+          this.undefinedIf(m.i32.eqz(m.local.get(flag, i32)), loc),
+        ]);
       }
       case "AssignInt":
         return this.set(s.target, this.call("capgate_number_int", [m.i64.const(BigInt(s.value) as unknown as number)]));
@@ -329,19 +372,6 @@ export class BodyEmitter {
     }
   }
 
-  /** Compiles `b` as an IR block whose statement list `wrap` may extend. */
-  private withIrBlock(
-    b: ir.Block,
-    rs: number | null,
-    wrap: (body: binaryen.ExpressionRef[]) => binaryen.ExpressionRef[],
-  ): binaryen.ExpressionRef {
-    const name = this.ctx.nextLabel();
-    this.labels.push({ name, ir: true });
-    const body = b.stmts.map((st) => this.stmt(st, rs));
-    this.labels.pop();
-    return this.ctx.m.block(name, wrap(body), binaryen.none);
-  }
-
   private typeIs(op: ir.Operand, tag: number, loc: ir.StmtLocation): binaryen.ExpressionRef {
     const m = this.ctx.m;
     if (op.kind !== "local") return m.br(this.irLabel(0, loc));
@@ -404,18 +434,28 @@ export class BodyEmitter {
         i32,
       );
     }
-    const inner = this.block(s.block, rs);
+    const name = this.ctx.nextLabel();
+    this.labels.push({
+      name,
+      ir: true,
+      restore: () => m.block(null, [m.local.set(target, m.local.get(saved, i32)), bumpEpoch(m)]),
+    });
+    const inner = m.block(name, s.block.stmts.map((st) => this.stmt(st, rs)));
+    this.labels.pop();
     return m.block(null, [
       m.local.set(saved, m.local.get(target, i32)),
       m.local.set(target, replace),
+      bumpEpoch(m),
       inner,
       m.local.set(target, m.local.get(saved, i32)),
+      bumpEpoch(m),
     ]);
   }
 
   private callStmt(s: Extract<ir.Stmt, { kind: "Call" }>, loc: ir.StmtLocation): binaryen.ExpressionRef {
     const m = this.ctx.m;
     const callee = this.ctx.resolveCall(s.func);
+    if (callee.kind === "print") return this.print(s, loc);
     if (callee.arity !== null && callee.arity !== s.args.length) {
       throw this.error(`${s.func} takes ${callee.arity} arguments, the call passes ${s.args.length}`, loc);
     }
@@ -453,6 +493,57 @@ export class BodyEmitter {
     const file = this.ctx.policy.static.files[loc.file];
     if (file === undefined) throw this.error(`file index ${loc.file} is out of range`, loc);
     return this.ctx.data.text(file);
+  }
+
+  /**
+   * print(a1, ...): the planner passes one array holding, per argument, the set
+   * of its values. The runtime prints `file:row: ` and the values, `<undefined>`
+   * for an argument without values (a 0 element); the call is true.
+   */
+  private print(s: Extract<ir.Stmt, { kind: "Call" }>, loc: ir.StmtLocation): binaryen.ExpressionRef {
+    const m = this.ctx.m;
+    if (s.args.length !== 1) throw this.error(`${PRINT} takes 1 argument, the call passes ${s.args.length}`, loc);
+    const [arr, out, n, i, set, k, j] = [this.scratch(), this.scratch(), this.scratch(), this.scratch(), this.scratch(), this.scratch(), this.scratch()];
+    const get = (l: number) => m.local.get(l, i32);
+    const outer = this.ctx.nextLabel();
+    const outerLoop = this.ctx.nextLabel();
+    const inner = this.ctx.nextLabel();
+    const innerLoop = this.ctx.nextLabel();
+    const file = this.fileText(loc);
+    const append = (v: binaryen.ExpressionRef) => this.call("capgate_array_append", [get(out), v], binaryen.none);
+    return m.block(null, [
+      m.local.set(arr, this.read(s.args[0]!, loc)),
+      m.local.set(n, this.call("capgate_iter_count", [get(arr)])),
+      m.local.set(out, this.call("capgate_array", [get(n)])),
+      m.local.set(i, m.i32.const(0)),
+      m.block(outer, [
+        m.loop(
+          outerLoop,
+          m.block(null, [
+            m.br(outer, m.i32.ge_s(get(i), get(n))),
+            m.local.set(set, this.call("capgate_iter_value", [get(arr), get(i)])),
+            m.local.set(k, this.call("capgate_iter_count", [get(set)])),
+            m.if(m.i32.eqz(get(k)), append(m.i32.const(0))),
+            m.local.set(j, m.i32.const(0)),
+            m.block(inner, [
+              m.loop(
+                innerLoop,
+                m.block(null, [
+                  m.br(inner, m.i32.ge_s(get(j), get(k))),
+                  append(this.call("capgate_iter_value", [get(set), get(j)])),
+                  m.local.set(j, m.i32.add(get(j), m.i32.const(1))),
+                  m.br(innerLoop),
+                ]),
+              ),
+            ]),
+            m.local.set(i, m.i32.add(get(i), m.i32.const(1))),
+            m.br(outerLoop),
+          ]),
+        ),
+      ]),
+      this.call("capgate_print", [m.i32.const(file.addr), m.i32.const(file.len), m.i32.const(loc.row), get(out)], binaryen.none),
+      this.set(s.result, m.i32.const(this.ctx.data.boolValue(true))),
+    ]);
   }
 
   /** Calls the planned function whose data path equals the run-time path, if any. */

@@ -5,9 +5,10 @@ import binaryen from "binaryen";
 import { CapgateError } from "../../errors.js";
 import type * as ir from "../ir/types.js";
 import { GENERATED_EXPORTS, RUNTIME_ABI_EXPORTS, addAbiExports } from "./abi-exports.js";
-import { BodyEmitter, assignConflictKind, type Callee, type ModuleContext } from "./emit-stmt.js";
+import { BodyEmitter, PRINT, assignConflictKind, type Callee, type ModuleContext } from "./emit-stmt.js";
 import { LinkedRuntime, runtimeBytes } from "./link-runtime.js";
 import { defaultRuntimeBuiltins, type RuntimeBuiltin } from "./runtime-builtins.js";
+import { addEpoch, addMemoWrapper } from "./memoize.js";
 import { StaticData } from "./static-data.js";
 
 const i32 = binaryen.i32;
@@ -26,6 +27,8 @@ export interface EmitOptions {
    * undefined instead.
    */
   strictBuiltinErrors?: boolean;
+  /** Cache rule results within an evaluation, as OPA does (default true). */
+  memoize?: boolean;
   /** Run binaryen's optimiser over the linked module (default false: compile speed first). */
   optimize?: boolean;
   /**
@@ -42,6 +45,10 @@ export function emit(policy: ir.Policy, opts: EmitOptions = {}): Uint8Array {
   const m = rt.module;
   try {
     return link(policy, rt, opts);
+  } catch (e) {
+    if (e instanceof CapgateError) throw e;
+    // binaryen reports misuse as thrown non-Error objects; name the stage at least
+    throw new CapgateError("wasm_emit_error", `linking failed: ${e instanceof Error ? e.message : String(e)}`, { cause: e });
   } finally {
     m.dispose();
   }
@@ -61,9 +68,10 @@ function link(policy: ir.Policy, rt: LinkedRuntime, opts: EmitOptions): Uint8Arr
   // Host built-ins keep the planner's order (their ids), then any the planner did not list.
   const host = new Map<string, { id: number; arity: number | null }>();
   policy.static.builtinFuncs.forEach((b) => {
-    if (!funcs.has(b.name) && !runtimeBuiltins.has(b.name) && !host.has(b.name)) host.set(b.name, { id: host.size, arity: b.arity });
+    if (!funcs.has(b.name) && !runtimeBuiltins.has(b.name) && b.name !== PRINT && !host.has(b.name)) host.set(b.name, { id: host.size, arity: b.arity });
   });
 
+  addEpoch(m);
   let labels = 0;
   const ctx: ModuleContext = {
     m,
@@ -74,6 +82,7 @@ function link(policy: ir.Policy, rt: LinkedRuntime, opts: EmitOptions): Uint8Arr
       const f = funcs.get(name);
       // a call passes every parameter, input and data included
       if (f) return { kind: "func", name: f.wasmName, arity: f.arity };
+      if (name === PRINT) return { kind: "print", arity: 1 };
       const b = runtimeBuiltins.get(name);
       if (b) return { kind: "runtime", name: rt.func(b.export), arity: b.arity };
       let h = host.get(name);
@@ -97,13 +106,16 @@ function link(policy: ir.Policy, rt: LinkedRuntime, opts: EmitOptions): Uint8Arr
     const body = new BodyEmitter(ctx, f.params, 0, assignConflictKind(kind));
     const ret = body.local(f.return);
     const blocks = body.blocks(f.blocks, null);
+    const wasmName = funcs.get(f.name)!.wasmName;
+    const memoize = f.params.length === 2 && opts.memoize !== false;
     m.addFunction(
-      funcs.get(f.name)!.wasmName,
+      memoize ? `${wasmName}:body` : wasmName,
       binaryen.createType(f.params.map(() => i32)),
       i32,
       body.vars(),
       m.block(null, [...blocks, m.local.get(ret, i32)], i32),
     );
+    if (memoize) addMemoWrapper(m, wasmName, `${wasmName}:body`);
   }
 
   const planNames: string[] = [];

@@ -20,6 +20,7 @@ export const FEATURES =
 export const HEAP_BASE_EXPORT = "capgate_heap_base";
 
 const PAGE = 65536;
+const STATIC_SEGMENT = "capgate:static";
 
 let cachedRuntime: Uint8Array | undefined;
 
@@ -126,24 +127,40 @@ export class LinkedRuntime {
     return align(end, 16);
   }
 
-  /** Adds the emitter's segment at its base and moves the runtime's heap start past it. */
+  /**
+   * Adds the emitter's data at `base` and moves the runtime's heap start past it.
+   * The data is a passive segment that a start function copies in after growing
+   * memory as needed, so the module keeps the runtime's small memory minimum and
+   * loads into the SDK's default 5-page memory however much static data it has.
+   */
   placeStatic(base: number, data: Uint8Array): void {
     const heapStart = align(base + data.length, 16);
     const m = this.module;
-    const segs: binaryen.MemorySegment[] = this.segments.map((s) => ({
-      name: s.name,
-      data: s.data,
-      offset: m.i32.const(s.offset),
-      passive: false,
-    }));
-    if (data.length > 0) {
-      segs.push({ name: "capgate:static", data, offset: m.i32.const(base), passive: false } as binaryen.MemorySegment);
-    }
-    const pages = Math.max(this.memoryInitial, Math.ceil(heapStart / PAGE));
-    m.setMemory(pages, -1, null, segs, false, false, this.memoryName);
+    const segs = this.segments.map(
+      (s): binaryen.MemorySegment => ({ name: s.name, data: s.data, offset: m.i32.const(s.offset), passive: false }) as binaryen.MemorySegment,
+    );
+    if (data.length > 0) segs.push({ name: STATIC_SEGMENT, data, passive: true, offset: 0 } as binaryen.MemorySegment);
+    m.setMemory(this.memoryInitial, -1, null, segs, false, false, this.memoryName);
     m.addMemoryImport(this.memoryName, "env", "memory");
-
     this.setGlobalInit(HEAP_BASE_EXPORT, heapStart);
+    if (data.length === 0) return;
+
+    const pages = Math.ceil(heapStart / PAGE);
+    const previous = m.getStart();
+    const body: binaryen.ExpressionRef[] = [
+      m.if(
+        m.i32.lt_u(m.memory.size(this.memoryName), m.i32.const(pages)),
+        m.if(
+          m.i32.eq(m.memory.grow(m.i32.sub(m.i32.const(pages), m.memory.size(this.memoryName)), this.memoryName), m.i32.const(-1)),
+          m.unreachable(),
+        ),
+      ),
+      m.memory.init(STATIC_SEGMENT, m.i32.const(base), m.i32.const(0), m.i32.const(data.length), this.memoryName),
+      m.data.drop(STATIC_SEGMENT),
+    ];
+    if (previous) body.push(m.call(binaryen.getFunctionInfo(previous).name, [], binaryen.none));
+    const start = m.addFunction("capgate:start", binaryen.none, binaryen.none, [], m.block(null, body));
+    m.setStart(start);
   }
 
   /** Rewrites the initial value of an exported i32 global of the runtime. */
