@@ -51,11 +51,6 @@ function signed(neg: boolean, body: string, spec: Spec): string {
   return body;
 }
 
-/** Go's exponent form: at least two digits, explicit sign (1e+06). */
-function goExp(s: string): string {
-  return s.replace(/e([+-])(\d)$/, "e$10$2");
-}
-
 /**
  * The exact decimal value of a finite non-negative double: all its digits and
  * where the point goes. Go rounds %e/%f/%g on this exact value, half to even;
