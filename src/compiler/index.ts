@@ -27,6 +27,8 @@ export interface CompilePolicyOptions {
   entrypoints?: string[];
   queries?: PolicyQuery[];
   regoVersion?: ast.RegoVersion;
+  /** OPA's strict built-in errors (default true): false makes a failing in-Wasm built-in undefined. */
+  strictBuiltinErrors?: boolean;
 }
 
 export interface CompiledModule {
@@ -59,7 +61,7 @@ export function compilePolicy(opts: CompilePolicyOptions): CompiledModule {
   }
   const compiled = compile(modules, { queries });
   const policy = plan(compiled, { entrypoints, queries: queries.map((q) => q.name) });
-  const wasm = emit(policy);
+  const wasm = emit(policy, opts.strictBuiltinErrors === undefined ? {} : { strictBuiltinErrors: opts.strictBuiltinErrors });
   return {
     wasm,
     entrypoints: [...entrypoints, ...queries.map((q) => q.name)],

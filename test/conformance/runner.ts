@@ -106,6 +106,7 @@ export async function runCase(file: CaseFile, c: RawCase, opts: RunOptions): Pro
       entrypoints: [],
       queries: [{ name: QUERY_NAME, text: wrapped ?? c.query }],
       regoVersion: c.rego_version ?? opts.regoVersion(file.file),
+      ...(c.strict === false ? { strictBuiltinErrors: false } : {}),
     });
     const inst = await instantiatePolicy(compiled.wasm, c.data ?? {});
     for (const input of inputsOf(c)) {

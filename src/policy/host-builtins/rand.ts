@@ -1,7 +1,7 @@
-// rand.intn: a random integer in [0, |n|), the same for the same (key, n)
+// rand.intn: a random integer in [0, |n|) (undefined for a non-integer n), the same for the same (key, n)
 // within one evaluation, as OPA caches it per query.
 import { randomInt } from "node:crypto";
-import { int, str, type HostBuiltin } from "./types.js";
+import { num, str, type HostBuiltin } from "./types.js";
 
 export const randBuiltins: HostBuiltin[] = [
   {
@@ -9,7 +9,10 @@ export const randBuiltins: HostBuiltin[] = [
     arity: 2,
     impl: (a, ctx) => {
       const key = str("rand.intn", a, 0);
-      const n = Math.abs(int("rand.intn", a, 1));
+      const bound = num("rand.intn", a, 1);
+      // OPA answers undefined for a bound that is a number but not an integer.
+      if (!Number.isInteger(bound)) return undefined;
+      const n = Math.abs(bound);
       if (n === 0) return 0;
       ctx.rand ??= new Map();
       const k = `${key}\u0000${n}`;
