@@ -134,6 +134,16 @@ describe("host built-ins: asymmetric JWT signatures (keys made by jose)", () => 
     });
   }
 
+  it("encode_sign makes tokens that verify_* accepts", async () => {
+    for (const alg of ["RS256", "ES384", "PS256"] as const) {
+      const { publicKey, privateKey } = await generateKeyPair(alg, { extractable: true });
+      const jwk = await exportJWK(privateKey);
+      const token = call("io.jwt.encode_sign", [{ alg, typ: "JWT" }, { sub: "u1" }, jwk]) as string;
+      expect(call(`io.jwt.verify_${alg.toLowerCase()}`, [token, await exportSPKI(publicKey)]), alg).toBe(true);
+      expect((call("io.jwt.decode", [token]) as unknown[])[1]).toEqual({ sub: "u1" });
+    }
+  });
+
   it("decode_verify checks expiry against the given time", async () => {
     const { publicKey, privateKey } = await generateKeyPair("RS256", { extractable: true });
     const token = await new SignJWT({ sub: "u1", iss: "capgate" }).setProtectedHeader({ alg: "RS256" }).setExpirationTime(2_000_000_000).sign(privateKey);

@@ -65,6 +65,11 @@ export function globToRegExp(pattern: string, delimiters: string[]): RegExp {
 
 export const globBuiltins: HostBuiltin[] = [
   {
+    name: "glob.quote_meta",
+    arity: 1,
+    impl: (a) => str("glob.quote_meta", a, 0).replace(/[*?\\[\]{}]/g, "\\$&"),
+  },
+  {
     name: "glob.match",
     arity: 3,
     impl: (a) => {

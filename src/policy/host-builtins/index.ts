@@ -4,6 +4,7 @@ import { cryptoBuiltins } from "./crypto.js";
 import { globBuiltins } from "./glob.js";
 import { jsonBuiltins } from "./json.js";
 import { jwtBuiltins } from "./jwt.js";
+import { netBuiltins } from "./net.js";
 import { printBuiltins } from "./print.js";
 import { randBuiltins } from "./rand.js";
 import { regexBuiltins } from "./regex.js";
@@ -11,6 +12,7 @@ import { semverBuiltins } from "./semver.js";
 import { stringsBuiltins } from "./sprintf.js";
 import { timeBuiltins } from "./time.js";
 import type { HostBuiltin } from "./types.js";
+import { urlqueryBuiltins } from "./urlquery.js";
 import { uuidBuiltins } from "./uuid.js";
 import { yamlBuiltins } from "./yaml.js";
 
@@ -22,12 +24,14 @@ export const hostBuiltinFamilies: Record<string, HostBuiltin[]> = {
   glob: globBuiltins,
   json: jsonBuiltins,
   jwt: jwtBuiltins,
+  net: netBuiltins,
   print: printBuiltins,
   rand: randBuiltins,
   regex: regexBuiltins,
   semver: semverBuiltins,
   strings: stringsBuiltins,
   time: timeBuiltins,
+  urlquery: urlqueryBuiltins,
   uuid: uuidBuiltins,
   yaml: yamlBuiltins,
 };

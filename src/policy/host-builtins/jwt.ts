@@ -2,7 +2,7 @@
 // synchronous verify because the SDK calls host built-ins synchronously and
 // jose's verification is asynchronous (WebCrypto). Keys: PEM certificates or
 // public keys, a JWK, or a JWK set ({"keys": [...]}), as OPA accepts.
-import { createHmac, createPublicKey, timingSafeEqual, verify as cryptoVerify, type KeyObject } from "node:crypto";
+import { createHmac, createPrivateKey, createPublicKey, sign as cryptoSign, timingSafeEqual, verify as cryptoVerify, type JsonWebKey, type KeyObject } from "node:crypto";
 import { decodeJwt, decodeProtectedHeader } from "jose";
 import { builtinError, obj, str, type HostBuiltin, type HostContext } from "./types.js";
 
@@ -63,6 +63,37 @@ function signatureValid(name: string, alg: string, token: string, keyMaterial: s
   });
 }
 
+/** Signs `header.payload` (both already base64url) with a JWK, synchronously. */
+function signToken(name: string, headerJson: string, payloadJson: string, jwkJson: string): string {
+  let header: Record<string, unknown>;
+  let jwk: JsonWebKey;
+  try {
+    header = JSON.parse(headerJson) as Record<string, unknown>;
+    jwk = JSON.parse(jwkJson) as JsonWebKey;
+  } catch (e) {
+    throw builtinError(name, `headers and key must be JSON: ${(e as Error).message.split("\n")[0]}`);
+  }
+  const alg = header["alg"];
+  if (typeof alg !== "string" || !/^(HS|RS|PS|ES)(256|384|512)$/.test(alg)) throw builtinError(name, `unsupported algorithm ${String(alg)}`);
+  const signing = Buffer.from(`${Buffer.from(headerJson).toString("base64url")}.${Buffer.from(payloadJson).toString("base64url")}`);
+  const hash = HASH[alg.slice(2)]!;
+  let sig: Buffer;
+  try {
+    if (alg.startsWith("HS")) {
+      if (typeof jwk.k !== "string") throw new Error("an HS key needs a k member");
+      sig = createHmac(hash, Buffer.from(jwk.k, "base64url")).update(signing).digest();
+    } else {
+      const key = createPrivateKey({ key: jwk, format: "jwk" });
+      if (alg.startsWith("RS")) sig = cryptoSign(hash, signing, key);
+      else if (alg.startsWith("PS")) sig = cryptoSign(hash, signing, { key, padding: 6, saltLength: Number(alg.slice(2)) / 8 });
+      else sig = cryptoSign(hash, signing, { key, dsaEncoding: "ieee-p1363" });
+    }
+  } catch (e) {
+    throw builtinError(name, `cannot sign: ${(e as Error).message.split("\n")[0]}`);
+  }
+  return `${signing.toString()}.${sig.toString("base64url")}`;
+}
+
 const verifier = (alg: string): HostBuiltin => {
   const name = `io.jwt.verify_${alg.toLowerCase()}`;
   return { name, arity: 2, impl: (a) => signatureValid(name, alg, str(name, a, 0), str(name, a, 1)) };
@@ -110,5 +141,21 @@ export const jwtBuiltins: HostBuiltin[] = [
     impl: (a) => decode("io.jwt.decode", str("io.jwt.decode", a, 0)),
   },
   { name: "io.jwt.decode_verify", arity: 2, impl: decodeVerify },
+  {
+    name: "io.jwt.encode_sign_raw",
+    arity: 3,
+    impl: (a) => {
+      const n = "io.jwt.encode_sign_raw";
+      return signToken(n, str(n, a, 0), str(n, a, 1), str(n, a, 2));
+    },
+  },
+  {
+    name: "io.jwt.encode_sign",
+    arity: 3,
+    impl: (a) => {
+      const n = "io.jwt.encode_sign";
+      return signToken(n, JSON.stringify(obj(n, a, 0)), JSON.stringify(obj(n, a, 1)), JSON.stringify(obj(n, a, 2)));
+    },
+  },
   ...["HS256", "HS384", "HS512", "RS256", "RS384", "RS512", "PS256", "PS384", "PS512", "ES256", "ES384", "ES512"].map(verifier),
 ];

@@ -59,6 +59,12 @@ const escapeLiteral = (s: string): string => s.replace(/[\\^$.*+?()[\]{}|/]/g, "
 
 export const regexBuiltins: HostBuiltin[] = [
   {
+    // The deprecated name of regex.match, still accepted by OPA.
+    name: "re_match",
+    arity: 2,
+    impl: (a) => re("re_match", str("re_match", a, 0)).test(str("re_match", a, 1)),
+  },
+  {
     name: "regex.match",
     arity: 2,
     impl: (a) => re("regex.match", str("regex.match", a, 0)).test(str("regex.match", a, 1)),
