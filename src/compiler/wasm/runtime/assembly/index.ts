@@ -44,3 +44,4 @@ export * from "./builtins/semver";
 export * from "./builtins/graphs";
 export * from "./builtins/casts";
 export * from "./builtins/net";
+export * from "./builtins/json-valid";

@@ -2,7 +2,7 @@
 //   array.concat 2 | array.slice 3 | array.reverse 1
 import { T_ARRAY, T_NUMBER, arrLen, arrAt, capgate_array } from "../value";
 import { capgate_array_append } from "../collections";
-import { numberAsInt, lastInt, numberToF64 } from "../numbers";
+import { numberAsInt, lastInt } from "../numbers";
 import { typeErr, isType } from "./common";
 
 export function capgate_bi_array_concat(a: usize, b: usize): usize {
@@ -15,17 +15,17 @@ export function capgate_bi_array_concat(a: usize, b: usize): usize {
   return r;
 }
 
-function index(v: usize): i64 {
-  if (numberAsInt(v)) return lastInt();
-  return <i64>Math.floor(numberToF64(v));
-}
 
 export function capgate_bi_array_slice(a: usize, s: usize, e: usize): usize {
   if (!isType(a, T_ARRAY)) return typeErr("array.slice", 1, "array", a);
   if (!isType(s, T_NUMBER)) return typeErr("array.slice", 2, "number", s);
   if (!isType(e, T_NUMBER)) return typeErr("array.slice", 3, "number", e);
+  // Non-integral bounds make the slice undefined.
+  if (!numberAsInt(s)) return 0;
+  let lo = lastInt();
+  if (!numberAsInt(e)) return 0;
+  let hi = lastInt();
   let n = <i64>arrLen(a);
-  let lo = index(s), hi = index(e);
   if (lo < 0) lo = 0;
   if (hi > n) hi = n;
   if (lo > hi) lo = hi;

@@ -12,7 +12,8 @@ import {
 import { tabLen, tabSort, entryAt, entryKey, entryValue } from "../table";
 import { capgate_array_append } from "../collections";
 import { numberAsInt, lastInt, numberToF64, parseF64, parseI64, lastParsedInt, numberFromF64 } from "../numbers";
-import { utf8Count, utf8Offset, utf8Decode, lastLen } from "../utf8";
+import { utf8Count, utf8Offset, utf8Decode, lastLen, utf8Encode } from "../utf8";
+import { casemap } from "~lib/util/casemap";
 import { bufNew, bufBytes, bufData, bufLen } from "../buffer";
 import { typeErr, builtinErr, isType } from "./common";
 
@@ -73,17 +74,43 @@ export function capgate_bi_endswith(a: usize, b: usize): usize {
   return capgate_boolean(endsWith(a, b) ? 1 : 0);
 }
 
+/** Is cp a cased letter (it has a different lower- or upper-case form)? */
+function cased(cp: u32): bool {
+  return (<u32>casemap(cp, 0) & 0x1fffff) != cp || (<u32>casemap(cp, 1) & 0x1fffff) != cp;
+}
+
 function mapCase(name: string, v: usize, upper: bool): usize {
   if (!S(v)) return typeErr(name, 1, "string", v);
   let n = strLen(v), p = strPtr(v);
-  let out = opa_malloc(n);
-  for (let i: u32 = 0; i < n; i++) {
-    let c = load<u8>(p + i);
-    if (upper && c >= 97 && c <= 122) c -= 32;
-    else if (!upper && c >= 65 && c <= 90) c += 32;
-    store<u8>(out + i, c);
+  // Simple (one-to-one) Unicode case mapping; a code point grows by at most 2 bytes.
+  let out = opa_malloc(n * 2 + 4);
+  let o: u32 = 0;
+  let i: u32 = 0;
+  let prev: u32 = 0;
+  while (i < n) {
+    let c = <u32>load<u8>(p + i);
+    if (c < 0x80) {
+      if (upper && c >= 97 && c <= 122) c -= 32;
+      else if (!upper && c >= 65 && c <= 90) c += 32;
+      store<u8>(out + o++, <u8>c);
+      prev = c;
+      i++;
+      continue;
+    }
+    let cp = utf8Decode(p + i, n - i);
+    i += lastLen();
+    let m: u32;
+    if (!upper && cp == 0x03a3) {
+      // Greek capital sigma: final form at the end of a word.
+      let next: u32 = i < n ? utf8Decode(p + i, n - i) : 0;
+      m = prev != 0 && cased(prev) && (next == 0 || !cased(next)) ? 0x03c2 : 0x03c3;
+    } else if (upper && cp == 0xdf) {
+      m = cp; // ß has no single-code-point upper case in Unicode's simple mapping
+    } else m = <u32>casemap(cp, upper ? 1 : 0) & 0x1fffff;
+    o += utf8Encode(out + o, m);
+    prev = cp;
   }
-  return capgate_string(out, n);
+  return capgate_string(out, o);
 }
 
 export function capgate_bi_lower(v: usize): usize { return mapCase("lower", v, false); }
@@ -320,7 +347,7 @@ export function capgate_bi_format_int(v: usize, base: usize): usize {
   if (bs != 2 && bs != 8 && bs != 10 && bs != 16) return builtinErr("format_int", "operand 2 must be one of {2, 8, 10, 16}");
   let x: i64;
   if (numberAsInt(v)) x = lastInt();
-  else x = <i64>Math.floor(numberToF64(v));
+  else x = <i64>numberToF64(v); // truncates toward zero, as OPA does
   let neg = x < 0;
   let u: u64 = neg ? <u64>(-x) : <u64>x;
   let tmp = opa_malloc(72);
