@@ -96,6 +96,23 @@ describe("emitted module ABI", () => {
     expect(dump(call("opa_json_dump", call("builtins")))).toEqual({ "test.upper": 0 });
   });
 
+  it("dumps the result set in Rego syntax when opa_eval is asked for format 1 (sets stay sets)", async () => {
+    const sets = buildPolicy({ plans: { "t/s": [[{ MakeSet: { target: 2 } }, { SetAdd: { value: "b", set: 2 } }, { SetAdd: { value: "a", set: 2 } }, { Result: 2 }]] } });
+    const policy = await loadPolicy(emit(sets));
+    expect(policy.evaluate({}, "t/s")).toEqual([{ result: ["a", "b"] }]);
+    const inst = (policy as unknown as { wasmInstance: Instance; mem: Memory; dataAddr: number });
+    const call = (name: string, ...args: number[]) => (inst.wasmInstance.exports[name] as (...a: number[]) => number)(...args);
+    const text = (addr: number) => {
+      const buf = new Uint8Array(inst.mem.buffer);
+      let end = addr;
+      while (buf[end] !== 0) end++;
+      return new TextDecoder().decode(buf.subarray(addr, end));
+    };
+    const heap = call("opa_heap_ptr_get");
+    expect(text(call("opa_eval", 0, 0, inst.dataAddr, 0, 0, heap, 1))).toMatch(/^\{\{"result": ?\{"a", ?"b"\}\}\}$/);
+    expect(JSON.parse(text(call("opa_eval", 0, 0, inst.dataAddr, 0, 0, heap, 0)))).toEqual([{ result: ["a", "b"] }]);
+  });
+
   it("evaluates entrypoints by name and by id, and calls host built-ins", async () => {
     const policy = await loadPolicy(emit(buildPolicy(lookup)), undefined, upper);
     policy.setData({ users: { alice: { role: "admin" } } });

@@ -7,14 +7,10 @@ import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import binaryen from "binaryen";
 import { CapgateError } from "../../errors.js";
+import { runtimeFeatures } from "./runtime/abi.js";
 
-/** What Node 20's V8 runs and AssemblyScript may emit; nothing newer. */
-export const FEATURES =
-  binaryen.Features.MutableGlobals |
-  binaryen.Features.NontrappingFPToInt |
-  binaryen.Features.SignExt |
-  binaryen.Features.BulkMemory |
-  binaryen.Features.BulkMemoryOpt;
+/** The features runtime.wasm uses (the runtime's contract); the emitter adds none. */
+export const FEATURES = runtimeFeatures(binaryen.Features);
 
 /** The runtime's exported global holding where its heap starts (runtime/abi.ts). */
 export const HEAP_BASE_EXPORT = "capgate_heap_base";
