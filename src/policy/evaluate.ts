@@ -89,14 +89,21 @@ function errorText(e: unknown): string {
 /** Maps an abort message from the module (`file:row:col: message` or a bare message) to a CapgateError. */
 export function abortToError(message: string): CapgateError {
   const m = /^(.+?):(\d+):(\d+):\s*(.*)$/s.exec(message);
-  const text = (m ? m[4]! : message).split("\n")[0]!;
+  let text = (m ? m[4]! : message).split("\n")[0]!;
   const location: SourceLocation | undefined = m ? { file: m[1]!, row: Number(m[2]), col: Number(m[3]) } : undefined;
+  // The runtime may name the code itself ("eval_conflict_error: ..."); trust it over guessing.
+  const named = /^(eval_[a-z_]+_error):\s*(.*)$/.exec(text);
   let code: ErrorCode = "eval_internal_error";
-  if (/conflict|multiple outputs|must not produce multiple|more than one value/i.test(text)) code = "eval_conflict_error";
+  if (named && EVAL_CODES.has(named[1] as ErrorCode)) {
+    code = named[1] as ErrorCode;
+    text = named[2]!;
+  } else if (/conflict|multiple outputs|must not produce multiple|more than one value/i.test(text)) code = "eval_conflict_error";
   else if (/built-?in|not implemented/i.test(text)) code = "eval_builtin_error";
   else if (/type|must be|expected/i.test(text)) code = "eval_type_error";
   return new CapgateError(code, text, location ? { location } : {});
 }
+
+const EVAL_CODES: ReadonlySet<ErrorCode> = new Set<ErrorCode>(["eval_conflict_error", "eval_builtin_error", "eval_type_error", "eval_internal_error"]);
 
 /**
  * Evaluates one entrypoint. `time.now_ns` and `uuid.rfc4122` start fresh for

@@ -194,3 +194,14 @@ describe("capgate policy check", () => {
     expect(err).toMatch(/a\.rego:\d+:\d+: rego_parse_error: /);
   });
 });
+
+describe("abort messages", () => {
+  it("keep the location and take the code the runtime names", async () => {
+    const { abortToError } = await import("../../src/policy/evaluate.js");
+    const a = abortToError("p.rego:7:1: eval_conflict_error: functions must not produce multiple outputs for same inputs");
+    expect(a.code).toBe("eval_conflict_error");
+    expect(a.format()).toBe("p.rego:7:1: eval_conflict_error: functions must not produce multiple outputs for same inputs");
+    expect(abortToError("var assignment conflict").code).toBe("eval_conflict_error");
+    expect(abortToError("something odd").code).toBe("eval_internal_error");
+  });
+});
