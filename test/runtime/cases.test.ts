@@ -2,8 +2,7 @@
 // against the real runtime.wasm. Each case is either a built-in call
 // (`builtin`, `args` as Rego value text) or a runtime operation (`op`), with the
 // expected result as Rego value text (`want`, "undefined" for undefined) or an
-// expected abort message fragment (`error`). `numeric: true` compares float
-// results by value, since printed digits may differ from Go's shortest form.
+// expected abort message fragment (`error`).
 import { readdirSync, readFileSync, statSync } from "node:fs";
 import { dirname, join, relative } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -23,8 +22,6 @@ interface Case {
   want?: string | number | boolean;
   error?: string;
   strict?: boolean;
-  /** Compare as JSON numbers: the value must be the same float64, the digits may differ. */
-  numeric?: boolean;
 }
 
 function yamlFiles(dir: string): string[] {
@@ -154,8 +151,7 @@ for (const file of yamlFiles(CASES)) {
           return;
         }
         if (c.error !== undefined) throw new Error(`expected error "${c.error}", got ${got}`);
-        if (c.numeric) expect(Number(got)).toBe(Number(c.want));
-        else expect(got).toBe(String(c.want));
+        expect(got).toBe(String(c.want));
       });
     }
   });

@@ -105,7 +105,7 @@ describe("heap", () => {
 });
 
 describe("numbers", () => {
-  it("float64 results print as text that parses back to the same value", async () => {
+  it("float64 values parse exactly and print as the shortest closest text (JavaScript's own)", async () => {
     const rt = await loadRuntime(4);
     const zero = rt.value("0");
     const base = rt.call("opa_heap_ptr_get");
@@ -117,7 +117,11 @@ describe("numbers", () => {
       const text = String(x);
       const { ptr, len } = rt.bytes(text);
       const sum = rt.call("capgate_bi_plus", rt.call("capgate_number_ref", ptr, len), zero);
-      expect(Number(rt.jsonDump(sum)), text).toBe(x);
+      const printed = rt.jsonDump(sum);
+      // Big integral values print all their exact digits (as Go prints big
+      // integers), where JavaScript pads with zeros: compare those by value.
+      if (Number.isInteger(x) && Math.abs(x) >= 2 ** 53) expect(Number(printed), text).toBe(x);
+      else expect(printed, text).toBe(text);
     }
   });
 });

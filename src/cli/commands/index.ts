@@ -3,9 +3,16 @@
 import type { Command } from "commander";
 import { registerDemo } from "./demo.js";
 import { registerMigrate } from "./migrate.js";
+import { registerPolicyCommands } from "./policy.js";
 import { registerSnapshot } from "./snapshot.js";
 import { registerSync } from "./sync.js";
 
 export type CommandGroup = (program: Command) => void;
 
-export const commandGroups: CommandGroup[] = [registerMigrate, registerDemo, registerSnapshot, registerSync];
+export const commandGroups: CommandGroup[] = [
+  registerMigrate,
+  registerDemo,
+  registerPolicyCommands,
+  registerSnapshot,
+  registerSync,
+];

@@ -5,6 +5,8 @@ import { strtod } from "~lib/util/string";
 import { dtoa_buffered, itoa_buffered } from "~lib/util/number";
 import { opa_malloc } from "./memory";
 import { bufReserve } from "./buffer";
+import { bufFloat, bufExactInteger } from "./float-format";
+import { roundsTo } from "./bigdec";
 import {
   T_NUMBER, N_INT, N_FLOAT, N_REF, numRepr, numInt, numFloat, numRefPtr, numRefLen,
   capgate_number_int, capgate_number_float, newNumberRefRaw,
@@ -75,7 +77,19 @@ export function parseF64(ptr: usize, len: u32): f64 {
     } else fast = false;
     if (fast) return neg ? -r : r;
   }
-  return strtodText(ptr, len);
+  let approx = strtodText(ptr, len);
+  // strtod can be one ulp off: settle the neighbours with an exact comparison.
+  if (ok && mant != 0 && isFinite(approx) && approx != 0) {
+    let a = Math.abs(approx);
+    if (!roundsTo(mant, exp, a)) {
+      let up = reinterpret<f64>(reinterpret<u64>(a) + 1);
+      let down = reinterpret<f64>(reinterpret<u64>(a) - 1);
+      if (roundsTo(mant, exp, up)) a = up;
+      else if (roundsTo(mant, exp, down)) a = down;
+    }
+    return neg ? -a : a;
+  }
+  return approx;
 }
 
 function strtodText(ptr: usize, len: u32): f64 {
@@ -181,14 +195,14 @@ export function bufNumber(b: usize, v: usize): void {
     if (f == Math.floor(f) && Math.abs(f) < 1e21) {
       // Integral floats print like Go's integers: no ".0".
       if (Math.abs(f) < TWO63) n = itoa_buffered<i64>(tmp, <i64>f);
-      else if (f > 0 && f < 18446744073709551616.0) n = itoa_buffered<u64>(tmp, <u64>f);
-      else { n = dtoa_buffered<f64>(tmp, f); if (n >= 2 && load<u16>(tmp + ((<usize>n - 2) << 1)) == 46) n -= 2; }
+      else { bufExactInteger(b, f); return; }
     } else if (isNaN(f) || !isFinite(f)) {
       // JSON has no NaN/Inf; OPA cannot produce them either. Print null.
       n = 4;
       store<u64>(tmp, 0x006C006C0075006E); // "null"
     } else {
-      n = dtoa_buffered<f64>(tmp, f);
+      bufFloat(b, f);
+      return;
     }
   }
   let dst = bufReserve(b, n);

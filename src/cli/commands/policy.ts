@@ -1,0 +1,107 @@
+// `capgate policy build|eval|test|check`: the Rego toolchain on the command
+// line. Results go to stdout, diagnostics to stderr, and failures set a
+// non-zero exit code, as `opa` does.
+import { writeFileSync } from "node:fs";
+import type { Command } from "commander";
+import { CapgateError } from "../../errors.js";
+import { readDataDocument, readDocument, readSources } from "../../policy/sources.js";
+import { buildBundle, checkPolicies, evalQuery, runTests } from "../../policy/tools.js";
+
+const collect = (v: string, acc: string[]): string[] => [...acc, v];
+
+export function registerPolicyCommands(program: Command): void {
+  const policy = program.command("policy").description("build, evaluate, test and check Rego policies");
+
+  policy
+    .command("build")
+    .description("compile Rego to Wasm and write an OPA bundle (.tar.gz, `opa build -t wasm` layout)")
+    .argument("<paths...>", "Rego files or directories")
+    .requiredOption("-o, --output <file>", "bundle file to write")
+    .option("-e, --entrypoint <path>", "entrypoint (repeatable); default: rules annotated `entrypoint: true`", collect, [])
+    .option("--v0", "parse Rego v0 syntax", false)
+    .option("--data <file>", "JSON or YAML data document to include as /data.json")
+    .option("--revision <rev>", "revision recorded in the manifest")
+    .action(async (paths: string[], o: { output: string; entrypoint: string[]; v0: boolean; data?: string; revision?: string }) => {
+      const r = await buildBundle({
+        sources: readSources(paths),
+        ...(o.entrypoint.length ? { entrypoints: o.entrypoint } : {}),
+        regoVersion: o.v0 ? 0 : 1,
+        ...(o.data ? { data: readDataDocument(o.data) } : {}),
+        ...(o.revision !== undefined ? { revision: o.revision } : {}),
+      });
+      try {
+        writeFileSync(o.output, r.bundle);
+      } catch (e) {
+        throw new CapgateError("invalid_input", `cannot write ${o.output}: ${(e as Error).message.split("\n")[0]}`);
+      }
+      process.stderr.write(`wrote ${o.output}: entrypoints ${r.entrypoints.join(", ")}\n`);
+    });
+
+  policy
+    .command("eval")
+    .description("compile a query with the policies to Wasm, evaluate it and print the result set as JSON")
+    .argument("[paths...]", "Rego files or directories", [])
+    .requiredOption("-q, --query <query>", "the Rego query, e.g. data.capgate.token.issue")
+    .option("--v0", "parse Rego v0 syntax", false)
+    .option("--data <file>", "JSON or YAML data document")
+    .option("--input <file>", "JSON or YAML input document")
+    .action(async (paths: string[], o: { query: string; v0: boolean; data?: string; input?: string }) => {
+      const r = await evalQuery({
+        sources: readSources(paths),
+        query: o.query,
+        regoVersion: o.v0 ? 0 : 1,
+        ...(o.data ? { data: readDataDocument(o.data) } : {}),
+        ...(o.input ? { input: readDocument(o.input, "input file") } : {}),
+      });
+      for (const line of r.prints) process.stderr.write(line + "\n");
+      process.stdout.write(JSON.stringify(r.resultSet, null, 2) + "\n");
+    });
+
+  policy
+    .command("test")
+    .description("run the test_* rules of *_test.rego files through the compiled module")
+    .argument("[paths...]", "directories or files (default: the current directory)", ["."])
+    .option("--v0", "parse Rego v0 syntax", false)
+    .option("--data <file>", "JSON or YAML data document")
+    .action(async (paths: string[], o: { v0: boolean; data?: string }) => {
+      const results = await runTests({
+        sources: readSources(paths),
+        regoVersion: o.v0 ? 0 : 1,
+        ...(o.data ? { data: readDataDocument(o.data) } : {}),
+      });
+      let file = "";
+      for (const t of results) {
+        if (t.file !== file) {
+          file = t.file;
+          process.stdout.write(`${file}:\n`);
+        }
+        process.stdout.write(`${t.name}: ${t.status}${t.detail && t.status !== "PASS" ? ` (${t.detail})` : ""}\n`);
+        for (const p of t.prints) process.stdout.write(`  ${p}\n`);
+      }
+      const n = results.length;
+      const pass = results.filter((t) => t.status === "PASS").length;
+      const fail = results.filter((t) => t.status === "FAIL").length;
+      const err = results.filter((t) => t.status === "ERROR").length;
+      process.stdout.write("-".repeat(80) + "\n");
+      if (n === 0) {
+        process.stdout.write("no tests found (test_* rules in *_test.rego files)\n");
+        process.exitCode = 1;
+        return;
+      }
+      if (pass > 0) process.stdout.write(`PASS: ${pass}/${n}\n`);
+      if (fail > 0) process.stdout.write(`FAIL: ${fail}/${n}\n`);
+      if (err > 0) process.stdout.write(`ERROR: ${err}/${n}\n`);
+      if (pass !== n) process.exitCode = 1;
+    });
+
+  policy
+    .command("check")
+    .description("parse and compile only; report every error as file:row:col: code: message")
+    .argument("<paths...>", "Rego files or directories")
+    .option("--v0", "parse Rego v0 syntax", false)
+    .action((paths: string[], o: { v0: boolean }) => {
+      const errors = checkPolicies({ sources: readSources(paths), regoVersion: o.v0 ? 0 : 1 });
+      for (const e of errors) process.stderr.write(e.format() + "\n");
+      if (errors.length > 0) process.exitCode = 1;
+    });
+}

@@ -1,0 +1,151 @@
+// The policy tools behind `capgate policy build|eval|test|check`, as typed
+// library functions: each takes sources (or paths) and returns data; printing
+// and exit codes belong to the CLI.
+import { compilePolicy, normalizeEntrypoint, type PolicySource } from "../compiler/index.js";
+import type * as ast from "../compiler/ast/types.js";
+import { parse } from "../compiler/parser/index.js";
+import { compile } from "../compiler/passes/index.js";
+import { CapgateError, CapgateErrors } from "../errors.js";
+import { writeBundle } from "./bundle.js";
+import { evaluatePolicy, instantiatePolicy } from "./evaluate.js";
+import { splitSolution, wrapQuery } from "./query-capture.js";
+
+export interface BuildBundleOptions {
+  sources: PolicySource[];
+  entrypoints?: string[];
+  data?: Record<string, unknown>;
+  regoVersion?: ast.RegoVersion;
+  revision?: string;
+}
+
+/** Compiles the sources and writes a bundle in `opa build -t wasm` layout; returns .tar.gz bytes. */
+export async function buildBundle(opts: BuildBundleOptions): Promise<{ bundle: Uint8Array; entrypoints: string[]; builtins: string[] }> {
+  const compiled = compilePolicy({
+    sources: opts.sources,
+    ...(opts.entrypoints ? { entrypoints: opts.entrypoints.map(normalizeEntrypoint) } : {}),
+    ...(opts.regoVersion !== undefined ? { regoVersion: opts.regoVersion } : {}),
+  });
+  // Fail before writing: a bundle whose module cannot load would only fail later, in the sidecar.
+  await instantiatePolicy(compiled.wasm, opts.data ?? {});
+  const bundle = await writeBundle({
+    wasm: compiled.wasm,
+    entrypoints: compiled.entrypoints,
+    data: opts.data ?? {},
+    ...(opts.revision !== undefined ? { revision: opts.revision } : {}),
+  });
+  return { bundle, entrypoints: compiled.entrypoints, builtins: compiled.builtins };
+}
+
+export interface EvalQueryOptions {
+  sources: PolicySource[];
+  query: string;
+  data?: Record<string, unknown>;
+  input?: unknown;
+  regoVersion?: ast.RegoVersion;
+}
+
+export interface EvalQueryResult {
+  /** `[{"result": v}]` for an expression query, the variable bindings for one with variables, `[]` when undefined. */
+  resultSet: Array<Record<string, unknown>>;
+  /** Lines print() produced. */
+  prints: string[];
+}
+
+const EVAL_QUERY = "capgate/eval";
+
+export async function evalQuery(opts: EvalQueryOptions): Promise<EvalQueryResult> {
+  const wrapped = wrapQuery(opts.query);
+  const compiled = compilePolicy({
+    sources: opts.sources,
+    entrypoints: [],
+    queries: [{ name: EVAL_QUERY, text: wrapped ?? opts.query }],
+    ...(opts.regoVersion !== undefined ? { regoVersion: opts.regoVersion } : {}),
+  });
+  const inst = await instantiatePolicy(compiled.wasm, opts.data ?? {});
+  const rs = evaluatePolicy(inst, opts.input, EVAL_QUERY);
+  const resultSet = rs.map((sol) => {
+    if (!wrapped) return sol;
+    const { value, bindings } = splitSolution(sol);
+    return Object.keys(bindings).length > 0 ? bindings : { result: value };
+  });
+  return { resultSet, prints: inst.prints };
+}
+
+export type TestStatus = "PASS" | "FAIL" | "ERROR";
+
+export interface TestResult {
+  /** `data.pkg.test_name` */
+  name: string;
+  file: string;
+  status: TestStatus;
+  /** The error for ERROR, the value for a FAIL that was defined. */
+  detail?: string;
+  prints: string[];
+}
+
+const isTestFile = (f: string): boolean => f.endsWith("_test.rego");
+
+/** The test rules (`test_*`, not functions) of the `*_test.rego` modules, as entrypoint paths. */
+export function findTests(modules: ast.Module[]): Array<{ path: string; file: string }> {
+  const seen = new Map<string, string>();
+  for (const m of modules) {
+    if (!isTestFile(m.file)) continue;
+    const pkg = m.package.path.slice(1).map((t) => (t.value.kind === "string" ? t.value.value : ""));
+    for (const r of m.rules) {
+      const head = r.head.ref[0]?.value;
+      if (r.head.ref.length !== 1 || head?.kind !== "var" || !head.name.startsWith("test_") || r.head.args) continue;
+      const path = [...pkg, head.name].join("/");
+      if (!seen.has(path)) seen.set(path, m.file);
+    }
+  }
+  return [...seen].map(([path, file]) => ({ path, file }));
+}
+
+/** Runs every test rule through one compiled module, as `opa test` does. */
+export async function runTests(opts: { sources: PolicySource[]; data?: Record<string, unknown>; regoVersion?: ast.RegoVersion }): Promise<TestResult[]> {
+  const regoVersion = opts.regoVersion ?? 1;
+  const modules = opts.sources.map((s) => parse(s.text, { file: s.file, regoVersion }));
+  const tests = findTests(modules);
+  if (tests.length === 0) return [];
+  const compiled = compilePolicy({ sources: opts.sources, entrypoints: tests.map((t) => t.path), regoVersion });
+  const inst = await instantiatePolicy(compiled.wasm, opts.data ?? {});
+  return tests.map(({ path, file }) => {
+    const name = `data.${path.split("/").join(".")}`;
+    try {
+      const rs = evaluatePolicy(inst, undefined, path);
+      const prints = inst.prints;
+      const value = rs[0]?.["result"];
+      if (rs.length === 0) return { name, file, status: "FAIL" as const, detail: "undefined", prints };
+      if (value === false) return { name, file, status: "FAIL" as const, detail: "false", prints };
+      return { name, file, status: "PASS" as const, prints };
+    } catch (e) {
+      return { name, file, status: "ERROR" as const, detail: e instanceof CapgateError ? e.format() : String(e), prints: inst.prints };
+    }
+  });
+}
+
+function asErrors(e: unknown): CapgateError[] {
+  if (e instanceof CapgateErrors) return [...e.errors];
+  if (e instanceof CapgateError) return [e];
+  throw e;
+}
+
+/** Parses and compiles (no planning or Wasm); returns every error found, in file order. */
+export function checkPolicies(opts: { sources: PolicySource[]; regoVersion?: ast.RegoVersion }): CapgateError[] {
+  const errors: CapgateError[] = [];
+  const modules: ast.Module[] = [];
+  for (const s of opts.sources) {
+    try {
+      modules.push(parse(s.text, { file: s.file, regoVersion: opts.regoVersion ?? 1 }));
+    } catch (e) {
+      errors.push(...asErrors(e));
+    }
+  }
+  if (errors.length > 0) return errors;
+  try {
+    compile(modules);
+  } catch (e) {
+    errors.push(...asErrors(e));
+  }
+  return errors;
+}
