@@ -2,7 +2,7 @@
 // AssemblyScript Wasm runtime that compiled policies are linked into.
 // Runs on `npm ci` (prepare) and before `npm test`, so a fresh clone needs no other step.
 import { execFileSync } from "node:child_process";
-import { existsSync } from "node:fs";
+import { copyFileSync, mkdirSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 
@@ -18,6 +18,10 @@ const run = (cmd, args) => {
   }
 };
 
-const runtimeBuild = join(root, "scripts", "build-runtime.mjs");
-if (existsSync(runtimeBuild)) run(process.execPath, [runtimeBuild]);
+run(process.execPath, [join(root, "scripts", "build-runtime.mjs")]);
 run(bin("tsc"), ["-p", "tsconfig.build.json"]);
+
+// The compiled CLI links policies into the runtime from dist/, beside link-runtime.js.
+const runtimeWasm = join("compiler", "wasm", "runtime", "build", "runtime.wasm");
+mkdirSync(dirname(join(root, "dist", runtimeWasm)), { recursive: true });
+copyFileSync(join(root, "src", runtimeWasm), join(root, "dist", runtimeWasm));

@@ -20,21 +20,15 @@ const STATIC_SEGMENT = "capgate:static";
 
 let cachedRuntime: Uint8Array | undefined;
 
-/** The runtime bytes, found next to this file in the source tree or from dist/. */
+/**
+ * The runtime bytes, found next to this file: in the source tree where
+ * scripts/build-runtime.mjs writes it, and in dist/ where scripts/build.mjs copies it.
+ */
 export function runtimeBytes(): Uint8Array {
   if (cachedRuntime) return cachedRuntime;
-  const here = dirname(fileURLToPath(import.meta.url));
-  const candidates = [
-    join(here, "runtime", "build", "runtime.wasm"),
-    // dist/src/compiler/wasm → the source tree's build output
-    join(here, "..", "..", "..", "..", "src", "compiler", "wasm", "runtime", "build", "runtime.wasm"),
-  ];
-  const path = candidates.find((p) => existsSync(p));
-  if (!path) {
-    throw new CapgateError(
-      "wasm_emit_error",
-      `runtime.wasm not found (looked in ${candidates.join(", ")}); run node scripts/build-runtime.mjs`,
-    );
+  const path = join(dirname(fileURLToPath(import.meta.url)), "runtime", "build", "runtime.wasm");
+  if (!existsSync(path)) {
+    throw new CapgateError("wasm_emit_error", `runtime.wasm not found at ${path}; run npm run build`);
   }
   cachedRuntime = new Uint8Array(readFileSync(path));
   return cachedRuntime;
