@@ -157,9 +157,26 @@ describe("print and abort", () => {
     ]);
   });
 
+  it("capgate_print_sets prints each argument's values, <undefined> for an empty set", async () => {
+    const rt = await loadRuntime();
+    const file = rt.bytes("p.rego");
+    rt.call("capgate_print_sets", file.ptr, file.len, 4, rt.value('[{"x"}, set(), {[1, "a"]}]'));
+    rt.call("capgate_bi_internal_print", rt.value('[{"done"}]'));
+    expect(rt.printed).toEqual(['p.rego:4: x <undefined> [1, "a"]', "done"]);
+  });
+
   it("capgate_eval_prepare rejects malformed input through opa_abort", async () => {
     const rt = await loadRuntime();
     const { ptr, len } = rt.bytes("{oops");
     expect(() => rt.call("capgate_eval_prepare", rt.call("opa_heap_ptr_get"), ptr, len)).toThrow(RuntimeAbort);
+  });
+});
+
+describe("built-in families", () => {
+  it("every family in builtins-table.ts has its source file", () => {
+    for (const [name, bi] of RUNTIME_BUILTINS) {
+      const file = new URL(`../../src/compiler/wasm/runtime/assembly/builtins/${bi.family}.ts`, import.meta.url);
+      expect(() => readFileSync(file), name).not.toThrow();
+    }
   });
 });

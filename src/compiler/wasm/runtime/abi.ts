@@ -158,6 +158,11 @@ export const RUNTIME_FUNCTIONS: Readonly<Record<string, RuntimeFunction>> = {
     result: null,
     doc: "(file_ptr, file_len, row, col, msg_ptr, msg_len): like capgate_runtime_error with a free message.",
   },
+  capgate_print_sets: {
+    params: [v, v, v, v],
+    result: null,
+    doc: "OPA's internal.print([A, B, ...]) with location: (file_ptr, file_len, row, array of sets) → opa_println(`file:row: ...`); each set's members print as in capgate_print, an empty set as <undefined>.",
+  },
   capgate_builtin_check: {
     params: [v, v, v, v],
     result: null,
