@@ -68,6 +68,12 @@ describe("heap", () => {
     expect(b).toBeGreaterThan(a);
   });
 
+  it("realigns after an unaligned opa_heap_ptr_set (the SDK passes base + input length)", () => {
+    const base = rt.call("opa_heap_ptr_get");
+    rt.call("opa_heap_ptr_set", base + 3);
+    expect(rt.call("opa_malloc", 4) % 8).toBe(0);
+  });
+
   it("reuses memory after opa_heap_ptr_set, as the SDK does between evaluations", () => {
     const base = rt.call("opa_heap_ptr_get");
     const v1 = rt.json('{"a":[1,2,3]}');
