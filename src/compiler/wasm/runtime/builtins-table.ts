@@ -39,6 +39,7 @@ export const RUNTIME_BUILTINS: ReadonlyMap<string, RuntimeBuiltin> = new Map([
   ...fam("semver", [["semver.is_valid", 1], ["semver.compare", 2]]),
   ...fam("graphs", [["graph.reachable", 2]]),
   ...fam("casts", [["cast_array", 1], ["cast_set", 1], ["cast_string", 1], ["cast_boolean", 1], ["cast_null", 1], ["cast_object", 1]]),
+  ...fam("urlquery", [["urlquery.encode", 1], ["urlquery.decode", 1], ["urlquery.encode_object", 1], ["urlquery.decode_object", 1]]),
   ...fam("net", [["net.cidr_contains", 2], ["net.cidr_intersects", 2]]),
   ...fam("glob", [["glob.match", 3]]),
   ...fam("json", [["json.patch", 2]]),

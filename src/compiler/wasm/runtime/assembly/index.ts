@@ -46,3 +46,4 @@ export * from "./builtins/casts";
 export * from "./builtins/net";
 export * from "./builtins/json-valid";
 export * from "./builtins/print";
+export * from "./builtins/urlquery";
