@@ -46,6 +46,9 @@ export const RUNTIME_BUILTINS: ReadonlyMap<string, RuntimeBuiltin> = new Map([
   ...fam("json-valid", [["json.is_valid", 1], ["trace", 1]]),
   // The emitter may prefer capgate_print_sets, which also prints the location.
   ...fam("print", [["internal.print", 1]]),
+  // walk is a relation in Rego: this returns the array of all [path, value]
+  // pairs (pre-order) for the planned code to scan.
+  ...fam("walk", [["walk", 1]]),
   ...fam("time", [["time.add_date", 4], ["time.date", 1], ["time.clock", 1], ["time.weekday", 1], ["time.diff", 2]]),
   ...fam("units", [["units.parse", 1], ["units.parse_bytes", 1]]),
 ]);

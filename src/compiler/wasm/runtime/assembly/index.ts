@@ -47,3 +47,4 @@ export * from "./builtins/net";
 export * from "./builtins/json-valid";
 export * from "./builtins/print";
 export * from "./builtins/urlquery";
+export * from "./builtins/walk";
