@@ -186,3 +186,48 @@ describe("built-in families", () => {
     }
   });
 });
+
+describe("small accessors", () => {
+  it("type tags, truth, array access, set membership, copies and set difference", async () => {
+    const rt = await loadRuntime();
+    expect(rt.call("capgate_value_type", 0)).toBe(0);
+    expect(rt.call("capgate_value_type", rt.value("set()"))).toBe(7);
+    expect(rt.call("capgate_value_type", rt.value("null"))).toBe(1);
+    expect(rt.call("capgate_is_true", rt.value("true"))).toBe(1);
+    expect(rt.call("capgate_is_true", rt.value("1"))).toBe(0);
+    const arr = rt.value('["a","b"]');
+    expect(rt.dump(rt.call("capgate_array_get", arr, 1))).toBe('"b"');
+    expect(rt.call("capgate_array_get", arr, 2)).toBe(0);
+    expect(rt.call("capgate_array_get", arr, -1)).toBe(0);
+    const set = rt.value("{1, 2}");
+    expect(rt.call("capgate_set_contains", set, rt.value("2.0"))).toBe(1);
+    expect(rt.call("capgate_set_contains", set, rt.value("3"))).toBe(0);
+    const obj = rt.value('{"a": 1}');
+    const copy = rt.call("capgate_value_shallow_copy", obj);
+    rt.call("capgate_object_insert", copy, rt.value('"b"'), rt.value("2"));
+    expect(rt.dump(obj)).toBe('{"a":1}');
+    expect(rt.dump(copy)).toBe('{"a":1,"b":2}');
+    expect(rt.dump(rt.call("capgate_set_diff", rt.value("{1, 2, 3}"), rt.value("{2}")))).toBe("{1,3}");
+    expect(rt.dump(rt.call("capgate_null"))).toBe("null");
+    expect(rt.dump(rt.call("capgate_boolean", 5))).toBe("true");
+    expect(rt.dump(rt.call("capgate_number_int", -7n))).toBe("-7");
+    expect(rt.dump(rt.call("capgate_number_float", 2.5))).toBe("2.5");
+    const s = rt.bytes("héllo");
+    expect(rt.dump(rt.call("capgate_string", s.ptr, s.len))).toBe('"héllo"');
+  });
+
+  it("the eval context round-trips its fields", async () => {
+    const rt = await loadRuntime();
+    const ctx = rt.call("opa_eval_ctx_new");
+    rt.call("opa_eval_ctx_set_input", ctx, 11);
+    rt.call("opa_eval_ctx_set_data", ctx, 22);
+    rt.call("opa_eval_ctx_set_entrypoint", ctx, 3);
+    rt.call("capgate_eval_ctx_set_result", ctx, 44);
+    expect([
+      rt.call("capgate_eval_ctx_get_input", ctx),
+      rt.call("capgate_eval_ctx_get_data", ctx),
+      rt.call("capgate_eval_ctx_get_entrypoint", ctx),
+      rt.call("opa_eval_ctx_get_result", ctx),
+    ]).toEqual([11, 22, 3, 44]);
+  });
+});
