@@ -68,6 +68,12 @@ describe("heap", () => {
     expect(b).toBeGreaterThan(a);
   });
 
+  it("realigns after an unaligned opa_heap_ptr_set (the SDK passes base + input length)", () => {
+    const base = rt.call("opa_heap_ptr_get");
+    rt.call("opa_heap_ptr_set", base + 3);
+    expect(rt.call("opa_malloc", 4) % 8).toBe(0);
+  });
+
   it("reuses memory after opa_heap_ptr_set, as the SDK does between evaluations", () => {
     const base = rt.call("opa_heap_ptr_get");
     const v1 = rt.json('{"a":[1,2,3]}');
@@ -157,9 +163,71 @@ describe("print and abort", () => {
     ]);
   });
 
+  it("capgate_print_sets prints each argument's values, <undefined> for an empty set", async () => {
+    const rt = await loadRuntime();
+    const file = rt.bytes("p.rego");
+    rt.call("capgate_print_sets", file.ptr, file.len, 4, rt.value('[{"x"}, set(), {[1, "a"]}]'));
+    rt.call("capgate_bi_internal_print", rt.value('[{"done"}]'));
+    expect(rt.printed).toEqual(['p.rego:4: x <undefined> [1, "a"]', "done"]);
+  });
+
   it("capgate_eval_prepare rejects malformed input through opa_abort", async () => {
     const rt = await loadRuntime();
     const { ptr, len } = rt.bytes("{oops");
     expect(() => rt.call("capgate_eval_prepare", rt.call("opa_heap_ptr_get"), ptr, len)).toThrow(RuntimeAbort);
+  });
+});
+
+describe("built-in families", () => {
+  it("every family in builtins-table.ts has its source file", () => {
+    for (const [name, bi] of RUNTIME_BUILTINS) {
+      const file = new URL(`../../src/compiler/wasm/runtime/assembly/builtins/${bi.family}.ts`, import.meta.url);
+      expect(() => readFileSync(file), name).not.toThrow();
+    }
+  });
+});
+
+describe("small accessors", () => {
+  it("type tags, truth, array access, set membership, copies and set difference", async () => {
+    const rt = await loadRuntime();
+    expect(rt.call("capgate_value_type", 0)).toBe(0);
+    expect(rt.call("capgate_value_type", rt.value("set()"))).toBe(7);
+    expect(rt.call("capgate_value_type", rt.value("null"))).toBe(1);
+    expect(rt.call("capgate_is_true", rt.value("true"))).toBe(1);
+    expect(rt.call("capgate_is_true", rt.value("1"))).toBe(0);
+    const arr = rt.value('["a","b"]');
+    expect(rt.dump(rt.call("capgate_array_get", arr, 1))).toBe('"b"');
+    expect(rt.call("capgate_array_get", arr, 2)).toBe(0);
+    expect(rt.call("capgate_array_get", arr, -1)).toBe(0);
+    const set = rt.value("{1, 2}");
+    expect(rt.call("capgate_set_contains", set, rt.value("2.0"))).toBe(1);
+    expect(rt.call("capgate_set_contains", set, rt.value("3"))).toBe(0);
+    const obj = rt.value('{"a": 1}');
+    const copy = rt.call("capgate_value_shallow_copy", obj);
+    rt.call("capgate_object_insert", copy, rt.value('"b"'), rt.value("2"));
+    expect(rt.dump(obj)).toBe('{"a":1}');
+    expect(rt.dump(copy)).toBe('{"a":1,"b":2}');
+    expect(rt.dump(rt.call("capgate_set_diff", rt.value("{1, 2, 3}"), rt.value("{2}")))).toBe("{1,3}");
+    expect(rt.dump(rt.call("capgate_null"))).toBe("null");
+    expect(rt.dump(rt.call("capgate_boolean", 5))).toBe("true");
+    expect(rt.dump(rt.call("capgate_number_int", -7n))).toBe("-7");
+    expect(rt.dump(rt.call("capgate_number_float", 2.5))).toBe("2.5");
+    const s = rt.bytes("héllo");
+    expect(rt.dump(rt.call("capgate_string", s.ptr, s.len))).toBe('"héllo"');
+  });
+
+  it("the eval context round-trips its fields", async () => {
+    const rt = await loadRuntime();
+    const ctx = rt.call("opa_eval_ctx_new");
+    rt.call("opa_eval_ctx_set_input", ctx, 11);
+    rt.call("opa_eval_ctx_set_data", ctx, 22);
+    rt.call("opa_eval_ctx_set_entrypoint", ctx, 3);
+    rt.call("capgate_eval_ctx_set_result", ctx, 44);
+    expect([
+      rt.call("capgate_eval_ctx_get_input", ctx),
+      rt.call("capgate_eval_ctx_get_data", ctx),
+      rt.call("capgate_eval_ctx_get_entrypoint", ctx),
+      rt.call("opa_eval_ctx_get_result", ctx),
+    ]).toEqual([11, 22, 3, 44]);
   });
 });

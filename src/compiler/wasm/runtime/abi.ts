@@ -6,17 +6,23 @@
 // Conventions
 // - A "value" is an i32 pointer into linear memory; 0 means undefined.
 // - Functions returning a value return 0 when the result is undefined (missing key,
-//   type mismatch, built-in error: OPA's non-strict built-in semantics).
+//   type mismatch). In-Wasm built-ins that fail also return 0 and leave an error
+//   pending for capgate_builtin_check (see builtins-table.ts).
 // - Values are mutable only while being built (append/insert/add on a fresh
-//   collection); values reachable from input/data are never mutated by built-ins.
+//   collection); values reachable from input/data are never mutated, except that
+//   objects and sets reorder their entry lists in place (sorting by key) when
+//   scanned, compared or printed, which does not change their meaning.
 //
 // Memory model (OPA's): a bump heap that the SDK resets with opa_heap_ptr_set
-// between evaluations. Static data (runtime constants and the emitter's string
-// table) sits below the heap start. The runtime exports the mutable i32 global
-// `capgate_heap_base`; its initial value is where the runtime's own static data
-// ends (16-byte aligned). The emitter places its data segments at or above that
-// address and rewrites the global's initial value to the (16-byte aligned) end of
-// its data. The heap pointer starts there on the first allocation.
+// between evaluations; nothing the runtime keeps across evaluations points above
+// the reset mark. Static data (runtime constants, then the emitter's data) sits
+// below the heap start. The runtime's data segments start at 1024 and end at the
+// highest (offset + size) over runtime.wasm's data segments; the emitter places its
+// segments above that. The exported mutable i32 global `capgate_heap_base` starts
+// at 0, meaning "the heap starts right after the runtime's data" (16-aligned); the
+// emitter rewrites its initial value to the (16-aligned) end of its own data. The
+// heap pointer is taken from it on the first allocation. runtime.wasm imports
+// env.memory with a minimum of 1 page and grows it as needed.
 
 export type WasmType = "i32" | "i64" | "f64";
 
@@ -157,6 +163,11 @@ export const RUNTIME_FUNCTIONS: Readonly<Record<string, RuntimeFunction>> = {
     params: [v, v, v, v, v, v],
     result: null,
     doc: "(file_ptr, file_len, row, col, msg_ptr, msg_len): like capgate_runtime_error with a free message.",
+  },
+  capgate_print_sets: {
+    params: [v, v, v, v],
+    result: null,
+    doc: "OPA's internal.print([A, B, ...]) with location: (file_ptr, file_len, row, array of sets) → opa_println(`file:row: ...`); each set's members print as in capgate_print, an empty set as <undefined>.",
   },
   capgate_builtin_check: {
     params: [v, v, v, v],

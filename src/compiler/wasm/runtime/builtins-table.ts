@@ -39,10 +39,16 @@ export const RUNTIME_BUILTINS: ReadonlyMap<string, RuntimeBuiltin> = new Map([
   ...fam("semver", [["semver.is_valid", 1], ["semver.compare", 2]]),
   ...fam("graphs", [["graph.reachable", 2]]),
   ...fam("casts", [["cast_array", 1], ["cast_set", 1], ["cast_string", 1], ["cast_boolean", 1], ["cast_null", 1], ["cast_object", 1]]),
+  ...fam("urlquery", [["urlquery.encode", 1], ["urlquery.decode", 1], ["urlquery.encode_object", 1], ["urlquery.decode_object", 1]]),
   ...fam("net", [["net.cidr_contains", 2], ["net.cidr_intersects", 2]]),
   ...fam("glob", [["glob.match", 3]]),
   ...fam("json", [["json.patch", 2]]),
   ...fam("json-valid", [["json.is_valid", 1], ["trace", 1]]),
+  // The emitter may prefer capgate_print_sets, which also prints the location.
+  ...fam("print", [["internal.print", 1]]),
+  // walk is a relation in Rego: this returns the array of all [path, value]
+  // pairs (pre-order) for the planned code to scan.
+  ...fam("walk", [["walk", 1]]),
   ...fam("time", [["time.add_date", 4], ["time.date", 1], ["time.clock", 1], ["time.weekday", 1], ["time.diff", 2]]),
   ...fam("units", [["units.parse", 1], ["units.parse_bytes", 1]]),
 ]);

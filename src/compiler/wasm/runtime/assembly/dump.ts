@@ -1,7 +1,7 @@
 // Serialisers: JSON (opa_json_dump: sets become arrays, non-string object keys
 // become their JSON text) and Rego syntax (opa_value_dump: sets as `{..}` or
 // `set()`). Objects and sets print in key order, as OPA does.
-import { T_NULL, T_BOOLEAN, T_NUMBER, T_STRING, T_ARRAY, T_OBJECT, strLen, strPtr, arrLen, arrAt } from "./value";
+import { T_NULL, T_BOOLEAN, T_NUMBER, T_STRING, T_ARRAY, T_OBJECT, T_SET, strLen, strPtr, arrLen, arrAt } from "./value";
 import { bufNew, bufByte, bufBytes, bufAscii, bufFinish, bufLen, bufU32 } from "./buffer";
 import { bufNumber } from "./numbers";
 import { tabLen, tabSort, entryAt, entryKey, entryValue } from "./table";
@@ -137,6 +137,46 @@ export function capgate_print(filePtr: usize, fileLen: u32, row: u32, args: usiz
     else dumpMode(b, v, MODE_PRINT);
   }
   opa_println(bufFinish(b));
+}
+
+/**
+ * OPA plans print(a, b) as internal.print([A, B]) where each operand is the set
+ * of values the argument took (empty when it was undefined): print each set's
+ * members separated by spaces, <undefined> for an empty set.
+ */
+export function capgate_print_sets(filePtr: usize, fileLen: u32, row: u32, args: usize): void {
+  let b = bufNew(64);
+  if (fileLen > 0) {
+    bufBytes(b, filePtr, fileLen);
+    bufByte(b, 58);
+    bufU32(b, row);
+    bufAscii(b, ": ");
+  }
+  let n = arrLen(args);
+  let first = true;
+  for (let i: u32 = 0; i < n; i++) {
+    let s = arrAt(args, i);
+    if (s == 0 || load<u8>(s) != T_SET || tabLen(s) == 0) {
+      if (!first) bufByte(b, 32);
+      first = false;
+      if (s != 0 && load<u8>(s) != T_SET) printOne(b, s);
+      else bufAscii(b, "<undefined>");
+      continue;
+    }
+    tabSort(s);
+    let m = tabLen(s);
+    for (let j: u32 = 0; j < m; j++) {
+      if (!first) bufByte(b, 32);
+      first = false;
+      printOne(b, entryKey(entryAt(s, j)));
+    }
+  }
+  opa_println(bufFinish(b));
+}
+
+function printOne(b: usize, v: usize): void {
+  if (v != 0 && load<u8>(v) == T_STRING) bufBytes(b, strPtr(v), strLen(v));
+  else dumpMode(b, v, MODE_PRINT);
 }
 
 /** print() of one value without location: strings bare, everything else in Rego syntax. */

@@ -15,7 +15,7 @@ export {
   capgate_value_iter,
 } from "./collections";
 export { opa_json_parse, opa_value_parse } from "./parse";
-export { opa_json_dump, opa_value_dump, capgate_println_value, capgate_print } from "./dump";
+export { opa_json_dump, opa_value_dump, capgate_println_value, capgate_print, capgate_print_sets } from "./dump";
 export { capgate_runtime_error, capgate_runtime_error_msg } from "./error";
 export {
   opa_eval_ctx_new, opa_eval_ctx_set_input, opa_eval_ctx_set_data, opa_eval_ctx_set_entrypoint,
@@ -45,3 +45,6 @@ export * from "./builtins/graphs";
 export * from "./builtins/casts";
 export * from "./builtins/net";
 export * from "./builtins/json-valid";
+export * from "./builtins/print";
+export * from "./builtins/urlquery";
+export * from "./builtins/walk";

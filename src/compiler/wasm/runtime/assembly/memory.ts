@@ -33,7 +33,8 @@ function growTo(end: usize): void {
 
 export function opa_malloc(size: usize): usize {
   ensureInit();
-  let block = heap_ptr;
+  // The SDK may set an unaligned heap pointer (input text length); realign.
+  let block = (heap_ptr + 7) & ~7;
   let ptr = block + HEADER;
   let end = (ptr + size + 7) & ~7;
   growTo(end);

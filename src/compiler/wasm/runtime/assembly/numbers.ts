@@ -2,7 +2,7 @@
 // neither, such as big integers or literals like 1.0). Conversions between them,
 // decimal text parsing and Go-compatible printing (integers without ".0").
 import { strtod } from "~lib/util/string";
-import { dtoa_buffered, itoa_buffered } from "~lib/util/number";
+import { itoa_buffered } from "~lib/util/number";
 import { opa_malloc } from "./memory";
 import { bufReserve } from "./buffer";
 import { bufFloat, bufExactInteger } from "./float-format";

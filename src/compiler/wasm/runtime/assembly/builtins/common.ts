@@ -79,7 +79,10 @@ export function capgate_builtin_check(filePtr: usize, fileLen: u32, row: u32, co
     bufAscii(b, typeName(pendingGot));
     if (pendingGot != 0) {
       bufAscii(b, " `");
+      let mark = load<u32>(b, 4);
       dumpInto(b, pendingGot, true);
+      // Keep messages to one readable line even for large operands.
+      if (load<u32>(b, 4) - mark > 120) { store<u32>(b, mark + 117, 4); bufAscii(b, "..."); }
       bufAscii(b, "`");
     }
   } else bufAscii(b, pendingMsg);
