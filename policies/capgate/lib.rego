@@ -28,10 +28,11 @@ default mfa_required := false
 
 mfa_required if capability("mfa").required == true
 
-# The MFA methods (capabilities of kind mfa_method, such as totp) the user is enrolled in.
+# The MFA methods (capabilities such as totp) the user is enrolled in. The `mfa`
+# capability itself records enrollment in MFA as a whole, not a method.
 enrolled_methods contains method if {
 	some method, state in input.user.capabilities
-	method in mfa_methods
+	method in mfa_methods - {"mfa"}
 	state.status == "enrolled"
 }
 
@@ -51,3 +52,12 @@ requested_ttl_seconds := max_token_ttl_seconds if not input.request.requested_tt
 default request_mfa_satisfied := false
 
 request_mfa_satisfied if count(mfa_presented(object.get(input.request, ["auth", "methods"], []))) > 0
+
+# The claims of a presented token whose signature the sidecar verified.
+token_claims := input.token.claims if input.token.verified == true
+
+now_seconds := time.now_ns() / 1000000000
+
+default clock_tolerance_seconds := 0
+
+clock_tolerance_seconds := input.config.clock_tolerance_seconds

@@ -16,52 +16,46 @@ allow if {
 	count(reasons) == 0
 }
 
-claims := input.token.claims
-
-now_seconds := time.now_ns() / 1000000000
-
-tolerance := object.get(input, ["config", "clock_tolerance_seconds"], 0)
-
 reasons contains "unknown_tenant" if not lib.tenant_known
 
 reasons contains "invalid_token" if not input.token.verified == true
 
 reasons contains "invalid_token" if {
 	input.token.verified == true
-	not is_number(claims.exp)
+	not is_number(lib.token_claims.exp)
 }
 
 reasons contains "invalid_token" if {
 	input.token.verified == true
-	not is_number(claims.iat)
+	not is_number(lib.token_claims.iat)
 }
 
 # A token naming another tenant is not acceptable here, whatever its signature.
 reasons contains "tenant_mismatch" if {
 	input.token.verified == true
-	claims.tenant_id != input.request.tenant_id
+	lib.token_claims.tenant_id != input.request.tenant_id
 }
 
 reasons contains "expired" if {
 	input.token.verified == true
-	claims.exp + tolerance < now_seconds
+	lib.token_claims.exp + lib.clock_tolerance_seconds < lib.now_seconds
 }
 
 reasons contains "not_yet_valid" if {
 	input.token.verified == true
-	claims.nbf - tolerance > now_seconds
+	lib.token_claims.nbf - lib.clock_tolerance_seconds > lib.now_seconds
 }
 
 # The tenant's limit applies to tokens issued before it was lowered, too.
 reasons contains "ttl_exceeds_limit" if {
 	lib.tenant_known
 	input.token.verified == true
-	claims.exp - claims.iat > lib.max_token_ttl_seconds
+	lib.token_claims.exp - lib.token_claims.iat > lib.max_token_ttl_seconds
 }
 
 reasons contains "mfa_required" if {
 	lib.tenant_known
 	input.token.verified == true
 	lib.mfa_required
-	count(lib.mfa_presented(object.get(claims, "amr", []))) == 0
+	count(lib.mfa_presented(object.get(lib.token_claims, "amr", []))) == 0
 }
