@@ -1,7 +1,9 @@
 // The subcommand groups of `capgate`, in the order `--help` lists them. Each
 // group lives in its own file and registers itself on the program.
 import type { Command } from "commander";
+import { registerDemo } from "./demo.js";
+import { registerMigrate } from "./migrate.js";
 
 export type CommandGroup = (program: Command) => void;
 
-export const commandGroups: CommandGroup[] = [];
+export const commandGroups: CommandGroup[] = [registerMigrate, registerDemo];

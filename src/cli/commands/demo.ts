@@ -1,0 +1,23 @@
+// `capgate demo seed`: writes the demo tenants and users (see src/demo/seed.ts
+// for who requires MFA and who is enrolled) into the primary.
+import type { Command } from "commander";
+import { seedDemo } from "../../demo/seed.js";
+import { addPrimaryOptions, primaryOptionsFromFlags, withPrimary, type PrimaryFlags } from "../../primary/index.js";
+
+export function registerDemo(program: Command): void {
+  const group = program.command("demo").description("demo data for the Quickstart and for trying capgate out");
+
+  addPrimaryOptions(group.command("seed"))
+    .description("insert the demo tenants and users into the primary's legacy tables (idempotent)")
+    .option("--migrations <dir>", "migrations folder (default: the one shipped with capgate)")
+    .action(async (flags: PrimaryFlags & { migrations?: string }) => {
+      await withPrimary(primaryOptionsFromFlags(flags), async (primary) => {
+        const r = await seedDemo(primary, flags.migrations !== undefined ? { migrationsDir: flags.migrations } : {});
+        const i = r.inserted;
+        process.stdout.write(
+          `seeded ${primary.location}: ${i.tenants} tenant(s), ${i.tenantSettings} tenant setting(s), ${i.users} user(s) added` +
+            (r.capabilitiesApplied ? "; capability data migration applied to them\n" : "\n"),
+        );
+      });
+    });
+}

@@ -1,0 +1,82 @@
+// Picks and opens the primary: a PostgreSQL server when a URL is given,
+// otherwise the embedded engine under ./.capgate/primary.
+import { resolve } from "node:path";
+import { CapgateError } from "../errors.js";
+import { openPglite } from "./pglite.js";
+import { openPostgres } from "./postgres.js";
+import type { Primary } from "./types.js";
+
+export const DEFAULT_DATA_DIR = ".capgate/primary";
+
+export interface OpenPrimaryOptions {
+  /** postgres:// URL; when absent the embedded engine is used. */
+  databaseUrl?: string;
+  /** Embedded engine directory (default ./.capgate/primary, relative to the cwd). */
+  dataDir?: string;
+  /** Pool size for a server (default 10). */
+  maxConnections?: number;
+}
+
+/** The URL with its password replaced, for messages and status lines. */
+export function redactUrl(url: string): string {
+  try {
+    const u = new URL(url);
+    if (u.password !== "") u.password = "***";
+    return u.toString();
+  } catch {
+    return "<unparseable database URL>";
+  }
+}
+
+function checkUrl(url: string): void {
+  let u: URL;
+  try {
+    u = new URL(url);
+  } catch {
+    throw new CapgateError("config_error", "database URL is not a URL (expected postgres://user@host:port/database)");
+  }
+  if (u.protocol !== "postgres:" && u.protocol !== "postgresql:") {
+    throw new CapgateError(
+      "config_error",
+      `database URL must start with postgres:// or postgresql://, got ${u.protocol}//`,
+    );
+  }
+}
+
+export async function openPrimary(options: OpenPrimaryOptions = {}): Promise<Primary> {
+  const url = options.databaseUrl;
+  if (url !== undefined && url !== "") {
+    checkUrl(url);
+    return openPostgres({
+      url,
+      location: redactUrl(url),
+      ...(options.maxConnections !== undefined ? { maxConnections: options.maxConnections } : {}),
+    });
+  }
+  return openPglite(resolve(options.dataDir ?? DEFAULT_DATA_DIR));
+}
+
+/**
+ * The connection settings a command should use: an explicit flag wins, then
+ * DATABASE_URL from the environment, then the embedded engine.
+ */
+export function primaryOptionsFrom(
+  flags: { databaseUrl?: string | undefined; dataDir?: string | undefined },
+  env: NodeJS.ProcessEnv = process.env,
+): OpenPrimaryOptions {
+  const url = flags.databaseUrl ?? env["DATABASE_URL"];
+  const out: OpenPrimaryOptions = {};
+  if (url !== undefined && url !== "") out.databaseUrl = url;
+  if (flags.dataDir !== undefined) out.dataDir = flags.dataDir;
+  return out;
+}
+
+/** Opens the primary, runs `fn`, and closes it whatever happens. */
+export async function withPrimary<T>(options: OpenPrimaryOptions, fn: (primary: Primary) => Promise<T>): Promise<T> {
+  const primary = await openPrimary(options);
+  try {
+    return await fn(primary);
+  } finally {
+    await primary.close();
+  }
+}

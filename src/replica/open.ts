@@ -1,0 +1,139 @@
+// Opening a replica and the lookups a decision needs. Each lookup is one
+// prepared statement over key-prefix ranges of WITHOUT ROWID tables, so a
+// decision costs one indexed query per subject (tenant or user).
+import Database from "better-sqlite3";
+import { existsSync } from "node:fs";
+import { CapgateError } from "../errors.js";
+import { currentGeneration } from "./files.js";
+import { readMeta, type ReplicaMeta } from "./meta.js";
+import { REPLICA_FORMAT } from "./schema.js";
+import { evaluateStaleness, type ReplicaStatus } from "./status.js";
+
+export interface TenantFacts {
+  tenant: { id: string; name: string };
+  /** capability key → value and who wrote it. */
+  capabilities: Record<string, { value: unknown; source: string }>;
+  /** feature key → enabled. */
+  features: Record<string, boolean>;
+}
+
+export interface UserFacts {
+  user: { id: string; tenantId: string; email: string | null; mfaEnabled: boolean };
+  /** capability key → enrollment state. */
+  capabilities: Record<string, { status: string; data: unknown; source: string }>;
+}
+
+type Row = { k: string; a: string; b: string | number | null; c: string | null; d: string | null };
+
+const TENANT_SQL = `
+  SELECT 't' AS k, id AS a, name AS b, NULL AS c, NULL AS d FROM tenants WHERE id = ?1
+  UNION ALL SELECT 'c', capability_key, value, source, NULL FROM tenant_capabilities WHERE tenant_id = ?1
+  UNION ALL SELECT 'f', feature_key, enabled, source, NULL FROM tenant_features WHERE tenant_id = ?1`;
+
+const USER_SQL = `
+  SELECT 'u' AS k, tenant_id AS a, email AS b, mfa_enabled AS c, NULL AS d FROM users WHERE id = ?1
+  UNION ALL SELECT 'c', capability_key, status, data, source FROM user_capability_state WHERE user_id = ?1`;
+
+export class Replica {
+  readonly path: string;
+  /** The generation file this handle reads (the replica path's target when opened). */
+  readonly file: string;
+  readonly db: Database.Database;
+  private readonly tenantStmt: Database.Statement;
+  private readonly userStmt: Database.Statement;
+  private readonly metaStmt: Database.Statement;
+
+  constructor(path: string, db: Database.Database, file: string) {
+    this.path = path;
+    this.db = db;
+    this.file = file;
+    this.tenantStmt = db.prepare(TENANT_SQL);
+    this.userStmt = db.prepare(USER_SQL);
+    this.metaStmt = db.prepare("SELECT value FROM replica_meta WHERE key = 'confirmed_at'").pluck();
+  }
+
+  meta(): ReplicaMeta {
+    return readMeta(this.db, this.path);
+  }
+
+  /** A tenant, its capabilities and features, or undefined for an unknown tenant. */
+  tenantFacts(tenantId: string): TenantFacts | undefined {
+    const rows = this.tenantStmt.all(tenantId) as Row[];
+    let tenant: TenantFacts["tenant"] | undefined;
+    const capabilities: TenantFacts["capabilities"] = {};
+    const features: TenantFacts["features"] = {};
+    for (const r of rows) {
+      if (r.k === "t") tenant = { id: r.a, name: String(r.b) };
+      else if (r.k === "c") capabilities[r.a] = { value: JSON.parse(String(r.b)), source: String(r.c) };
+      else features[r.a] = r.b === 1;
+    }
+    return tenant && { tenant, capabilities, features };
+  }
+
+  /** A user and its capability states, or undefined for an unknown user. */
+  userFacts(userId: string): UserFacts | undefined {
+    const rows = this.userStmt.all(userId) as Row[];
+    let user: UserFacts["user"] | undefined;
+    const capabilities: UserFacts["capabilities"] = {};
+    for (const r of rows) {
+      if (r.k === "u") user = { id: userId, tenantId: r.a, email: r.b === null ? null : String(r.b), mfaEnabled: Number(r.c) === 1 };
+      else capabilities[r.a] = { status: String(r.b), data: JSON.parse(String(r.c)), source: String(r.d) };
+    }
+    return user && { user, capabilities };
+  }
+
+  /** The capability catalog (system defaults), key → row. */
+  catalog(): Record<string, { kind: string; description: string; defaultValue: unknown; isSystem: boolean }> {
+    const out: ReturnType<Replica["catalog"]> = {};
+    const rows = this.db.prepare("SELECT key, kind, description, default_value, is_system FROM capabilities").all() as {
+      key: string; kind: string; description: string; default_value: string; is_system: number;
+    }[];
+    for (const r of rows) out[r.key] = { kind: r.kind, description: r.description, defaultValue: JSON.parse(r.default_value), isSystem: r.is_system === 1 };
+    return out;
+  }
+
+  /** Staleness of this open replica: one primary-key read, cheap enough per decision. */
+  status(opts: { maxStalenessMs: number; now?: number }): ReplicaStatus {
+    const confirmedAt = this.metaStmt.get() as string | undefined;
+    return evaluateStaleness(confirmedAt, opts);
+  }
+
+  /** True when the replica path now points at another generation (a snapshot was applied): reopen. */
+  replaced(): boolean {
+    return currentGeneration(this.path) !== this.file;
+  }
+
+  close(): void {
+    this.db.close();
+  }
+}
+
+/**
+ * Opens the replica at `path` (read-only unless `readonly: false`). Throws
+ * replica_error when the file is missing, is not a replica, or has a layout
+ * this capgate does not read.
+ */
+export function openReplica(path: string, opts: { readonly?: boolean } = {}): Replica {
+  const readonly = opts.readonly ?? true;
+  const file = currentGeneration(path);
+  if (file === undefined || !existsSync(file)) throw new CapgateError("replica_error", `${path}: replica does not exist`);
+  let db: Database.Database;
+  try {
+    db = new Database(file, { readonly, fileMustExist: true });
+    if (!readonly) db.pragma("journal_mode = WAL");
+    db.pragma("busy_timeout = 5000");
+  } catch (e) {
+    throw new CapgateError("replica_error", `${path}: cannot open replica: ${(e as Error).message}`, { cause: e });
+  }
+  try {
+    const meta = readMeta(db, path);
+    if (meta.replicaFormat !== REPLICA_FORMAT) {
+      throw new CapgateError("replica_error", `${path}: replica format ${meta.replicaFormat} is not supported (expected ${REPLICA_FORMAT})`);
+    }
+    return new Replica(path, db, file);
+  } catch (e) {
+    db.close();
+    if (e instanceof CapgateError) throw e;
+    throw new CapgateError("replica_error", `${path}: cannot read replica: ${(e as Error).message}`, { cause: e });
+  }
+}

@@ -1,0 +1,132 @@
+// One sync pass: read every change-log row above the replica's watermark in
+// one consistent primary transaction and apply them all in one SQLite
+// transaction, then move the watermark and the confirmed-current time. When
+// the log no longer reaches back to the watermark (pruned) or there is no
+// usable replica yet, take a fresh snapshot instead of skipping changes.
+import { randomUUID } from "node:crypto";
+import { rmSync } from "node:fs";
+import { CapgateError } from "../errors.js";
+import type { Primary } from "../primary/index.js";
+import { openReplica, type Replica } from "../replica/open.js";
+import { writeMeta } from "../replica/meta.js";
+import { isSupportedSchemaVersion } from "../replica/schema.js";
+import { exportSnapshot, readSchemaVersion } from "../snapshot/export.js";
+import { applySnapshot } from "../snapshot/apply.js";
+import { ChangeApplier, type Change } from "./apply-changes.js";
+
+export interface SyncResult {
+  /** Changes applied in this pass (0 when already current). */
+  applied: number;
+  watermark: number;
+  /** Why a fresh snapshot was taken instead of applying changes, when one was. */
+  snapshotReason?: string;
+}
+
+export interface SyncOptions {
+  /** Change rows per query to the primary. */
+  batchRows?: number;
+  /** Receives one-line notes ("change log pruned past watermark ...: taking a snapshot"). */
+  onNote?: (line: string) => void;
+}
+
+/** A writable replica handle that keeps its prepared statements across passes. */
+export class ReplicaWriter {
+  readonly path: string;
+  private replica: Replica | undefined;
+  private applier: ChangeApplier | undefined;
+
+  constructor(path: string) {
+    this.path = path;
+  }
+
+  /** The open replica, reopened when a snapshot replaced it; undefined when there is none. */
+  get(): { replica: Replica; applier: ChangeApplier } | undefined {
+    if (this.replica && this.replica.replaced()) this.close();
+    if (!this.replica) {
+      try {
+        this.replica = openReplica(this.path, { readonly: false });
+      } catch {
+        return undefined;
+      }
+      this.applier = new ChangeApplier(this.replica.db);
+    }
+    return { replica: this.replica, applier: this.applier! };
+  }
+
+  close(): void {
+    this.replica?.close();
+    this.replica = undefined;
+    this.applier = undefined;
+  }
+}
+
+async function freshSnapshot(primary: Primary, writer: ReplicaWriter, reason: string, opts: SyncOptions): Promise<SyncResult> {
+  opts.onNote?.(`${reason}: taking a fresh snapshot`);
+  writer.close();
+  const file = `${writer.path}.tmp-snapshot-${randomUUID().slice(0, 8)}`;
+  try {
+    await exportSnapshot(primary, file);
+    // force: the primary is the authority; a replica "newer" than it (a restored primary) must still follow it.
+    const r = await applySnapshot(file, writer.path, { force: true });
+    return { applied: 0, watermark: r.meta.watermark ?? 0, snapshotReason: reason };
+  } finally {
+    rmSync(file, { force: true });
+  }
+}
+
+export async function syncOnce(primary: Primary, writer: ReplicaWriter, opts: SyncOptions = {}): Promise<SyncResult> {
+  const batch = opts.batchRows ?? 10_000;
+  const open = writer.get();
+  if (!open) return freshSnapshot(primary, writer, `no usable replica at ${writer.path}`, opts);
+  const meta = open.replica.meta();
+  if (meta.watermark === null) return freshSnapshot(primary, writer, "replica has no change-feed watermark (taken before the change log existed)", opts);
+  const startedAt = new Date();
+  const db = open.replica.db;
+  let applied = 0;
+  let watermark = meta.watermark;
+  let pruned: string | undefined;
+  db.exec("BEGIN IMMEDIATE");
+  try {
+    await primary.transaction(
+      async (tx) => {
+        const version = await readSchemaVersion(tx);
+        if (!isSupportedSchemaVersion(version)) {
+          throw new CapgateError("sync_error", `primary schema version ${version} is not supported by this capgate; upgrade capgate`);
+        }
+        const log = await tx.query<{ t: string | null }>("SELECT to_regclass('capgate_change_log')::text AS t");
+        if (log.rows[0]?.t == null) throw new CapgateError("sync_error", "primary has no change log: run `capgate migrate up` (migration 5)");
+        const state = await tx.query<{ p: number | string }>("SELECT pruned_through AS p FROM capgate_change_log_state");
+        const prunedThrough = Number(state.rows[0]?.p ?? 0);
+        if (meta.watermark! < prunedThrough) {
+          pruned = `change log pruned through ${prunedThrough}, past the replica's watermark ${meta.watermark}`;
+          return;
+        }
+        for (;;) {
+          const r = await tx.query<Change & { seq: number | string }>(
+            "SELECT seq, table_name, op, row_data FROM capgate_change_log WHERE seq > $1 ORDER BY seq LIMIT $2",
+            [watermark, batch],
+          );
+          for (const c of r.rows) {
+            const change = { ...c, seq: Number(c.seq) };
+            open.applier.apply(change);
+            watermark = change.seq;
+            applied++;
+          }
+          if (r.rows.length < batch) break;
+        }
+        if (version !== meta.schemaVersion) writeMeta(db, { schemaVersion: version });
+      },
+      { isolation: "repeatable read", readOnly: true },
+    );
+    if (pruned !== undefined) {
+      db.exec("ROLLBACK");
+      return freshSnapshot(primary, writer, pruned, opts);
+    }
+    writeMeta(db, { watermark, confirmedAt: startedAt.toISOString() });
+    db.exec("COMMIT");
+  } catch (e) {
+    if (db.inTransaction) db.exec("ROLLBACK");
+    throw e;
+  }
+  return { applied, watermark };
+}
