@@ -58,7 +58,7 @@ const envelope = z.object({ decision: z.string(), input: z.unknown() }).strict()
 /** Validates one `{"decision", "input"}` object; `at` prefixes field names ("batch[2]"). */
 export function parseDecisionRequest(body: unknown, at = ""): DecisionRequest {
   const env = envelope.safeParse(body);
-  if (!env.success) throw fromZod(env.error, at);
+  if (!env.success) throw fromZod(env.error, at, body);
   const spec = byName.get(env.data.decision);
   if (spec === undefined)
     throw inputError(join(at, "decision"), "unknown_decision", `unknown decision ${JSON.stringify(env.data.decision)} (known: ${[...byName.keys()].join(", ")})`);
@@ -67,19 +67,19 @@ export function parseDecisionRequest(body: unknown, at = ""): DecisionRequest {
 
 export function parseInput(spec: DecisionSpec, input: unknown, at = "input"): Record<string, unknown> {
   const r = spec.schema.safeParse(input);
-  if (!r.success) throw fromZod(r.error, at);
+  if (!r.success) throw fromZod(r.error, at, input);
   return r.data;
 }
 
 /** The first zod issue as one input error; the caller fixes it and tries again. */
-export function fromZod(error: z.ZodError, at: string): CapgateError {
+export function fromZod(error: z.ZodError, at: string, value: unknown): CapgateError {
   const issue = error.issues[0]!;
   let path = at;
   for (const p of issue.path) path = typeof p === "number" ? `${path}[${p}]` : join(path, String(p));
   let problem: string = issue.code;
   let message = issue.message;
   if (issue.code === "invalid_type") {
-    const missing = issue.input === undefined;
+    const missing = valueAt(value, issue.path) === undefined;
     problem = missing ? "missing" : "wrong_type";
     message = missing ? "is required" : `must be ${issue.expected}`;
   } else if (issue.code === "unrecognized_keys") {
@@ -91,6 +91,15 @@ export function fromZod(error: z.ZodError, at: string): CapgateError {
     message = `must be one of ${issue.values.map((v) => JSON.stringify(v)).join(", ")}`;
   }
   return inputError(path, problem, message);
+}
+
+function valueAt(value: unknown, path: readonly PropertyKey[]): unknown {
+  let v = value;
+  for (const p of path) {
+    if (typeof v !== "object" || v === null) return undefined;
+    v = (v as Record<PropertyKey, unknown>)[p];
+  }
+  return v;
 }
 
 function join(a: string, b: string): string {

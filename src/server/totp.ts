@@ -52,7 +52,7 @@ export type TotpInput = z.infer<ReturnType<typeof totpInputSchema>>;
 
 export function parseTotpInput(body: unknown, digits: number): TotpInput {
   const r = totpInputSchema(digits).safeParse(body);
-  if (!r.success) throw fromZod(r.error, "");
+  if (!r.success) throw fromZod(r.error, "", body);
   return r.data;
 }
 

@@ -1,0 +1,113 @@
+// Shared set-up for the sidecar suites: a real primary (the PostgreSQL server
+// named by CAPGATE_TEST_DATABASE_URL in its own database, else PGlite in a
+// temporary directory), a real SQLite replica built through snapshot export and
+// apply, key files, and a real server on an ephemeral loopback port.
+import { randomBytes } from "node:crypto";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { exportJWK, generateKeyPair } from "jose";
+import pg from "pg";
+import { migrate } from "../../src/migrate/index.js";
+import { openPrimary, type Primary } from "../../src/primary/index.js";
+import { applySnapshot, exportSnapshot } from "../../src/snapshot/index.js";
+import { seedDemo } from "../../src/demo/seed.js";
+import { loadConfig } from "../../src/server/config.js";
+import { startServer, type RunningServer, type StartOptions } from "../../src/server/server.js";
+
+export function tempDir(prefix = "capgate-server-"): { dir: string; remove: () => void } {
+  const dir = mkdtempSync(join(tmpdir(), prefix));
+  return { dir, remove: () => rmSync(dir, { recursive: true, force: true }) };
+}
+
+export interface TestPrimary {
+  primary: Primary;
+  /** A URL other processes/servers can connect to, when the primary is a server. */
+  url: string | undefined;
+  drop(): Promise<void>;
+}
+
+/** A fresh, empty primary; with CAPGATE_TEST_DATABASE_URL set an unreachable server fails the test. */
+export async function createTestPrimary(area: string): Promise<TestPrimary> {
+  const base = process.env["CAPGATE_TEST_DATABASE_URL"];
+  if (base === undefined || base === "") {
+    const t = tempDir("capgate-pglite-");
+    const primary = await openPrimary({ dataDir: t.dir });
+    return {
+      primary,
+      url: undefined,
+      async drop() {
+        await primary.close();
+        t.remove();
+      },
+    };
+  }
+  const name = `capgate_test_${area}_${randomBytes(4).toString("hex")}`;
+  const admin = new pg.Client({ connectionString: base });
+  await admin.connect();
+  await admin.query(`CREATE DATABASE ${name}`);
+  await admin.end();
+  const u = new URL(base);
+  u.pathname = `/${name}`;
+  const url = u.toString();
+  const primary = await openPrimary({ databaseUrl: url, maxConnections: 4 });
+  return {
+    primary,
+    url,
+    async drop() {
+      await primary.close();
+      const a = new pg.Client({ connectionString: base });
+      await a.connect();
+      await a.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+      await a.end();
+    },
+  };
+}
+
+/** Migrates to the replicated schema, seeds the demo data, and builds a replica at `replicaPath`. */
+export async function buildReplica(primary: Primary, dir: string, replicaPath = join(dir, "replica.db")): Promise<string> {
+  await migrate(primary, { goto: 5 });
+  await seedDemo(primary);
+  const snap = join(dir, `snapshot-${randomBytes(3).toString("hex")}.cgs`);
+  await exportSnapshot(primary, snap);
+  await applySnapshot(snap, replicaPath, { force: true });
+  return replicaPath;
+}
+
+export async function writeSigningKey(dir: string): Promise<string> {
+  const { privateKey } = await generateKeyPair("ES256", { extractable: true });
+  const jwk = { ...(await exportJWK(privateKey)), alg: "ES256", kid: "assert-1" };
+  const file = join(dir, "assertion-key.json");
+  writeFileSync(file, JSON.stringify(jwk));
+  return file;
+}
+
+export function newEncryptionKey(): string {
+  return randomBytes(32).toString("base64url");
+}
+
+/** A running server from flag-style settings; the decision log goes to a file in `dir`. */
+export async function startTestServer(
+  dir: string,
+  flags: Record<string, unknown> = {},
+  opts: Omit<StartOptions, "config"> = {},
+): Promise<RunningServer & { decisionLogFile: string }> {
+  const decisionLogFile = join(dir, `decisions-${randomBytes(3).toString("hex")}.log`);
+  const config = loadConfig({
+    flags: { port: 0, log_level: "silent", watch: false, decision_log: decisionLogFile, ...flags },
+  });
+  const server = await startServer({ ...opts, config });
+  return Object.assign(server, { decisionLogFile });
+}
+
+export async function post(
+  base: string,
+  path: string,
+  body: unknown,
+  init: { raw?: string; contentType?: string | null; headers?: Record<string, string> } = {},
+): Promise<{ status: number; json: Record<string, unknown> }> {
+  const headers: Record<string, string> = { ...(init.headers ?? {}) };
+  if (init.contentType !== null) headers["content-type"] = init.contentType ?? "application/json";
+  const res = await fetch(base + path, { method: "POST", headers, body: init.raw ?? JSON.stringify(body) });
+  return { status: res.status, json: (await res.json()) as Record<string, unknown> };
+}
