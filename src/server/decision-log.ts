@@ -37,7 +37,8 @@ export interface DecisionLog {
 export function createDecisionLog(target: string, serviceLog: Logger): DecisionLog {
   if (target === "off") return { write() {}, flush: () => Promise.resolve(), close: () => Promise.resolve() };
   let broken = false;
-  const dest = pino.destination({ dest: target === "stdout" ? 1 : target, sync: false, mkdir: false, minLength: 0 });
+  // minLength 1: every line is written at once, yet flush() waits for the writes in flight.
+  const dest = pino.destination({ dest: target === "stdout" ? 1 : target, sync: false, mkdir: false, minLength: 1 });
   dest.on("error", (e: Error) => {
     if (!broken) serviceLog.error({ err: e.message, target }, "decision log write failed; decisions continue without it");
     broken = true;
