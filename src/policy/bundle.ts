@@ -1,0 +1,155 @@
+// Writing and reading policy bundles: gzip'd tar files with the layout
+// `opa build -t wasm` writes (`/policy.wasm`, `/.manifest`, `/data.json`).
+// Readers accept OPA-built bundles too: `./`-prefixed or unprefixed paths,
+// extra files (sources, signatures) ignored, nested `data.json` merged at
+// their directory path. Anything missing or malformed is a `bundle_error`.
+import { Header, Pack, Parser, ReadEntry } from "tar";
+import { CapgateError } from "../errors.js";
+import { defaultManifest, parseManifest, type BundleManifest } from "./manifest.js";
+
+export interface Bundle {
+  wasm: Uint8Array;
+  manifest: BundleManifest;
+  data: Record<string, unknown>;
+}
+
+export interface WriteBundleOptions {
+  wasm: Uint8Array;
+  entrypoints: string[];
+  data?: Record<string, unknown>;
+  revision?: string;
+  metadata?: Record<string, unknown>;
+}
+
+const WASM_MAGIC = [0x00, 0x61, 0x73, 0x6d];
+/** Bundles are small (a module and its data); a cap keeps a hostile archive from exhausting memory. */
+const MAX_ENTRY_BYTES = 512 * 1024 * 1024;
+
+/** Writes the bundle as .tar.gz bytes; entries carry no timestamps, so the same input gives the same bytes. */
+export async function writeBundle(opts: WriteBundleOptions): Promise<Uint8Array> {
+  const manifest = defaultManifest(opts.entrypoints, opts.revision ?? "");
+  if (opts.metadata) manifest.metadata = opts.metadata;
+  const files: Array<[string, Uint8Array]> = [
+    ["/data.json", Buffer.from(JSON.stringify(opts.data ?? {}))],
+    ["/policy.wasm", opts.wasm],
+    ["/.manifest", Buffer.from(JSON.stringify(manifest))],
+  ];
+  const pack = new Pack({ gzip: true, portable: true, noMtime: true, preservePaths: true });
+  const chunks: Buffer[] = [];
+  pack.on("data", (c: Buffer) => chunks.push(c));
+  const done = new Promise<void>((resolve, reject) => {
+    pack.on("end", () => resolve());
+    pack.on("error", reject);
+  });
+  for (const [path, bytes] of files) {
+    const header = new Header({ path, mode: 0o644, size: bytes.length, type: "File", mtime: new Date(0) });
+    const entry = new ReadEntry(header);
+    entry.end(Buffer.from(bytes));
+    pack.add(entry);
+  }
+  pack.end();
+  await done;
+  return new Uint8Array(Buffer.concat(chunks));
+}
+
+/** `./a/data.json`, `/a/data.json` and `a/data.json` all name `a/data.json`. */
+export function normalizeEntryPath(p: string): string {
+  let s = p.replace(/\\/g, "/");
+  while (s.startsWith("./") || s.startsWith("/")) s = s.startsWith("./") ? s.slice(2) : s.slice(1);
+  return s;
+}
+
+async function untar(bytes: Uint8Array): Promise<Map<string, Buffer>> {
+  const files = new Map<string, Buffer>();
+  let failure: CapgateError | undefined;
+  const parser = new Parser({
+    strict: true,
+    onReadEntry(entry) {
+      const path = normalizeEntryPath(entry.path);
+      if (entry.type !== "File" && entry.type !== "OldFile") {
+        entry.resume();
+        return;
+      }
+      if (entry.size > MAX_ENTRY_BYTES) {
+        failure ??= new CapgateError("bundle_error", `bundle entry ${path} is larger than ${MAX_ENTRY_BYTES} bytes`);
+        entry.resume();
+        return;
+      }
+      const parts: Buffer[] = [];
+      entry.on("data", (c: Buffer) => parts.push(c));
+      entry.on("end", () => {
+        if (files.has(path)) failure ??= new CapgateError("bundle_error", `bundle holds ${path} twice`);
+        files.set(path, Buffer.concat(parts));
+      });
+    },
+  });
+  await new Promise<void>((resolve) => {
+    parser.on("error", (e: Error) => {
+      failure ??= new CapgateError("bundle_error", `not a readable .tar.gz bundle: ${e.message.split("\n")[0]}`);
+      resolve();
+    });
+    parser.on("warn", (_code: string, message: string | Error) => {
+      const m = typeof message === "string" ? message : message.message;
+      failure ??= new CapgateError("bundle_error", `not a readable .tar.gz bundle: ${m.split("\n")[0]}`);
+    });
+    parser.on("end", () => resolve());
+    parser.on("close", () => resolve());
+    parser.end(Buffer.from(bytes));
+  });
+  if (failure) throw failure;
+  return files;
+}
+
+function parseJsonObject(path: string, buf: Buffer): Record<string, unknown> {
+  let v: unknown;
+  try {
+    v = JSON.parse(buf.toString("utf8"));
+  } catch (e) {
+    throw new CapgateError("bundle_error", `${path} is not valid JSON: ${(e as Error).message.split("\n")[0]}`);
+  }
+  if (v === null || typeof v !== "object" || Array.isArray(v)) {
+    throw new CapgateError("bundle_error", `${path} must hold a JSON object, got ${Array.isArray(v) ? "an array" : v === null ? "null" : typeof v}`);
+  }
+  return v as Record<string, unknown>;
+}
+
+function mergeAt(into: Record<string, unknown>, path: string[], value: Record<string, unknown>, file: string): void {
+  let node = into;
+  for (const seg of path) {
+    const next = node[seg];
+    if (next === undefined) node[seg] = {};
+    else if (next === null || typeof next !== "object" || Array.isArray(next)) {
+      throw new CapgateError("bundle_error", `${file} conflicts with data already at ${path.join("/")}`);
+    }
+    node = node[seg] as Record<string, unknown>;
+  }
+  for (const [k, v] of Object.entries(value)) {
+    if (k in node) throw new CapgateError("bundle_error", `${file} redefines data at ${[...path, k].join("/")}`);
+    node[k] = v;
+  }
+}
+
+/** Reads .tar.gz bundle bytes (capgate's or OPA's) into module, manifest and data. */
+export async function readBundle(bytes: Uint8Array): Promise<Bundle> {
+  if (bytes.length < 2 || bytes[0] !== 0x1f || bytes[1] !== 0x8b) {
+    throw new CapgateError("bundle_error", "not a .tar.gz bundle (no gzip header)");
+  }
+  const files = await untar(bytes);
+  const manifestBytes = files.get(".manifest");
+  const manifest = manifestBytes ? parseManifest(manifestBytes.toString("utf8")) : defaultManifest([]);
+  const modules = new Set(manifest.wasm.map((w) => normalizeEntryPath(w.module)));
+  if (modules.size > 1) throw new CapgateError("bundle_error", `bundle names ${modules.size} Wasm modules; capgate loads one`);
+  const modulePath = [...modules][0] ?? "policy.wasm";
+  const wasm = files.get(modulePath);
+  if (!wasm) throw new CapgateError("bundle_error", `bundle has no /${modulePath}`);
+  if (wasm.length < 8 || WASM_MAGIC.some((b, i) => wasm[i] !== b)) {
+    throw new CapgateError("bundle_error", `/${modulePath} is not a WebAssembly module`);
+  }
+  const data: Record<string, unknown> = {};
+  const dataFiles = [...files.keys()].filter((p) => p === "data.json" || p.endsWith("/data.json")).sort();
+  for (const p of dataFiles) {
+    const dir = p === "data.json" ? [] : p.slice(0, -"/data.json".length).split("/");
+    mergeAt(data, dir, parseJsonObject(`/${p}`, files.get(p)!), `/${p}`);
+  }
+  return { wasm: new Uint8Array(wasm), manifest, data };
+}

@@ -1,0 +1,131 @@
+// Loading a Wasm module into @open-policy-agent/opa-wasm with capgate's host
+// built-ins, and evaluating it with errors turned into CapgateError: the SDK
+// throws the module's `opa_abort` message as a bare string, which callers
+// cannot branch on.
+import { loadPolicy, type LoadedPolicy } from "@open-policy-agent/opa-wasm";
+import { CapgateError, isCapgateError, type ErrorCode, type SourceLocation } from "../errors.js";
+import { hostBuiltins, toJsonText, type HostContext } from "./host-builtins/index.js";
+import { preferCapgateBuiltins } from "./sdk-builtins.js";
+
+export interface PolicyInstance {
+  policy: LoadedPolicy;
+  /** Entrypoint names the module exports. */
+  entrypoints: string[];
+  /** Host built-ins the module imports. */
+  builtins: string[];
+  /** Per-evaluation state of the host built-ins (reset by evaluatePolicy). */
+  context: HostContext;
+  /** Lines print() produced during the last evaluation. */
+  prints: string[];
+}
+
+const encoder = new TextEncoder();
+
+function customBuiltins(ctx: HostContext): Record<string, (...args: unknown[]) => unknown> {
+  const out: Record<string, (...args: unknown[]) => unknown> = {};
+  for (const b of hostBuiltins.values()) {
+    out[b.name] = (...args: unknown[]) => {
+      if (args.length !== b.arity) {
+        throw new CapgateError("eval_builtin_error", `${b.name}: expects ${b.arity} operands, got ${args.length}`);
+      }
+      const r = b.impl(args, ctx);
+      // Raw JSON text keeps 64-bit integers exact (the SDK would JSON.stringify a double).
+      return r === undefined ? undefined : encoder.encode(toJsonText(r)).buffer;
+    };
+  }
+  return out;
+}
+
+function readCString(mem: { buffer: ArrayBufferLike }, addr: number): string {
+  const buf = new Uint8Array(mem.buffer);
+  let end = addr;
+  while (buf[end] !== 0) end++;
+  return new TextDecoder().decode(buf.subarray(addr, end));
+}
+
+/** The host built-ins a loaded module imports, read from its `builtins()` export. */
+function importedBuiltins(policy: LoadedPolicy): string[] {
+  const ex = (policy.wasmInstance as unknown as { exports: Record<string, unknown> }).exports;
+  const builtins = ex["builtins"] as () => number;
+  const dump = ex["opa_json_dump"] as (a: number) => number;
+  const table = JSON.parse(readCString(policy.mem, dump(builtins()))) as Record<string, number>;
+  return Object.keys(table);
+}
+
+/** Instantiates a module; fails closed when it needs a built-in capgate does not provide. */
+export async function instantiatePolicy(wasm: Uint8Array, data?: unknown): Promise<PolicyInstance> {
+  preferCapgateBuiltins(hostBuiltins.keys());
+  const context: HostContext = {};
+  let policy: LoadedPolicy;
+  try {
+    policy = await loadPolicy(wasm, undefined, customBuiltins(context));
+  } catch (e) {
+    throw new CapgateError("bundle_error", `cannot load the policy module: ${errorText(e)}`, { cause: e });
+  }
+  const builtins = importedBuiltins(policy);
+  const missing = builtins.filter((b) => !hostBuiltins.has(b));
+  if (missing.length > 0) {
+    throw new CapgateError("bundle_error", `the policy needs built-in ${missing.join(", ")}, which capgate does not provide`);
+  }
+  if (data !== undefined) setPolicyData(policy, data);
+  return { policy, entrypoints: Object.keys(policy.entrypoints as Record<string, number>), builtins, context, prints: [] };
+}
+
+export function setPolicyData(policy: LoadedPolicy, data: unknown): void {
+  try {
+    policy.setData(data as object);
+  } catch (e) {
+    throw new CapgateError("bundle_error", `cannot load data into the policy: ${errorText(e)}`, { cause: e });
+  }
+}
+
+function errorText(e: unknown): string {
+  if (typeof e === "string") return e.split("\n")[0]!;
+  if (e instanceof Error) return e.message.split("\n")[0]!;
+  if (e && typeof e === "object" && typeof (e as { message?: unknown }).message === "string") return ((e as { message: string }).message).split("\n")[0]!;
+  return String(e);
+}
+
+/** Maps an abort message from the module (`file:row:col: message` or a bare message) to a CapgateError. */
+export function abortToError(message: string): CapgateError {
+  const m = /^(.+?):(\d+):(\d+):\s*(.*)$/s.exec(message);
+  const text = (m ? m[4]! : message).split("\n")[0]!;
+  const location: SourceLocation | undefined = m ? { file: m[1]!, row: Number(m[2]), col: Number(m[3]) } : undefined;
+  let code: ErrorCode = "eval_internal_error";
+  if (/conflict|multiple outputs|must not produce multiple|more than one value/i.test(text)) code = "eval_conflict_error";
+  else if (/built-?in|not implemented/i.test(text)) code = "eval_builtin_error";
+  else if (/type|must be|expected/i.test(text)) code = "eval_type_error";
+  return new CapgateError(code, text, location ? { location } : {});
+}
+
+/**
+ * Evaluates one entrypoint. `time.now_ns` and `uuid.rfc4122` start fresh for
+ * each call, as OPA fixes them per query. Result set as the SDK returns it.
+ */
+export function evaluatePolicy(inst: PolicyInstance, input: unknown, entrypoint: string): Array<Record<string, unknown>> {
+  if (!inst.entrypoints.includes(entrypoint)) {
+    throw new CapgateError("invalid_input", `unknown entrypoint ${JSON.stringify(entrypoint)} (the policy has: ${inst.entrypoints.join(", ") || "none"})`);
+  }
+  delete inst.context.nowNs;
+  delete inst.context.uuids;
+  inst.prints = [];
+  const log = console.log;
+  // The SDK prints print() output with console.log; capture it per evaluation instead.
+  console.log = (...args: unknown[]) => {
+    inst.prints.push(args.map(String).join(" "));
+  };
+  try {
+    return inst.policy.evaluate(input, entrypoint) as Array<Record<string, unknown>>;
+  } catch (e) {
+    if (isCapgateError(e)) throw e;
+    if (typeof e === "string") throw abortToError(e);
+    // A Wasm trap (unreachable, out-of-bounds access) surfaces as WebAssembly.RuntimeError.
+    if (e instanceof Error && e.name === "RuntimeError") {
+      throw new CapgateError("eval_internal_error", `the policy module trapped: ${e.message}`, { cause: e });
+    }
+    const text = errorText(e);
+    throw new CapgateError(/built-?in/i.test(text) ? "eval_builtin_error" : "eval_internal_error", text, { cause: e });
+  } finally {
+    console.log = log;
+  }
+}

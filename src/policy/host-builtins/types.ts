@@ -1,0 +1,85 @@
+// The shape of a host built-in and the argument checks they share, so every
+// family reports a wrong operand the same way ("operand 2 must be a string").
+import { CapgateError } from "../../errors.js";
+
+/** State of one evaluation: OPA fixes `time.now_ns` once per query. */
+export interface HostContext {
+  nowNs?: bigint;
+  /** uuid.rfc4122 answers the same UUID for the same key within one evaluation. */
+  uuids?: Map<string, string>;
+}
+
+export type HostImpl = (args: unknown[], ctx: HostContext) => unknown;
+
+export interface HostBuiltin {
+  name: string;
+  arity: number;
+  impl: HostImpl;
+}
+
+export function builtinError(name: string, message: string): CapgateError {
+  return new CapgateError("eval_builtin_error", `${name}: ${message}`, { details: { builtin: name } });
+}
+
+export function typeName(v: unknown): string {
+  if (v === null) return "null";
+  if (Array.isArray(v)) return "array";
+  if (typeof v === "bigint") return "number";
+  if (typeof v === "object") return "object";
+  return typeof v;
+}
+
+const article = (t: string): string => (/^[aeiou]/.test(t) ? `an ${t}` : `a ${t}`);
+
+function wrong(name: string, i: number, want: string, got: unknown): CapgateError {
+  return builtinError(name, `operand ${i + 1} must be ${article(want)}, got ${typeName(got)}`);
+}
+
+export function str(name: string, args: unknown[], i: number): string {
+  const v = args[i];
+  if (typeof v !== "string") throw wrong(name, i, "string", v);
+  return v;
+}
+
+export function num(name: string, args: unknown[], i: number): number {
+  const v = args[i];
+  if (typeof v !== "number") throw wrong(name, i, "number", v);
+  return v;
+}
+
+export function int(name: string, args: unknown[], i: number): number {
+  const v = num(name, args, i);
+  if (!Number.isInteger(v)) throw builtinError(name, `operand ${i + 1} must be an integer, got ${v}`);
+  return v;
+}
+
+export function arr(name: string, args: unknown[], i: number): unknown[] {
+  const v = args[i];
+  if (!Array.isArray(v)) throw wrong(name, i, "array", v);
+  return v;
+}
+
+export function obj(name: string, args: unknown[], i: number): Record<string, unknown> {
+  const v = args[i];
+  if (v === null || typeof v !== "object" || Array.isArray(v)) throw wrong(name, i, "object", v);
+  return v as Record<string, unknown>;
+}
+
+/** A list of strings given as an array (sets arrive from the SDK as arrays too). */
+export function strList(name: string, args: unknown[], i: number): string[] {
+  const a = arr(name, args, i);
+  for (const x of a) if (typeof x !== "string") throw builtinError(name, `operand ${i + 1} must hold strings, got ${typeName(x)}`);
+  return a as string[];
+}
+
+/** JSON text for a value that may hold bigints (exact integers beyond 2^53). */
+export function toJsonText(v: unknown): string {
+  if (typeof v === "bigint") return v.toString();
+  if (v === null || typeof v !== "object") return JSON.stringify(v) ?? "null";
+  if (Array.isArray(v)) return `[${v.map(toJsonText).join(",")}]`;
+  const parts: string[] = [];
+  for (const [k, x] of Object.entries(v as Record<string, unknown>)) {
+    if (x !== undefined) parts.push(`${JSON.stringify(k)}:${toJsonText(x)}`);
+  }
+  return `{${parts.join(",")}}`;
+}

@@ -1,0 +1,122 @@
+// Runs the data-driven host built-in cases in test/cases/host-builtins/*.yaml
+// directly on JavaScript values, the way the SDK hands them over (numbers as
+// doubles, results compared as exact JSON text so 64-bit integers count).
+import { readdirSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { SignJWT, exportJWK, exportSPKI, generateKeyPair } from "jose";
+import { describe, expect, it } from "vitest";
+import YAML from "yaml";
+import { CapgateError } from "../../src/errors.js";
+import { hostBuiltinFamilies, hostBuiltins, toJsonText } from "../../src/policy/host-builtins/index.js";
+import type { HostContext } from "../../src/policy/host-builtins/index.js";
+
+interface Case {
+  note: string;
+  call: string;
+  args: unknown[];
+  want?: unknown;
+  want_match?: string;
+  want_min?: bigint;
+  error?: string;
+}
+
+const dir = join(fileURLToPath(new URL(".", import.meta.url)), "../cases/host-builtins");
+
+/** What the SDK delivers: JSON.parse output, so integers are doubles. */
+const asDelivered = (v: unknown): unknown => JSON.parse(toJsonText(v)) as unknown;
+
+function call(name: string, args: unknown[], ctx: HostContext = {}): unknown {
+  const b = hostBuiltins.get(name);
+  if (!b) throw new Error(`no host built-in ${name}`);
+  expect(args.length, `${name} arity`).toBe(b.arity);
+  return b.impl(args.map(asDelivered), ctx);
+}
+
+const files = readdirSync(dir).filter((f) => f.endsWith(".yaml"));
+const covered = new Set<string>();
+
+for (const file of files) {
+  const doc = YAML.parse(readFileSync(join(dir, file), "utf8"), { intAsBigInt: true }) as { cases: Case[] };
+  describe(`host built-ins: ${file}`, () => {
+    for (const c of doc.cases) {
+      covered.add(c.call);
+      it(c.note, () => {
+        if (c.error !== undefined) {
+          let thrown: unknown;
+          try {
+            call(c.call, c.args);
+          } catch (e) {
+            thrown = e;
+          }
+          expect(thrown, "expected an error").toBeInstanceOf(CapgateError);
+          const err = thrown as CapgateError;
+          expect(err.code).toBe("eval_builtin_error");
+          expect(err.message).toContain(c.error);
+          expect(err.message).not.toContain("\n");
+          return;
+        }
+        const got = call(c.call, c.args);
+        if (c.want_match !== undefined) expect(String(got)).toMatch(new RegExp(c.want_match));
+        else if (c.want_min !== undefined) expect(BigInt(toJsonText(got))).toBeGreaterThanOrEqual(c.want_min);
+        else expect(toJsonText(got)).toBe(toJsonText(c.want));
+      });
+    }
+  });
+}
+
+describe("host built-ins: coverage and per-evaluation state", () => {
+  it("every host built-in has at least one data-driven case", () => {
+    const all = Object.values(hostBuiltinFamilies).flat().map((b) => b.name);
+    const missing = all.filter((n) => !covered.has(n) && !/^io\.jwt\.verify_(hs384|hs512|rs|ps|es)/.test(n));
+    expect(missing).toEqual([]);
+  });
+
+  it("time.now_ns is fixed within one evaluation and moves on in the next", async () => {
+    const ctx: HostContext = {};
+    const a = call("time.now_ns", [], ctx);
+    await new Promise((r) => setTimeout(r, 5));
+    expect(call("time.now_ns", [], ctx)).toBe(a);
+    expect(call("time.now_ns", [], {}) as bigint).toBeGreaterThan(a as bigint);
+  });
+
+  it("uuid.rfc4122 repeats for the same key within one evaluation only", () => {
+    const ctx: HostContext = {};
+    const a = call("uuid.rfc4122", ["k"], ctx);
+    expect(call("uuid.rfc4122", ["k"], ctx)).toBe(a);
+    expect(call("uuid.rfc4122", ["j"], ctx)).not.toBe(a);
+    expect(call("uuid.rfc4122", ["k"], {})).not.toBe(a);
+  });
+
+  it("large nanosecond results keep every digit in the JSON handed to the SDK", () => {
+    expect(toJsonText(call("time.parse_rfc3339_ns", ["2262-04-11T23:47:16.854775807Z"]))).toBe("9223372036854775807");
+  });
+});
+
+describe("host built-ins: asymmetric JWT signatures (keys made by jose)", () => {
+  for (const alg of ["RS256", "PS384", "ES256", "ES512"] as const) {
+    it(`${alg}: a good signature verifies, a tampered one does not`, async () => {
+      const { publicKey, privateKey } = await generateKeyPair(alg, { extractable: true });
+      const token = await new SignJWT({ sub: "u1" }).setProtectedHeader({ alg }).sign(privateKey);
+      const pem = await exportSPKI(publicKey);
+      const name = `io.jwt.verify_${alg.toLowerCase()}`;
+      expect(call(name, [token, pem])).toBe(true);
+      const jwks = JSON.stringify({ keys: [await exportJWK(publicKey)] });
+      expect(call(name, [token, jwks])).toBe(true);
+      const [h, , s] = token.split(".");
+      const forged = `${h}.${Buffer.from('{"sub":"admin"}').toString("base64url")}.${s}`;
+      expect(call(name, [forged, pem])).toBe(false);
+    });
+  }
+
+  it("decode_verify checks expiry against the given time", async () => {
+    const { publicKey, privateKey } = await generateKeyPair("RS256", { extractable: true });
+    const token = await new SignJWT({ sub: "u1", iss: "capgate" }).setProtectedHeader({ alg: "RS256" }).setExpirationTime(2_000_000_000).sign(privateKey);
+    const cert = await exportSPKI(publicKey);
+    const ok = call("io.jwt.decode_verify", [token, { cert, iss: "capgate", time: 1_900_000_000_000_000_000 }]) as unknown[];
+    expect(ok[0]).toBe(true);
+    expect(ok[2]).toMatchObject({ sub: "u1" });
+    expect(call("io.jwt.decode_verify", [token, { cert, time: 2_100_000_000_000_000_000 }])).toEqual([false, {}, {}]);
+    expect(call("io.jwt.decode_verify", [token, { cert, iss: "other", time: 1_900_000_000_000_000_000 }])).toEqual([false, {}, {}]);
+  });
+});
