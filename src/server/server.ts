@@ -100,7 +100,7 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
     if (previous !== null) setTimeout(() => previous.close(), config.decision_deadline_ms + 1000).unref();
   };
   const refused = (path: string, e: unknown): void => {
-    log.error({ file: path, err: isCapgateError(e) ? e.format() : String(e) }, "refused; the last good one keeps serving");
+    log.error({ file: path, err: isCapgateError(e) ? e.format() : String(e) }, "refused; the last good one (if any) keeps serving, else answers stay fail-closed");
   };
 
   const watched: WatchedFile[] = [];

@@ -73,7 +73,7 @@ describe("TOTP verification", () => {
     expect(r.status).toBe(200);
     expect(r.json).toMatchObject({ verified: true, expires_in: 120 });
     const jwk = JSON.parse(readFileSync(signingKeyFile, "utf8")) as JWK;
-    const pub = await exportJWK(await importJWK({ kty: jwk.kty, crv: jwk.crv!, x: jwk.x!, y: jwk.y! }, "ES256"));
+    const pub = await exportJWK(await importJWK({ kty: "EC", crv: jwk.crv!, x: jwk.x!, y: jwk.y! }, "ES256"));
     const { payload, protectedHeader } = await jwtVerify(String(r.json["assertion"]), createLocalJWKSet({ keys: [{ ...pub, kid: "assert-1" }] }), {
       currentDate: new Date(now),
       issuer: "capgate",

@@ -3,7 +3,8 @@
 import type { Command } from "commander";
 import { registerDemo } from "./demo.js";
 import { registerMigrate } from "./migrate.js";
+import { registerServe } from "./serve.js";
 
 export type CommandGroup = (program: Command) => void;
 
-export const commandGroups: CommandGroup[] = [registerMigrate, registerDemo];
+export const commandGroups: CommandGroup[] = [registerServe, registerMigrate, registerDemo];
