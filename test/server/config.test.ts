@@ -74,6 +74,11 @@ describe("config", () => {
     expect(loadConfig({ flags: { host: "::1" } }).host).toBe("::1");
   });
 
+  it("accepts the shipped example config", () => {
+    const c = loadConfig({ file: join(import.meta.dirname, "..", "..", "sidecar", "capgate.example.yaml") });
+    expect(c).toMatchObject({ host: "127.0.0.1", port: 8181, totp: { window: 1 }, replica: "/var/lib/capgate/replica.db" });
+  });
+
   it("checks the TOTP encryption key's length and a readable file", () => {
     expect(errorsOf({ env: { CAPGATE_TOTP_ENCRYPTION_KEY: "c2hvcnQ" } })[0]).toContain("totp.encryption_key: must be base64url of exactly 32 bytes");
     expect(errorsOf({ file: join(tmp.dir, "absent.yaml") })[0]).toMatch(/absent\.yaml: cannot read config file \(ENOENT\)/);
