@@ -1,0 +1,108 @@
+// Small constructors for AST terms, so the parser, the compiler passes and tests
+// build nodes the same way (for example: operators are refs to a var, bare
+// `input` / `data` are one-element refs, as in OPA).
+
+import type { Body, Location, Term, Value } from "./types.js";
+
+export function term(value: Value, location: Location): Term {
+  return { value, location };
+}
+
+export function nullTerm(location: Location): Term {
+  return { value: { kind: "null" }, location };
+}
+
+export function booleanTerm(value: boolean, location: Location): Term {
+  return { value: { kind: "boolean", value }, location };
+}
+
+export function numberTerm(text: string, location: Location): Term {
+  return { value: { kind: "number", text }, location };
+}
+
+export function stringTerm(value: string, location: Location): Term {
+  return { value: { kind: "string", value }, location };
+}
+
+export function varTerm(name: string, location: Location): Term {
+  return { value: { kind: "var", name }, location };
+}
+
+export function refTerm(terms: Term[], location: Location): Term {
+  return { value: { kind: "ref", terms }, location };
+}
+
+export function arrayTerm(items: Term[], location: Location): Term {
+  return { value: { kind: "array", items }, location };
+}
+
+export function setTerm(items: Term[], location: Location): Term {
+  return { value: { kind: "set", items }, location };
+}
+
+export function objectTerm(entries: Array<[Term, Term]>, location: Location): Term {
+  return { value: { kind: "object", entries }, location };
+}
+
+export function callTerm(operator: Term, args: Term[], location: Location): Term {
+  return { value: { kind: "call", operator, args }, location };
+}
+
+export function arrayComprehensionTerm(head: Term, body: Body, location: Location): Term {
+  return { value: { kind: "arraycomp", term: head, body }, location };
+}
+
+export function setComprehensionTerm(head: Term, body: Body, location: Location): Term {
+  return { value: { kind: "setcomp", term: head, body }, location };
+}
+
+export function objectComprehensionTerm(key: Term, value: Term, body: Body, location: Location): Term {
+  return { value: { kind: "objectcomp", key, value, body }, location };
+}
+
+/** The ref naming a built-in or operator: `plus` → `[var plus]`, `internal.member_2` → `[var internal, "member_2"]`. */
+export function builtinRef(name: string, location: Location): Term {
+  const parts = name.split(".");
+  const terms: Term[] = [varTerm(parts[0] as string, location)];
+  for (let i = 1; i < parts.length; i++) terms.push(stringTerm(parts[i] as string, location));
+  return refTerm(terms, location);
+}
+
+/** The names OPA gives the infix operators, by token. */
+export const OPERATOR_NAMES: Readonly<Record<string, string>> = {
+  "=": "eq",
+  ":=": "assign",
+  "==": "equal",
+  "!=": "neq",
+  "<": "lt",
+  "<=": "lte",
+  ">": "gt",
+  ">=": "gte",
+  "+": "plus",
+  "-": "minus",
+  "*": "mul",
+  "/": "div",
+  "%": "rem",
+  "&": "and",
+  "|": "or",
+};
+
+export const MEMBER_2 = "internal.member_2";
+export const MEMBER_3 = "internal.member_3";
+
+/** `input` and `data`: a bare mention is a one-element ref. */
+export const ROOT_DOCUMENTS: ReadonlySet<string> = new Set(["data", "input"]);
+
+/** The dotted name of a ref made of a var and plain strings (`internal.member_2`), else undefined. */
+export function refName(t: Term): string | undefined {
+  if (t.value.kind === "var") return t.value.name;
+  if (t.value.kind !== "ref") return undefined;
+  const [head, ...rest] = t.value.terms;
+  if (!head || head.value.kind !== "var") return undefined;
+  let s = head.value.name;
+  for (const p of rest) {
+    if (p.value.kind !== "string") return undefined;
+    s += "." + p.value.value;
+  }
+  return s;
+}

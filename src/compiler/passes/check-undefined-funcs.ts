@@ -1,0 +1,79 @@
+// Pass: every called function must exist with a matching number of arguments:
+// a user function (`data.<pkg>.f`) from the rule tree or a built-in from
+// builtin-decls. Records the built-ins in use. Errors are rego_type_error, as
+// OPA's type checker reports them.
+
+import type * as ast from "../ast/types.js";
+import { refName, walkBody, walkTerm } from "./ast-util.js";
+import { BUILTINS, OPERATOR_SYMBOLS } from "./builtin-decls.js";
+import { ruleSetKey } from "./compiled-policy.js";
+import { type PassContext, forEachRule, report } from "./context.js";
+
+export function checkUndefinedFuncs(ctx: PassContext): void {
+  const checkCall = (operator: ast.Term, nargs: number, loc: ast.Location): void => {
+    const name = refName(operator);
+    if (name === undefined) {
+      report(ctx, "rego_type_error", "function name must be a reference", loc);
+      return;
+    }
+    if (name.startsWith("data.")) {
+      const set = ctx.ruleSets.get(ruleSetKey(name.split(".").slice(1)));
+      if (!set || set.kind !== "function") {
+        report(ctx, "rego_type_error", `undefined function ${name}`, loc);
+        return;
+      }
+      const arity = set.arity ?? 0;
+      if (nargs !== arity && nargs !== arity + 1) {
+        report(ctx, "rego_type_error", `${name}: arity mismatch: have ${nargs} arguments, want ${arity}`, loc);
+      }
+      return;
+    }
+    const decl = BUILTINS.get(name);
+    if (!decl) {
+      report(ctx, "rego_type_error", `undefined function ${name}`, loc);
+      return;
+    }
+    ctx.builtins.add(name);
+    if (decl.varargs) return;
+    if (nargs !== decl.arity && nargs !== decl.arity + 1) {
+      const shown = OPERATOR_SYMBOLS[name] ? `${name} (${OPERATOR_SYMBOLS[name]})` : name;
+      report(ctx, "rego_type_error", `${shown}: arity mismatch: have ${nargs} arguments, want ${decl.arity}`, loc);
+    }
+  };
+  const visitBody = (b: ast.Body): void => {
+    for (const e of b) {
+      if (e.kind === "call") checkCall(e.operator, e.args.length, e.location);
+      if (e.kind === "every") visitBody(e.body);
+      for (const w of e.with) checkWithTarget(ctx, w);
+    }
+    walkBody(b, (t) => {
+      const v = t.value;
+      if (v.kind === "call") checkCall(v.operator, v.args.length, t.location);
+      if (v.kind === "arraycomp" || v.kind === "setcomp" || v.kind === "objectcomp") {
+        visitBody(v.body);
+        return false;
+      }
+      return true;
+    });
+  };
+  forEachRule(ctx, (r) => {
+    visitBody(r.body);
+    for (const t of [r.head.value, r.head.key]) {
+      if (t) walkTerm(t, (x) => { if (x.value.kind === "arraycomp" || x.value.kind === "setcomp" || x.value.kind === "objectcomp") visitBody(x.value.body); });
+    }
+  });
+  for (const q of ctx.queries) visitBody(q.body);
+}
+
+function checkWithTarget(ctx: PassContext, w: ast.With): void {
+  const name = refName(w.target);
+  if (name === undefined || name === "input" || name === "data" || name.startsWith("input.") || name.startsWith("data.")) {
+    if (name === undefined && !(w.target.value.kind === "ref" && ["input", "data"].includes(refName({ ...w.target, value: { kind: "ref", terms: w.target.value.terms.slice(0, 1) } }) ?? ""))) {
+      report(ctx, "rego_compile_error", "with keyword target must reference existing input, data, or a function", w.location);
+    }
+    return;
+  }
+  if (!BUILTINS.has(name)) {
+    report(ctx, "rego_compile_error", `with keyword target must reference existing input, data, or a function: ${name}`, w.location);
+  }
+}

@@ -1,0 +1,847 @@
+// The planner: turns the compiled rules and queries into IR, in the model of
+// OPA's internal/planner. Bodies are planned in continuation-passing style: each
+// expression appends its statements to the current block and calls the
+// continuation where the rest of the body goes, so iteration (Scan) nests the
+// rest of the body inside its block. Rule sets become funcs (`g0.data.a.b`)
+// planned on first use; refs into data walk the rule tree, calling rule funcs
+// and reading base data, and merge both where a ref needs a whole subtree.
+
+import { CapgateError } from "../../errors.js";
+import type * as ast from "../ast/types.js";
+import * as ir from "../ir/types.js";
+import { refName } from "../passes/ast-util.js";
+import { BUILTINS } from "../passes/builtin-decls.js";
+import type { CompiledPolicy, CompiledQuery, RuleSet, RuleTreeNode } from "../passes/compiled-policy.js";
+import { ruleSetKey } from "../passes/compiled-policy.js";
+
+type K = () => void;
+type KOp = (op: ir.Operand) => void;
+
+const FALSE: ir.Operand = { kind: "bool", value: false };
+const TRUE: ir.Operand = { kind: "bool", value: true };
+const INT64_MIN = -(2n ** 63n);
+const INT64_MAX = 2n ** 63n - 1n;
+
+/** Per-func planning state. */
+interface Frame {
+  next: number;
+  vars: Map<string, ir.Local>;
+  bound: Set<string>;
+  curr: ir.Stmt[];
+  depth: number;
+  input: ir.Local;
+  data: ir.Local;
+  mocks: Map<string, ast.Term>;
+}
+
+export class Planner {
+  private readonly strings: string[] = [];
+  private readonly stringIndex = new Map<string, number>();
+  private readonly files: string[] = [];
+  private readonly funcs: ir.Func[] = [];
+  private readonly funcNames = new Map<string, string>();
+  private readonly builtinsUsed = new Map<string, number>();
+  private loc: ast.Location = { file: "", row: 0, col: 0 };
+  private f!: Frame;
+
+  constructor(private readonly compiled: CompiledPolicy) {}
+
+  // ------------------------------------------------------------ entry points
+
+  planPolicy(entrypoints: string[], queries: string[]): ir.Policy {
+    const plans: ir.Plan[] = [];
+    for (const ep of entrypoints) plans.push(this.planEntrypoint(ep));
+    for (const name of queries) {
+      const q = this.compiled.queries.find((x) => x.name === name);
+      if (!q) throw new CapgateError("rego_plan_error", `no compiled query named ${JSON.stringify(name)}`);
+      plans.push(this.planQueryPlan(q));
+    }
+    return {
+      static: {
+        strings: this.strings,
+        builtinFuncs: [...this.builtinsUsed].map(([name, arity]) => ({ name, arity })),
+        files: this.files,
+      },
+      plans,
+      funcs: this.funcs,
+    };
+  }
+
+  private newFrame(nparams: number): Frame {
+    return {
+      next: ir.FIRST_FREE_LOCAL + nparams,
+      vars: new Map(),
+      bound: new Set(),
+      curr: [],
+      depth: 0,
+      input: ir.INPUT_LOCAL,
+      data: ir.DATA_LOCAL,
+      mocks: new Map(),
+    };
+  }
+
+  private planEntrypoint(ep: string): ir.Plan {
+    const path = ep.split("/").filter((s) => s.length > 0);
+    const saved = this.f;
+    this.f = this.newFrame(0);
+    const loc = { file: "", row: 0, col: 0 };
+    this.loc = loc;
+    const terms: ast.Term[] = [
+      { value: { kind: "var", name: "data" }, location: loc },
+      ...path.map((p): ast.Term => ({ value: { kind: "string", value: p }, location: loc })),
+    ];
+    const block = this.block(() =>
+      this.planRef(terms, (op) => {
+        const r = this.newLocal();
+        this.emit({ kind: "MakeObject", target: r });
+        this.emit({ kind: "ObjectInsert", key: this.str("result"), value: op, object: r });
+        this.emit({ kind: "ResultSetAdd", value: r });
+      }),
+    );
+    this.f = saved;
+    return { name: path.join("/"), blocks: [block] };
+  }
+
+  private planQueryPlan(q: CompiledQuery): ir.Plan {
+    const saved = this.f;
+    this.f = this.newFrame(0);
+    const block = this.block(() =>
+      this.planBody(q.body, 0, () => {
+        const r = this.newLocal();
+        this.emit({ kind: "MakeObject", target: r });
+        for (const v of q.vars) {
+          if (!this.f.bound.has(v.rewritten)) continue;
+          this.emit({ kind: "ObjectInsert", key: this.str(v.name), value: this.varOp(v.rewritten), object: r });
+        }
+        this.emit({ kind: "ResultSetAdd", value: r });
+      }),
+    );
+    this.f = saved;
+    return { name: q.name, blocks: [block] };
+  }
+
+  // ------------------------------------------------------------ helpers
+
+  private str(s: string): ir.Operand {
+    let i = this.stringIndex.get(s);
+    if (i === undefined) {
+      i = this.strings.length;
+      this.strings.push(s);
+      this.stringIndex.set(s, i);
+    }
+    return { kind: "string", index: i };
+  }
+
+  private fileIndex(file: string): number {
+    let i = this.files.indexOf(file);
+    if (i < 0) {
+      i = this.files.length;
+      this.files.push(file);
+    }
+    return i;
+  }
+
+  private emit(body: ir.StmtBody): void {
+    this.f.curr.push({ ...body, loc: { file: this.fileIndex(this.loc.file), row: this.loc.row, col: this.loc.col } } as ir.Stmt);
+  }
+
+  private newLocal(): ir.Local {
+    return this.f.next++;
+  }
+
+  /** Runs `fn` with a fresh current block one level deeper; returns the block. */
+  private block(fn: () => void): ir.Block {
+    const prev = this.f.curr;
+    const stmts: ir.Stmt[] = [];
+    this.f.curr = stmts;
+    this.f.depth++;
+    try {
+      fn();
+    } finally {
+      this.f.depth--;
+      this.f.curr = prev;
+    }
+    return { stmts };
+  }
+
+  private local(op: ir.Operand): ir.Local {
+    if (op.kind === "local") return op.local;
+    const l = this.newLocal();
+    this.emit({ kind: "AssignVar", source: op, target: l });
+    return l;
+  }
+
+  private varLocal(name: string): ir.Local {
+    let l = this.f.vars.get(name);
+    if (l === undefined) {
+      l = this.newLocal();
+      this.f.vars.set(name, l);
+    }
+    return l;
+  }
+
+  private varOp(name: string): ir.Operand {
+    return { kind: "local", local: this.varLocal(name) };
+  }
+
+  private isBound(name: string): boolean {
+    return name === "input" || name === "data" || this.f.bound.has(name);
+  }
+
+  /** Marks `name` bound while `k` plans the rest, then unbound again for sibling paths. */
+  private bind(name: string, k: K): void {
+    const was = this.f.bound.has(name);
+    this.f.bound.add(name);
+    try {
+      k();
+    } finally {
+      if (!was) this.f.bound.delete(name);
+    }
+  }
+
+  private fail(message: string): never {
+    throw new CapgateError("rego_plan_error", message, { location: this.loc });
+  }
+
+  // ------------------------------------------------------------ rule sets
+
+  private funcName(set: RuleSet): string {
+    const key = ruleSetKey(set.path);
+    let name = this.funcNames.get(key);
+    if (name === undefined) {
+      name = `g0.data.${set.path.join(".")}`;
+      this.funcNames.set(key, name);
+      const saved = this.f;
+      const savedLoc = this.loc;
+      try {
+        this.funcs.push(this.planRuleSet(set, name));
+      } finally {
+        this.f = saved;
+        this.loc = savedLoc;
+      }
+    }
+    return name;
+  }
+
+  private planRuleSet(set: RuleSet, name: string): ir.Func {
+    const arity = set.kind === "function" ? (set.arity ?? 0) : 0;
+    this.f = this.newFrame(arity);
+    const params = [ir.INPUT_LOCAL, ir.DATA_LOCAL, ...Array.from({ length: arity }, (_, i) => ir.FIRST_FREE_LOCAL + i)];
+    const ret = this.newLocal();
+    const blocks: ir.Block[] = [];
+    const first = set.rules[0] ?? set.default;
+    if (first) this.loc = first.rule.location;
+
+    if (set.kind === "partial-set") blocks.push(this.block(() => this.emit({ kind: "MakeSet", target: ret })));
+    if (set.kind === "partial-object") blocks.push(this.block(() => this.emit({ kind: "MakeObject", target: ret })));
+
+    for (const entry of set.rules) {
+      blocks.push(this.block(() => this.planChain(set, entry.rule, params.slice(2), ret)));
+    }
+    if (set.default) {
+      const d = set.default.rule;
+      blocks.push(
+        this.block(() => {
+          this.loc = d.location;
+          this.emit({ kind: "IsUndefined", source: ret });
+          this.planArgs(d.head.args ?? [], params.slice(2), 0, () =>
+            this.planTerm(d.head.value!, (op) => this.emit({ kind: "AssignVar", source: op, target: ret })),
+          );
+        }),
+      );
+    }
+    blocks.push(this.block(() => this.emit({ kind: "ReturnLocal", source: ret })));
+    return { name, params, return: ret, blocks, path: ["g0", "data", ...set.path] };
+  }
+
+  /** Plans a rule and its else chain: the first rule in the chain whose body and value are defined wins. */
+  private planChain(set: RuleSet, rule: ast.Rule, args: ir.Local[], ret: ir.Local): void {
+    if (!rule.else) {
+      this.planRuleBody(set, rule, args, ret, undefined);
+      return;
+    }
+    const chain: ast.Rule[] = [];
+    for (let r: ast.Rule | undefined = rule; r; r = r.else) chain.push(r);
+    const top = this.f.depth;
+    const blocks = chain.map((r) => this.block(() => this.planRuleBody(set, r, args, ret, top)));
+    this.emit({ kind: "Block", blocks });
+  }
+
+  private planRuleBody(set: RuleSet, rule: ast.Rule, args: ir.Local[], ret: ir.Local, breakTo: number | undefined): void {
+    this.loc = rule.location;
+    const done = (): void => {
+      if (breakTo !== undefined) this.emit({ kind: "Break", index: this.f.depth - breakTo });
+    };
+    this.planArgs(rule.head.args ?? [], args, 0, () =>
+      this.planBody(rule.body, 0, () => {
+        this.loc = rule.head.location;
+        switch (set.kind) {
+          case "complete":
+          case "function":
+            this.planTerm(rule.head.value!, (op) => {
+              this.emit({ kind: "AssignVarOnce", source: op, target: ret });
+              done();
+            });
+            break;
+          case "partial-set":
+            this.planTerm(rule.head.key!, (op) => this.emit({ kind: "SetAdd", value: op, set: ret }));
+            break;
+          case "partial-object":
+            this.planObjectInsert(rule.head.ref.slice(1 + set.path.length), rule.head.value!, ret);
+            break;
+        }
+      }),
+    );
+  }
+
+  private planArgs(patterns: ast.Term[], locals: ir.Local[], i: number, k: K): void {
+    if (i >= patterns.length) return k();
+    this.unifyLocal(patterns[i]!, locals[i]!, () => this.planArgs(patterns, locals, i + 1, k));
+  }
+
+  /** `a.b[x].c := v`: insert v at the path below the rule set's object, creating objects on the way. */
+  private planObjectInsert(path: ast.Term[], value: ast.Term, obj: ir.Local): void {
+    this.planTerms(path, (keys) =>
+      this.planTerm(value, (v) => {
+        let cur = obj;
+        for (const key of keys.slice(0, -1)) {
+          const t = this.newLocal();
+          this.emit({ kind: "ResetLocal", target: t });
+          this.emit({ kind: "Block", blocks: [this.block(() => this.emit({ kind: "Dot", source: { kind: "local", local: cur }, key, target: t }))] });
+          const parent = cur;
+          this.emit({
+            kind: "Block",
+            blocks: [
+              this.block(() => {
+                this.emit({ kind: "IsUndefined", source: t });
+                this.emit({ kind: "MakeObject", target: t });
+                this.emit({ kind: "ObjectInsert", key, value: { kind: "local", local: t }, object: parent });
+              }),
+            ],
+          });
+          cur = t;
+        }
+        this.emit({ kind: "ObjectInsertOnce", key: keys[keys.length - 1]!, value: v, object: cur });
+      }),
+    );
+  }
+
+  private callRuleSet(set: RuleSet, k: KOp): void {
+    const name = this.funcName(set);
+    const r = this.newLocal();
+    this.emit({ kind: "Call", func: name, args: [this.inputOp(), this.dataOp()], result: r });
+    k({ kind: "local", local: r });
+  }
+
+  private inputOp(): ir.Operand {
+    return { kind: "local", local: this.f.input };
+  }
+
+  private dataOp(): ir.Operand {
+    return { kind: "local", local: this.f.data };
+  }
+
+  // ------------------------------------------------------------ bodies and expressions
+
+  planBody(body: ast.Body, i: number, k: K): void {
+    if (i >= body.length) return k();
+    this.planExpr(body[i]!, () => this.planBody(body, i + 1, k));
+  }
+
+  private planExpr(e: ast.Expr, k: K): void {
+    const prevLoc = this.loc;
+    this.loc = e.location;
+    const cont = (): void => {
+      const here = this.loc;
+      this.loc = prevLoc;
+      k();
+      this.loc = here;
+    };
+    if (e.with.length > 0) return this.planWith(e, cont);
+    if (e.negated) return this.planNot(e, cont);
+    switch (e.kind) {
+      case "some":
+        return cont();
+      case "every":
+        return this.planEvery(e, cont);
+      case "term":
+        if (e.term.value.kind === "boolean" && e.term.value.value) return cont();
+        return this.planTerm(e.term, (op) => {
+          this.emit({ kind: "NotEqual", a: op, b: FALSE });
+          cont();
+        });
+      case "call":
+        return this.planCallExpr(e.operator, e.args, cont);
+    }
+  }
+
+  /** `not e`: a flag set inside a nested block when e has a solution; true when it stayed false. */
+  private planNot(e: ast.Expr, k: K): void {
+    const found = this.newLocal();
+    this.emit({ kind: "AssignVar", source: FALSE, target: found });
+    const inner = this.block(() =>
+      this.planExpr({ ...e, negated: false }, () => this.emit({ kind: "AssignVar", source: TRUE, target: found })),
+    );
+    this.emit({ kind: "Block", blocks: [inner] });
+    this.emit({ kind: "Equal", a: { kind: "local", local: found }, b: FALSE });
+    k();
+  }
+
+  /** `every k, v in xs { body }`: true when no element makes the body undefined. */
+  private planEvery(e: ast.Expr & { kind: "every" }, k: K): void {
+    this.planTerm(e.domain, (d) => {
+      const dl = this.local(d);
+      const failed = this.newLocal();
+      this.emit({ kind: "AssignVar", source: FALSE, target: failed });
+      const outer = this.block(() => {
+        const kl = this.newLocal();
+        const vl = this.newLocal();
+        const scan = this.block(() =>
+          this.unifyLocal(e.key ?? { value: { kind: "var", name: "$every_key" }, location: e.location }, kl, () =>
+            this.unifyLocal(e.value, vl, () => {
+              const ok = this.newLocal();
+              this.emit({ kind: "AssignVar", source: FALSE, target: ok });
+              const body = this.block(() => this.planBody(e.body, 0, () => this.emit({ kind: "AssignVar", source: TRUE, target: ok })));
+              this.emit({ kind: "Block", blocks: [body] });
+              this.emit({ kind: "Equal", a: { kind: "local", local: ok }, b: FALSE });
+              this.emit({ kind: "AssignVar", source: TRUE, target: failed });
+            }),
+          ),
+        );
+        this.emit({ kind: "Scan", source: dl, key: kl, value: vl, block: scan });
+      });
+      this.emit({ kind: "Block", blocks: [outer] });
+      this.emit({ kind: "Equal", a: { kind: "local", local: failed }, b: FALSE });
+      k();
+    });
+  }
+
+  /** `e with t as v`: the values are planned first; the expression runs inside With blocks. */
+  private planWith(e: ast.Expr, k: K): void {
+    const docs = e.with.filter((w) => {
+      const root = w.target.value.kind === "ref" ? w.target.value.terms[0] : w.target;
+      const n = root?.value.kind === "var" ? root.value.name : undefined;
+      const name = refName(w.target);
+      return (n === "input" || n === "data") && !(name !== undefined && this.isFunctionName(name));
+    });
+    const mocks = e.with.filter((w) => !docs.includes(w));
+    this.planTerms(
+      docs.map((w) => w.value),
+      (values) => {
+        const savedInput = this.f.input;
+        const savedData = this.f.data;
+        const origInput = this.local(this.inputOp());
+        const origData = this.local(this.dataOp());
+        const inner = { ...e, with: [] as ast.With[] };
+        const nest = (i: number): void => {
+          if (i >= docs.length) {
+            const prevMocks = this.f.mocks;
+            this.f.mocks = new Map(prevMocks);
+            for (const m of mocks) this.f.mocks.set(refName(m.target) ?? "", m.value);
+            this.planExpr(inner, () => {
+              // The rest of the body sees the documents as they were before `with`.
+              const mocked = this.f.mocks;
+              const inL = this.f.input;
+              const dataL = this.f.data;
+              this.f.mocks = prevMocks;
+              this.f.input = origInput;
+              this.f.data = origData;
+              k();
+              this.f.mocks = mocked;
+              this.f.input = inL;
+              this.f.data = dataL;
+            });
+            this.f.mocks = prevMocks;
+            return;
+          }
+          const w = docs[i]!;
+          const terms = w.target.value.kind === "ref" ? w.target.value.terms : [w.target];
+          const root = terms[0]!.value.kind === "var" ? terms[0]!.value.name : "input";
+          const path = terms.slice(1).map((t) => {
+            if (t.value.kind !== "string") this.fail("with target path must be made of strings");
+            return (this.str(t.value.value) as { index: number }).index;
+          });
+          const target = root === "input" ? this.f.input : this.f.data;
+          const block = this.block(() => nest(i + 1));
+          this.emit({ kind: "With", local: target, path, value: values[i]!, block });
+        };
+        nest(0);
+        this.f.input = savedInput;
+        this.f.data = savedData;
+      },
+    );
+  }
+
+  private isFunctionName(name: string): boolean {
+    if (name.startsWith("data.")) return this.compiled.ruleSets.get(ruleSetKey(name.split(".").slice(1)))?.kind === "function";
+    return BUILTINS.has(name);
+  }
+
+  private planCallExpr(operator: ast.Term, args: ast.Term[], k: K): void {
+    const name = refName(operator);
+    if (name === undefined) this.fail("call operator must be a name");
+    if (!this.f.mocks.has(name)) {
+      if (name === "eq" && args.length === 2) return this.planUnify(args[0]!, args[1]!, k);
+      if ((name === "equal" || name === "neq") && args.length === 2) {
+        return this.planTerm(args[0]!, (a) =>
+          this.planTerm(args[1]!, (b) => {
+            this.emit({ kind: name === "equal" ? "Equal" : "NotEqual", a, b });
+            k();
+          }),
+        );
+      }
+    }
+    this.planCall(name, args, (result, hasOutput) => {
+      if (!hasOutput) this.emit({ kind: "NotEqual", a: result, b: FALSE });
+      k();
+    });
+  }
+
+  /** Calls a built-in or user function; with an output argument, unifies it with the result. */
+  private planCall(name: string, args: ast.Term[], k: (result: ir.Operand, hasOutput: boolean) => void): void {
+    const mock = this.f.mocks.get(name);
+    let target = name;
+    if (mock) {
+      const mname = refName(mock);
+      if (mname !== undefined && this.isFunctionName(mname)) {
+        target = mname;
+      } else {
+        const arity = this.arityOf(name) ?? args.length;
+        const out = args.length > arity ? args[arity] : undefined;
+        return this.planTerm(mock, (v) => {
+          if (out) this.unifyLocal(out, this.local(v), () => k(v, true));
+          else k(v, false);
+        });
+      }
+    }
+    const arity = this.arityOf(target) ?? args.length;
+    const inputs = args.slice(0, arity);
+    const out = args.length > arity ? args[arity] : undefined;
+    this.planTerms(inputs, (ops) => {
+      const r = this.newLocal();
+      if (target.startsWith("data.")) {
+        const set = this.compiled.ruleSets.get(ruleSetKey(target.split(".").slice(1)));
+        if (!set) this.fail(`undefined function ${target}`);
+        this.emit({ kind: "Call", func: this.funcName(set), args: [this.inputOp(), this.dataOp(), ...ops], result: r });
+      } else {
+        this.builtinsUsed.set(target, arity);
+        this.emit({ kind: "Call", func: target, args: ops, result: r });
+      }
+      const rop: ir.Operand = { kind: "local", local: r };
+      if (BUILTINS.get(target)?.relation) {
+        // Relations return every output as an array; iterate over them.
+        const kl = this.newLocal();
+        const vl = this.newLocal();
+        const block = this.block(() => {
+          const vo: ir.Operand = { kind: "local", local: vl };
+          if (out) this.unifyLocal(out, vl, () => k(vo, true));
+          else k(vo, true);
+        });
+        this.emit({ kind: "Scan", source: r, key: kl, value: vl, block });
+        return;
+      }
+      if (out) this.unifyLocal(out, r, () => k(rop, true));
+      else k(rop, false);
+    });
+  }
+
+  private arityOf(name: string): number | undefined {
+    if (name.startsWith("data.")) return this.compiled.ruleSets.get(ruleSetKey(name.split(".").slice(1)))?.arity;
+    return BUILTINS.get(name)?.arity;
+  }
+
+  // ------------------------------------------------------------ unification
+
+  /** True when `t` has variables not yet bound outside refs and comprehensions (so it is a pattern). */
+  private hasUnbound(t: ast.Term): boolean {
+    const v = t.value;
+    switch (v.kind) {
+      case "var":
+        return !this.isBound(v.name);
+      case "array":
+      case "set":
+        return v.items.some((x) => this.hasUnbound(x));
+      case "object":
+        return v.entries.some(([, x]) => this.hasUnbound(x));
+      default:
+        return false;
+    }
+  }
+
+  private planUnify(a: ast.Term, b: ast.Term, k: K): void {
+    const av = a.value;
+    const bv = b.value;
+    if (av.kind === "var" && !this.isBound(av.name)) return this.planTerm(b, (op) => this.unifyLocal(a, this.local(op), k));
+    if (bv.kind === "var" && !this.isBound(bv.name)) return this.planTerm(a, (op) => this.unifyLocal(b, this.local(op), k));
+    if (av.kind === "array" && bv.kind === "array") {
+      if (av.items.length !== bv.items.length) return; // never unifies: the rest of the body is unreachable
+      const step = (i: number): void => (i >= av.items.length ? k() : this.planUnify(av.items[i]!, bv.items[i]!, () => step(i + 1)));
+      return step(0);
+    }
+    if (this.hasUnbound(a)) return this.planTerm(b, (op) => this.unifyLocal(a, this.local(op), k));
+    if (this.hasUnbound(b)) return this.planTerm(a, (op) => this.unifyLocal(b, this.local(op), k));
+    this.planTerm(a, (oa) =>
+      this.planTerm(b, (ob) => {
+        this.emit({ kind: "Equal", a: oa, b: ob });
+        k();
+      }),
+    );
+  }
+
+  /** Unifies the pattern `t` with the value in `l`, binding t's unbound vars. */
+  private unifyLocal(t: ast.Term, l: ir.Local, k: K): void {
+    const v = t.value;
+    const lop: ir.Operand = { kind: "local", local: l };
+    if (v.kind === "var") {
+      if (this.isBound(v.name)) {
+        this.emit({ kind: "Equal", a: this.termVarOp(v.name), b: lop });
+        return k();
+      }
+      this.emit({ kind: "AssignVar", source: lop, target: this.varLocal(v.name) });
+      return this.bind(v.name, k);
+    }
+    if (v.kind === "array" && this.hasUnbound(t)) {
+      this.emit({ kind: "IsArray", source: lop });
+      const n = this.newLocal();
+      this.emit({ kind: "Len", source: lop, target: n });
+      const want = this.newLocal();
+      this.emit({ kind: "MakeNumberInt", value: BigInt(v.items.length), target: want });
+      this.emit({ kind: "Equal", a: { kind: "local", local: n }, b: { kind: "local", local: want } });
+      const step = (i: number): void => {
+        if (i >= v.items.length) return k();
+        const idx = this.newLocal();
+        this.emit({ kind: "MakeNumberInt", value: BigInt(i), target: idx });
+        const el = this.newLocal();
+        this.emit({ kind: "Dot", source: lop, key: { kind: "local", local: idx }, target: el });
+        this.unifyLocal(v.items[i]!, el, () => step(i + 1));
+      };
+      return step(0);
+    }
+    if (v.kind === "object" && this.hasUnbound(t)) {
+      this.emit({ kind: "IsObject", source: lop });
+      const n = this.newLocal();
+      this.emit({ kind: "Len", source: lop, target: n });
+      const want = this.newLocal();
+      this.emit({ kind: "MakeNumberInt", value: BigInt(v.entries.length), target: want });
+      this.emit({ kind: "Equal", a: { kind: "local", local: n }, b: { kind: "local", local: want } });
+      const step = (i: number): void => {
+        if (i >= v.entries.length) return k();
+        const [key, val] = v.entries[i]!;
+        this.planTerm(key, (ko) => {
+          const el = this.newLocal();
+          this.emit({ kind: "Dot", source: lop, key: ko, target: el });
+          this.unifyLocal(val, el, () => step(i + 1));
+        });
+      };
+      return step(0);
+    }
+    this.planTerm(t, (op) => {
+      this.emit({ kind: "Equal", a: op, b: lop });
+      k();
+    });
+  }
+
+  private termVarOp(name: string): ir.Operand {
+    if (name === "input") return this.inputOp();
+    if (name === "data") return this.dataOp();
+    return this.varOp(name);
+  }
+
+  // ------------------------------------------------------------ terms
+
+  private planTerms(ts: ast.Term[], k: (ops: ir.Operand[]) => void, i = 0, acc: ir.Operand[] = []): void {
+    if (i >= ts.length) return k(acc);
+    this.planTerm(ts[i]!, (op) => this.planTerms(ts, k, i + 1, [...acc, op]));
+  }
+
+  planTerm(t: ast.Term, k: KOp): void {
+    const v = t.value;
+    switch (v.kind) {
+      case "null": {
+        const l = this.newLocal();
+        this.emit({ kind: "MakeNull", target: l });
+        return k({ kind: "local", local: l });
+      }
+      case "boolean":
+        return k({ kind: "bool", value: v.value });
+      case "number":
+        return k(this.number(v.text));
+      case "string":
+        return k(this.str(v.value));
+      case "var":
+        if (v.name === "data") return this.planRef([t], k);
+        if (!this.isBound(v.name)) this.fail(`var ${v.name} is unbound`);
+        return k(this.termVarOp(v.name));
+      case "ref":
+        return this.planRef(v.terms, k);
+      case "array":
+        return this.planTerms(v.items, (ops) => {
+          const l = this.newLocal();
+          this.emit({ kind: "MakeArray", capacity: ops.length, target: l });
+          for (const op of ops) this.emit({ kind: "ArrayAppend", value: op, array: l });
+          k({ kind: "local", local: l });
+        });
+      case "set":
+        return this.planTerms(v.items, (ops) => {
+          const l = this.newLocal();
+          this.emit({ kind: "MakeSet", target: l });
+          for (const op of ops) this.emit({ kind: "SetAdd", value: op, set: l });
+          k({ kind: "local", local: l });
+        });
+      case "object":
+        return this.planTerms(v.entries.flat(), (ops) => {
+          const l = this.newLocal();
+          this.emit({ kind: "MakeObject", target: l });
+          for (let i = 0; i < ops.length; i += 2) this.emit({ kind: "ObjectInsert", key: ops[i]!, value: ops[i + 1]!, object: l });
+          k({ kind: "local", local: l });
+        });
+      case "arraycomp":
+      case "setcomp":
+      case "objectcomp":
+        return this.planComprehension(v, k);
+      case "call": {
+        const name = refName(v.operator);
+        if (name === undefined) this.fail("call operator must be a name");
+        return this.planCall(name, v.args, (r) => k(r));
+      }
+    }
+  }
+
+  private number(text: string): ir.Operand {
+    const l = this.newLocal();
+    if (/^-?\d+$/.test(text)) {
+      const n = BigInt(text);
+      if (n >= INT64_MIN && n <= INT64_MAX) {
+        this.emit({ kind: "MakeNumberInt", value: n, target: l });
+        return { kind: "local", local: l };
+      }
+    }
+    const idx = (this.str(text) as { index: number }).index;
+    this.emit({ kind: "MakeNumberRef", index: idx, target: l });
+    return { kind: "local", local: l };
+  }
+
+  private planComprehension(v: ast.ArrayComprehension | ast.SetComprehension | ast.ObjectComprehension, k: KOp): void {
+    const l = this.newLocal();
+    this.emit({ kind: v.kind === "arraycomp" ? "MakeArray" : v.kind === "setcomp" ? "MakeSet" : "MakeObject", ...(v.kind === "arraycomp" ? { capacity: 0 } : {}), target: l } as ir.StmtBody);
+    const block = this.block(() =>
+      this.planBody(v.body, 0, () => {
+        if (v.kind === "objectcomp") {
+          this.planTerm(v.key, (ko) => this.planTerm(v.value, (vo) => this.emit({ kind: "ObjectInsertOnce", key: ko, value: vo, object: l })));
+        } else {
+          this.planTerm(v.term, (op) =>
+            this.emit(v.kind === "arraycomp" ? { kind: "ArrayAppend", value: op, array: l } : { kind: "SetAdd", value: op, set: l }),
+          );
+        }
+      }),
+    );
+    this.emit({ kind: "Block", blocks: [block] });
+    k({ kind: "local", local: l });
+  }
+
+  // ------------------------------------------------------------ refs
+
+  private planRef(terms: ast.Term[], k: KOp): void {
+    const head = terms[0]!;
+    if (head.value.kind === "var") {
+      const name = head.value.name;
+      if (name === "data") return this.planDataRef(terms, k);
+      if (!this.isBound(name)) this.fail(`var ${name} is unbound`);
+      return this.planRefRest(this.local(this.termVarOp(name)), terms, 1, k);
+    }
+    this.planTerm(head, (op) => this.planRefRest(this.local(op), terms, 1, k));
+  }
+
+  private planRefRest(src: ir.Local, terms: ast.Term[], i: number, k: KOp): void {
+    if (i >= terms.length) return k({ kind: "local", local: src });
+    const key = terms[i]!;
+    const kv = key.value;
+    if (kv.kind === "var" && !this.isBound(kv.name)) {
+      const kl = this.varLocal(kv.name);
+      const vl = this.newLocal();
+      const block = this.block(() => this.bind(kv.name, () => this.planRefRest(vl, terms, i + 1, k)));
+      this.emit({ kind: "Scan", source: src, key: kl, value: vl, block });
+      return;
+    }
+    if (this.hasUnbound(key)) {
+      const kl = this.newLocal();
+      const vl = this.newLocal();
+      const block = this.block(() => this.unifyLocal(key, kl, () => this.planRefRest(vl, terms, i + 1, k)));
+      this.emit({ kind: "Scan", source: src, key: kl, value: vl, block });
+      return;
+    }
+    this.planTerm(key, (op) => {
+      const t = this.newLocal();
+      this.emit({ kind: "Dot", source: { kind: "local", local: src }, key: op, target: t });
+      this.planRefRest(t, terms, i + 1, k);
+    });
+  }
+
+  /** `data.a.b...`: walk the rule tree; call rule funcs, read base data, or build a whole subtree. */
+  private planDataRef(terms: ast.Term[], k: KOp): void {
+    let node: RuleTreeNode = this.compiled.ruleTree;
+    let i = 1;
+    for (;;) {
+      const set = node.ruleSet;
+      if (set) {
+        if (set.kind === "function") return; // a function is not a value: undefined
+        return this.callRuleSet(set, (op) => this.planRefRest(this.local(op), terms, i, k));
+      }
+      if (i >= terms.length) return this.materialize(node, k);
+      const key = terms[i]!;
+      if (key.value.kind === "string") {
+        const child = node.children.get(key.value.value);
+        if (child) {
+          node = child;
+          i++;
+          continue;
+        }
+        return this.planRefRest(this.baseData(node.path), terms, i, k);
+      }
+      return this.materialize(node, (op) => this.planRefRest(this.local(op), terms, i, k));
+    }
+  }
+
+  /** The base document at `path` (undefined where data has nothing there). */
+  private baseData(path: string[]): ir.Local {
+    let cur = this.f.data;
+    for (const p of path) {
+      const t = this.newLocal();
+      this.emit({ kind: "Dot", source: { kind: "local", local: cur }, key: this.str(p), target: t });
+      cur = t;
+    }
+    return cur;
+  }
+
+  /** The whole document at a rule tree node: base data merged with every rule set below. */
+  private materialize(node: RuleTreeNode, k: KOp): void {
+    if (node.ruleSet) {
+      if (node.ruleSet.kind === "function") return;
+      return this.callRuleSet(node.ruleSet, k);
+    }
+    const obj = this.newLocal();
+    this.emit({ kind: "MakeObject", target: obj });
+    for (const child of node.children.values()) {
+      if (child.ruleSet?.kind === "function") continue;
+      const b = this.block(() =>
+        this.materialize(child, (v) => this.emit({ kind: "ObjectInsert", key: this.str(child.key), value: v, object: obj })),
+      );
+      this.emit({ kind: "Block", blocks: [b] });
+    }
+    const base = this.newLocal();
+    this.emit({ kind: "ResetLocal", target: base });
+    const getBase = this.block(() => {
+      const l = this.baseData(node.path);
+      this.emit({ kind: "IsObject", source: { kind: "local", local: l } });
+      this.emit({ kind: "AssignVar", source: { kind: "local", local: l }, target: base });
+    });
+    const res = this.newLocal();
+    this.emit({ kind: "AssignVar", source: { kind: "local", local: obj }, target: res });
+    const merge = this.block(() => {
+      this.emit({ kind: "IsDefined", source: base });
+      this.emit({ kind: "ObjectMerge", a: obj, b: base, target: res });
+    });
+    this.emit({ kind: "Block", blocks: [getBase, merge] });
+    k({ kind: "local", local: res });
+  }
+}

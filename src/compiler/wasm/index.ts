@@ -1,0 +1,139 @@
+// The Wasm stage: emit(policy) links the planned IR into the AssemblyScript runtime
+// and returns one module for OPA's Wasm ABI 1.x, loadable by the unmodified
+// `loadPolicy` of @open-policy-agent/opa-wasm.
+import binaryen from "binaryen";
+import { CapgateError } from "../../errors.js";
+import type * as ir from "../ir/types.js";
+import { GENERATED_EXPORTS, RUNTIME_ABI_EXPORTS, addAbiExports } from "./abi-exports.js";
+import { BodyEmitter, assignConflictKind, type Callee, type ModuleContext } from "./emit-stmt.js";
+import { LinkedRuntime, runtimeBytes } from "./link-runtime.js";
+import { defaultRuntimeBuiltins, type RuntimeBuiltin } from "./runtime-builtins.js";
+import { StaticData } from "./static-data.js";
+
+const i32 = binaryen.i32;
+
+/** The runtime global switching built-in errors between abort and undefined. */
+const STRICT_GLOBAL = "capgate_builtin_strict";
+
+export interface EmitOptions {
+  /** The runtime module to link into (default: runtime/build/runtime.wasm). */
+  runtime?: Uint8Array;
+  /** Rego built-in name → runtime export (default: the runtime's builtins table). */
+  runtimeBuiltins?: ReadonlyMap<string, RuntimeBuiltin>;
+  /**
+   * OPA's strict built-in errors (default true, the runtime's default): a failing
+   * in-Wasm built-in aborts the evaluation with its error; false makes the call
+   * undefined instead.
+   */
+  strictBuiltinErrors?: boolean;
+  /** Run binaryen's optimiser over the linked module (default false: compile speed first). */
+  optimize?: boolean;
+  /**
+   * Validate the linked module with binaryen before emitting it (default false:
+   * it costs more than the linking itself, and an invalid module fails loudly at
+   * WebAssembly.compile anyway; the tests turn it on).
+   */
+  validate?: boolean;
+}
+
+/** Compiles an IR policy to a Wasm module for OPA's Wasm ABI 1.x. */
+export function emit(policy: ir.Policy, opts: EmitOptions = {}): Uint8Array {
+  const rt = new LinkedRuntime(opts.runtime ?? runtimeBytes());
+  const m = rt.module;
+  try {
+    return link(policy, rt, opts);
+  } finally {
+    m.dispose();
+  }
+}
+
+function link(policy: ir.Policy, rt: LinkedRuntime, opts: EmitOptions): Uint8Array {
+  const m = rt.module;
+  const data = new StaticData(rt.staticBase());
+  const runtimeBuiltins = opts.runtimeBuiltins ?? defaultRuntimeBuiltins();
+
+  const funcs = new Map<string, { wasmName: string; arity: number }>();
+  for (const f of policy.funcs) {
+    if (funcs.has(f.name)) throw new CapgateError("wasm_emit_error", `function ${f.name} is planned twice`);
+    funcs.set(f.name, { wasmName: `capgate:func:${f.name}`, arity: f.params.length });
+  }
+
+  // Host built-ins keep the planner's order (their ids), then any the planner did not list.
+  const host = new Map<string, { id: number; arity: number | null }>();
+  policy.static.builtinFuncs.forEach((b) => {
+    if (!funcs.has(b.name) && !runtimeBuiltins.has(b.name) && !host.has(b.name)) host.set(b.name, { id: host.size, arity: b.arity });
+  });
+
+  let labels = 0;
+  const ctx: ModuleContext = {
+    m,
+    rt,
+    data,
+    policy,
+    resolveCall(name): Callee {
+      const f = funcs.get(name);
+      // a call passes every parameter, input and data included
+      if (f) return { kind: "func", name: f.wasmName, arity: f.arity };
+      const b = runtimeBuiltins.get(name);
+      if (b) return { kind: "runtime", name: rt.func(b.export), arity: b.arity };
+      let h = host.get(name);
+      if (!h) {
+        h = { id: host.size, arity: null };
+        host.set(name, h);
+      }
+      return { kind: "host", id: h.id, arity: h.arity };
+    },
+    pathFuncs: policy.funcs
+      .filter((f) => f.path !== undefined)
+      .map((f) => ({ wasmName: funcs.get(f.name)!.wasmName, path: f.path!, arity: f.params.length })),
+    hostImport(arity) {
+      return rt.importFunc("env", `opa_builtin${arity}`, binaryen.createType(Array(arity + 2).fill(i32)), i32);
+    },
+    nextLabel: () => `L${labels++}`,
+  };
+
+  for (const f of policy.funcs) {
+    const kind = f.params.length > 2 ? "func" : "rule";
+    const body = new BodyEmitter(ctx, f.params, 0, assignConflictKind(kind));
+    const ret = body.local(f.return);
+    const blocks = body.blocks(f.blocks, null);
+    m.addFunction(
+      funcs.get(f.name)!.wasmName,
+      binaryen.createType(f.params.map(() => i32)),
+      i32,
+      body.vars(),
+      m.block(null, [...blocks, m.local.get(ret, i32)], i32),
+    );
+  }
+
+  const planNames: string[] = [];
+  const seenPlans = new Set<string>();
+  policy.plans.forEach((p, id) => {
+    if (seenPlans.has(p.name)) throw new CapgateError("wasm_emit_error", `entrypoint ${p.name} is planned twice`);
+    seenPlans.add(p.name);
+    const body = new BodyEmitter(ctx, [0, 1], 1, assignConflictKind("plan"));
+    const blocks = body.blocks(p.blocks, body.extraParam(0));
+    const name = `capgate:plan:${id}`;
+    m.addFunction(name, binaryen.createType([i32, i32, i32]), binaryen.none, body.vars(), m.block(null, blocks));
+    planNames.push(name);
+  });
+
+  const builtinsJson = JSON.stringify(Object.fromEntries([...host].map(([name, h]) => [name, h.id])));
+  const entrypointsJson = JSON.stringify(Object.fromEntries(policy.plans.map((p, id) => [p.name, id])));
+  addAbiExports(m, rt, data, planNames, builtinsJson, entrypointsJson);
+
+  rt.placeStatic(data.base, data.bytes());
+  if (opts.strictBuiltinErrors !== undefined) rt.setGlobalInit(STRICT_GLOBAL, opts.strictBuiltinErrors ? 1 : 0);
+  rt.pruneExports(new Set<string>([...RUNTIME_ABI_EXPORTS, ...GENERATED_EXPORTS]));
+  m.addMemoryExport(rt.memoryName, "memory");
+
+  if (opts.optimize) {
+    m.optimize();
+  } else {
+    m.runPasses(["remove-unused-module-elements"]);
+  }
+  if (opts.validate === true && !m.validate()) {
+    throw new CapgateError("wasm_emit_error", "the linked module does not validate (an emitter bug)");
+  }
+  return m.emitBinary();
+}

@@ -1,0 +1,194 @@
+// Reads the AssemblyScript runtime (runtime/build/runtime.wasm) into a binaryen
+// module and gives the emitter what it links against: runtime functions by their
+// export name, the imports the SDK provides, and the data-segment/heap-base surgery
+// that puts the emitter's static data after the runtime's and moves the heap past it.
+import { existsSync, readFileSync } from "node:fs";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+import binaryen from "binaryen";
+import { CapgateError } from "../../errors.js";
+
+/** What Node 20's V8 runs and AssemblyScript may emit; nothing newer. */
+export const FEATURES =
+  binaryen.Features.MutableGlobals |
+  binaryen.Features.NontrappingFPToInt |
+  binaryen.Features.SignExt |
+  binaryen.Features.BulkMemory |
+  binaryen.Features.BulkMemoryOpt;
+
+/** The runtime's exported global holding where its heap starts (runtime/abi.ts). */
+export const HEAP_BASE_EXPORT = "capgate_heap_base";
+
+const PAGE = 65536;
+
+let cachedRuntime: Uint8Array | undefined;
+
+/** The runtime bytes, found next to this file in the source tree or from dist/. */
+export function runtimeBytes(): Uint8Array {
+  if (cachedRuntime) return cachedRuntime;
+  const here = dirname(fileURLToPath(import.meta.url));
+  const candidates = [
+    join(here, "runtime", "build", "runtime.wasm"),
+    // dist/src/compiler/wasm → the source tree's build output
+    join(here, "..", "..", "..", "..", "src", "compiler", "wasm", "runtime", "build", "runtime.wasm"),
+  ];
+  const path = candidates.find((p) => existsSync(p));
+  if (!path) {
+    throw new CapgateError(
+      "wasm_emit_error",
+      `runtime.wasm not found (looked in ${candidates.join(", ")}); run node scripts/build-runtime.mjs`,
+    );
+  }
+  cachedRuntime = new Uint8Array(readFileSync(path));
+  return cachedRuntime;
+}
+
+/** Data-segment readers binaryen.js has but its type declarations lack. */
+interface DataSegmentApi {
+  getNumDataSegments(): number;
+  getDataSegmentInfo(ref: number): { name: string; offset: number | null; data: ArrayBuffer; passive: boolean };
+}
+
+interface Segment {
+  name: string;
+  offset: number;
+  data: Uint8Array;
+}
+
+/** The runtime module being linked, with lookups by export name. */
+export class LinkedRuntime {
+  readonly module: binaryen.Module;
+  /** Export name → internal function name, captured before exports are pruned. */
+  private readonly funcExports = new Map<string, string>();
+  private readonly globalExports = new Map<string, string>();
+  private readonly imports = new Map<string, string>();
+  private readonly segments: Segment[] = [];
+  readonly memoryName: string;
+  private readonly memoryInitial: number;
+
+  constructor(bytes: Uint8Array) {
+    this.module = binaryen.readBinary(bytes);
+    this.module.setFeatures(FEATURES);
+    for (let i = 0; i < this.module.getNumExports(); i++) {
+      const e = binaryen.getExportInfo(this.module.getExportByIndex(i));
+      if (e.kind === binaryen.ExternalFunction) this.funcExports.set(e.name, e.value);
+      else if (e.kind === binaryen.ExternalGlobal) this.globalExports.set(e.name, e.value);
+    }
+    for (let i = 0; i < this.module.getNumFunctions(); i++) {
+      const f = binaryen.getFunctionInfo(this.module.getFunctionByIndex(i));
+      if (f.module) this.imports.set(`${f.module}.${f.base}`, f.name);
+    }
+    const withSegments = this.module as unknown as DataSegmentApi;
+    for (let i = 0; i < withSegments.getNumDataSegments(); i++) {
+      const info = withSegments.getDataSegmentInfo(this.module.getDataSegmentByIndex(i));
+      if (info.passive || info.offset === null) {
+        throw new CapgateError("wasm_emit_error", `runtime.wasm: passive data segment ${info.name} is not supported`);
+      }
+      this.segments.push({ name: info.name, offset: info.offset, data: new Uint8Array(info.data) });
+    }
+    if (!this.module.hasMemory()) throw new CapgateError("wasm_emit_error", "runtime.wasm has no memory");
+    this.memoryName = memoryNameOf(this.module);
+    const mem = this.module.getMemoryInfo(this.memoryName);
+    if (mem.module !== "env" || mem.base !== "memory") {
+      throw new CapgateError("wasm_emit_error", "runtime.wasm must import its memory as env.memory (asc --importMemory)");
+    }
+    this.memoryInitial = mem.initial;
+  }
+
+  /** The internal name of the runtime function exported as `name`. */
+  func(name: string): string {
+    const f = this.funcExports.get(name);
+    if (f === undefined) {
+      throw new CapgateError("wasm_emit_error", `runtime.wasm does not export ${name}; rebuild the runtime`);
+    }
+    return f;
+  }
+
+  hasFunc(name: string): boolean {
+    return this.funcExports.has(name);
+  }
+
+  /** The internal name of an imported function, adding the import when the runtime lacks it. */
+  importFunc(module: string, base: string, params: binaryen.Type, result: binaryen.Type): string {
+    const key = `${module}.${base}`;
+    const seen = this.imports.get(key);
+    if (seen !== undefined) return seen;
+    const name = `capgate:import:${key}`;
+    this.module.addFunctionImport(name, module, base, params, result);
+    this.imports.set(key, name);
+    return name;
+  }
+
+  /** Where the emitter's static data may start: after the runtime's data and heap base. */
+  staticBase(): number {
+    let end = this.heapBase();
+    for (const s of this.segments) end = Math.max(end, s.offset + s.data.length);
+    return align(end, 16);
+  }
+
+  /** Adds the emitter's segment at its base and moves the runtime's heap start past it. */
+  placeStatic(base: number, data: Uint8Array): void {
+    const heapStart = align(base + data.length, 16);
+    const m = this.module;
+    const segs: binaryen.MemorySegment[] = this.segments.map((s) => ({
+      name: s.name,
+      data: s.data,
+      offset: m.i32.const(s.offset),
+      passive: false,
+    }));
+    if (data.length > 0) {
+      segs.push({ name: "capgate:static", data, offset: m.i32.const(base), passive: false } as binaryen.MemorySegment);
+    }
+    const pages = Math.max(this.memoryInitial, Math.ceil(heapStart / PAGE));
+    m.setMemory(pages, -1, null, segs, false, false, this.memoryName);
+    m.addMemoryImport(this.memoryName, "env", "memory");
+
+    this.setGlobalInit(HEAP_BASE_EXPORT, heapStart);
+  }
+
+  /** Rewrites the initial value of an exported i32 global of the runtime. */
+  setGlobalInit(exportName: string, value: number): void {
+    const g = this.globalExports.get(exportName);
+    if (g === undefined) {
+      throw new CapgateError("wasm_emit_error", `runtime.wasm does not export the global ${exportName}`);
+    }
+    const m = this.module;
+    const info = binaryen.getGlobalInfo(m.getGlobal(g));
+    m.removeGlobal(g);
+    m.addGlobal(g, info.type, info.mutable, m.i32.const(value));
+  }
+
+  /** Removes every export not in `keep` (the runtime's internals stay callable by name). */
+  pruneExports(keep: ReadonlySet<string>): void {
+    const names: string[] = [];
+    for (let i = 0; i < this.module.getNumExports(); i++) {
+      names.push(binaryen.getExportInfo(this.module.getExportByIndex(i)).name);
+    }
+    for (const n of names) if (!keep.has(n)) this.module.removeExport(n);
+  }
+
+  private heapBase(): number {
+    const g = this.globalExports.get(HEAP_BASE_EXPORT);
+    if (g === undefined) return 0;
+    const init = binaryen.getGlobalInfo(this.module.getGlobal(g)).init;
+    const value = (binaryen.getExpressionInfo(init) as { value?: unknown }).value;
+    return typeof value === "number" ? value : 0;
+  }
+}
+
+function memoryNameOf(m: binaryen.Module): string {
+  // binaryen names an unnamed imported memory "mimport$0" and a defined one "0".
+  for (const candidate of ["mimport$0", "0", "memory"]) {
+    try {
+      m.getMemoryInfo(candidate);
+      return candidate;
+    } catch {
+      // not this name; binaryen throws for an unknown memory
+    }
+  }
+  throw new CapgateError("wasm_emit_error", "runtime.wasm: cannot find its memory");
+}
+
+export function align(n: number, to: number): number {
+  return Math.ceil(n / to) * to;
+}

@@ -1,0 +1,199 @@
+// The contract between the AssemblyScript runtime (runtime/assembly/, built into
+// runtime/build/runtime.wasm) and the Wasm emitter: every function the emitter may
+// call, with its Wasm signature, plus the in-memory value layout. The emitter links
+// its planned functions against these exports by name, so names here are stable.
+//
+// Conventions
+// - A "value" is an i32 pointer into linear memory; 0 means undefined.
+// - Functions returning a value return 0 when the result is undefined (missing key,
+//   type mismatch, built-in error: OPA's non-strict built-in semantics).
+// - Values are mutable only while being built (append/insert/add on a fresh
+//   collection); values reachable from input/data are never mutated by built-ins.
+//
+// Memory model (OPA's): a bump heap that the SDK resets with opa_heap_ptr_set
+// between evaluations. Static data (runtime constants and the emitter's string
+// table) sits below the heap start. The runtime exports the mutable i32 global
+// `capgate_heap_base`; its initial value is where the runtime's own static data
+// ends (16-byte aligned). The emitter places its data segments at or above that
+// address and rewrites the global's initial value to the (16-byte aligned) end of
+// its data. The heap pointer starts there on the first allocation.
+
+export type WasmType = "i32" | "i64" | "f64";
+
+export interface RuntimeFunction {
+  params: readonly WasmType[];
+  result: WasmType | null;
+  doc: string;
+}
+
+/** Type tags stored in the first byte of every value (also the rank in Rego's sort order). */
+export const VALUE_TYPE = {
+  null: 1,
+  boolean: 2,
+  number: 3,
+  string: 4,
+  array: 5,
+  object: 6,
+  set: 7,
+} as const;
+
+/** Number representations (byte 1 of a number value). */
+export const NUMBER_REPR = { int: 1, float: 2, ref: 3 } as const;
+
+/**
+ * Value layout (byte offsets; all pointers/lengths are u32, little endian). The
+ * emitter may lay out constant strings, numbers, null and booleans directly in its
+ * data segment with this layout instead of building them at run time.
+ */
+export const VALUE_LAYOUT = {
+  /** null: 8 bytes, [0]=1. */
+  null: { size: 8 },
+  /** boolean: 8 bytes, [0]=2, [4]=0|1 (u8). */
+  boolean: { size: 8, value: 4 },
+  /** number: 16 bytes, [0]=3, [1]=repr; int: i64 at 8; float: f64 at 8; ref: text len u32 at 4, text ptr u32 at 8. */
+  number: { size: 16, repr: 1, refLen: 4, payload: 8 },
+  /** string: 12 bytes, [0]=4, UTF-8 byte length at 4, bytes pointer at 8 (not NUL-terminated). */
+  string: { size: 12, len: 4, ptr: 8 },
+  /** array: 16 bytes, [0]=5, len at 4, cap at 8, elements pointer at 12 (u32 value pointers). */
+  array: { size: 16, len: 4, cap: 8, elems: 12 },
+  /** object and set: hash table with an entry list sorted lazily for iteration; use the functions. */
+  object: { size: 24 },
+  set: { size: 24 },
+} as const;
+
+/** Messages of capgate_runtime_error's `kind` argument (OPA's wording). */
+export const RUNTIME_ERROR_KIND = {
+  completeRuleConflict: 1, // eval_conflict_error: complete rules must not produce multiple outputs
+  objectKeyConflict: 2, // eval_conflict_error: object keys must be unique
+  functionConflict: 3, // eval_conflict_error: functions must not produce multiple outputs for same inputs
+  varAssignConflict: 4, // eval_conflict_error: var assignment conflict
+  internal: 5, // eval_internal_error: internal error
+} as const;
+
+const v = "i32" as const;
+
+/** Every runtime export the emitter may use. Built-ins are listed in builtins-table.ts. */
+export const RUNTIME_FUNCTIONS: Readonly<Record<string, RuntimeFunction>> = {
+  // --- OPA ABI: memory -------------------------------------------------------
+  opa_malloc: { params: [v], result: v, doc: "Allocate size bytes (8-aligned) on the heap, growing memory; OPA ABI." },
+  opa_free: { params: [v], result: null, doc: "Release a block (a no-op unless it is the last one); OPA ABI." },
+  opa_heap_ptr_get: { params: [], result: v, doc: "Current heap pointer; OPA ABI." },
+  opa_heap_ptr_set: { params: [v], result: null, doc: "Reset the heap pointer (frees everything above); OPA ABI." },
+
+  // --- OPA ABI: values in and out ---------------------------------------------
+  opa_json_parse: { params: [v, v], result: v, doc: "Parse JSON text (ptr, len) into a value; 0 on a syntax error. OPA ABI." },
+  opa_value_parse: { params: [v, v], result: v, doc: "Parse Rego value text (JSON plus sets `{1,2}`, `set()`); 0 on error. OPA ABI." },
+  opa_json_dump: { params: [v], result: v, doc: "Serialise a value as JSON (sets as arrays, non-string keys as JSON text), NUL-terminated; returns the text pointer. OPA ABI." },
+  opa_value_dump: { params: [v], result: v, doc: "Serialise a value in Rego syntax (sets `{..}`/`set()`), NUL-terminated. OPA ABI." },
+  opa_value_add_path: { params: [v, v, v], result: v, doc: "(base, path array of strings, value): upsert value at path inside base in place, creating objects; 0 ok, 2 invalid path. OPA ABI." },
+  opa_value_remove_path: { params: [v, v], result: v, doc: "(base, path): remove the value at path in place; 0 ok (also when absent), 2 invalid path. OPA ABI." },
+
+  // --- OPA ABI < 1.2: evaluation context (a 16-byte struct: input, data, result, entrypoint)
+  opa_eval_ctx_new: { params: [], result: v, doc: "Allocate a zeroed eval context; OPA ABI." },
+  opa_eval_ctx_set_input: { params: [v, v], result: null, doc: "ctx.input = value; OPA ABI." },
+  opa_eval_ctx_set_data: { params: [v, v], result: null, doc: "ctx.data = value; OPA ABI." },
+  opa_eval_ctx_set_entrypoint: { params: [v, v], result: null, doc: "ctx.entrypoint = id; OPA ABI." },
+  opa_eval_ctx_get_result: { params: [v], result: v, doc: "ctx.result (a set of {\"result\": v} objects); OPA ABI." },
+  capgate_eval_ctx_get_input: { params: [v], result: v, doc: "ctx.input, for the emitter's eval(ctx)." },
+  capgate_eval_ctx_get_data: { params: [v], result: v, doc: "ctx.data, for the emitter's eval(ctx)." },
+  capgate_eval_ctx_get_entrypoint: { params: [v], result: v, doc: "ctx.entrypoint, for the emitter's eval(ctx)." },
+  capgate_eval_ctx_set_result: { params: [v, v], result: null, doc: "ctx.result = value, for the emitter's eval(ctx)." },
+  capgate_eval_prepare: {
+    params: [v, v, v],
+    result: v,
+    doc: "opa_eval helper (ABI 1.2): (heap_ptr, input_ptr, input_len): set the heap pointer, parse the input JSON (0 when input_len is 0) and return the input value; aborts on malformed input.",
+  },
+
+  // --- constructors ---------------------------------------------------------
+  capgate_null: { params: [], result: v, doc: "The null value (a static singleton)." },
+  capgate_boolean: { params: [v], result: v, doc: "true for non-zero, false for 0 (static singletons)." },
+  capgate_number_int: { params: ["i64"], result: v, doc: "A number from an int64 (MakeNumberInt)." },
+  capgate_number_float: { params: ["f64"], result: v, doc: "A number from a float64." },
+  capgate_number_ref: { params: [v, v], result: v, doc: "A number from decimal text (ptr, len) (MakeNumberRef); kept as text, normalised to int when it is an integer that fits." },
+  capgate_string: { params: [v, v], result: v, doc: "A string value over UTF-8 bytes (ptr, len); bytes are not copied." },
+  capgate_array: { params: [v], result: v, doc: "A new empty array with the given capacity (MakeArray)." },
+  capgate_object: { params: [], result: v, doc: "A new empty object (MakeObject)." },
+  capgate_set: { params: [], result: v, doc: "A new empty set (MakeSet)." },
+
+  // --- inspection -----------------------------------------------------------
+  capgate_value_type: { params: [v], result: v, doc: "The type tag (VALUE_TYPE), 0 for undefined." },
+  capgate_is_true: { params: [v], result: v, doc: "1 when the value is boolean true." },
+  capgate_value_get: { params: [v, v], result: v, doc: "Dot: array[index number], object[key], set member (returns the member); 0 when absent or scalar." },
+  capgate_value_length: { params: [v], result: v, doc: "Elements of array/object/set, code points of a string; -1 for other values." },
+  capgate_len: { params: [v], result: v, doc: "Len: capgate_value_length as a number value; 0 (undefined) for other values." },
+  capgate_value_compare: { params: [v, v], result: v, doc: "Rego total order: -1, 0, 1 (null < boolean < number < string < array < object < set)." },
+  capgate_value_equal: { params: [v, v], result: v, doc: "1 when equal under Rego equality (1 == 1.0), else 0; undefined equals nothing." },
+  capgate_value_hash: { params: [v], result: v, doc: "Hash consistent with capgate_value_equal." },
+
+  // --- building collections ---------------------------------------------------
+  capgate_array_append: { params: [v, v], result: null, doc: "ArrayAppend: append value to array (grows)." },
+  capgate_array_get: { params: [v, v], result: v, doc: "(array, native index) → element or 0." },
+  capgate_object_insert: { params: [v, v, v], result: null, doc: "ObjectInsert: object[key] = value, replacing." },
+  capgate_object_insert_once: { params: [v, v, v], result: v, doc: "ObjectInsertOnce: 0 ok (new key or same value), 1 conflict (emitter then calls capgate_runtime_error kind 2)." },
+  capgate_object_get: { params: [v, v], result: v, doc: "object[key] or 0." },
+  capgate_object_merge: { params: [v, v], result: v, doc: "ObjectMerge: recursive merge of two objects, a's scalars win; a non-object side yields the other; 0 when both undefined." },
+  capgate_set_add: { params: [v, v], result: null, doc: "SetAdd: add value to set (no-op when present)." },
+  capgate_set_contains: { params: [v, v], result: v, doc: "1 when set contains value." },
+  capgate_value_shallow_copy: { params: [v], result: v, doc: "A copy of the top level of an array/object/set (elements shared); scalars returned as is." },
+  capgate_value_upsert: {
+    params: [v, v, v],
+    result: v,
+    doc: "With: (base, path array of key values, value) → a new root equal to base with value at path; objects on the path are copied, base is untouched; missing or non-object levels become objects. An empty path returns value.",
+  },
+
+  // --- iteration (Scan) -------------------------------------------------------
+  capgate_iter_count: { params: [v], result: v, doc: "Number of elements to scan (0 for scalars); sorts object/set entries so scans run in key order." },
+  capgate_iter_key: { params: [v, v], result: v, doc: "(collection, i) → key: index number for arrays, key for objects, element for sets." },
+  capgate_iter_value: { params: [v, v], result: v, doc: "(collection, i) → value: element for arrays, value for objects, element for sets." },
+  capgate_value_iter: { params: [v, v], result: v, doc: "OPA-style next-key protocol: (collection, previous key or 0) → next key or 0." },
+
+  // --- errors ---------------------------------------------------------------
+  capgate_runtime_error: {
+    params: [v, v, v, v, v],
+    result: null,
+    doc: "(file_ptr, file_len, row, col, kind: RUNTIME_ERROR_KIND): formats `file:row:col: message` and calls the imported opa_abort (does not return).",
+  },
+  capgate_runtime_error_msg: {
+    params: [v, v, v, v, v, v],
+    result: null,
+    doc: "(file_ptr, file_len, row, col, msg_ptr, msg_len): like capgate_runtime_error with a free message.",
+  },
+  capgate_builtin_check: {
+    params: [v, v, v, v],
+    result: null,
+    doc: "(file_ptr, file_len, row, col): call after an in-Wasm built-in returned 0; aborts with `file:row:col: eval_type_error|eval_builtin_error: name: message` when that built-in failed, else returns (see builtins-table.ts).",
+  },
+  capgate_builtin_error_pending: { params: [], result: v, doc: "1 when a built-in error is pending (capgate_builtin_check would abort)." },
+  capgate_set_diff: { params: [v, v], result: v, doc: "a - b for two sets (no type checks)." },
+  capgate_println_value: { params: [v], result: null, doc: "print(): dump a value (strings unquoted) and call the imported opa_println." },
+};
+
+/**
+ * Exported mutable i32 globals whose initial value the emitter may rewrite.
+ * capgate_heap_base: see the memory model above (0 = right after the runtime's data).
+ * capgate_builtin_strict: 1 (default) built-in errors abort; 0 they make the call undefined.
+ */
+export const RUNTIME_GLOBALS = ["capgate_heap_base", "capgate_builtin_strict"] as const;
+
+/**
+ * The Wasm features runtime.wasm uses (AssemblyScript's defaults). binaryen's
+ * readBinary starts with MVP only, so the emitter must enable these before
+ * validating or optimising: `module.setFeatures(runtimeFeatures(binaryen.Features))`.
+ */
+export function runtimeFeatures(f: {
+  MVP: number;
+  BulkMemory: number;
+  SignExt: number;
+  MutableGlobals: number;
+  NontrappingFPToInt: number;
+  BulkMemoryOpt?: number;
+}): number {
+  return f.MVP | f.BulkMemory | f.SignExt | f.MutableGlobals | f.NontrappingFPToInt | (f.BulkMemoryOpt ?? 0);
+}
+
+/** Imports runtime.wasm needs (module "env"); the SDK provides all of them. */
+export const RUNTIME_IMPORTS = {
+  memory: "env.memory (WebAssembly.Memory, imported)",
+  opa_abort: "env.opa_abort(msg_ptr: i32): void — NUL-terminated message; the SDK throws it",
+  opa_println: "env.opa_println(msg_ptr: i32): void — NUL-terminated line",
+} as const;

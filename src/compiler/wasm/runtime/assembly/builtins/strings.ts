@@ -1,0 +1,373 @@
+// String built-ins (UTF-8; indexes count code points, as in OPA).
+//   concat 2 | contains 2 | startswith 2 | endswith 2 | lower 1 | upper 1 | split 2
+//   trim 2 | trim_left 2 | trim_right 2 | trim_prefix 2 | trim_suffix 2 | trim_space 1
+//   replace 3 | indexof 2 | indexof_n 2 | substring 3 | strings.reverse 1 | strings.count 2
+//   strings.any_prefix_match 2 | strings.any_suffix_match 2 | format_int 2 | to_number 1
+import { opa_malloc } from "../memory";
+import {
+  T_STRING, T_ARRAY, T_SET, T_NUMBER, T_BOOLEAN, T_NULL, strLen, strPtr, arrLen, arrAt,
+  capgate_string, capgate_array, capgate_boolean, capgate_number_int,
+} from "../value";
+import { tabLen, tabSort, entryAt, entryKey } from "../table";
+import { capgate_array_append } from "../collections";
+import { numberAsInt, lastInt, numberToF64, parseF64, parseI64, lastParsedInt, numberFromF64 } from "../numbers";
+import { utf8Count, utf8Offset, utf8Decode, lastLen } from "../utf8";
+import { bufNew, bufBytes, bufData, bufLen } from "../buffer";
+import { typeErr, builtinErr, isType } from "./common";
+
+// @ts-ignore: decorator
+@inline function S(v: usize): bool { return isType(v, T_STRING); }
+
+/** Byte index of needle in hay at or after `from`, or -1. */
+function find(hp: usize, hn: u32, np: usize, nn: u32, from: u32): i32 {
+  if (nn == 0) return <i32>from;
+  if (nn > hn) return -1;
+  let first = load<u8>(np);
+  for (let i = from; i + nn <= hn; i++) {
+    if (load<u8>(hp + i) == first && memory.compare(hp + i, np, nn) == 0) return <i32>i;
+  }
+  return -1;
+}
+
+function startsWith(a: usize, b: usize): bool {
+  return strLen(b) <= strLen(a) && memory.compare(strPtr(a), strPtr(b), strLen(b)) == 0;
+}
+
+function endsWith(a: usize, b: usize): bool {
+  let la = strLen(a), lb = strLen(b);
+  return lb <= la && memory.compare(strPtr(a) + la - lb, strPtr(b), lb) == 0;
+}
+
+export function capgate_bi_concat(d: usize, c: usize): usize {
+  if (!S(d)) return typeErr("concat", 1, "string", d);
+  let isArr = isType(c, T_ARRAY);
+  if (!isArr && !isType(c, T_SET)) return typeErr("concat", 2, "one of {array, set}", c);
+  if (!isArr) tabSort(c);
+  let n = isArr ? arrLen(c) : tabLen(c);
+  let b = bufNew(64);
+  for (let i: u32 = 0; i < n; i++) {
+    let x = isArr ? arrAt(c, i) : entryKey(entryAt(c, i));
+    if (!S(x)) return typeErr("concat", 2, "collection of strings", c);
+    if (i > 0) bufBytes(b, strPtr(d), strLen(d));
+    bufBytes(b, strPtr(x), strLen(x));
+  }
+  return capgate_string(bufData(b), bufLen(b));
+}
+
+export function capgate_bi_contains(a: usize, b: usize): usize {
+  if (!S(a)) return typeErr("contains", 1, "string", a);
+  if (!S(b)) return typeErr("contains", 2, "string", b);
+  return capgate_boolean(find(strPtr(a), strLen(a), strPtr(b), strLen(b), 0) >= 0 ? 1 : 0);
+}
+
+export function capgate_bi_startswith(a: usize, b: usize): usize {
+  if (!S(a)) return typeErr("startswith", 1, "string", a);
+  if (!S(b)) return typeErr("startswith", 2, "string", b);
+  return capgate_boolean(startsWith(a, b) ? 1 : 0);
+}
+
+export function capgate_bi_endswith(a: usize, b: usize): usize {
+  if (!S(a)) return typeErr("endswith", 1, "string", a);
+  if (!S(b)) return typeErr("endswith", 2, "string", b);
+  return capgate_boolean(endsWith(a, b) ? 1 : 0);
+}
+
+function mapCase(name: string, v: usize, upper: bool): usize {
+  if (!S(v)) return typeErr(name, 1, "string", v);
+  let n = strLen(v), p = strPtr(v);
+  let out = opa_malloc(n);
+  for (let i: u32 = 0; i < n; i++) {
+    let c = load<u8>(p + i);
+    if (upper && c >= 97 && c <= 122) c -= 32;
+    else if (!upper && c >= 65 && c <= 90) c += 32;
+    store<u8>(out + i, c);
+  }
+  return capgate_string(out, n);
+}
+
+export function capgate_bi_lower(v: usize): usize { return mapCase("lower", v, false); }
+export function capgate_bi_upper(v: usize): usize { return mapCase("upper", v, true); }
+
+export function capgate_bi_split(s: usize, d: usize): usize {
+  if (!S(s)) return typeErr("split", 1, "string", s);
+  if (!S(d)) return typeErr("split", 2, "string", d);
+  let r = capgate_array(0);
+  let p = strPtr(s), n = strLen(s), dn = strLen(d);
+  if (dn == 0) {
+    // Go's strings.Split with an empty separator: one element per code point.
+    let i: u32 = 0;
+    while (i < n) {
+      utf8Decode(p + i, n - i);
+      let l = lastLen();
+      capgate_array_append(r, capgate_string(p + i, l));
+      i += l;
+    }
+    return r;
+  }
+  let start: u32 = 0;
+  while (true) {
+    let j = find(p, n, strPtr(d), dn, start);
+    if (j < 0) break;
+    capgate_array_append(r, capgate_string(p + start, <u32>j - start));
+    start = <u32>j + dn;
+  }
+  capgate_array_append(r, capgate_string(p + start, n - start));
+  return r;
+}
+
+/** Does code point cp occur in the cutset string? */
+function inCutset(cut: usize, cp: u32): bool {
+  let p = strPtr(cut), n = strLen(cut);
+  let i: u32 = 0;
+  while (i < n) {
+    let c = utf8Decode(p + i, n - i);
+    if (c == cp) return true;
+    i += lastLen();
+  }
+  return false;
+}
+
+/** Length in bytes of the code point ending at byte index `end` (exclusive). */
+function prevLen(p: usize, end: u32): u32 {
+  let i = end - 1;
+  while (i > 0 && (load<u8>(p + i) & 0xc0) == 0x80) i--;
+  return end - i;
+}
+
+function trimCut(name: string, s: usize, cut: usize, left: bool, right: bool): usize {
+  if (!S(s)) return typeErr(name, 1, "string", s);
+  if (!S(cut)) return typeErr(name, 2, "string", cut);
+  let p = strPtr(s);
+  let lo: u32 = 0, hi = strLen(s);
+  if (left) {
+    while (lo < hi) {
+      let c = utf8Decode(p + lo, hi - lo);
+      if (!inCutset(cut, c)) break;
+      lo += lastLen();
+    }
+  }
+  if (right) {
+    while (hi > lo) {
+      let l = prevLen(p, hi);
+      let c = utf8Decode(p + hi - l, l);
+      if (!inCutset(cut, c)) break;
+      hi -= l;
+    }
+  }
+  return capgate_string(p + lo, hi - lo);
+}
+
+export function capgate_bi_trim(s: usize, c: usize): usize { return trimCut("trim", s, c, true, true); }
+export function capgate_bi_trim_left(s: usize, c: usize): usize { return trimCut("trim_left", s, c, true, false); }
+export function capgate_bi_trim_right(s: usize, c: usize): usize { return trimCut("trim_right", s, c, false, true); }
+
+export function capgate_bi_trim_prefix(s: usize, x: usize): usize {
+  if (!S(s)) return typeErr("trim_prefix", 1, "string", s);
+  if (!S(x)) return typeErr("trim_prefix", 2, "string", x);
+  if (!startsWith(s, x)) return s;
+  return capgate_string(strPtr(s) + strLen(x), strLen(s) - strLen(x));
+}
+
+export function capgate_bi_trim_suffix(s: usize, x: usize): usize {
+  if (!S(s)) return typeErr("trim_suffix", 1, "string", s);
+  if (!S(x)) return typeErr("trim_suffix", 2, "string", x);
+  if (!endsWith(s, x)) return s;
+  return capgate_string(strPtr(s), strLen(s) - strLen(x));
+}
+
+function isSpace(c: u32): bool {
+  return c == 32 || (c >= 9 && c <= 13) || c == 0x85 || c == 0xa0 || c == 0x1680 ||
+    (c >= 0x2000 && c <= 0x200a) || c == 0x2028 || c == 0x2029 || c == 0x202f || c == 0x205f || c == 0x3000;
+}
+
+export function capgate_bi_trim_space(s: usize): usize {
+  if (!S(s)) return typeErr("trim_space", 1, "string", s);
+  let p = strPtr(s);
+  let lo: u32 = 0, hi = strLen(s);
+  while (lo < hi) { let c = utf8Decode(p + lo, hi - lo); if (!isSpace(c)) break; lo += lastLen(); }
+  while (hi > lo) { let l = prevLen(p, hi); let c = utf8Decode(p + hi - l, l); if (!isSpace(c)) break; hi -= l; }
+  return capgate_string(p + lo, hi - lo);
+}
+
+export function capgate_bi_replace(s: usize, o: usize, n: usize): usize {
+  if (!S(s)) return typeErr("replace", 1, "string", s);
+  if (!S(o)) return typeErr("replace", 2, "string", o);
+  if (!S(n)) return typeErr("replace", 3, "string", n);
+  let p = strPtr(s), len = strLen(s), on = strLen(o);
+  let b = bufNew(len + 16);
+  if (on == 0) {
+    // Go's ReplaceAll with an empty old string inserts `new` around every code point.
+    bufBytes(b, strPtr(n), strLen(n));
+    let i: u32 = 0;
+    while (i < len) {
+      utf8Decode(p + i, len - i);
+      let l = lastLen();
+      bufBytes(b, p + i, l);
+      bufBytes(b, strPtr(n), strLen(n));
+      i += l;
+    }
+    return capgate_string(bufData(b), bufLen(b));
+  }
+  let start: u32 = 0;
+  while (true) {
+    let j = find(p, len, strPtr(o), on, start);
+    if (j < 0) break;
+    bufBytes(b, p + start, <u32>j - start);
+    bufBytes(b, strPtr(n), strLen(n));
+    start = <u32>j + on;
+  }
+  bufBytes(b, p + start, len - start);
+  return capgate_string(bufData(b), bufLen(b));
+}
+
+export function capgate_bi_indexof(s: usize, x: usize): usize {
+  if (!S(s)) return typeErr("indexof", 1, "string", s);
+  if (!S(x)) return typeErr("indexof", 2, "string", x);
+  let j = find(strPtr(s), strLen(s), strPtr(x), strLen(x), 0);
+  if (j < 0) return capgate_number_int(-1);
+  return capgate_number_int(<i64>utf8Count(strPtr(s), <u32>j));
+}
+
+export function capgate_bi_indexof_n(s: usize, x: usize): usize {
+  if (!S(s)) return typeErr("indexof_n", 1, "string", s);
+  if (!S(x)) return typeErr("indexof_n", 2, "string", x);
+  let r = capgate_array(0);
+  let p = strPtr(s), n = strLen(s);
+  let from: u32 = 0;
+  while (from <= n) {
+    let j = find(p, n, strPtr(x), strLen(x), from);
+    if (j < 0) break;
+    capgate_array_append(r, capgate_number_int(<i64>utf8Count(p, <u32>j)));
+    from = <u32>j + 1;
+  }
+  return r;
+}
+
+export function capgate_bi_substring(s: usize, off: usize, len: usize): usize {
+  if (!S(s)) return typeErr("substring", 1, "string", s);
+  if (!isType(off, T_NUMBER) || !numberAsInt(off)) return typeErr("substring", 2, "integer", off);
+  let o = lastInt();
+  if (!isType(len, T_NUMBER) || !numberAsInt(len)) return typeErr("substring", 3, "integer", len);
+  let l = lastInt();
+  if (o < 0) return builtinErr("substring", "negative offset");
+  let p = strPtr(s), n = strLen(s);
+  let total = <i64>utf8Count(p, n);
+  if (o >= total) return capgate_string(p, 0);
+  let b0 = utf8Offset(p, n, <u32>o);
+  let b1 = l < 0 || o + l >= total ? n : utf8Offset(p, n, <u32>(o + l));
+  return capgate_string(p + b0, b1 - b0);
+}
+
+export function capgate_bi_strings_reverse(s: usize): usize {
+  if (!S(s)) return typeErr("strings.reverse", 1, "string", s);
+  let p = strPtr(s), n = strLen(s);
+  let out = opa_malloc(n);
+  let i: u32 = 0;
+  while (i < n) {
+    utf8Decode(p + i, n - i);
+    let l = lastLen();
+    memory.copy(out + n - i - l, p + i, l);
+    i += l;
+  }
+  return capgate_string(out, n);
+}
+
+export function capgate_bi_strings_count(s: usize, x: usize): usize {
+  if (!S(s)) return typeErr("strings.count", 1, "string", s);
+  if (!S(x)) return typeErr("strings.count", 2, "string", x);
+  let p = strPtr(s), n = strLen(s), xn = strLen(x);
+  if (xn == 0) return capgate_number_int(<i64>utf8Count(p, n) + 1);
+  let c: i64 = 0;
+  let from: u32 = 0;
+  while (true) {
+    let j = find(p, n, strPtr(x), xn, from);
+    if (j < 0) break;
+    c++;
+    from = <u32>j + xn;
+  }
+  return capgate_number_int(c);
+}
+
+function anyMatch(name: string, s: usize, x: usize, prefix: bool): usize {
+  let ss = S(s), xs = S(x);
+  let sc = isType(s, T_ARRAY) || isType(s, T_SET), xc = isType(x, T_ARRAY) || isType(x, T_SET);
+  if (!ss && !sc) return typeErr(name, 1, "one of {string, array, set}", s);
+  if (!xs && !xc) return typeErr(name, 2, "one of {string, array, set}", x);
+  let ns: u32 = ss ? 1 : isType(s, T_ARRAY) ? arrLen(s) : tabLen(s);
+  let nx: u32 = xs ? 1 : isType(x, T_ARRAY) ? arrLen(x) : tabLen(x);
+  for (let i: u32 = 0; i < ns; i++) {
+    let a = ss ? s : isType(s, T_ARRAY) ? arrAt(s, i) : entryKey(entryAt(s, i));
+    if (!S(a)) return typeErr(name, 1, "collection of strings", s);
+    for (let j: u32 = 0; j < nx; j++) {
+      let b = xs ? x : isType(x, T_ARRAY) ? arrAt(x, j) : entryKey(entryAt(x, j));
+      if (!S(b)) return typeErr(name, 2, "collection of strings", x);
+      if (prefix ? startsWith(a, b) : endsWith(a, b)) return capgate_boolean(1);
+    }
+  }
+  return capgate_boolean(0);
+}
+
+export function capgate_bi_strings_any_prefix_match(s: usize, x: usize): usize { return anyMatch("strings.any_prefix_match", s, x, true); }
+export function capgate_bi_strings_any_suffix_match(s: usize, x: usize): usize { return anyMatch("strings.any_suffix_match", s, x, false); }
+
+const DIGITS = memory.data<u8>([48, 49, 50, 51, 52, 53, 54, 55, 56, 57, 97, 98, 99, 100, 101, 102]);
+
+export function capgate_bi_format_int(v: usize, base: usize): usize {
+  if (!isType(v, T_NUMBER)) return typeErr("format_int", 1, "number", v);
+  if (!isType(base, T_NUMBER) || !numberAsInt(base)) return typeErr("format_int", 2, "one of {2, 8, 10, 16}", base);
+  let bs = lastInt();
+  if (bs != 2 && bs != 8 && bs != 10 && bs != 16) return builtinErr("format_int", "operand 2 must be one of {2, 8, 10, 16}");
+  let x: i64;
+  if (numberAsInt(v)) x = lastInt();
+  else x = <i64>Math.floor(numberToF64(v));
+  let neg = x < 0;
+  let u: u64 = neg ? <u64>(-x) : <u64>x;
+  let tmp = opa_malloc(72);
+  let i: u32 = 72;
+  do {
+    i--;
+    store<u8>(tmp + i, load<u8>(DIGITS + <usize>(u % <u64>bs)));
+    u /= <u64>bs;
+  } while (u != 0);
+  if (neg) { i--; store<u8>(tmp + i, 45); }
+  return capgate_string(tmp + i, 72 - i);
+}
+
+/** Is [p, p+n) a JSON-style number literal (optionally signed, decimal, exponent)? */
+function isNumberText(p: usize, n: u32): bool {
+  let i: u32 = 0;
+  if (i < n && (load<u8>(p) == 45 || load<u8>(p) == 43)) i++;
+  let digits: u32 = 0;
+  while (i < n && load<u8>(p + i) >= 48 && load<u8>(p + i) <= 57) { i++; digits++; }
+  if (i < n && load<u8>(p + i) == 46) {
+    i++;
+    while (i < n && load<u8>(p + i) >= 48 && load<u8>(p + i) <= 57) { i++; digits++; }
+  }
+  if (digits == 0) return false;
+  if (i < n && (load<u8>(p + i) == 101 || load<u8>(p + i) == 69)) {
+    i++;
+    if (i < n && (load<u8>(p + i) == 45 || load<u8>(p + i) == 43)) i++;
+    let ed: u32 = 0;
+    while (i < n && load<u8>(p + i) >= 48 && load<u8>(p + i) <= 57) { i++; ed++; }
+    if (ed == 0) return false;
+  }
+  return i == n;
+}
+
+export function capgate_bi_to_number(v: usize): usize {
+  if (v == 0) return 0;
+  let t = load<u8>(v);
+  if (t == T_NUMBER) return v;
+  if (t == T_NULL) return capgate_number_int(0);
+  if (t == T_BOOLEAN) return capgate_number_int(load<u8>(v, 4) != 0 ? 1 : 0);
+  if (t == T_STRING) {
+    let p = strPtr(v), n = strLen(v);
+    if (!isNumberText(p, n)) return builtinErr("to_number", "could not parse string as number");
+    // A leading '+' is valid for Go's ParseFloat but not in JSON text.
+    if (load<u8>(p) == 43) { p++; n--; }
+    if (parseI64(p, n)) return capgate_number_int(lastParsedInt());
+    return numberFromF64(parseF64(p, n));
+  }
+  return typeErr("to_number", 1, "one of {null, boolean, number, string}", v);
+}
+

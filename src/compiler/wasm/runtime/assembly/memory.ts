@@ -1,0 +1,82 @@
+// The heap allocator, following OPA's model: a bump allocator whose pointer the
+// SDK saves and restores (opa_heap_ptr_get/set) to drop everything an evaluation
+// allocated. Each block carries an 8-byte header holding its size so that freeing
+// (and growing) the most recent block can reuse its space.
+
+// Set by the emitter (rewriting this global's initial value) to the aligned end
+// of its static data; 0 means "right after the runtime's own data".
+export let capgate_heap_base: usize = 0;
+
+let heap_ptr: usize = 0;
+
+// @ts-ignore: decorator
+@inline const HEADER: usize = 8;
+
+// @ts-ignore: decorator
+@inline function heapStart(): usize {
+  return capgate_heap_base != 0 ? capgate_heap_base : (__heap_base + 15) & ~15;
+}
+
+// @ts-ignore: decorator
+@inline function ensureInit(): void {
+  if (heap_ptr == 0) heap_ptr = heapStart();
+}
+
+function growTo(end: usize): void {
+  let have = (<usize>memory.size()) << 16;
+  if (end <= have) return;
+  let need = <i32>((end - have + 0xffff) >>> 16);
+  // Grow at least by the current size to amortise repeated small growths.
+  let want = max<i32>(need, memory.size());
+  if (memory.grow(want) < 0 && memory.grow(need) < 0) unreachable();
+}
+
+export function opa_malloc(size: usize): usize {
+  ensureInit();
+  let block = heap_ptr;
+  let ptr = block + HEADER;
+  let end = (ptr + size + 7) & ~7;
+  growTo(end);
+  store<u32>(block, <u32>(end - ptr));
+  heap_ptr = end;
+  return ptr;
+}
+
+/** Allocate and zero. */
+export function calloc(size: usize): usize {
+  let p = opa_malloc(size);
+  memory.fill(p, 0, size);
+  return p;
+}
+
+export function opa_free(ptr: usize): void {
+  if (ptr == 0) return;
+  let size = <usize>load<u32>(ptr - HEADER);
+  if (ptr + size == heap_ptr) heap_ptr = ptr - HEADER;
+}
+
+/** Resize a block: extends in place when it is the last one, else copies. */
+export function realloc(ptr: usize, oldSize: usize, newSize: usize): usize {
+  if (ptr == 0) return opa_malloc(newSize);
+  let size = <usize>load<u32>(ptr - HEADER);
+  if (newSize <= size) return ptr;
+  if (ptr + size == heap_ptr) {
+    let end = (ptr + newSize + 7) & ~7;
+    growTo(end);
+    store<u32>(ptr - HEADER, <u32>(end - ptr));
+    heap_ptr = end;
+    return ptr;
+  }
+  let n = opa_malloc(newSize);
+  memory.copy(n, ptr, oldSize);
+  return n;
+}
+
+export function opa_heap_ptr_get(): usize {
+  ensureInit();
+  return heap_ptr;
+}
+
+export function opa_heap_ptr_set(ptr: usize): void {
+  heap_ptr = ptr;
+}

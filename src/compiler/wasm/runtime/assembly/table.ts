@@ -1,0 +1,136 @@
+// Objects and sets: a chained hash table for lookup plus an entry list that is
+// sorted lazily (by key) whenever something iterates or prints it, because Rego
+// scans, dumps and compares objects and sets in key order.
+//
+// Header (24 bytes): [0] type, [1] sorted flag, [4] len, [8] entry list capacity,
+// [12] entry list (u32 entry pointers), [16] buckets, [20] bucket count (power of 2).
+// Entry (16 bytes): [0] key, [4] value (the key itself for sets), [8] chain next, [12] hash.
+import { opa_malloc, calloc, realloc } from "./memory";
+import { hashValue, equalValues, compareValues } from "./compare";
+import { sortPointers, BY_ENTRY_KEY } from "./sort";
+
+// @ts-ignore: decorator
+@inline export function tabLen(t: usize): u32 { return load<u32>(t, 4); }
+// @ts-ignore: decorator
+@inline function entries(t: usize): usize { return <usize>load<u32>(t, 12); }
+// @ts-ignore: decorator
+@inline export function entryAt(t: usize, i: u32): usize { return <usize>load<u32>(<usize>load<u32>(t, 12) + (<usize>i << 2)); }
+// @ts-ignore: decorator
+@inline export function entryKey(e: usize): usize { return <usize>load<u32>(e); }
+// @ts-ignore: decorator
+@inline export function entryValue(e: usize): usize { return <usize>load<u32>(e, 4); }
+
+export function tabFind(t: usize, key: usize): usize {
+  if (load<u32>(t, 4) == 0) return 0;
+  let h = hashValue(key);
+  let nb = load<u32>(t, 20);
+  let e = <usize>load<u32>(<usize>load<u32>(t, 16) + (<usize>(h & (nb - 1)) << 2));
+  while (e != 0) {
+    if (load<u32>(e, 12) == h && equalValues(<usize>load<u32>(e), key)) return e;
+    e = <usize>load<u32>(e, 8);
+  }
+  return 0;
+}
+
+function rehash(t: usize, nb: u32): void {
+  let buckets = calloc(<usize>nb << 2);
+  let n = load<u32>(t, 4);
+  let list = entries(t);
+  for (let i: u32 = 0; i < n; i++) {
+    let e = <usize>load<u32>(list + (<usize>i << 2));
+    let slot = buckets + (<usize>(load<u32>(e, 12) & (nb - 1)) << 2);
+    store<u32>(e, load<u32>(slot), 8);
+    store<u32>(slot, <u32>e);
+  }
+  store<u32>(t, <u32>buckets, 16);
+  store<u32>(t, nb, 20);
+}
+
+/** Insert or replace; returns the entry. */
+export function tabPut(t: usize, key: usize, value: usize): usize {
+  let e = tabFind(t, key);
+  if (e != 0) { store<u32>(e, <u32>value, 4); return e; }
+  let n = load<u32>(t, 4);
+  let cap = load<u32>(t, 8);
+  if (n == cap) {
+    let ncap = cap == 0 ? 8 : cap << 1;
+    store<u32>(t, <u32>realloc(entries(t), <usize>cap << 2, <usize>ncap << 2), 12);
+    store<u32>(t, ncap, 8);
+  }
+  let nb = load<u32>(t, 20);
+  if (nb == 0) { rehash(t, 8); nb = 8; }
+  else if ((n + 1) * 4 > nb * 3) { rehash(t, nb << 1); nb <<= 1; }
+  let h = hashValue(key);
+  e = opa_malloc(16);
+  store<u32>(e, <u32>key);
+  store<u32>(e, <u32>value, 4);
+  store<u32>(e, <u32>h, 12);
+  let slot = <usize>load<u32>(t, 16) + (<usize>(h & (nb - 1)) << 2);
+  store<u32>(e, load<u32>(slot), 8);
+  store<u32>(slot, <u32>e);
+  let list = entries(t);
+  if (n > 0 && load<u8>(t, 1) != 0) {
+    let last = <usize>load<u32>(list + ((<usize>n - 1) << 2));
+    if (compareValues(<usize>load<u32>(last), key) > 0) store<u8>(t, 0, 1);
+  }
+  store<u32>(list + (<usize>n << 2), <u32>e);
+  store<u32>(t, n + 1, 4);
+  return e;
+}
+
+/** Remove key; returns true when it was present. */
+export function tabRemove(t: usize, key: usize): bool {
+  let e = tabFind(t, key);
+  if (e == 0) return false;
+  let nb = load<u32>(t, 20);
+  let slot = <usize>load<u32>(t, 16) + (<usize>(load<u32>(e, 12) & (nb - 1)) << 2);
+  let p = <usize>load<u32>(slot);
+  if (p == e) store<u32>(slot, load<u32>(e, 8));
+  else {
+    while (<usize>load<u32>(p, 8) != e) p = <usize>load<u32>(p, 8);
+    store<u32>(p, load<u32>(e, 8), 8);
+  }
+  let n = load<u32>(t, 4);
+  let list = entries(t);
+  for (let i: u32 = 0; i < n; i++) {
+    if (<usize>load<u32>(list + (<usize>i << 2)) == e) {
+      memory.copy(list + (<usize>i << 2), list + ((<usize>i + 1) << 2), (<usize>(n - i - 1)) << 2);
+      break;
+    }
+  }
+  store<u32>(t, n - 1, 4);
+  return true;
+}
+
+/** Put the entry list in key order (a no-op when it already is). */
+export function tabSort(t: usize): void {
+  if (load<u8>(t, 1) != 0) return;
+  sortPointers(BY_ENTRY_KEY, entries(t), load<u32>(t, 4));
+  store<u8>(t, 1, 1);
+}
+
+/** A new table of the same type with the same entries (keys and values shared). */
+export function tabCopy(t: usize): usize {
+  let c = calloc(24);
+  store<u8>(c, load<u8>(t));
+  store<u8>(c, 1, 1);
+  let n = load<u32>(t, 4);
+  if (n == 0) return c;
+  let cap = n;
+  let list = opa_malloc(<usize>cap << 2);
+  let src = entries(t);
+  for (let i: u32 = 0; i < n; i++) {
+    let e = <usize>load<u32>(src + (<usize>i << 2));
+    let ne = opa_malloc(16);
+    memory.copy(ne, e, 16);
+    store<u32>(list + (<usize>i << 2), <u32>ne);
+  }
+  store<u8>(c, load<u8>(t, 1), 1);
+  store<u32>(c, n, 4);
+  store<u32>(c, cap, 8);
+  store<u32>(c, <u32>list, 12);
+  let nb: u32 = 8;
+  while (n * 4 > nb * 3) nb <<= 1;
+  rehash(c, nb);
+  return c;
+}

@@ -1,0 +1,114 @@
+// The parts of the conformance runner that do not need the compiler: reading
+// case files (including the suite's loosely indented YAML), decoding expected
+// values, comparing them with SDK results, and capturing query values.
+import { describe, expect, it } from "vitest";
+import { CapgateError, CapgateErrors } from "../../src/errors.js";
+import { parseCaseText, relaxFlowIndent } from "./case-file.js";
+import { decodeExpected, mismatch, UNDEFINED } from "./compare.js";
+import { isGenuineRegoError, passRate, tally, wrapQuery, type Outcome } from "./runner.js";
+
+const ok = (actual: unknown, want: unknown): boolean => mismatch(actual, decodeExpected(want)) === null;
+
+describe("expected values", () => {
+  it("decodes the special encodings", () => {
+    expect(decodeExpected("#undefined")).toBe(UNDEFINED);
+    expect(decodeExpected({ "set!": [1, 2] })).toEqual({ kind: "set", items: [1, 2] });
+    expect(decodeExpected({ "object!": [{ key: 1, value: "a" }] })).toEqual({ kind: "object", entries: [[1, "a"]] });
+    expect(decodeExpected({ "set!": [1], other: 2 })).toMatchObject({ kind: "object" });
+  });
+
+  it("sets match arrays in any order, but not with a different element count", () => {
+    expect(ok([3, 1, 2], { "set!": [1, 2, 3] })).toBe(true);
+    expect(ok([1, 2], { "set!": [1, 2, 3] })).toBe(false);
+    expect(ok([1, 1, 2], { "set!": [1, 2, 3] })).toBe(false);
+    expect(ok([[{ a: 1 }], []], { "set!": [[], { "set!": [{ a: 1 }] }] })).toBe(true);
+  });
+
+  it("non-string keys match their JSON text", () => {
+    expect(ok({ "1": "a", "[1,2]": true }, { "object!": [{ key: 1, value: "a" }, { key: [1, 2], value: true }] })).toBe(true);
+    expect(ok({ "2": "a" }, { "object!": [{ key: 1, value: "a" }] })).toBe(false);
+  });
+
+  it("#undefined fields must be absent; extra fields fail", () => {
+    expect(ok({ a: 1 }, { a: 1, b: "#undefined" })).toBe(true);
+    expect(ok({ a: 1, b: 2 }, { a: 1, b: "#undefined" })).toBe(false);
+    expect(ok({ a: 1, c: 3 }, { a: 1 })).toBe(false);
+  });
+
+  it("numbers compare by value, other scalars strictly", () => {
+    expect(ok(1, 1.0)).toBe(true);
+    expect(ok("1", 1)).toBe(false);
+    expect(ok(null, false)).toBe(false);
+    expect(ok([1, "a"], [1, "a"])).toBe(true);
+    expect(ok([1, "a"], ["a", 1])).toBe(false);
+    expect(ok({}, [])).toBe(false);
+  });
+});
+
+describe("query capture", () => {
+  it("wraps single expressions so their value is the result", () => {
+    expect(wrapQuery("data.test.p")).toBe("capgate_q__ := (data.test.p)");
+    expect(wrapQuery("1 == 2")).toBe("capgate_q__ := (1 == 2)");
+    expect(wrapQuery('data.test.result == {"a", "b"}')).toBe('capgate_q__ := (data.test.result == {"a", "b"})');
+    expect(wrapQuery("x >= 1")).toBe("capgate_q__ := (x >= 1)");
+  });
+
+  it("leaves unifications, assignments, sequences and keywords alone", () => {
+    for (const q of ["1 = 2", "x := split(\"a\", \"\")", "data.test.p = x", "1 == 1; 1 == 2", "a\nb", "not data.x", "data.p with input as 1"]) {
+      expect(wrapQuery(q), q).toBeUndefined();
+    }
+    expect(wrapQuery('data.p["a=b;c"]')).toBe('capgate_q__ := (data.p["a=b;c"])');
+  });
+});
+
+describe("case files", () => {
+  it("reads the regorus suite's under-indented flow sequences", () => {
+    const text = [
+      "cases:",
+      "  - note: n",
+      "    modules:",
+      "      - |",
+      "        package test",
+      "        x := {",
+      "          1,",
+      "        }",
+      "    query: data.test.x",
+      "    want_result:",
+      "      x1:",
+      "        set!: [",
+      '        "a",',
+      '        "b",',
+      "        ]",
+      "      x2: true",
+    ].join("\n");
+    expect(() => parseCaseText(text.replace("relaxed", ""), "t.yaml")).not.toThrow();
+    const [c] = parseCaseText(text, "t.yaml");
+    expect(c!.want_result).toEqual({ x1: { "set!": ["a", "b"] }, x2: true });
+    expect(c!.modules![0]).toContain("x := {\n  1,\n}");
+    expect(relaxFlowIndent("a: [\n1]\n")).toBe("a: [\n  1]\n");
+  });
+
+  it("rejects files without cases or queries with a message naming the file", () => {
+    expect(() => parseCaseText("foo: 1", "f.yaml")).toThrow(/^f\.yaml: expected a top-level "cases:" list$/);
+    expect(() => parseCaseText("cases:\n  - note: a\n", "g.yaml")).toThrow(/g\.yaml: case "a" has no query/);
+  });
+});
+
+describe("outcomes", () => {
+  it("counts only Rego errors as the errors a case expects", () => {
+    expect(isGenuineRegoError(new CapgateError("rego_unsafe_var_error", "x"))).toBe(true);
+    expect(isGenuineRegoError(new CapgateError("eval_conflict_error", "x"))).toBe(true);
+    expect(isGenuineRegoError(new CapgateErrors([new CapgateError("rego_compile_error", "a"), new CapgateError("rego_type_error", "b")]))).toBe(true);
+    expect(isGenuineRegoError(new CapgateError("wasm_emit_error", "unsupported"))).toBe(false);
+    expect(isGenuineRegoError(new CapgateError("rego_plan_error", "unsupported"))).toBe(false);
+    expect(isGenuineRegoError(new TypeError("x is undefined"))).toBe(false);
+  });
+
+  it("counts excluded cases as failures in the pass rate and leaves skipped ones out", () => {
+    const o = (kind: "value" | "error", status: Outcome["status"]): Outcome => ({ file: "f", folder: "d", note: "n", kind, status });
+    const t = tally([o("value", "passed"), o("value", "excluded"), o("value", "skipped"), o("error", "failed")]);
+    expect(t.value).toEqual({ passed: 1, failed: 0, excluded: 1, skipped: 1 });
+    expect(passRate(t.value)).toBe(0.5);
+    expect(passRate(t.error)).toBe(0);
+  });
+});

@@ -1,0 +1,231 @@
+// The conformance runner: compiles each case's modules and query with
+// compilePolicy (the query as a named query), loads the module through
+// @open-policy-agent/opa-wasm with capgate's host built-ins, evaluates it per
+// input and compares with the expectation. The external suite and capgate's
+// own end-to-end cases (test/cases/e2e) both run through here.
+import { readFileSync } from "node:fs";
+import YAML from "yaml";
+import { compilePolicy } from "../../src/compiler/index.js";
+import { CapgateError, CapgateErrors, type ErrorCode } from "../../src/errors.js";
+import { evaluatePolicy, instantiatePolicy } from "../../src/policy/evaluate.js";
+import type { CaseFile, RawCase } from "./case-file.js";
+import { decodeExpected, mismatch, showExpected, UNDEFINED } from "./compare.js";
+
+export type Kind = "value" | "error";
+export type Status = "passed" | "failed" | "excluded" | "skipped";
+
+export interface Outcome {
+  file: string;
+  folder: string;
+  note: string;
+  kind: Kind;
+  status: Status;
+  /** Why it failed, was excluded or skipped. */
+  detail?: string;
+}
+
+export interface Exclusion {
+  file: string;
+  note: string;
+  reason: string;
+}
+
+export interface RunOptions {
+  /** Rego version of the modules when a case does not say (the suite is v0, capgate's cases v1). */
+  regoVersion: (file: string) => 0 | 1;
+  exclusions?: Exclusion[];
+}
+
+/** The variable a wrapped query binds; its value is the query's value. */
+export const VALUE_VAR = "capgate_q__";
+const QUERY_NAME = "conformance/query";
+
+/**
+ * A query that is one expression other than a unification or assignment is
+ * compiled as `VALUE_VAR := (expr)`, so its value is captured as OPA's `eval`
+ * captures expression values (`1 == 2` gives false, not undefined).
+ */
+export function wrapQuery(q: string): string | undefined {
+  const t = q.trim();
+  if (t === "" || /^(not|some|every|import|package|default)\b/.test(t)) return undefined;
+  let depth = 0;
+  let quote: string | undefined;
+  for (let i = 0; i < t.length; i++) {
+    const c = t[i]!;
+    if (quote) {
+      if (c === "\\" && quote === '"') i++;
+      else if (c === quote) quote = undefined;
+      continue;
+    }
+    if (c === '"' || c === "`") quote = c;
+    else if ("([{".includes(c)) depth++;
+    else if (")]}".includes(c)) depth--;
+    else if (depth === 0) {
+      if (c === ";" || c === "\n") return undefined;
+      if (c === "=" && t[i + 1] !== "=" && !"=!<>:".includes(t[i - 1] ?? "")) return undefined;
+      if (c === ":" && t[i + 1] === "=") return undefined;
+      if (/\s/.test(c) && /^\s+with\s/.test(t.slice(i))) return undefined;
+    }
+  }
+  return `${VALUE_VAR} := (${t})`;
+}
+
+/** regorus's reading of a query's result: the bindings when there are any, else the value. */
+function resultOf(resultSet: Array<Record<string, unknown>>, wrapped: boolean): unknown {
+  const last = resultSet[resultSet.length - 1];
+  if (last === undefined) return undefined;
+  if (!wrapped) return last;
+  const { [VALUE_VAR]: value, ...bindings } = last;
+  return Object.keys(bindings).length > 0 ? bindings : value;
+}
+
+const GENUINE_ERROR_CODES: ReadonlySet<ErrorCode> = new Set<ErrorCode>([
+  "rego_parse_error",
+  "rego_compile_error",
+  "rego_unsafe_var_error",
+  "rego_recursion_error",
+  "rego_type_error",
+  "eval_conflict_error",
+  "eval_builtin_error",
+  "eval_type_error",
+]);
+
+/**
+ * An error counts as the error a case expects only when it is one a Rego
+ * engine raises for bad policies; a crash of the toolchain, an emitter or
+ * planner limitation, or a trap does not.
+ */
+export function isGenuineRegoError(e: unknown): boolean {
+  if (e instanceof CapgateErrors) return e.errors.length > 0 && e.errors.every((x) => GENUINE_ERROR_CODES.has(x.code));
+  return e instanceof CapgateError && GENUINE_ERROR_CODES.has(e.code);
+}
+
+export function describeError(e: unknown): string {
+  if (e instanceof CapgateError) return e.format();
+  if (e instanceof CapgateErrors) return e.errors.map((x) => x.format()).join(" | ");
+  if (e instanceof Error) return `${e.name}: ${e.message.split("\n")[0]}`;
+  return String(e);
+}
+
+function inputsOf(c: RawCase): unknown[] {
+  if (c.input === undefined) return [undefined];
+  const i = c.input as Record<string, unknown> | null;
+  if (i && typeof i === "object" && !Array.isArray(i) && Array.isArray(i["many!"]) && Object.keys(i).length === 1) return i["many!"] as unknown[];
+  return [c.input];
+}
+
+function expectedResults(c: RawCase): unknown[] {
+  if (c.no_result) return [];
+  const w = c.want_result as Record<string, unknown> | null;
+  if (w && typeof w === "object" && !Array.isArray(w) && Array.isArray(w["many!"]) && Object.keys(w).length === 1) return w["many!"] as unknown[];
+  return [c.want_result];
+}
+
+export async function runCase(file: CaseFile, c: RawCase, opts: RunOptions): Promise<Outcome> {
+  const kind: Kind = c.error !== undefined ? "error" : "value";
+  const base = { file: file.file, folder: file.folder, note: c.note, kind };
+  const excl = opts.exclusions?.find((x) => x.file === file.file && x.note === c.note);
+  if (excl) return { ...base, status: "excluded", detail: excl.reason };
+  if (c.skip) return { ...base, status: "skipped", detail: "skip: true in the suite" };
+
+  const wrapped = wrapQuery(c.query);
+  let results: unknown[] = [];
+  let prints: string[] = [];
+  try {
+    const compiled = compilePolicy({
+      sources: (c.modules ?? []).map((text, i) => ({ file: `rego_${i}`, text })),
+      entrypoints: [],
+      queries: [{ name: QUERY_NAME, text: wrapped ?? c.query }],
+      regoVersion: c.rego_version ?? opts.regoVersion(file.file),
+    });
+    const inst = await instantiatePolicy(compiled.wasm, c.data ?? {});
+    for (const input of inputsOf(c)) {
+      const rs = evaluatePolicy(inst, input, QUERY_NAME);
+      prints = prints.concat(inst.prints);
+      const r = resultOf(rs, wrapped !== undefined);
+      if (r !== undefined) results.push(r);
+    }
+  } catch (e) {
+    if (kind === "error") {
+      return isGenuineRegoError(e)
+        ? { ...base, status: "passed", detail: describeError(e) }
+        : { ...base, status: "failed", detail: `wanted a Rego error, got ${describeError(e)}` };
+    }
+    return { ...base, status: "failed", detail: describeError(e) };
+  }
+  if (kind === "error") return { ...base, status: "failed", detail: `wanted an error (${c.error}), got ${JSON.stringify(results)}` };
+
+  const want = expectedResults(c).map(decodeExpected).filter((w) => w !== UNDEFINED);
+  if (results.length !== want.length) {
+    return { ...base, status: "failed", detail: `want ${want.length} result(s) ${want.map(showExpected).join(", ")}, got ${JSON.stringify(results)}` };
+  }
+  for (let i = 0; i < want.length; i++) {
+    const m = mismatch(results[i], want[i]!);
+    if (m) return { ...base, status: "failed", detail: m };
+  }
+  if (c.want_prints && JSON.stringify(prints) !== JSON.stringify(c.want_prints)) {
+    return { ...base, status: "failed", detail: `want prints ${JSON.stringify(c.want_prints)}, got ${JSON.stringify(prints)}` };
+  }
+  return { ...base, status: "passed" };
+}
+
+export async function runFiles(files: CaseFile[], opts: RunOptions): Promise<Outcome[]> {
+  const out: Outcome[] = [];
+  for (const f of files) for (const c of f.cases) out.push(await runCase(f, c, opts));
+  return out;
+}
+
+export function readExclusions(path: string): Exclusion[] {
+  const doc = YAML.parse(readFileSync(path, "utf8")) as { exclusions?: unknown } | null;
+  const list = doc?.exclusions ?? [];
+  if (!Array.isArray(list)) throw new Error(`${path}: "exclusions" must be a list`);
+  return list.map((x, i) => {
+    const e = x as Partial<Exclusion>;
+    if (typeof e.file !== "string" || typeof e.note !== "string" || typeof e.reason !== "string" || e.reason.trim().length < 10) {
+      throw new Error(`${path}: exclusion ${i + 1} needs file, note and a written reason`);
+    }
+    return e as Exclusion;
+  });
+}
+
+export interface Tally {
+  passed: number;
+  failed: number;
+  excluded: number;
+  skipped: number;
+}
+
+const emptyTally = (): Tally => ({ passed: 0, failed: 0, excluded: 0, skipped: 0 });
+
+export function tally(outcomes: Outcome[]): { value: Tally; error: Tally } {
+  const t = { value: emptyTally(), error: emptyTally() };
+  for (const o of outcomes) t[o.kind][o.status]++;
+  return t;
+}
+
+/** Share of cases passed, excluded ones counted as failures, suite-skipped ones left out. */
+export function passRate(t: Tally): number {
+  const n = t.passed + t.failed + t.excluded;
+  return n === 0 ? 1 : t.passed / n;
+}
+
+export function formatReport(title: string, outcomes: Outcome[]): string {
+  const folders = [...new Set(outcomes.map((o) => o.folder))].sort();
+  const row = (name: string, os: Outcome[]): string => {
+    const t = tally(os);
+    const cell = (x: Tally): string => `${x.passed}/${x.failed}/${x.excluded}`.padEnd(12) + (x.skipped ? ` (+${x.skipped} skipped)` : "").padEnd(14);
+    return `${name.padEnd(34)} ${cell(t.value)} ${cell(t.error)}`;
+  };
+  const lines = [
+    title,
+    `${"folder".padEnd(34)} ${"value p/f/x".padEnd(26)} ${"error p/f/x".padEnd(26)}`,
+    ...folders.map((f) => row(f, outcomes.filter((o) => o.folder === f))),
+    row("TOTAL", outcomes),
+  ];
+  const t = tally(outcomes);
+  lines.push(
+    `value-expecting: ${t.value.passed} passed of ${t.value.passed + t.value.failed + t.value.excluded} (${(100 * passRate(t.value)).toFixed(1)}%, excluded count as failed); ` +
+      `error-expecting: ${t.error.passed} passed of ${t.error.passed + t.error.failed + t.error.excluded} (${(100 * passRate(t.error)).toFixed(1)}%)`,
+  );
+  return lines.join("\n");
+}
