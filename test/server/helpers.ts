@@ -3,12 +3,14 @@
 // temporary directory), a real SQLite replica built through snapshot export and
 // apply, key files, and a real server on an ephemeral loopback port.
 import { randomBytes } from "node:crypto";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { exportJWK, generateKeyPair } from "jose";
 import pg from "pg";
+import { compilePolicy } from "../../src/compiler/index.js";
 import { migrate } from "../../src/migrate/index.js";
+import { writeBundle } from "../../src/policy/bundle.js";
 import { openPrimary, type Primary } from "../../src/primary/index.js";
 import { applySnapshot, exportSnapshot } from "../../src/snapshot/index.js";
 import { seedDemo } from "../../src/demo/seed.js";
@@ -94,7 +96,7 @@ export async function startTestServer(
 ): Promise<RunningServer & { decisionLogFile: string }> {
   const decisionLogFile = join(dir, `decisions-${randomBytes(3).toString("hex")}.log`);
   const config = loadConfig({
-    flags: { port: 0, log_level: "silent", watch: false, decision_log: decisionLogFile, ...flags },
+    flags: { port: 0, log_level: process.env["CAPGATE_TEST_LOG"] ?? "silent", watch: false, decision_log: decisionLogFile, ...flags },
   });
   const server = await startServer({ ...opts, config });
   return Object.assign(server, { decisionLogFile });
@@ -110,4 +112,31 @@ export async function post(
   if (init.contentType !== null) headers["content-type"] = init.contentType ?? "application/json";
   const res = await fetch(base + path, { method: "POST", headers, body: init.raw ?? JSON.stringify(body) });
   return { status: res.status, json: (await res.json()) as Record<string, unknown> };
+}
+
+/**
+ * Compiles policies/ with capgate's compiler into a bundle file (the real
+ * Wasm the sidecar serves); `revision` names it, `extraSource` adds a module.
+ */
+export async function buildTestBundle(file: string, revision: string, extraSource?: { file: string; text: string }): Promise<string> {
+  const root = join(import.meta.dirname, "..", "..", "policies");
+  const sources = listRego(root).map((f) => ({ file: f, text: readFileSync(f, "utf8") }));
+  if (extraSource !== undefined) sources.push(extraSource);
+  const m = compilePolicy({ sources, entrypoints: ["capgate/token/issue", "capgate/token/validate", "capgate/mfa/requirement"] });
+  const bytes = await writeBundle({ wasm: m.wasm, entrypoints: m.entrypoints, revision });
+  // Written beside and renamed, as a deployment would, so a watcher never sees half a file.
+  const tmpFile = `${file}.tmp-${randomBytes(3).toString("hex")}`;
+  writeFileSync(tmpFile, bytes);
+  renameSync(tmpFile, file);
+  return file;
+}
+
+function listRego(dir: string): string[] {
+  const out: string[] = [];
+  for (const e of readdirSync(dir, { withFileTypes: true })) {
+    const p = join(dir, e.name);
+    if (e.isDirectory()) out.push(...listRego(p));
+    else if (e.name.endsWith(".rego") && !e.name.endsWith("_test.rego")) out.push(p);
+  }
+  return out.sort();
 }
