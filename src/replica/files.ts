@@ -6,7 +6,7 @@
 // old file's write-ahead log and be corrupted by it. SQLite resolves the link,
 // so each generation keeps its own -wal/-shm.
 import { existsSync, lstatSync, readdirSync, realpathSync, rmSync } from "node:fs";
-import { basename, dirname, join } from "node:path";
+import { basename, dirname, join, resolve } from "node:path";
 
 export const GENERATION_MARK = ".gen-";
 export const TEMP_MARK = ".tmp-";
@@ -27,7 +27,7 @@ export function currentGeneration(replicaPath: string): string | undefined {
  * open elsewhere stays readable until closed, as unlink allows.
  */
 export function removeStaleFiles(replicaPath: string): void {
-  const dir = dirname(replicaPath);
+  const dir = dirname(resolve(replicaPath));
   const base = basename(replicaPath);
   const keep = currentGeneration(replicaPath);
   let names: string[];

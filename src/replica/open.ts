@@ -26,13 +26,13 @@ export interface UserFacts {
 type Row = { k: string; a: string; b: string | number | null; c: string | null; d: string | null };
 
 const TENANT_SQL = `
-  SELECT 't' AS k, id AS a, name AS b, NULL AS c, NULL AS d FROM tenants WHERE id = ?1
-  UNION ALL SELECT 'c', capability_key, value, source, NULL FROM tenant_capabilities WHERE tenant_id = ?1
-  UNION ALL SELECT 'f', feature_key, enabled, source, NULL FROM tenant_features WHERE tenant_id = ?1`;
+  SELECT 't' AS k, id AS a, name AS b, NULL AS c, NULL AS d FROM tenants WHERE id = @id
+  UNION ALL SELECT 'c', capability_key, value, source, NULL FROM tenant_capabilities WHERE tenant_id = @id
+  UNION ALL SELECT 'f', feature_key, enabled, source, NULL FROM tenant_features WHERE tenant_id = @id`;
 
 const USER_SQL = `
-  SELECT 'u' AS k, tenant_id AS a, email AS b, mfa_enabled AS c, NULL AS d FROM users WHERE id = ?1
-  UNION ALL SELECT 'c', capability_key, status, data, source FROM user_capability_state WHERE user_id = ?1`;
+  SELECT 'u' AS k, tenant_id AS a, email AS b, mfa_enabled AS c, NULL AS d FROM users WHERE id = @id
+  UNION ALL SELECT 'c', capability_key, status, data, source FROM user_capability_state WHERE user_id = @id`;
 
 export class Replica {
   readonly path: string;
@@ -58,7 +58,7 @@ export class Replica {
 
   /** A tenant, its capabilities and features, or undefined for an unknown tenant. */
   tenantFacts(tenantId: string): TenantFacts | undefined {
-    const rows = this.tenantStmt.all(tenantId) as Row[];
+    const rows = this.tenantStmt.all({ id: tenantId }) as Row[];
     let tenant: TenantFacts["tenant"] | undefined;
     const capabilities: TenantFacts["capabilities"] = {};
     const features: TenantFacts["features"] = {};
@@ -72,7 +72,7 @@ export class Replica {
 
   /** A user and its capability states, or undefined for an unknown user. */
   userFacts(userId: string): UserFacts | undefined {
-    const rows = this.userStmt.all(userId) as Row[];
+    const rows = this.userStmt.all({ id: userId }) as Row[];
     let user: UserFacts["user"] | undefined;
     const capabilities: UserFacts["capabilities"] = {};
     for (const r of rows) {

@@ -5,6 +5,7 @@
 // usable replica yet, take a fresh snapshot instead of skipping changes.
 import { randomUUID } from "node:crypto";
 import { rmSync } from "node:fs";
+import { dirname, join } from "node:path";
 import { CapgateError } from "../errors.js";
 import type { Primary } from "../primary/index.js";
 import { openReplica, type Replica } from "../replica/open.js";
@@ -63,7 +64,8 @@ export class ReplicaWriter {
 async function freshSnapshot(primary: Primary, writer: ReplicaWriter, reason: string, opts: SyncOptions): Promise<SyncResult> {
   opts.onNote?.(`${reason}: taking a fresh snapshot`);
   writer.close();
-  const file = `${writer.path}.tmp-snapshot-${randomUUID().slice(0, 8)}`;
+  // Not named after the replica: apply clears the replica's own leftovers, and this file must outlive that.
+  const file = join(dirname(writer.path), `.capgate-sync-${randomUUID().slice(0, 8)}.snapshot`);
   try {
     await exportSnapshot(primary, file);
     // force: the primary is the authority; a replica "newer" than it (a restored primary) must still follow it.
@@ -102,12 +104,12 @@ export async function syncOnce(primary: Primary, writer: ReplicaWriter, opts: Sy
           return;
         }
         for (;;) {
-          const r = await tx.query<Change & { seq: number | string }>(
+          const r = await tx.query(
             "SELECT seq, table_name, op, row_data FROM capgate_change_log WHERE seq > $1 ORDER BY seq LIMIT $2",
             [watermark, batch],
           );
           for (const c of r.rows) {
-            const change = { ...c, seq: Number(c.seq) };
+            const change = { ...(c as unknown as Change), seq: Number(c["seq"]) };
             open.applier.apply(change);
             watermark = change.seq;
             applied++;

@@ -4,7 +4,9 @@ import type { Command } from "commander";
 import { registerDemo } from "./demo.js";
 import { registerMigrate } from "./migrate.js";
 import { registerServe } from "./serve.js";
+import { registerSnapshot } from "./snapshot.js";
+import { registerSync } from "./sync.js";
 
 export type CommandGroup = (program: Command) => void;
 
-export const commandGroups: CommandGroup[] = [registerServe, registerMigrate, registerDemo];
+export const commandGroups: CommandGroup[] = [registerServe, registerMigrate, registerDemo, registerSnapshot, registerSync];
