@@ -53,6 +53,16 @@ export class Engine {
     const names = Array.isArray(candidate.entrypoints) ? candidate.entrypoints : Object.keys(candidate.entrypoints);
     const missing = DECISIONS.map((d) => d.entrypoint).filter((ep) => !names.includes(ep));
     if (missing.length > 0) throw new CapgateError("bundle_error", `${path}: refused: missing entrypoint(s) ${missing.join(", ")}`);
+    // One evaluation per entrypoint before serving: it compiles the Wasm tiers and
+    // sizes the heap now, so the first real decision does not pay for it (and
+    // miss its deadline). A module that traps on a minimal input is refused.
+    for (const ep of DECISIONS.map((d) => d.entrypoint)) {
+      try {
+        candidate.policy.evaluate({ request: {}, tenant: null, user: null, defaults: {} }, ep);
+      } catch (e) {
+        throw new CapgateError("bundle_error", `${path}: refused: evaluating ${ep} failed: ${(e as Error).message}`);
+      }
+    }
     this.bundle = candidate;
     this.bundlePath = path;
     return candidate;

@@ -96,7 +96,15 @@ export async function startTestServer(
 ): Promise<RunningServer & { decisionLogFile: string }> {
   const decisionLogFile = join(dir, `decisions-${randomBytes(3).toString("hex")}.log`);
   const config = loadConfig({
-    flags: { port: 0, log_level: process.env["CAPGATE_TEST_LOG"] ?? "silent", watch: false, decision_log: decisionLogFile, ...flags },
+    flags: {
+      port: 0,
+      log_level: process.env["CAPGATE_TEST_LOG"] ?? "silent",
+      watch: false,
+      decision_log: decisionLogFile,
+      // Generous: these suites test answers, not speed, on a shared 2-core machine.
+      decision_deadline_ms: 10_000,
+      ...flags,
+    },
   });
   const server = await startServer({ ...opts, config });
   return Object.assign(server, { decisionLogFile });
