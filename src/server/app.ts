@@ -29,6 +29,8 @@ export interface AppDeps {
   maxBatch: number;
   /** When set, every route but /health needs `Authorization: Bearer <token>`. */
   adminToken?: string | undefined;
+  /** Extra routes on the same app (the benchmark's no-op baseline route). */
+  extraRoutes?: ((app: Hono) => void) | undefined;
 }
 
 export function createApp(deps: AppDeps): Hono {
@@ -115,6 +117,8 @@ export function createApp(deps: AppDeps): Hono {
     });
     return c.json(answer);
   });
+
+  deps.extraRoutes?.(app);
 
   app.get("/health", (c) => c.json({ status: "ok" }));
 

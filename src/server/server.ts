@@ -4,6 +4,7 @@
 // primary when configured, and serves the Hono app on the configured address.
 import type { AddressInfo } from "node:net";
 import { serve, type ServerType } from "@hono/node-server";
+import type { Hono } from "hono";
 import pg from "pg";
 import pino, { type Logger } from "pino";
 import { CapgateError, isCapgateError } from "../errors.js";
@@ -35,10 +36,12 @@ export interface StartOptions {
   primary?: Queryable;
   /** Poll interval of the hot-reload watcher (ms). */
   watchIntervalMs?: number;
+  extraRoutes?: (app: Hono) => void;
 }
 
 export interface RunningServer {
   url: string;
+  decider: Decider;
   port: number;
   engine: Engine;
   metrics: ServerMetrics;
@@ -153,6 +156,7 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
     maxBodyBytes: config.max_body_bytes,
     maxBatch: config.max_batch,
     adminToken: config.admin_token,
+    extraRoutes: opts.extraRoutes,
   });
 
   const server: ServerType = await new Promise((resolve, reject) => {
@@ -167,6 +171,7 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
 
   return {
     url: `http://${host}:${port}`,
+    decider,
     port,
     engine,
     metrics,
