@@ -4,7 +4,7 @@
 // is thrown as CapgateError and turned into the one JSON error shape by onError.
 import { randomUUID, timingSafeEqual } from "node:crypto";
 import { performance } from "node:perf_hooks";
-import { Hono, type Context } from "hono";
+import { Hono, type Context, type MiddlewareHandler } from "hono";
 import { bodyLimit } from "hono/body-limit";
 import type { Logger } from "pino";
 import { isCapgateError } from "../errors.js";
@@ -56,12 +56,22 @@ export function createApp(deps: AppDeps): Hono {
     });
   }
 
-  const limit = bodyLimit({
+  const tooLarge = () => inputError("body", "body_too_large", `is larger than the limit of ${deps.maxBodyBytes} bytes`);
+  const streamingLimit = bodyLimit({
     maxSize: deps.maxBodyBytes,
     onError: () => {
-      throw inputError("body", "body_too_large", `is larger than the limit of ${deps.maxBodyBytes} bytes`);
+      throw tooLarge();
     },
   });
+  // A declared length is checked from the header (Node's parser never delivers
+  // more than it); only a chunked body needs hono's counting stream, which would
+  // otherwise slow every request down.
+  const limit: MiddlewareHandler = async (c, next) => {
+    const declared = c.req.header("content-length");
+    if (declared === undefined) return streamingLimit(c, next);
+    if (!/^\d+$/.test(declared) || Number(declared) > deps.maxBodyBytes) throw tooLarge();
+    return next();
+  };
 
   app.post("/decide", limit, async (c) => {
     const body = await readJson(c);

@@ -199,6 +199,28 @@ describe("observability", () => {
   });
 });
 
+describe("body limit", () => {
+  it("refuses a chunked body (no content-length) over the limit, then answers the next request", async () => {
+    const s = await start({ replica, max_body_bytes: 1024 });
+    const big = JSON.stringify({ decision: "mfa.requirement", input: { tenant_id: "acme", user_id: "x".repeat(4096) } });
+    const stream = new ReadableStream({
+      start(c) {
+        c.enqueue(new TextEncoder().encode(big));
+        c.close();
+      },
+    });
+    const res = await fetch(s.url + "/decide", {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: stream,
+      duplex: "half",
+    } as RequestInit);
+    expect(res.status).toBe(413);
+    expect(await res.json()).toMatchObject({ error: { code: "invalid_input", details: { field: "body", problem: "body_too_large" } } });
+    expect((await post(s.url, "/decide", { decision: "mfa.requirement", input: MFA })).status).toBe(200);
+  });
+});
+
 describe("admin token", () => {
   it("requires the bearer token on every route but /health", async () => {
     const s = await start({ replica, admin_token: "an-admin-token-of-length" });
