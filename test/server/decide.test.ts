@@ -130,6 +130,39 @@ describe("OPA REST and readiness", () => {
   });
 });
 
+describe("policy failures", () => {
+  it("refuses a bundle without every served entrypoint", async () => {
+    const partial = await buildTestBundle(join(tmp.dir, "partial.tar.gz"), "partial", undefined, ["capgate/token/issue"]);
+    const s = await startTestServer(tmp.dir, { replica, bundle: partial });
+    try {
+      expect(s.engine.loaded).toBe(false);
+      const r = await post(s.url, "/decide", { decision: "mfa.requirement", input: { tenant_id: "acme", user_id: "u-bob" } });
+      expect(r.json).toMatchObject({ allow: false, reasons: ["policy_not_loaded"] });
+    } finally {
+      await s.close();
+    }
+  });
+
+  it("denies with evaluation_error when the policy fails at run time, and keeps serving", async () => {
+    // Two complete definitions with different values: a conflict error inside the Wasm.
+    const conflict = {
+      file: "conflict.rego",
+      text: 'package capgate.token.issue\n\nconflict := 1 if input.request.token_type == "refresh"\n\nconflict := 2 if input.request.token_type == "refresh"\n',
+    };
+    const b = await buildTestBundle(join(tmp.dir, "conflict.tar.gz"), "conflict", conflict);
+    const s = await startTestServer(tmp.dir, { replica, bundle: b });
+    try {
+      const input = { tenant_id: "initech", user_id: "u-erin", auth: { methods: ["pwd"] } };
+      const bad = await post(s.url, "/decide", { decision: "token.issue", input: { ...input, token_type: "refresh" } });
+      expect(bad.json).toMatchObject({ allow: false, reasons: ["evaluation_error"], policy_revision: "conflict" });
+      const good = await post(s.url, "/decide", { decision: "token.issue", input: { ...input, token_type: "access" } });
+      expect(good.json).toMatchObject({ allow: true, ttl_seconds: 300 });
+    } finally {
+      await s.close();
+    }
+  });
+});
+
 describe("hot reload under load", () => {
   it("switches bundle and replica while requests flow, with no failed request", async () => {
     const s = await startTestServer(tmp.dir, { replica, bundle: join(tmp.dir, "live.tar.gz") });

@@ -126,11 +126,16 @@ export async function post(
  * Compiles policies/ with capgate's compiler into a bundle file (the real
  * Wasm the sidecar serves); `revision` names it, `extraSource` adds a module.
  */
-export async function buildTestBundle(file: string, revision: string, extraSource?: { file: string; text: string }): Promise<string> {
+export async function buildTestBundle(
+  file: string,
+  revision: string,
+  extraSource?: { file: string; text: string },
+  entrypoints = ["capgate/token/issue", "capgate/token/validate", "capgate/mfa/requirement"],
+): Promise<string> {
   const root = join(import.meta.dirname, "..", "..", "policies");
   const sources = listRego(root).map((f) => ({ file: f, text: readFileSync(f, "utf8") }));
   if (extraSource !== undefined) sources.push(extraSource);
-  const m = compilePolicy({ sources, entrypoints: ["capgate/token/issue", "capgate/token/validate", "capgate/mfa/requirement"] });
+  const m = compilePolicy({ sources, entrypoints });
   const bytes = await writeBundle({ wasm: m.wasm, entrypoints: m.entrypoints, revision });
   // Written beside and renamed, as a deployment would, so a watcher never sees half a file.
   const tmpFile = `${file}.tmp-${randomBytes(3).toString("hex")}`;
