@@ -4,12 +4,14 @@ import type { Command } from "commander";
 import { registerDemo } from "./demo.js";
 import { registerMigrate } from "./migrate.js";
 import { registerPolicyCommands } from "./policy.js";
+import { registerServe } from "./serve.js";
 import { registerSnapshot } from "./snapshot.js";
 import { registerSync } from "./sync.js";
 
 export type CommandGroup = (program: Command) => void;
 
 export const commandGroups: CommandGroup[] = [
+  registerServe,
   registerMigrate,
   registerDemo,
   registerPolicyCommands,

@@ -1,0 +1,126 @@
+// `npm run bench:decide`: how fast the sidecar answers token.issue.
+//  1. in-process: Decider.decide() on a parsed request (replica lookups, policy
+//     evaluation in Wasm, metrics, decision log), median and p99;
+//  2. over HTTP with autocannon: /decide against a no-op route of the same
+//     Hono app and server, and the ratio;
+//  3. the sidecar's resident memory.
+// Real parts throughout: policies/ compiled by capgate's compiler, a replica
+// built from the demo data (embedded primary unless CAPGATE_TEST_DATABASE_URL).
+// The sidecar runs in a child process of its own, so neither the primary used
+// for set-up nor the load generator shares its event loop or its memory.
+// Options: --seconds N (HTTP duration per route, default 10), --connections N
+// (default 10), --iterations N (in-process, default 50000).
+import { spawn } from "node:child_process";
+import { once } from "node:events";
+import { join } from "node:path";
+import { performance } from "node:perf_hooks";
+import { createInterface } from "node:readline";
+import autocannon from "autocannon";
+import { loadConfig } from "../src/server/config.js";
+import { parseDecisionRequest } from "../src/server/decisions.js";
+import { startServer } from "../src/server/server.js";
+
+function arg(name: string, dflt: number): number {
+  const i = process.argv.indexOf(`--${name}`);
+  return i >= 0 ? Number(process.argv[i + 1]) : dflt;
+}
+
+const SECONDS = arg("seconds", 10);
+const CONNECTIONS = arg("connections", 10);
+const ITERATIONS = arg("iterations", 50_000);
+
+const body = {
+  decision: "token.issue",
+  input: { tenant_id: "acme", user_id: "u-alice", token_type: "access", requested_ttl_seconds: 5000, auth: { methods: ["pwd", "totp"] } },
+};
+
+function quantile(sorted: number[], q: number): number {
+  return sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]!;
+}
+
+/** The child: serves, measures in-process, reports one JSON line, then serves until killed. */
+async function serveAndMeasure(dir: string): Promise<void> {
+  // Only the sidecar's own modules are loaded here: the compiler and the embedded
+  // primary used for set-up would otherwise count towards its memory.
+  const server = await startServer({
+    config: loadConfig({
+      flags: {
+        port: 0,
+        log_level: "warn",
+        watch: false,
+        replica: join(dir, "replica.db"),
+        bundle: join(dir, "policy.tar.gz"),
+        decision_log: join(dir, "decisions.log"),
+      },
+    }),
+    extraRoutes: (app) => {
+        app.post("/noop", (c) => c.json({ ok: true }));
+        app.get("/rss", (c) => c.json({ rss: process.memoryUsage().rss }));
+    },
+  });
+  const req = parseDecisionRequest(body);
+  const first = await server.decider.decide(req);
+  if (first.allow !== true || first["ttl_seconds"] !== 900) throw new Error(`unexpected answer: ${JSON.stringify(first)}`);
+  for (let i = 0; i < 5_000; i++) await server.decider.decide(req);
+  const times = new Array<number>(ITERATIONS);
+  for (let i = 0; i < ITERATIONS; i++) {
+    const t = performance.now();
+    await server.decider.decide(req);
+    times[i] = (performance.now() - t) * 1000;
+  }
+  times.sort((a, b) => a - b);
+  process.stdout.write(JSON.stringify({ url: server.url, median: quantile(times, 0.5), p99: quantile(times, 0.99) }) + "\n");
+  process.once("SIGTERM", () => void server.close().then(() => process.exit(0)));
+}
+
+async function main(): Promise<void> {
+  const { buildReplica, buildTestBundle, createTestPrimary, tempDir } = await import("../test/server/helpers.js");
+  const tmp = tempDir("capgate-bench-");
+  try {
+    process.stderr.write("setting up: replica from the demo data, bundle from policies/ ...\n");
+    const db = await createTestPrimary("bench");
+    await buildReplica(db.primary, tmp.dir).finally(() => db.drop());
+    await buildTestBundle(join(tmp.dir, "policy.tar.gz"), "bench");
+
+    process.stderr.write(`measuring in-process (${ITERATIONS} decisions) ...\n`);
+    const child = spawn(process.execPath, [...process.execArgv, process.argv[1]!, "--serve", tmp.dir, "--iterations", String(ITERATIONS)], {
+      stdio: ["ignore", "pipe", "inherit"],
+    });
+    const [line] = (await once(createInterface({ input: child.stdout! }), "line")) as [string];
+    const inproc = JSON.parse(line) as { url: string; median: number; p99: number };
+    try {
+      const run = (path: string) =>
+        autocannon({
+          url: inproc.url + path,
+          method: "POST",
+          headers: { "content-type": "application/json" },
+          body: JSON.stringify(body),
+          connections: CONNECTIONS,
+          duration: SECONDS,
+        });
+      process.stderr.write(`measuring HTTP (${SECONDS}s per route, ${CONNECTIONS} connections) ...\n`);
+      await run("/decide"); // warm-up of both paths
+      const noop = await run("/noop");
+      const decide = await run("/decide");
+      const rss = ((await (await fetch(inproc.url + "/rss")).json()) as { rss: number }).rss;
+
+      const out = (k: string, v: string) => process.stdout.write(`${k.padEnd(28)} ${v}\n`);
+      process.stdout.write(`\ncapgate bench:decide — token.issue (acme, u-alice, TTL clamped 5000 → 900)\n`);
+      out("in-process median", `${inproc.median.toFixed(1)} µs  (target < 30 µs)`);
+      out("in-process p99", `${inproc.p99.toFixed(1)} µs`);
+      out("/decide", `${decide.requests.average.toFixed(0)} req/s, p99 ${decide.latency.p99} ms, errors ${decide.errors + decide.non2xx}`);
+      out("no-op route", `${noop.requests.average.toFixed(0)} req/s, p99 ${noop.latency.p99} ms`);
+      out("/decide vs no-op", `${((100 * decide.requests.average) / noop.requests.average).toFixed(1)} %  (target >= 75 %)`);
+      out("sidecar resident memory", `${(rss / 1024 / 1024).toFixed(1)} MiB`);
+    } finally {
+      child.kill("SIGTERM");
+      await once(child, "exit");
+    }
+  } finally {
+    tmp.remove();
+  }
+}
+
+const serveAt = process.argv.indexOf("--serve");
+if (serveAt >= 0) await serveAndMeasure(process.argv[serveAt + 1]!);
+else await main();

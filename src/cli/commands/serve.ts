@@ -1,0 +1,77 @@
+// `capgate serve`: runs the sidecar. Settings come from --config (YAML or
+// JSON), CAPGATE_* environment variables and these flags, in rising order of
+// precedence; every bad setting is reported on its own line before anything starts.
+import { Command, Option } from "commander";
+import { loadConfig } from "../../server/config.js";
+import { startServer } from "../../server/server.js";
+
+interface ServeFlags {
+  config?: string;
+  replica?: string;
+  bundle?: string;
+  databaseUrl?: string;
+  host?: string;
+  port?: number;
+  allowNonLoopback?: boolean;
+  adminToken?: string;
+  decisionLog?: string;
+  maxStaleness?: number;
+  watch?: boolean;
+  logLevel?: string;
+}
+
+function integer(name: string) {
+  return (v: string): number => {
+    if (!/^\d+$/.test(v)) throw new Error(`${name} must be a non-negative integer, got ${JSON.stringify(v)}`);
+    return Number(v);
+  };
+}
+
+export function registerServe(program: Command): void {
+  program
+    .command("serve")
+    .description("run the sidecar: answer /decide from the policy bundle and the replica (default 127.0.0.1:8181)")
+    .option("--config <file>", "config file (YAML or JSON); see sidecar/capgate.example.yaml")
+    .option("--replica <file>", "SQLite replica to answer from")
+    .option("--bundle <file>", "policy bundle (what `capgate policy build` writes)")
+    .option("--database-url <url>", "primary PostgreSQL, for TOTP single use and lockout (or DATABASE_URL)")
+    .option("--host <host>", "address to bind (default 127.0.0.1)")
+    .option("--port <n>", "port to bind (default 8181)", integer("--port"))
+    .option("--allow-non-loopback", "allow binding a non-loopback address (needs an admin token)")
+    .option("--admin-token <token>", "bearer token required on every route but /health (or CAPGATE_ADMIN_TOKEN)")
+    .option("--decision-log <target>", "decision log: stdout, a file path, or off")
+    .option("--max-staleness <seconds>", "deny when the replica is older than this", integer("--max-staleness"))
+    .addOption(new Option("--log-level <level>", "service log level").choices(["fatal", "error", "warn", "info", "debug", "trace", "silent"]))
+    .option("--no-watch", "do not reload the bundle and replica when they change")
+    .action(async (flags: ServeFlags) => {
+      const config = loadConfig({
+        file: flags.config,
+        env: process.env,
+        flags: {
+          replica: flags.replica,
+          bundle: flags.bundle,
+          database_url: flags.databaseUrl,
+          host: flags.host,
+          port: flags.port,
+          allow_non_loopback: flags.allowNonLoopback,
+          admin_token: flags.adminToken,
+          decision_log: flags.decisionLog,
+          max_staleness_seconds: flags.maxStaleness,
+          log_level: flags.logLevel,
+          // commander sets watch=true unless --no-watch; only an explicit "no" overrides the file.
+          watch: flags.watch === false ? false : undefined,
+        },
+      });
+      const server = await startServer({ config });
+      process.stderr.write(`capgate serving on ${server.url}\n`);
+      await new Promise<void>((resolve) => {
+        const stop = (): void => {
+          process.off("SIGINT", stop);
+          process.off("SIGTERM", stop);
+          void server.close().then(resolve);
+        };
+        process.on("SIGINT", stop);
+        process.on("SIGTERM", stop);
+      });
+    });
+}

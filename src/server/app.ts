@@ -1,0 +1,171 @@
+// The sidecar's HTTP surface (Hono): /decide (single and batch), OPA's
+// /v1/data/{path}, /mfa/totp/verify, /health, /ready and /metrics. Routes parse
+// and validate, then hand over to the Decider or the TOTP verifier; every error
+// is thrown as CapgateError and turned into the one JSON error shape by onError.
+import { randomUUID, timingSafeEqual } from "node:crypto";
+import { performance } from "node:perf_hooks";
+import { Hono, type Context, type MiddlewareHandler } from "hono";
+import { bodyLimit } from "hono/body-limit";
+import type { Logger } from "pino";
+import { isCapgateError } from "../errors.js";
+import type { Decider } from "./decide.js";
+import { decisionByEntrypoint, parseDecisionRequest, parseInput, type DecisionRequest } from "./decisions.js";
+import type { DecisionLog } from "./decision-log.js";
+import type { Engine } from "./engine.js";
+import type { FactSource } from "./facts.js";
+import { inputError, toHttpError } from "./http-error.js";
+import type { ServerMetrics } from "./metrics.js";
+import { parseTotpInput, verifyTotp, type TotpDeps } from "./totp.js";
+
+export interface AppDeps {
+  decider: Decider;
+  engine: Engine;
+  facts: () => FactSource | null;
+  totp: TotpDeps;
+  metrics: ServerMetrics;
+  decisionLog: DecisionLog;
+  log: Logger;
+  maxBodyBytes: number;
+  maxBatch: number;
+  /** When set, every route but /health needs `Authorization: Bearer <token>`. */
+  adminToken?: string | undefined;
+  /** Extra routes on the same app (the benchmark's no-op baseline route). */
+  extraRoutes?: ((app: Hono) => void) | undefined;
+}
+
+export function createApp(deps: AppDeps): Hono {
+  const app = new Hono();
+
+  app.onError((e, c) => {
+    if (!isCapgateError(e)) deps.log.error({ err: e.message, stack: e.stack, path: c.req.path }, "unexpected error");
+    const { status, body } = toHttpError(e);
+    return c.json(body, status);
+  });
+  app.notFound((c) => {
+    throw inputError("path", "unknown_route", `no route ${c.req.method} ${c.req.path}`);
+  });
+
+  if (deps.adminToken !== undefined) {
+    const expected = Buffer.from(`Bearer ${deps.adminToken}`);
+    app.use("*", async (c, next) => {
+      if (c.req.path === "/health") return next();
+      const given = Buffer.from(c.req.header("authorization") ?? "");
+      if (given.length !== expected.length || !timingSafeEqual(given, expected))
+        throw inputError("authorization", "unauthorized", "a valid admin bearer token is required");
+      return next();
+    });
+  }
+
+  const tooLarge = () => inputError("body", "body_too_large", `is larger than the limit of ${deps.maxBodyBytes} bytes`);
+  const streamingLimit = bodyLimit({
+    maxSize: deps.maxBodyBytes,
+    onError: () => {
+      throw tooLarge();
+    },
+  });
+  // A declared length is checked from the header (Node's parser never delivers
+  // more than it); only a chunked body needs hono's counting stream, which would
+  // otherwise slow every request down.
+  const limit: MiddlewareHandler = async (c, next) => {
+    const declared = c.req.header("content-length");
+    if (declared === undefined) return streamingLimit(c, next);
+    if (!/^\d+$/.test(declared) || Number(declared) > deps.maxBodyBytes) throw tooLarge();
+    return next();
+  };
+
+  app.post("/decide", limit, async (c) => {
+    const body = await readJson(c);
+    if (isObject(body) && "batch" in body) {
+      const { batch, ...extra } = body;
+      const unknown = Object.keys(extra)[0];
+      if (unknown !== undefined) throw inputError(unknown, "unknown_field", "is not a known field (a batch body holds only \"batch\")");
+      if (!Array.isArray(batch)) throw inputError("batch", "wrong_type", "must be an array");
+      if (batch.length === 0) throw inputError("batch", "too_small", "must hold at least one decision");
+      if (batch.length > deps.maxBatch) throw inputError("batch", "too_big", `must hold at most ${deps.maxBatch} decisions`);
+      // All items are validated before any is answered: a bad item rejects the batch.
+      const requests = batch.map((item, i) => parseDecisionRequest(item, `batch[${i}]`));
+      const answers = [];
+      for (const r of requests) answers.push(await deps.decider.decide(r));
+      return c.json({ batch: answers });
+    }
+    return c.json(await deps.decider.decide(parseDecisionRequest(body)));
+  });
+
+  app.post("/v1/data/*", limit, async (c) => {
+    const path = c.req.path.slice("/v1/data/".length);
+    const spec = decisionByEntrypoint(path);
+    if (spec === undefined) throw inputError("path", "unknown_route", `no decision at /v1/data/${path}`);
+    const body = await readJson(c);
+    if (!isObject(body)) throw inputError("body", "wrong_type", "must be a JSON object {\"input\": ...}");
+    const unknown = Object.keys(body).find((k) => k !== "input");
+    if (unknown !== undefined) throw inputError(unknown, "unknown_field", "is not a known field");
+    const req: DecisionRequest = { spec, input: parseInput(spec, body["input"], "input") };
+    const answer = await deps.decider.decide(req);
+    return c.json({ decision_id: answer.decision_id, result: answer });
+  });
+
+  app.post("/mfa/totp/verify", limit, async (c) => {
+    const started = performance.now();
+    const input = parseTotpInput(await readJson(c), deps.totp.settings.digits);
+    let outcome;
+    try {
+      outcome = await verifyTotp(deps.totp, input);
+    } catch (e) {
+      deps.metrics.totp.inc({ outcome: isCapgateError(e) ? e.code : "error" });
+      throw e;
+    }
+    deps.metrics.totp.inc({ outcome: outcome.verified ? "verified" : outcome.reason });
+    const answer = { decision_id: randomUUID(), ...outcome };
+    deps.decisionLog.write({
+      decision_id: answer.decision_id,
+      decision: "mfa.totp.verify",
+      input,
+      result: answer,
+      policy_revision: deps.engine.revision,
+      replica_version: null,
+      latency_ms: performance.now() - started,
+    });
+    return c.json(answer);
+  });
+
+  deps.extraRoutes?.(app);
+
+  app.get("/health", (c) => c.json({ status: "ok" }));
+
+  app.get("/ready", (c) => {
+    const facts = deps.facts();
+    const replica = facts?.state() ?? { status: "missing", version: null, age_seconds: null };
+    const ready = deps.engine.loaded && replica.status === "current";
+    return c.json(
+      { ready, policy: { loaded: deps.engine.loaded, revision: deps.engine.revision }, replica },
+      ready ? 200 : 503,
+    );
+  });
+
+  app.get("/metrics", async (c) => {
+    const replica = deps.facts()?.state();
+    deps.metrics.replicaAge.set(replica?.age_seconds ?? -1);
+    return c.body(await deps.metrics.registry.metrics(), 200, { "content-type": deps.metrics.registry.contentType });
+  });
+
+  return app;
+}
+
+/** The request body as JSON, refusing a non-JSON content type and malformed text. */
+async function readJson(c: Context): Promise<unknown> {
+  const type = c.req.header("content-type") ?? "";
+  if (!/^application\/json\s*(;|$)/i.test(type))
+    throw inputError("content-type", "unsupported_content_type", `must be application/json (got ${type === "" ? "none" : JSON.stringify(type)})`);
+  const text = await c.req.text();
+  if (text.trim() === "") throw inputError("body", "missing", "is empty; a JSON object is required");
+  try {
+    return JSON.parse(text);
+  } catch (e) {
+    throw inputError("body", "malformed_json", `is not valid JSON (${(e as Error).message})`);
+  }
+}
+
+function isObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === "object" && v !== null && !Array.isArray(v);
+}
+

@@ -1,0 +1,221 @@
+// The sidecar's settings: defaults, then a config file (YAML or JSON), then
+// CAPGATE_* environment variables, then command-line flags, validated once at
+// start-up with zod. Every bad setting becomes its own one-line config_error,
+// so an operator fixes them all in one pass instead of one per restart.
+import { readFileSync } from "node:fs";
+import { isIP } from "node:net";
+import { parse as parseYaml } from "yaml";
+import { z } from "zod";
+import { CapgateError, CapgateErrors } from "../errors.js";
+
+/** Algorithms jose can verify; `none` is deliberately absent and refused by name. */
+const JWT_ALGORITHMS = [
+  "RS256", "RS384", "RS512", "PS256", "PS384", "PS512",
+  "ES256", "ES384", "ES512", "EdDSA", "Ed25519",
+  "HS256", "HS384", "HS512",
+] as const;
+
+const positiveInt = z.number().int().positive();
+
+const configSchema = z
+  .object({
+    host: z.string().min(1).default("127.0.0.1"),
+    port: z.number().int().min(0).max(65535).default(8181),
+    // Binding beyond loopback exposes decisions to the network; it must be asked for.
+    allow_non_loopback: z.boolean().default(false),
+    admin_token: z.string().min(16, "must be at least 16 characters").optional(),
+    bundle: z.string().min(1).optional(),
+    replica: z.string().min(1).optional(),
+    database_url: z.string().min(1).optional(),
+    max_body_bytes: positiveInt.max(16 * 1024 * 1024).default(64 * 1024),
+    max_staleness_seconds: positiveInt.default(300),
+    decision_deadline_ms: positiveInt.max(60_000).default(100),
+    max_batch: positiveInt.max(10_000).default(100),
+    log_level: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
+    // "stdout", a file path, or "off".
+    decision_log: z.string().min(1).default("stdout"),
+    watch: z.boolean().default(true),
+    jwt: z
+      .object({
+        jwks_file: z.string().min(1).optional(),
+        algorithms: z
+          .array(z.string())
+          .min(1)
+          .superRefine((algs, ctx) => {
+            for (const a of algs) {
+              if (a.toLowerCase() === "none") ctx.addIssue({ code: "custom", message: "`none` is never allowed" });
+              else if (!(JWT_ALGORITHMS as readonly string[]).includes(a))
+                ctx.addIssue({ code: "custom", message: `unknown algorithm ${JSON.stringify(a)}` });
+            }
+          })
+          .default(["RS256", "ES256", "EdDSA"]),
+        clock_tolerance_seconds: z.number().int().min(0).max(600).default(30),
+      })
+      .strict()
+      .prefault({}),
+    totp: z
+      .object({
+        // Accepted steps either side of the current one (RFC 6238 §5.2 drift).
+        window: z.number().int().min(0).max(10).default(1),
+        period_seconds: positiveInt.max(300).default(30),
+        digits: z.union([z.literal(6), z.literal(7), z.literal(8)]).default(6),
+        // NIST SP 800-63B §5.2.2: no more than 100 consecutive failed attempts.
+        lockout_threshold: positiveInt.max(100, "must be at most 100 (NIST SP 800-63B)").default(5),
+        lockout_seconds: positiveInt.default(900),
+        // base64url of 32 random bytes (A256GCM key for the stored secrets).
+        encryption_key: z
+          .string()
+          .refine((s) => decodedLength(s) === 32, "must be base64url of exactly 32 bytes")
+          .optional(),
+      })
+      .strict()
+      .prefault({}),
+    assertion: z
+      .object({
+        // A private JWK (JSON file) with its `alg`; without it TOTP success cannot be asserted.
+        signing_key_file: z.string().min(1).optional(),
+        issuer: z.string().min(1).default("capgate"),
+        ttl_seconds: positiveInt.max(3600).default(300),
+      })
+      .strict()
+      .prefault({}),
+  })
+  .strict()
+  .superRefine((c, ctx) => {
+    if (!isLoopback(c.host)) {
+      if (!c.allow_non_loopback)
+        ctx.addIssue({
+          code: "custom",
+          path: ["host"],
+          message: `${c.host} is not a loopback address; pass --allow-non-loopback (and an admin token) to bind it`,
+        });
+      if (c.admin_token === undefined)
+        ctx.addIssue({ code: "custom", path: ["admin_token"], message: `required when binding ${c.host}` });
+    }
+  });
+
+export type ServerConfig = z.infer<typeof configSchema>;
+
+function decodedLength(s: string): number {
+  if (!/^[A-Za-z0-9_-]+$/.test(s)) return -1;
+  return Buffer.from(s, "base64url").length;
+}
+
+export function isLoopback(host: string): boolean {
+  if (host === "localhost") return true;
+  if (isIP(host) === 4) return host.startsWith("127.");
+  return host === "::1";
+}
+
+/** Environment variables and the setting each one fills. */
+const ENV: ReadonlyArray<readonly [string, string, "string" | "int" | "bool" | "list"]> = [
+  ["CAPGATE_HOST", "host", "string"],
+  ["CAPGATE_PORT", "port", "int"],
+  ["CAPGATE_ALLOW_NON_LOOPBACK", "allow_non_loopback", "bool"],
+  ["CAPGATE_ADMIN_TOKEN", "admin_token", "string"],
+  ["CAPGATE_BUNDLE", "bundle", "string"],
+  ["CAPGATE_REPLICA", "replica", "string"],
+  ["CAPGATE_DATABASE_URL", "database_url", "string"],
+  ["CAPGATE_MAX_BODY_BYTES", "max_body_bytes", "int"],
+  ["CAPGATE_MAX_STALENESS_SECONDS", "max_staleness_seconds", "int"],
+  ["CAPGATE_DECISION_DEADLINE_MS", "decision_deadline_ms", "int"],
+  ["CAPGATE_LOG_LEVEL", "log_level", "string"],
+  ["CAPGATE_DECISION_LOG", "decision_log", "string"],
+  ["CAPGATE_JWKS_FILE", "jwt.jwks_file", "string"],
+  ["CAPGATE_JWT_ALGORITHMS", "jwt.algorithms", "list"],
+  ["CAPGATE_JWT_CLOCK_TOLERANCE_SECONDS", "jwt.clock_tolerance_seconds", "int"],
+  ["CAPGATE_TOTP_WINDOW", "totp.window", "int"],
+  ["CAPGATE_TOTP_LOCKOUT_THRESHOLD", "totp.lockout_threshold", "int"],
+  ["CAPGATE_TOTP_LOCKOUT_SECONDS", "totp.lockout_seconds", "int"],
+  ["CAPGATE_TOTP_ENCRYPTION_KEY", "totp.encryption_key", "string"],
+  ["CAPGATE_ASSERTION_SIGNING_KEY_FILE", "assertion.signing_key_file", "string"],
+];
+
+export interface ConfigSources {
+  /** Path of a YAML or JSON config file. */
+  file?: string | undefined;
+  env?: Readonly<Record<string, string | undefined>>;
+  /** Settings from flags, already keyed by setting path ("port", "totp.window"). */
+  flags?: Readonly<Record<string, unknown>>;
+}
+
+/** Merges the sources and validates; throws CapgateErrors with one config_error per bad setting. */
+export function loadConfig(sources: ConfigSources = {}): ServerConfig {
+  const errors: CapgateError[] = [];
+  const raw: Record<string, unknown> = {};
+  if (sources.file !== undefined) merge(raw, readConfigFile(sources.file));
+  const env = sources.env ?? {};
+  for (const [name, path, kind] of ENV) {
+    const v = env[name];
+    if (v === undefined || v === "") continue;
+    const value = fromEnv(v, kind);
+    if (value === undefined) errors.push(new CapgateError("config_error", `${path}: ${name}=${JSON.stringify(v)} is not a valid ${kind}`));
+    else setPath(raw, path, value);
+  }
+  if (env["CAPGATE_DATABASE_URL"] === undefined && env["DATABASE_URL"]) setPath(raw, "database_url", env["DATABASE_URL"]);
+  for (const [path, value] of Object.entries(sources.flags ?? {})) if (value !== undefined) setPath(raw, path, value);
+
+  const parsed = configSchema.safeParse(raw);
+  if (!parsed.success) {
+    for (const issue of parsed.error.issues) {
+      const path = issue.path.join(".") || "(root)";
+      const message = issue.code === "unrecognized_keys" ? `unknown setting(s) ${issue.keys.join(", ")}` : issue.message;
+      errors.push(new CapgateError("config_error", `${path}: ${message}`, { details: { setting: path } }));
+    }
+  }
+  if (errors.length > 0 || !parsed.success) throw new CapgateErrors(errors);
+  return parsed.data;
+}
+
+function readConfigFile(file: string): Record<string, unknown> {
+  let text: string;
+  try {
+    text = readFileSync(file, "utf8");
+  } catch (e) {
+    throw new CapgateErrors([new CapgateError("config_error", `${file}: cannot read config file (${(e as NodeJS.ErrnoException).code ?? "error"})`)]);
+  }
+  let doc: unknown;
+  try {
+    // YAML is a superset of JSON, so one parser reads both formats.
+    doc = parseYaml(text);
+  } catch (e) {
+    throw new CapgateErrors([new CapgateError("config_error", `${file}: not valid YAML/JSON: ${(e as Error).message.split("\n")[0]}`)]);
+  }
+  if (doc === null || doc === undefined) return {};
+  if (typeof doc !== "object" || Array.isArray(doc))
+    throw new CapgateErrors([new CapgateError("config_error", `${file}: the config must be a mapping of settings`)]);
+  return doc as Record<string, unknown>;
+}
+
+function fromEnv(v: string, kind: "string" | "int" | "bool" | "list"): unknown {
+  switch (kind) {
+    case "string":
+      return v;
+    case "int":
+      return /^-?\d+$/.test(v.trim()) ? Number(v.trim()) : undefined;
+    case "bool":
+      return ["1", "true", "yes"].includes(v.toLowerCase()) ? true : ["0", "false", "no"].includes(v.toLowerCase()) ? false : undefined;
+    case "list":
+      return v.split(",").map((s) => s.trim()).filter((s) => s !== "");
+  }
+}
+
+function setPath(target: Record<string, unknown>, path: string, value: unknown): void {
+  const keys = path.split(".");
+  let node = target;
+  for (const k of keys.slice(0, -1)) {
+    const next = node[k];
+    if (typeof next !== "object" || next === null || Array.isArray(next)) node[k] = {};
+    node = node[k] as Record<string, unknown>;
+  }
+  node[keys[keys.length - 1]!] = value;
+}
+
+function merge(target: Record<string, unknown>, source: Record<string, unknown>): void {
+  for (const [k, v] of Object.entries(source)) {
+    const t = target[k];
+    if (typeof v === "object" && v !== null && !Array.isArray(v) && typeof t === "object" && t !== null && !Array.isArray(t))
+      merge(t as Record<string, unknown>, v as Record<string, unknown>);
+    else target[k] = v;
+  }
+}

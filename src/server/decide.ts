@@ -1,0 +1,154 @@
+// Answers one validated decision request: checks that a policy is loaded and
+// the replica is current, gathers the facts, verifies a presented JWT, calls
+// the policy's entrypoint and shapes its package document into the answer.
+// Every way this can go wrong ends in `allow: false` with a reason (fail
+// closed); no rule about tenants, users or tokens is decided here.
+import { randomUUID } from "node:crypto";
+import { performance } from "node:perf_hooks";
+import type { Logger } from "pino";
+import type { DecisionRequest } from "./decisions.js";
+import type { DecisionLog } from "./decision-log.js";
+import type { Engine } from "./engine.js";
+import { buildPolicyInput, type FactSource, type ReplicaState, type TokenFacts } from "./facts.js";
+import type { JwtVerifier } from "./jwt.js";
+import type { ServerMetrics } from "./metrics.js";
+
+export interface DecisionAnswer {
+  decision_id: string;
+  decision: string;
+  allow: boolean;
+  reasons: string[];
+  policy_revision: string | null;
+  replica_version: string | null;
+  [field: string]: unknown;
+}
+
+export interface DeciderDeps {
+  engine: Engine;
+  /** The replica currently serving, or null when none could be opened. */
+  facts: () => FactSource | null;
+  jwt: JwtVerifier;
+  metrics: ServerMetrics;
+  decisionLog: DecisionLog;
+  log: Logger;
+  deadlineMs: number;
+  clockToleranceSeconds: number;
+}
+
+const MISSING: ReplicaState = { status: "missing", version: null, age_seconds: null };
+
+export class Decider {
+  constructor(private readonly deps: DeciderDeps) {}
+
+  async decide(req: DecisionRequest): Promise<DecisionAnswer> {
+    const started = performance.now();
+    const id = randomUUID();
+    const { engine, deadlineMs } = this.deps;
+    const facts = this.deps.facts();
+    const state = safeState(facts);
+    const revision = engine.revision;
+    const closed = (...reasons: string[]): DecisionAnswer => ({
+      decision_id: id,
+      decision: req.spec.name,
+      allow: false,
+      reasons,
+      policy_revision: revision,
+      replica_version: state.version,
+    });
+
+    let answer: DecisionAnswer;
+    const preconditions: string[] = [];
+    if (!engine.loaded) preconditions.push("policy_not_loaded");
+    if (facts === null || state.status === "missing") preconditions.push("replica_missing");
+    else if (state.status === "stale") preconditions.push("replica_stale");
+    if (preconditions.length > 0 || facts === null) {
+      answer = closed(...preconditions);
+    } else {
+      answer = await this.evaluate(req, facts, closed, started);
+    }
+    if (answer.allow && performance.now() - started > deadlineMs) answer = closed("deadline_exceeded");
+    this.record(req, answer, started);
+    return answer;
+  }
+
+  private async evaluate(
+    req: DecisionRequest,
+    facts: FactSource,
+    closed: (...reasons: string[]) => DecisionAnswer,
+    started: number,
+  ): Promise<DecisionAnswer> {
+    let token: TokenFacts | undefined;
+    if (req.spec.name === "token.validate") {
+      const remaining = this.deps.deadlineMs - (performance.now() - started);
+      const verified = await withDeadline(this.deps.jwt.verify(String(req.input["token"])), remaining);
+      if (verified === "deadline") return closed("deadline_exceeded");
+      token = verified;
+    }
+    let input;
+    try {
+      input = buildPolicyInput(facts, req.input, {
+        ...(token === undefined ? {} : { token }),
+        clockToleranceSeconds: this.deps.clockToleranceSeconds,
+      });
+    } catch (e) {
+      this.deps.log.error({ err: (e as Error).message, decision: req.spec.name }, "replica lookup failed");
+      return closed("replica_error");
+    }
+    const evaluation = this.deps.engine.evaluate(req.spec.entrypoint, input);
+    if (!evaluation.ok) {
+      if (evaluation.reason === "evaluation_error")
+        this.deps.log.error({ err: evaluation.error, decision: req.spec.name }, "policy evaluation failed");
+      return closed(evaluation.reason);
+    }
+    const { allow, reasons, ...rest } = evaluation.result;
+    const base = closed();
+    return {
+      ...rest,
+      decision_id: base.decision_id,
+      decision: req.spec.name,
+      allow: allow === true,
+      reasons: Array.isArray(reasons) ? reasons.map(String) : [],
+      policy_revision: base.policy_revision,
+      replica_version: base.replica_version,
+    };
+  }
+
+  private record(req: DecisionRequest, answer: DecisionAnswer, started: number): void {
+    const seconds = (performance.now() - started) / 1000;
+    const outcome = answer.allow ? "allow" : "deny";
+    this.deps.metrics.decisions.inc({ decision: req.spec.name, outcome });
+    this.deps.metrics.latency.observe({ decision: req.spec.name }, seconds);
+    this.deps.decisionLog.write({
+      decision_id: answer.decision_id,
+      decision: req.spec.name,
+      input: req.input,
+      result: answer,
+      policy_revision: answer.policy_revision,
+      replica_version: answer.replica_version,
+      latency_ms: seconds * 1000,
+    });
+  }
+}
+
+function safeState(facts: FactSource | null): ReplicaState {
+  if (facts === null) return MISSING;
+  try {
+    return facts.state();
+  } catch {
+    return MISSING;
+  }
+}
+
+/** Resolves to the promise's value, or "deadline" when it has not settled in time. */
+export async function withDeadline<T>(p: Promise<T>, ms: number): Promise<T | "deadline"> {
+  if (ms <= 0) return "deadline";
+  let timer: NodeJS.Timeout | undefined;
+  const expired = new Promise<"deadline">((resolve) => {
+    timer = setTimeout(() => resolve("deadline"), ms);
+  });
+  try {
+    return await Promise.race([p, expired]);
+  } finally {
+    clearTimeout(timer);
+  }
+}

@@ -1,0 +1,88 @@
+// The evaluation seam: holds the last good compiled policy bundle and evaluates
+// an entrypoint against a policy input. Loading goes through the policy stage's
+// loadPolicyBundle (the SDK with capgate's host built-ins); a bundle that fails
+// to load, or lacks an entrypoint the sidecar serves, is refused and the previous
+// one keeps serving. With no bundle every evaluation is a fail-closed outcome.
+import { CapgateError, isCapgateError } from "../errors.js";
+import { DECISIONS } from "./decisions.js";
+
+/** What the SDK's LoadedPolicy offers the engine. */
+export interface EvaluablePolicy {
+  evaluate(input: unknown, entrypoint?: number | string): unknown;
+}
+
+/** What loadPolicyBundle(path) resolves to. */
+export interface PolicyBundle {
+  policy: EvaluablePolicy;
+  revision: string;
+  entrypoints: readonly string[] | Readonly<Record<string, number>>;
+}
+
+export type BundleLoader = (path: string) => Promise<PolicyBundle>;
+
+export type Evaluation =
+  | { ok: true; result: Record<string, unknown> }
+  | { ok: false; reason: "policy_not_loaded" | "policy_undefined" | "policy_result_invalid" | "evaluation_error"; error?: string };
+
+export class Engine {
+  private bundle: PolicyBundle | null = null;
+  private bundlePath: string | null = null;
+
+  constructor(private readonly loader: BundleLoader) {}
+
+  get loaded(): boolean {
+    return this.bundle !== null;
+  }
+
+  get revision(): string | null {
+    return this.bundle?.revision ?? null;
+  }
+
+  get path(): string | null {
+    return this.bundlePath;
+  }
+
+  /** Loads and checks a bundle; on any failure throws bundle_error and keeps the current one. */
+  async load(path: string): Promise<PolicyBundle> {
+    let candidate: PolicyBundle;
+    try {
+      candidate = await this.loader(path);
+    } catch (e) {
+      throw new CapgateError("bundle_error", `${path}: refused: ${isCapgateError(e) ? e.format() : (e as Error).message}`, { cause: e });
+    }
+    const names = Array.isArray(candidate.entrypoints) ? candidate.entrypoints : Object.keys(candidate.entrypoints);
+    const missing = DECISIONS.map((d) => d.entrypoint).filter((ep) => !names.includes(ep));
+    if (missing.length > 0) throw new CapgateError("bundle_error", `${path}: refused: missing entrypoint(s) ${missing.join(", ")}`);
+    // One evaluation per entrypoint before serving: it compiles the Wasm tiers and
+    // sizes the heap now, so the first real decision does not pay for it (and
+    // miss its deadline). A module that traps on a minimal input is refused.
+    for (const ep of DECISIONS.map((d) => d.entrypoint)) {
+      try {
+        candidate.policy.evaluate({ request: {}, tenant: null, user: null, defaults: {} }, ep);
+      } catch (e) {
+        throw new CapgateError("bundle_error", `${path}: refused: evaluating ${ep} failed: ${(e as Error).message}`);
+      }
+    }
+    this.bundle = candidate;
+    this.bundlePath = path;
+    return candidate;
+  }
+
+  /** Evaluates one entrypoint; never throws, so a caller can always answer (closed). */
+  evaluate(entrypoint: string, input: unknown): Evaluation {
+    const bundle = this.bundle;
+    if (bundle === null) return { ok: false, reason: "policy_not_loaded" };
+    let resultSet: unknown;
+    try {
+      resultSet = bundle.policy.evaluate(input, entrypoint);
+    } catch (e) {
+      return { ok: false, reason: "evaluation_error", error: e instanceof Error ? e.message : String(e) };
+    }
+    // opa-wasm answers a result set: [] when the document is undefined, else [{result}].
+    if (!Array.isArray(resultSet) || resultSet.length === 0) return { ok: false, reason: "policy_undefined" };
+    const doc = (resultSet[0] as { result?: unknown }).result;
+    if (resultSet.length !== 1 || typeof doc !== "object" || doc === null || Array.isArray(doc) || typeof (doc as { allow?: unknown }).allow !== "boolean")
+      return { ok: false, reason: "policy_result_invalid" };
+    return { ok: true, result: doc as Record<string, unknown> };
+  }
+}

@@ -1,0 +1,38 @@
+// The one place an error becomes an HTTP answer. Every route throws
+// CapgateError; this maps its code (and, for input errors, the kind of problem)
+// to a status and the single JSON error shape callers can rely on:
+//   {"error": {"code", "message", "details": {"field", "problem"}}}
+import type { ContentfulStatusCode } from "hono/utils/http-status";
+import { CapgateError, isCapgateError } from "../errors.js";
+
+/** Input problems whose status is not the generic 400. */
+const PROBLEM_STATUS: Readonly<Record<string, ContentfulStatusCode>> = {
+  body_too_large: 413,
+  unsupported_content_type: 415,
+  unknown_route: 404,
+  method_not_allowed: 405,
+  unauthorized: 401,
+};
+
+export interface HttpError {
+  status: ContentfulStatusCode;
+  body: { error: ReturnType<CapgateError["toJSON"]> };
+}
+
+export function toHttpError(e: unknown): HttpError {
+  const err = isCapgateError(e)
+    ? e
+    : // Anything else is a bug; its message may hold internals, so it stays in the log only.
+      new CapgateError("eval_internal_error", "internal error");
+  const problem = typeof err.details?.["problem"] === "string" ? (err.details["problem"] as string) : undefined;
+  let status: ContentfulStatusCode;
+  if (err.code === "invalid_input") status = (problem !== undefined ? PROBLEM_STATUS[problem] : undefined) ?? 400;
+  else if (err.code === "not_configured") status = 503;
+  else status = 500;
+  return { status, body: { error: err.toJSON() } };
+}
+
+/** An input error naming the field (a dotted path into the request body) and the problem. */
+export function inputError(field: string, problem: string, message: string): CapgateError {
+  return new CapgateError("invalid_input", field === "" ? message : `${field}: ${message}`, { details: { field, problem } });
+}

@@ -1,0 +1,192 @@
+// Assembles and runs one sidecar: loads the bundle and opens the replica (a
+// failure of either is logged and the sidecar serves fail-closed answers until
+// a good one appears), reads the JWT keys and TOTP settings, connects to the
+// primary when configured, and serves the Hono app on the configured address.
+import type { AddressInfo } from "node:net";
+import { serve, type ServerType } from "@hono/node-server";
+import type { Hono } from "hono";
+import pg from "pg";
+import pino, { type Logger } from "pino";
+import { CapgateError, isCapgateError } from "../errors.js";
+import { createApp } from "./app.js";
+import { loadAssertionSigner, type AssertionSigner } from "./assertion.js";
+import { loadBundle } from "./bundle-loader.js";
+import type { ServerConfig } from "./config.js";
+import { Decider } from "./decide.js";
+import { createDecisionLog, type DecisionLog } from "./decision-log.js";
+import { Engine, type BundleLoader } from "./engine.js";
+import type { FactSource } from "./facts.js";
+import { createJwtVerifier, noKeysVerifier, readJwks } from "./jwt.js";
+import { createMetrics, setPolicyRevision, type ServerMetrics } from "./metrics.js";
+import { Reloader, type WatchedFile } from "./reload.js";
+import { openReplicaFacts } from "./replica-facts.js";
+import type { TotpDeps } from "./totp.js";
+import { decodeKey, primaryTotpSecrets } from "./totp-secrets.js";
+import { primaryTotpStore, type Queryable } from "./totp-store.js";
+
+export interface StartOptions {
+  config: ServerConfig;
+  /** Epoch milliseconds; tests pass a controllable clock. */
+  clock?: () => number;
+  logger?: Logger;
+  bundleLoader?: BundleLoader;
+  /** Opens the replica at a path; defaults to the SQLite replica. */
+  openFacts?: (path: string, maxStalenessSeconds: number, clock: () => number) => FactSource;
+  /** An already-open primary; otherwise one is opened from config.database_url. */
+  primary?: Queryable;
+  /** Poll interval of the hot-reload watcher (ms). */
+  watchIntervalMs?: number;
+  extraRoutes?: (app: Hono) => void;
+}
+
+export interface RunningServer {
+  url: string;
+  decider: Decider;
+  port: number;
+  engine: Engine;
+  metrics: ServerMetrics;
+  decisionLog: DecisionLog;
+  reloader: Reloader;
+  facts(): FactSource | null;
+  close(): Promise<void>;
+}
+
+export async function startServer(opts: StartOptions): Promise<RunningServer> {
+  const { config } = opts;
+  const clock = opts.clock ?? Date.now;
+  const log = opts.logger ?? pino({ level: config.log_level, base: { service: "capgate" } });
+  const metrics = createMetrics();
+  const decisionLog = createDecisionLog(config.decision_log, log);
+  const engine = new Engine(opts.bundleLoader ?? loadBundle);
+  const openFacts = opts.openFacts ?? openReplicaFacts;
+
+  // Key material is read now: a bad file stops start-up with a config_error.
+  const jwt = config.jwt.jwks_file === undefined ? noKeysVerifier : createJwtVerifier(readJwks(config.jwt.jwks_file), config.jwt.algorithms);
+  let signer: AssertionSigner | null = null;
+  if (config.assertion.signing_key_file !== undefined)
+    signer = await loadAssertionSigner(config.assertion.signing_key_file, config.assertion.issuer, config.assertion.ttl_seconds);
+
+  let pool: pg.Pool | null = null;
+  let primary: Queryable | null = opts.primary ?? null;
+  if (primary === null && config.database_url !== undefined) {
+    pool = new pg.Pool({ connectionString: config.database_url, max: 4 });
+    pool.on("error", (e) => log.error({ err: e.message }, "primary connection error"));
+    primary = pool;
+  }
+
+  const loadPolicy = async (path: string): Promise<void> => {
+    try {
+      const b = await engine.load(path);
+      setPolicyRevision(metrics, b.revision);
+      metrics.reloads.inc({ kind: "bundle", outcome: "loaded" });
+      log.info({ bundle: path, revision: b.revision }, "policy bundle loaded");
+    } catch (e) {
+      metrics.reloads.inc({ kind: "bundle", outcome: "refused" });
+      throw e;
+    }
+  };
+
+  let facts: FactSource | null = null;
+  const openReplica = async (path: string): Promise<void> => {
+    let next: FactSource;
+    try {
+      next = openFacts(path, config.max_staleness_seconds, clock);
+    } catch (e) {
+      metrics.reloads.inc({ kind: "replica", outcome: "refused" });
+      throw e;
+    }
+    const previous = facts;
+    facts = next;
+    metrics.reloads.inc({ kind: "replica", outcome: "loaded" });
+    log.info({ replica: path, version: next.state().version }, "replica opened");
+    // A decision that read the old handle before an await may still use it briefly.
+    if (previous !== null) setTimeout(() => previous.close(), config.decision_deadline_ms + 1000).unref();
+  };
+  const refused = (path: string, e: unknown): void => {
+    log.error({ file: path, err: isCapgateError(e) ? e.format() : String(e) }, "refused; the last good one (if any) keeps serving, else answers stay fail-closed");
+  };
+
+  const watched: WatchedFile[] = [];
+  if (config.bundle !== undefined) {
+    const path = config.bundle;
+    await loadPolicy(path).catch((e) => refused(path, e));
+    watched.push({ path, load: () => loadPolicy(path) });
+  } else log.warn("no policy bundle configured: every decision is denied (policy_not_loaded)");
+  if (config.replica !== undefined) {
+    const path = config.replica;
+    await openReplica(path).catch((e) => refused(path, e));
+    watched.push({ path, load: () => openReplica(path) });
+  } else log.warn("no replica configured: every decision is denied (replica_missing)");
+  const reloader = new Reloader(watched, refused);
+  if (config.watch) reloader.start(opts.watchIntervalMs ?? 1000);
+
+  const missing: string[] = [];
+  if (config.totp.encryption_key === undefined) missing.push("totp.encryption_key");
+  if (primary === null) missing.push("database_url");
+  if (signer === null) missing.push("assertion.signing_key_file");
+  const totp: TotpDeps = {
+    settings: config.totp,
+    missing,
+    key: config.totp.encryption_key === undefined ? null : decodeKey(config.totp.encryption_key),
+    secrets: primary === null ? null : primaryTotpSecrets(primary),
+    store: primary === null ? null : primaryTotpStore(primary),
+    signer,
+    assertionTtlSeconds: config.assertion.ttl_seconds,
+    clock,
+  };
+
+  const decider = new Decider({
+    engine,
+    facts: () => facts,
+    jwt,
+    metrics,
+    decisionLog,
+    log,
+    deadlineMs: config.decision_deadline_ms,
+    clockToleranceSeconds: config.jwt.clock_tolerance_seconds,
+  });
+  const app = createApp({
+    decider,
+    engine,
+    facts: () => facts,
+    totp,
+    metrics,
+    decisionLog,
+    log,
+    maxBodyBytes: config.max_body_bytes,
+    maxBatch: config.max_batch,
+    adminToken: config.admin_token,
+    extraRoutes: opts.extraRoutes,
+  });
+
+  const server: ServerType = await new Promise((resolve, reject) => {
+    const s = serve({ fetch: app.fetch, hostname: config.host, port: config.port }, () => resolve(s));
+    s.once("error", (e: NodeJS.ErrnoException) =>
+      reject(new CapgateError("config_error", `cannot listen on ${config.host}:${config.port}: ${e.code ?? e.message}`)),
+    );
+  });
+  const port = (server.address() as AddressInfo).port;
+  const host = config.host.includes(":") ? `[${config.host}]` : config.host;
+  log.info({ host: config.host, port }, "capgate serving");
+
+  return {
+    url: `http://${host}:${port}`,
+    decider,
+    port,
+    engine,
+    metrics,
+    decisionLog,
+    reloader,
+    facts: () => facts,
+    async close() {
+      reloader.stop();
+      const closing = new Promise<void>((resolve) => server.close(() => resolve()));
+      if ("closeAllConnections" in server) server.closeAllConnections();
+      await closing;
+      facts?.close();
+      facts = null;
+      await decisionLog.close();
+      if (pool !== null) await pool.end();
+    },
+  };
+}
