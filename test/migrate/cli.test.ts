@@ -141,7 +141,7 @@ describe("capgate migrate (CLI)", () => {
 
       const status = await runCli(["migrate", "status", ...args]);
       expect(status.code).toBe(0);
-      expect(status.stdout).toContain("version: 3 (DIRTY");
+      expect(status.stdout).toContain("version: 3 of 3 (DIRTY");
 
       expectOneLineError(await runCli(["migrate", "up", ...args]), /^capgate: migration_error: database is dirty at version 3.*force/);
       expectOneLineError(await runCli(["migrate", "force", "7", ...args]), /^capgate: migration_error: no migration version 7/);

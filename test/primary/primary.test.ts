@@ -6,7 +6,7 @@ import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { CapgateError } from "../../src/errors.js";
 import { openPrimary, primaryOptionsFrom, redactUrl, type Primary } from "../../src/primary/index.js";
-import { createPgliteDir, freshPrimary, testEngines, type TestPrimary } from "../helpers/primary.js";
+import { SERVER_URL_VAR, createPgliteDir, freshPrimary, testEngines, type TestPrimary } from "../helpers/primary.js";
 
 async function rejection(p: Promise<unknown>): Promise<CapgateError> {
   const e = await p.then(
@@ -142,6 +142,19 @@ describe.each(testEngines())("primary on %s", (engine) => {
     const p = await fresh();
     await p.close();
     await expect(p.query("SELECT 1")).rejects.toThrow();
+  });
+});
+
+describe("the test helper", () => {
+  it("fails loudly, not skips, when the configured test server is unreachable", async () => {
+    const saved = process.env[SERVER_URL_VAR];
+    process.env[SERVER_URL_VAR] = "postgres://postgres@127.0.0.1:1/postgres";
+    try {
+      await expect(freshPrimary("unreachable", "postgres")).rejects.toThrow(/CAPGATE_TEST_DATABASE_URL=.* is unreachable/);
+    } finally {
+      if (saved === undefined) delete process.env[SERVER_URL_VAR];
+      else process.env[SERVER_URL_VAR] = saved;
+    }
   });
 });
 
