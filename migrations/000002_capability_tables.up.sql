@@ -50,7 +50,6 @@ CREATE TABLE tenant_capabilities (
         END
     )
 );
-CREATE INDEX tenant_capabilities_capability_key_idx ON tenant_capabilities (capability_key);
 
 CREATE TABLE tenant_features (
     tenant_id   text        NOT NULL REFERENCES tenants (id) ON DELETE CASCADE,

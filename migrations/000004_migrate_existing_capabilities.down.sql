@@ -2,7 +2,7 @@
 -- rows with source 'default' or 'migrated' that still hold the value the up
 -- derives from the (untouched) legacy data. Rows an administrator or a user
 -- wrote (source 'admin' / 'user'), and rows whose value was changed since,
--- survive. Legacy tables are not touched.
+-- survive. Legacy tables are not touched. The rules function goes too.
 
 -- rules 2 and 3 (capability)
 DELETE FROM tenant_capabilities tc
@@ -42,3 +42,5 @@ WHERE s.source = 'migrated'
   AND u.id = s.user_id
   AND ((s.capability_key = 'mfa' AND u.mfa_enabled)
     OR (s.capability_key = 'totp' AND btrim(u.mfa_secret) <> ''));
+
+DROP FUNCTION capgate_apply_capability_rules();

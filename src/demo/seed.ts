@@ -22,10 +22,10 @@
 //
 // Seeding inserts missing rows and leaves existing ones alone, so it can run
 // any number of times. When the primary already has the data migration
-// applied, the same transaction re-runs that migration's (idempotent) up file,
-// so the demo rows get their capabilities just as pre-existing data did.
+// applied, the same transaction applies its rules (the function
+// capgate_apply_capability_rules() it installed, idempotent) so the demo rows
+// get their capabilities just as pre-existing data did.
 import { CapgateError } from "../errors.js";
-import { defaultMigrationsDir, loadMigrations, readMigrationSql } from "../migrate/files.js";
 import { readMigrationState } from "../migrate/state.js";
 import type { Primary, Queryable } from "../primary/types.js";
 
@@ -63,7 +63,8 @@ export const DEMO_USERS: readonly DemoUser[] = [
   { id: "u-heidi", tenantId: "hooli", email: "heidi@hooli.example", mfaEnabled: true, mfaSecret: null },
 ];
 
-const DATA_MIGRATION_NAME = "migrate_existing_capabilities";
+/** Installed by the data migration; applies its five rules to whatever legacy rows exist. */
+const RULES_FUNCTION = "capgate_apply_capability_rules()";
 
 export interface DemoSeedResult {
   inserted: { tenants: number; tenantSettings: number; users: number };
@@ -101,25 +102,24 @@ async function insertLegacy(tx: Queryable): Promise<DemoSeedResult["inserted"]> 
 }
 
 /** Writes the demo tenants and users into the primary's legacy tables (idempotent). */
-export async function seedDemo(primary: Primary, options: { migrationsDir?: string } = {}): Promise<DemoSeedResult> {
+export async function seedDemo(primary: Primary): Promise<DemoSeedResult> {
   const state = await readMigrationState(primary);
   if (state.dirty) {
     throw new CapgateError("migration_error", `database is dirty at version ${state.version ?? "none"}; fix it before seeding`);
   }
-  const dataMigration = loadMigrations(options.migrationsDir ?? defaultMigrationsDir()).find(
-    (m) => m.name === DATA_MIGRATION_NAME,
-  );
-  const legacy = await primary.query<{ ok: boolean }>(
+  const schema = await primary.query<{ legacy: boolean; rules: boolean }>(
     `SELECT to_regclass('tenants') IS NOT NULL AND to_regclass('tenant_settings') IS NOT NULL
-        AND to_regclass('users') IS NOT NULL AS ok`,
+        AND to_regclass('users') IS NOT NULL AS legacy,
+            to_regprocedure($1) IS NOT NULL AS rules`,
+    [RULES_FUNCTION],
   );
-  if (legacy.rows[0]?.ok !== true) {
+  const { legacy, rules } = schema.rows[0] ?? { legacy: false, rules: false };
+  if (!legacy) {
     throw new CapgateError("migration_error", `${primary.location} has no legacy tables yet; run 'capgate migrate up' first`);
   }
-  const applyRules = dataMigration !== undefined && (state.version ?? 0) >= dataMigration.version;
   return primary.transaction(async (tx) => {
     const inserted = await insertLegacy(tx);
-    if (applyRules) await tx.exec(readMigrationSql(dataMigration.upFile));
-    return { inserted, capabilitiesApplied: applyRules };
+    if (rules) await tx.query(`SELECT ${RULES_FUNCTION}`);
+    return { inserted, capabilitiesApplied: rules };
   });
 }

@@ -12,4 +12,4 @@ export {
 } from "./runner.js";
 export { loadMigrations, defaultMigrationsDir, type Migration } from "./files.js";
 export { readMigrationState, type MigrationState, MIGRATIONS_TABLE } from "./state.js";
-export { migrationLockKey } from "./lock-key.js";
+export { migrationLockKey, advisoryLockId } from "./lock-key.js";

@@ -22,8 +22,14 @@ function crc32(bytes: Uint8Array): number {
   return (crc ^ 0xffffffff) >>> 0;
 }
 
-export function migrationLockKey(database: string, schema: string, migrationsTable = "schema_migrations"): bigint {
-  const sum = crc32(new TextEncoder().encode([schema, migrationsTable, database].join("\u0000")));
+/** golang-migrate's lock id: the extra names first, then the database, NUL-separated. */
+export function advisoryLockId(database: string, ...additional: string[]): bigint {
+  const sum = crc32(new TextEncoder().encode([...additional, database].join("\u0000")));
   // uint32 multiplication wrapping, as Go's uint32 arithmetic does.
   return BigInt(Math.imul(sum, SALT) >>> 0);
+}
+
+/** The key golang-migrate's postgres driver locks for this database, schema and table. */
+export function migrationLockKey(database: string, schema: string, migrationsTable = "schema_migrations"): bigint {
+  return advisoryLockId(database, schema, migrationsTable);
 }

@@ -2,8 +2,6 @@
 // otherwise the embedded engine under ./.capgate/primary.
 import { resolve } from "node:path";
 import { CapgateError } from "../errors.js";
-import { openPglite } from "./pglite.js";
-import { openPostgres } from "./postgres.js";
 import type { Primary } from "./types.js";
 
 export const DEFAULT_DATA_DIR = ".capgate/primary";
@@ -47,12 +45,16 @@ export async function openPrimary(options: OpenPrimaryOptions = {}): Promise<Pri
   const url = options.databaseUrl;
   if (url !== undefined && url !== "") {
     checkUrl(url);
+    // Each engine is loaded only when used: PGlite's Wasm is large, and a
+    // server deployment should never pay for it.
+    const { openPostgres } = await import("./postgres.js");
     return openPostgres({
       url,
       location: redactUrl(url),
       ...(options.maxConnections !== undefined ? { maxConnections: options.maxConnections } : {}),
     });
   }
+  const { openPglite } = await import("./pglite.js");
   return openPglite(resolve(options.dataDir ?? DEFAULT_DATA_DIR));
 }
 

@@ -11,7 +11,7 @@ import { z } from "zod";
 import { loadMigrations, migrate } from "../../src/migrate/index.js";
 import type { Primary, Row } from "../../src/primary/index.js";
 import { freshPrimary, testEngines, type TestPrimary } from "../helpers/primary.js";
-import { CAPABILITY_TABLES, LEGACY_TABLES, dumpTable, dumpTables, insertRows } from "../helpers/rows.js";
+import { CAPABILITY_TABLES, LEGACY_TABLES, dumpTable, dumpTables, insertRows, schemaShape } from "../helpers/rows.js";
 
 const CASES = fileURLToPath(new URL("../cases/migrate/data-migration/", import.meta.url));
 
@@ -103,9 +103,15 @@ describe.each(testEngines())("data migration on %s", (engine) => {
     for (const table of LEGACY_TABLES) await insertRows(p, table, c.legacy[table] ?? []);
     await writeRows(p, c.before, false);
     const legacy = await dumpTables(p, LEGACY_TABLES);
+    const shape = await schemaShape(p);
 
     const first = await migrate(p, { goto: V });
     expect(first.steps.map((s) => s.version)).toEqual([V]);
+    // The foreign keys it lifts for the bulk load are back, identical and enforced.
+    expect(await schemaShape(p)).toEqual(shape);
+    await expect(
+      p.query("INSERT INTO tenant_capabilities VALUES ('no-such-tenant', 'mfa', '{\"required\": true}', 'admin')"),
+    ).rejects.toMatchObject({ code: "database_error", details: { sqlstate: "23503" } });
     await expectCapabilityRows(p, c.expect, "after up");
     expect(await dumpTables(p, LEGACY_TABLES), "legacy tables after up").toEqual(legacy);
 
@@ -119,6 +125,7 @@ describe.each(testEngines())("data migration on %s", (engine) => {
     await writeRows(p, c.after, true);
     await migrate(p, { goto: V - 1 });
     await expectCapabilityRows(p, c.expect_after_down, "after down");
+    expect(await schemaShape(p)).toEqual(shape);
     expect(await dumpTables(p, LEGACY_TABLES), "legacy tables after down").toEqual(legacy);
 
     await migrate(p, { goto: V });

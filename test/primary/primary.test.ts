@@ -5,8 +5,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { CapgateError } from "../../src/errors.js";
-import { openPrimary, redactUrl, type Primary } from "../../src/primary/index.js";
-import { createPgliteDir, freshPrimary, testEngines, type TestPrimary } from "../helpers/primary.js";
+import { openPrimary, primaryOptionsFrom, redactUrl, type Primary } from "../../src/primary/index.js";
+import { SERVER_URL_VAR, createPgliteDir, freshPrimary, testEngines, type TestPrimary } from "../helpers/primary.js";
 
 async function rejection(p: Promise<unknown>): Promise<CapgateError> {
   const e = await p.then(
@@ -145,7 +145,28 @@ describe.each(testEngines())("primary on %s", (engine) => {
   });
 });
 
+describe("the test helper", () => {
+  it("fails loudly, not skips, when the configured test server is unreachable", async () => {
+    const saved = process.env[SERVER_URL_VAR];
+    process.env[SERVER_URL_VAR] = "postgres://postgres@127.0.0.1:1/postgres";
+    try {
+      await expect(freshPrimary("unreachable", "postgres")).rejects.toThrow(/CAPGATE_TEST_DATABASE_URL=.* is unreachable/);
+    } finally {
+      if (saved === undefined) delete process.env[SERVER_URL_VAR];
+      else process.env[SERVER_URL_VAR] = saved;
+    }
+  });
+});
+
 describe("opening the primary", () => {
+  it("takes the flag over DATABASE_URL over the embedded engine", () => {
+    const env = { DATABASE_URL: "postgres://env@h/d" };
+    expect(primaryOptionsFrom({ databaseUrl: "postgres://flag@h/d" }, env)).toEqual({ databaseUrl: "postgres://flag@h/d" });
+    expect(primaryOptionsFrom({}, env)).toEqual({ databaseUrl: "postgres://env@h/d" });
+    expect(primaryOptionsFrom({ dataDir: "x" }, { DATABASE_URL: "" })).toEqual({ dataDir: "x" });
+    expect(primaryOptionsFrom({}, {})).toEqual({});
+  });
+
   it("an unreachable server is a one-line database_error without the password", async () => {
     const e = await rejection(openPrimary({ databaseUrl: "postgres://capgate:s3cret@127.0.0.1:1/nowhere" }));
     expect(e.code).toBe("database_error");

@@ -9,14 +9,13 @@ export function registerDemo(program: Command): void {
 
   addPrimaryOptions(group.command("seed"))
     .description("insert the demo tenants and users into the primary's legacy tables (idempotent)")
-    .option("--migrations <dir>", "migrations folder (default: the one shipped with capgate)")
-    .action(async (flags: PrimaryFlags & { migrations?: string }) => {
+    .action(async (flags: PrimaryFlags) => {
       await withPrimary(primaryOptionsFromFlags(flags), async (primary) => {
-        const r = await seedDemo(primary, flags.migrations !== undefined ? { migrationsDir: flags.migrations } : {});
+        const r = await seedDemo(primary);
         const i = r.inserted;
         process.stdout.write(
           `seeded ${primary.location}: ${i.tenants} tenant(s), ${i.tenantSettings} tenant setting(s), ${i.users} user(s) added` +
-            (r.capabilitiesApplied ? "; capability data migration applied to them\n" : "\n"),
+            (r.capabilitiesApplied ? "; capability rules applied\n" : "\n"),
         );
       });
     });

@@ -102,10 +102,11 @@ export function registerMigrate(program: Command): void {
       await withPrimary(primaryOptionsFromFlags(flags), async (primary) => {
         const s = await migrationStatus(primary, dir);
         const version = s.state.version ?? "none";
+        const ahead = (s.state.version ?? 0) > (s.latest ?? 0) ? " (ahead of this capgate's migrations)" : "";
+        const dirty = s.state.dirty ? " (DIRTY: a migration failed; see 'capgate migrate force --help')" : "";
         const out = [
           `primary: ${primary.kind === "pglite" ? "embedded " : ""}${s.location}`,
-          `version: ${version}${s.state.dirty ? " (DIRTY: a migration failed; see 'capgate migrate force')" : ""}` +
-            ` of ${s.latest ?? "none"}`,
+          `version: ${version} of ${s.latest ?? "none"}${ahead}${dirty}`,
           ...s.migrations.map((m) => `  ${m.applied ? "applied" : "pending"}  ${migrationLabel(m)}`),
         ];
         process.stdout.write(out.join("\n") + "\n");
