@@ -1,11 +1,19 @@
-// Runs the capgate CLI from source in a child process, the way a user would
-// run it, and collects its exit code and output.
+// Runs the installed capgate CLI (bin/capgate.js over dist/) in a child
+// process, the way a user runs it, and collects its exit code and output.
+// `npm test` builds dist/ first; running vitest alone needs `npm run build`.
 import { spawn } from "node:child_process";
+import { existsSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 
 const root = fileURLToPath(new URL("../../", import.meta.url));
-const tsxCli = fileURLToPath(new URL("../../node_modules/tsx/dist/cli.mjs", import.meta.url));
-const entry = fileURLToPath(new URL("./cli-entry.ts", import.meta.url));
+export const capgateBin = fileURLToPath(new URL("../../bin/capgate.js", import.meta.url));
+const builtMain = fileURLToPath(new URL("../../dist/cli/main.js", import.meta.url));
+
+/** The argv prefix that runs capgate; fails with a clear message when dist/ is not built. */
+export function capgateCommand(): string[] {
+  if (!existsSync(builtMain)) throw new Error("dist/ is not built: run `npm run build` (npm test does it first)");
+  return [process.execPath, capgateBin];
+}
 
 export interface CliResult {
   code: number | null;
@@ -26,7 +34,8 @@ export function runCli(
     else env[k] = v;
   }
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [tsxCli, entry, ...args], { cwd: options.cwd ?? root, env });
+    const [node, bin] = capgateCommand() as [string, string];
+    const child = spawn(node, [bin, ...args], { cwd: options.cwd ?? root, env });
     let stdout = "";
     let stderr = "";
     child.stdout.on("data", (d: Buffer) => (stdout += d.toString()));

@@ -5,13 +5,9 @@ import { afterAll, beforeAll, expect, it } from "vitest";
 import { spawnSync } from "node:child_process";
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { fileURLToPath, pathToFileURL } from "node:url";
 
-const root = fileURLToPath(new URL("../..", import.meta.url));
-const entry = join(root, "test", "helpers", "cli-entry.ts");
-// By URL: the commands run in a scratch directory, where "tsx" would not resolve.
-const tsxLoader = pathToFileURL(join(root, "node_modules", "tsx", "dist", "loader.mjs")).href;
 import { freshPrimary, type TestPrimary } from "../replica/fixture.js";
+import { capgateCommand } from "../helpers/cli.js";
 
 let tp: TestPrimary;
 let dir: string;
@@ -19,7 +15,8 @@ let dir: string;
 let primaryArgs: string[];
 
 function capgate(...args: string[]): { code: number; stdout: string; stderr: string } {
-  const r = spawnSync(process.execPath, ["--import", tsxLoader, entry, ...args], {
+  const [node, bin] = capgateCommand() as [string, string];
+  const r = spawnSync(node, [bin, ...args], {
     cwd: dir, encoding: "utf8", env: { ...process.env, DATABASE_URL: "" },
   });
   return { code: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
@@ -45,9 +42,9 @@ it("exports signed, verifies, applies, syncs and prunes from the command line", 
   const ex = capgate("snapshot", "export", ...primaryArgs, "-o", "s.snapshot", "--sign-key", "k.key.pem");
   expect(ex.code).toBe(0);
   expect(ex.stderr).toBe("");
-  expect(ex.stdout).toMatch(/s\.snapshot: ok: .*schema 5.*signed \(ES256\)/);
+  expect(ex.stdout).toMatch(/s\.snapshot: ok: .*schema 6.*signed \(ES256\)/);
   expect(capgate("snapshot", "verify", "s.snapshot", "--key", "k.pub.pem").stdout).toMatch(/signature ok \(ES256\)/);
-  expect(JSON.parse(capgate("snapshot", "inspect", "s.snapshot").stdout)).toMatchObject({ format: "capgate-snapshot", schema_version: 5 });
+  expect(JSON.parse(capgate("snapshot", "inspect", "s.snapshot").stdout)).toMatchObject({ format: "capgate-snapshot", schema_version: 6 });
   const ap = capgate("snapshot", "apply", "s.snapshot", "--replica", "r.db", "--key", "k.pub.pem");
   expect(ap.code).toBe(0);
   expect(ap.stderr).toBe("");

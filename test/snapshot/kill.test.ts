@@ -11,7 +11,8 @@ import { applySnapshot, exportSnapshot } from "../../src/snapshot/index.js";
 import { openReplica } from "../../src/replica/index.js";
 
 const root = fileURLToPath(new URL("../..", import.meta.url));
-const child = join(root, "test", "snapshot", "apply-child.ts");
+// Runs the built dist/ (npm test builds it first), so each child starts in a fraction of a second.
+const child = join(root, "test", "snapshot", "apply-child.mjs");
 
 let tp: TestPrimary;
 const snaps: { file: string; digest: string; rows: TableRows }[] = [];
@@ -35,8 +36,7 @@ afterAll(async () => {
 /** Runs the child; kills it `delayMs` after it is ready. Resolves with whether it finished first. */
 function runChild(file: string, replica: string, delayMs: number | undefined): Promise<{ finished: boolean; tookMs: number }> {
   return new Promise((resolve, reject) => {
-    // node with tsx's loader, not the tsx launcher: the launcher runs a grandchild a kill would miss.
-    const p = spawn(process.execPath, ["--import", "tsx", child, file, replica], { cwd: root, stdio: ["ignore", "pipe", "inherit"] });
+    const p = spawn(process.execPath, [child, file, replica], { cwd: root, stdio: ["ignore", "pipe", "inherit"] });
     let out = "";
     let readyAt = 0;
     p.stdout.on("data", (d: Buffer) => {

@@ -1,8 +1,0 @@
-// Child process for the kill test: loads capgate, says "ready", then applies
-// one snapshot, so the parent can SIGKILL it at a random point of the apply.
-import { applySnapshot } from "../../src/snapshot/index.js";
-
-const [file, replica] = process.argv.slice(2) as [string, string];
-process.stdout.write("ready\n");
-await applySnapshot(file, replica, { force: true });
-process.stdout.write("done\n");
