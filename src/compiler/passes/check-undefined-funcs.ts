@@ -76,7 +76,20 @@ function checkWithTarget(ctx: PassContext, w: ast.With): void {
   }
   if (!BUILTINS.has(name)) {
     report(ctx, "rego_compile_error", `with keyword target must reference existing input, data, or a function: ${name}`, w.location);
+    return;
   }
+  // Built-ins the planner cannot replace (unification, rule metadata, calls the
+  // compiler generates, relations and print) are rejected, never ignored.
+  const why = unreplaceable(name);
+  if (why) report(ctx, "rego_compile_error", `with keyword replacing built-in function: ${why}`, w.target.location);
+}
+
+function unreplaceable(name: string): string | undefined {
+  if (name === "eq" || name === "rego.metadata.chain" || name === "rego.metadata.rule") return `replacement of "${name}" invalid`;
+  if (name.startsWith("internal.")) return `replacement of internal function "${name}" invalid`;
+  if (BUILTINS.get(name)?.relation) return "target must not be a relation";
+  if (name === "print") return "target must not be a void function";
+  return undefined;
 }
 
 /**

@@ -660,7 +660,20 @@ export class Planner {
       if (target.startsWith("data.")) {
         const set = this.compiled.ruleSets.get(ruleSetKey(target.split(".").slice(1)));
         if (!set) this.fail(`undefined function ${target}`);
-        const { name: fn, mockArgs } = this.funcName(set);
+        // A replacement function that calls the function it replaces reaches the
+        // original (as in OPA), so its own mock is not in effect inside it.
+        const mocks = this.f.mocks;
+        if (target !== name) {
+          this.f.mocks = new Map(mocks);
+          this.f.mocks.delete(name);
+        }
+        let called: { name: string; mockArgs: ir.Operand[] };
+        try {
+          called = this.funcName(set);
+        } finally {
+          this.f.mocks = mocks;
+        }
+        const { name: fn, mockArgs } = called;
         this.emit({ kind: "Call", func: fn, args: [this.inputOp(), this.dataOp(), ...ops, ...mockArgs], result: r });
       } else {
         this.builtinsUsed.set(target, arity);
