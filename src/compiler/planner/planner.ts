@@ -5,6 +5,9 @@
 // rest of the body inside its block. Rule sets become funcs (`g0.data.a.b`)
 // planned on first use; refs into data walk the rule tree, calling rule funcs
 // and reading base data, and merge both where a ref needs a whole subtree.
+// `with` on input/data paths becomes With statements; `with` on a function or a
+// rule's document becomes a mock that called rule sets see through func variants
+// (run-time replacement values travel to them as extra trailing params).
 
 import { CapgateError } from "../../errors.js";
 import type * as ast from "../ast/types.js";
