@@ -55,6 +55,11 @@ export interface Func {
   blocks: Block[];
   /** For functions that implement a data document, its path (["g0", "data", "a", "b"]). */
   path?: string[];
+  /**
+   * How many trailing params carry `with` replacement values computed by the
+   * caller (not Rego arguments): a rule planned under such a `with` stays a rule.
+   */
+  mockParams?: number;
 }
 
 export interface Block {

@@ -193,9 +193,23 @@ export class SafetyChecker {
     return BUILTINS.get(name)?.arity;
   }
 
+  /**
+   * The `with` values that must be bound before `e` runs. In `with f as abs`,
+   * where f is a function, `abs` names the built-in to call instead: not a var.
+   */
+  private withValues(e: ast.Expr): ast.Term[] {
+    return e.with.filter((w) => !(this.isFunction(refName(w.target)) && BUILTINS.has(refName(w.value) ?? ""))).map((w) => w.value);
+  }
+
+  private isFunction(name: string | undefined): boolean {
+    if (name === undefined) return false;
+    if (name.startsWith("data.")) return this.ctx.ruleSets.get(ruleSetKey(name.split(".").slice(1)))?.kind === "function";
+    return BUILTINS.has(name);
+  }
+
   /** The vars bound after `e` runs, or undefined when `e` cannot run yet. */
   private exprOutputs(e: ast.Expr, bound: Vars, outer: Vars): Vars | undefined {
-    for (const w of e.with) if (!this.subset(this.needs(w.value, outer), bound)) return undefined;
+    for (const w of this.withValues(e)) if (!this.subset(this.needs(w, outer), bound)) return undefined;
     if (e.negated) {
       const needs = new Set<string>();
       exprOperands(e).forEach((t) => this.needs(t, outer, needs));
@@ -260,7 +274,7 @@ export class SafetyChecker {
       for (const e of remaining) {
         const vars = new Set<string>();
         exprOperands(e).forEach((t) => this.needs(t, scopeOuter, vars));
-        e.with.forEach((w) => this.needs(w.value, scopeOuter, vars));
+        this.withValues(e).forEach((w) => this.needs(w, scopeOuter, vars));
         if (e.kind === "call" && e.args.length > 0) exprAllVars(e, vars);
         for (const x of vars) {
           if (B.has(x) || reported.has(x)) continue;

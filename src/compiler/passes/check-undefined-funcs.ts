@@ -71,9 +71,45 @@ function checkWithTarget(ctx: PassContext, w: ast.With): void {
     if (name === undefined && !(w.target.value.kind === "ref" && ["input", "data"].includes(refName({ ...w.target, value: { kind: "ref", terms: w.target.value.terms.slice(0, 1) } }) ?? ""))) {
       report(ctx, "rego_compile_error", "with keyword target must reference existing input, data, or a function", w.location);
     }
+    checkPartialVirtual(ctx, w);
     return;
   }
   if (!BUILTINS.has(name)) {
     report(ctx, "rego_compile_error", `with keyword target must reference existing input, data, or a function: ${name}`, w.location);
+    return;
+  }
+  // Built-ins the planner cannot replace (unification, rule metadata, calls the
+  // compiler generates, relations and print) are rejected, never ignored.
+  const why = unreplaceable(name);
+  if (why) report(ctx, "rego_compile_error", `with keyword replacing built-in function: ${why}`, w.target.location);
+}
+
+function unreplaceable(name: string): string | undefined {
+  if (name === "eq" || name === "rego.metadata.chain" || name === "rego.metadata.rule") return `replacement of "${name}" invalid`;
+  if (name.startsWith("internal.")) return `replacement of internal function "${name}" invalid`;
+  if (BUILTINS.get(name)?.relation) return "target must not be a relation";
+  if (name === "print") return "target must not be a void function";
+  return undefined;
+}
+
+/**
+ * `with data.p.k as v` where data.p is a rule: the planner can replace a rule's
+ * whole document but not a part of it, and ignoring the `with` would be wrong,
+ * so it is an error, as in OPA.
+ */
+function checkPartialVirtual(ctx: PassContext, w: ast.With): void {
+  if (w.target.value.kind !== "ref") return;
+  const terms = w.target.value.terms;
+  if (terms[0]?.value.kind !== "var" || terms[0].value.name !== "data") return;
+  let node = ctx.ruleTree;
+  for (let i = 1; i < terms.length - 1; i++) {
+    const t = terms[i]!.value;
+    const child = t.kind === "string" ? node.children.get(t.value) : undefined;
+    if (!child) return;
+    node = child;
+    if (node.ruleSet) {
+      report(ctx, "rego_compile_error", "with keyword cannot partially replace virtual document(s)", w.target.location);
+      return;
+    }
   }
 }

@@ -5,6 +5,9 @@
 // rest of the body inside its block. Rule sets become funcs (`g0.data.a.b`)
 // planned on first use; refs into data walk the rule tree, calling rule funcs
 // and reading base data, and merge both where a ref needs a whole subtree.
+// `with` on input/data paths becomes With statements; `with` on a function or a
+// rule's document becomes a mock that called rule sets see through func variants
+// (run-time replacement values travel to them as extra trailing params).
 
 import { CapgateError } from "../../errors.js";
 import type * as ast from "../ast/types.js";
@@ -22,6 +25,12 @@ const TRUE: ir.Operand = { kind: "bool", value: true };
 const INT64_MIN = -(2n ** 63n);
 const INT64_MAX = 2n ** 63n - 1n;
 
+/**
+ * What a `with` put in place of a function or a rule's document: a constant, a
+ * function to call instead, or a value the `with` site computed into a local.
+ */
+type Mock = { kind: "const"; term: ast.Term } | { kind: "func"; name: string } | { kind: "local"; local: ir.Local };
+
 /** Per-func planning state. */
 interface Frame {
   next: number;
@@ -31,7 +40,7 @@ interface Frame {
   depth: number;
   input: ir.Local;
   data: ir.Local;
-  mocks: Map<string, ast.Term>;
+  mocks: Map<string, Mock>;
 }
 
 export class Planner {
@@ -226,10 +235,19 @@ export class Planner {
    * The func for a rule set. Under `with` mocks (replaced functions or virtual
    * documents) a rule set is planned again with the mocks in effect, as its own
    * variant (`g1.data.a.b`, ...), so the replacement reaches rules it calls.
+   * Replacement values computed at run time are passed to the variant as extra
+   * trailing arguments (`mockArgs`), in the order of their target names.
    */
-  private funcName(set: RuleSet): string {
-    const mocks = this.propagatedMocks();
-    const mockKey = [...mocks].map(([k, v]) => `${k}=${JSON.stringify(v.value)}`).sort().join(";");
+  private funcName(set: RuleSet): { name: string; mockArgs: ir.Operand[] } {
+    const mocks = [...this.f.mocks].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+    const mockArgs: ir.Operand[] = [];
+    const parts = mocks.map(([k, m]) => {
+      if (m.kind === "const") return `${k}=${JSON.stringify(constValue(m.term))}`;
+      if (m.kind === "func") return `${k}=>${m.name}`;
+      mockArgs.push({ kind: "local", local: m.local });
+      return `${k}=#${mockArgs.length - 1}`;
+    });
+    const mockKey = parts.join(";");
     let variant = this.variants.get(mockKey);
     if (variant === undefined) {
       variant = this.variants.size;
@@ -243,27 +261,24 @@ export class Planner {
       const saved = this.f;
       const savedLoc = this.loc;
       try {
-        this.funcs.push(this.planRuleSet(set, name, mocks));
+        this.funcs.push(this.planRuleSet(set, name, mocks, mockArgs.length));
       } finally {
         this.f = saved;
         this.loc = savedLoc;
       }
     }
-    return name;
+    return { name, mockArgs };
   }
 
-  /** Mocks that can be planned inside another func: their values mention no local variables. */
-  private propagatedMocks(): Map<string, ast.Term> {
-    const out = new Map<string, ast.Term>();
-    for (const [k, v] of this.f.mocks) if (!mentionsLocals(v)) out.set(k, v);
-    return out;
-  }
-
-  private planRuleSet(set: RuleSet, name: string, mocks: Map<string, ast.Term>): ir.Func {
+  /** Plans a rule set's func; `mocks` in funcName's order, whose run-time values arrive as the last `nMockParams` params. */
+  private planRuleSet(set: RuleSet, name: string, mocks: [string, Mock][], nMockParams: number): ir.Func {
     const arity = set.kind === "function" ? (set.arity ?? 0) : 0;
-    this.f = this.newFrame(arity);
-    this.f.mocks = new Map(mocks);
-    const params = [ir.INPUT_LOCAL, ir.DATA_LOCAL, ...Array.from({ length: arity }, (_, i) => ir.FIRST_FREE_LOCAL + i)];
+    this.f = this.newFrame(arity + nMockParams);
+    const args = Array.from({ length: arity }, (_, i) => ir.FIRST_FREE_LOCAL + i);
+    const mockParams = Array.from({ length: nMockParams }, (_, i) => ir.FIRST_FREE_LOCAL + arity + i);
+    let j = 0;
+    for (const [k, m] of mocks) this.f.mocks.set(k, m.kind === "local" ? { kind: "local", local: mockParams[j++]! } : m);
+    const params = [ir.INPUT_LOCAL, ir.DATA_LOCAL, ...args, ...mockParams];
     const ret = this.newLocal();
     const blocks: ir.Block[] = [];
     const first = set.rules[0] ?? set.default;
@@ -273,7 +288,7 @@ export class Planner {
     if (set.kind === "partial-object") blocks.push(this.block(() => this.emit({ kind: "MakeObject", target: ret })));
 
     for (const entry of set.rules) {
-      blocks.push(this.block(() => this.planChain(set, entry.rule, params.slice(2), ret)));
+      blocks.push(this.block(() => this.planChain(set, entry.rule, args, ret)));
     }
     if (set.default) {
       const d = set.default.rule;
@@ -281,14 +296,15 @@ export class Planner {
         this.block(() => {
           this.loc = d.location;
           this.emit({ kind: "IsUndefined", source: ret });
-          this.planArgs(d.head.args ?? [], params.slice(2), 0, () =>
+          this.planArgs(d.head.args ?? [], args, 0, () =>
             this.planTerm(d.head.value!, (op) => this.emit({ kind: "AssignVar", source: op, target: ret })),
           );
         }),
       );
     }
     blocks.push(this.block(() => this.emit({ kind: "ReturnLocal", source: ret })));
-    return { name, params, return: ret, blocks, path: [name.slice(0, name.indexOf(".")), "data", ...set.path] };
+    const path = [name.slice(0, name.indexOf(".")), "data", ...set.path];
+    return { name, params, return: ret, blocks, path, ...(nMockParams > 0 ? { mockParams: nMockParams } : {}) };
   }
 
   /** Plans a rule and its else chain: the first rule in the chain whose body and value are defined wins. */
@@ -380,11 +396,27 @@ export class Planner {
 
   private callRuleSet(set: RuleSet, k: KOp): void {
     const mock = this.f.mocks.get(`data.${set.path.join(".")}`);
-    if (mock) return this.planTerm(mock, k);
-    const name = this.funcName(set);
+    if (mock) return this.planMock(mock, k);
+    const { name, mockArgs } = this.funcName(set);
     const r = this.newLocal();
-    this.emit({ kind: "Call", func: name, args: [this.inputOp(), this.dataOp()], result: r });
+    this.emit({ kind: "Call", func: name, args: [this.inputOp(), this.dataOp(), ...mockArgs], result: r });
     k({ kind: "local", local: r });
+  }
+
+  /** The value a mock gives where its target is read as a document. */
+  private planMock(mock: Mock, k: KOp): void {
+    switch (mock.kind) {
+      case "const":
+        return this.planTerm(mock.term, k);
+      case "local":
+        return k({ kind: "local", local: mock.local });
+      case "func": {
+        // A function read as a document: only a 0-ary user function has a value.
+        const set = mock.name.startsWith("data.") ? this.compiled.ruleSets.get(ruleSetKey(mock.name.split(".").slice(1))) : undefined;
+        if (set && (set.arity ?? 0) === 0) return this.callRuleSet(set, k);
+        return;
+      }
+    }
   }
 
   private inputOp(): ir.Operand {
@@ -478,10 +510,32 @@ export class Planner {
       const name = refName(w.target);
       return (n === "input" || n === "data") && !(name !== undefined && (this.isFunctionName(name) || this.isRuleSetName(name)));
     });
-    const mocks = e.with.filter((w) => !docs.includes(w));
+    // Replacements of functions and rule documents. A constant or a function name is
+    // kept as is (and reaches called rules through a func variant); any other value
+    // is computed here, before the `with` applies, and travels as a local.
+    const fixed: [string, Mock][] = [];
+    const dynamic: [string, ast.Term][] = [];
+    for (const w of e.with.filter((x) => !docs.includes(x))) {
+      const key = refName(w.target);
+      if (key === undefined) this.compileError("with target must be input, data or a function name", w.location);
+      const vname = refName(w.value);
+      if (this.isFunctionName(key) && vname !== undefined && this.isFunctionName(vname)) {
+        this.checkReplacementArity(key, vname, w.location);
+        fixed.push([key, { kind: "func", name: vname }]);
+      } else if (isConstant(w.value)) {
+        fixed.push([key, { kind: "const", term: w.value }]);
+      } else {
+        dynamic.push([key, w.value]);
+      }
+    }
     this.planTerms(
-      docs.map((w) => w.value),
-      (values) => {
+      [...docs.map((w) => w.value), ...dynamic.map(([, v]) => v)],
+      (allValues) => {
+        const values = allValues.slice(0, docs.length);
+        const mocks: [string, Mock][] = [
+          ...fixed,
+          ...dynamic.map(([key], i): [string, Mock] => [key, { kind: "local", local: this.local(allValues[docs.length + i]!) }]),
+        ];
         const savedInput = this.f.input;
         const savedData = this.f.data;
         // Copies of the documents as they are now: With replaces the locals it targets in place.
@@ -495,7 +549,7 @@ export class Planner {
           if (i >= docs.length) {
             const prevMocks = this.f.mocks;
             this.f.mocks = new Map(prevMocks);
-            for (const m of mocks) this.f.mocks.set(refName(m.target) ?? "", m.value);
+            for (const [key, m] of mocks) this.f.mocks.set(key, m);
             this.planExpr(inner, () => {
               // The rest of the body sees the documents as they were before `with`.
               const mocked = this.f.mocks;
@@ -531,10 +585,12 @@ export class Planner {
   }
 
   /**
-   * `data.a.b` names a rule set or a package exactly: `with` replaces its whole
-   * document (rules included) like a mock, so rules reading it see the new value.
+   * `data.a.b` names a rule set or a package exactly (or is `data` itself): `with`
+   * replaces its whole document (rules included) like a mock, so rules reading it
+   * see the new value.
    */
   private isRuleSetName(name: string): boolean {
+    if (name === "data") return true;
     if (!name.startsWith("data.")) return false;
     let node: RuleTreeNode | undefined = this.compiled.ruleTree;
     for (const key of name.split(".").slice(1)) {
@@ -542,6 +598,19 @@ export class Planner {
       if (!node) return false;
     }
     return true;
+  }
+
+  /** `with f as g`: g is called with f's arguments, so it must take as many. */
+  private checkReplacementArity(target: string, replacement: string, loc: ast.Location): void {
+    const a = this.arityOf(target);
+    const b = this.arityOf(replacement);
+    if (a !== undefined && b !== undefined && a !== b) {
+      this.compileError(`with: ${replacement} takes ${b} argument(s) but ${target} takes ${a}`, loc);
+    }
+  }
+
+  private compileError(message: string, loc: ast.Location): never {
+    throw new CapgateError("rego_compile_error", message, { location: loc });
   }
 
   private isFunctionName(name: string): boolean {
@@ -574,13 +643,13 @@ export class Planner {
     const mock = this.f.mocks.get(name);
     let target = name;
     if (mock) {
-      const mname = refName(mock);
-      if (mname !== undefined && this.isFunctionName(mname)) {
-        target = mname;
+      if (mock.kind === "func") {
+        target = mock.name;
       } else {
+        // A value replacement: every call returns it; the arguments are not evaluated.
         const arity = this.arityOf(name) ?? args.length;
         const out = args.length > arity ? args[arity] : undefined;
-        return this.planTerm(mock, (v) => {
+        return this.planMock(mock, (v) => {
           if (out) this.unifyLocal(out, this.local(v), () => k(v, true));
           else k(v, false);
         });
@@ -594,7 +663,21 @@ export class Planner {
       if (target.startsWith("data.")) {
         const set = this.compiled.ruleSets.get(ruleSetKey(target.split(".").slice(1)));
         if (!set) this.fail(`undefined function ${target}`);
-        this.emit({ kind: "Call", func: this.funcName(set), args: [this.inputOp(), this.dataOp(), ...ops], result: r });
+        // A replacement function that calls the function it replaces reaches the
+        // original (as in OPA), so its own mock is not in effect inside it.
+        const mocks = this.f.mocks;
+        if (target !== name) {
+          this.f.mocks = new Map(mocks);
+          this.f.mocks.delete(name);
+        }
+        let called: { name: string; mockArgs: ir.Operand[] };
+        try {
+          called = this.funcName(set);
+        } finally {
+          this.f.mocks = mocks;
+        }
+        const { name: fn, mockArgs } = called;
+        this.emit({ kind: "Call", func: fn, args: [this.inputOp(), this.dataOp(), ...ops, ...mockArgs], result: r });
       } else {
         this.builtinsUsed.set(target, arity);
         this.emit({ kind: "Call", func: target, args: ops, result: r });
@@ -854,8 +937,8 @@ export class Planner {
     let node: RuleTreeNode = this.compiled.ruleTree;
     let i = 1;
     for (;;) {
-      const mock = node.path.length > 0 ? this.f.mocks.get(`data.${node.path.join(".")}`) : undefined;
-      if (mock) return this.planTerm(mock, (op) => this.planRefRest(this.local(op), terms, i, k));
+      const mock = this.f.mocks.get(mockKeyOf(node));
+      if (mock) return this.planMock(mock, (op) => this.planRefRest(this.local(op), terms, i, k));
       const set = node.ruleSet;
       if (set) {
         if (set.kind === "function" && set.arity !== 0) return; // a function is not a value: undefined
@@ -894,8 +977,8 @@ export class Planner {
 
   /** The whole document at a rule tree node: base data merged with every rule set below. */
   private materialize(node: RuleTreeNode, k: KOp): void {
-    const mock = node.path.length > 0 ? this.f.mocks.get(`data.${node.path.join(".")}`) : undefined;
-    if (mock) return this.planTerm(mock, k);
+    const mock = this.f.mocks.get(mockKeyOf(node));
+    if (mock) return this.planMock(mock, k);
     if (node.ruleSet) {
       if (node.ruleSet.kind === "function" && node.ruleSet.arity !== 0) return;
       return this.callRuleSet(node.ruleSet, k);
@@ -927,27 +1010,43 @@ export class Planner {
   }
 }
 
-/** True when a term mentions a variable other than the roots (its value depends on the frame). */
-function mentionsLocals(t: ast.Term): boolean {
+/** The mock key of a rule tree node: the name a `with` target gives it. */
+function mockKeyOf(node: RuleTreeNode): string {
+  return node.path.length > 0 ? `data.${node.path.join(".")}` : "data";
+}
+
+/** True for a ground literal: scalars and collections of them (no vars, refs or comprehensions). */
+function isConstant(t: ast.Term): boolean {
   const v = t.value;
   switch (v.kind) {
-    case "var":
-      return v.name !== "data" && v.name !== "input";
-    case "ref":
-      return v.terms.some((x, i) => (i === 0 ? mentionsLocals(x) : x.value.kind !== "string" && mentionsLocals(x)));
+    case "null":
+    case "boolean":
+    case "number":
+    case "string":
+      return true;
     case "array":
     case "set":
-      return v.items.some(mentionsLocals);
+      return v.items.every(isConstant);
     case "object":
-      return v.entries.some(([a, b]) => mentionsLocals(a) || mentionsLocals(b));
-    case "call":
-      return v.args.some(mentionsLocals);
-    case "arraycomp":
-    case "setcomp":
-    case "objectcomp":
-      return true;
+      return v.entries.every(([a, b]) => isConstant(a) && isConstant(b));
     default:
       return false;
+  }
+}
+
+/** A constant's value without source locations, to tell mock sets apart. */
+function constValue(t: ast.Term): unknown {
+  const v = t.value;
+  switch (v.kind) {
+    case "array":
+    case "set":
+      return [v.kind, v.items.map(constValue)];
+    case "object":
+      return ["object", v.entries.map(([a, b]) => [constValue(a), constValue(b)])];
+    case "number":
+      return ["number", v.text];
+    default:
+      return v;
   }
 }
 

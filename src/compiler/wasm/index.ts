@@ -102,7 +102,7 @@ function link(policy: ir.Policy, rt: LinkedRuntime, opts: EmitOptions): Uint8Arr
   };
 
   for (const f of policy.funcs) {
-    const kind = f.params.length > 2 ? "func" : "rule";
+    const kind = f.params.length - (f.mockParams ?? 0) > 2 ? "func" : "rule";
     const body = new BodyEmitter(ctx, f.params, 0, assignConflictKind(kind));
     const ret = body.local(f.return);
     const blocks = body.blocks(f.blocks, null);
