@@ -5,7 +5,9 @@ import { writeFileSync } from "node:fs";
 import type { Command } from "commander";
 import { CapgateError } from "../../errors.js";
 import { readDataDocument, readDocument, readSources } from "../../policy/sources.js";
-import { buildBundle, checkPolicies, evalQuery, runTests } from "../../policy/tools.js";
+
+// The compiler loads binaryen (seconds to start); only policy commands pay for it.
+const tools = (): Promise<typeof import("../../policy/tools.js")> => import("../../policy/tools.js");
 
 const collect = (v: string, acc: string[]): string[] => [...acc, v];
 
@@ -22,7 +24,7 @@ export function registerPolicyCommands(program: Command): void {
     .option("--data <file>", "JSON or YAML data document to include as /data.json")
     .option("--revision <rev>", "revision recorded in the manifest")
     .action(async (paths: string[], o: { output: string; entrypoint: string[]; v0: boolean; data?: string; revision?: string }) => {
-      const r = await buildBundle({
+      const r = await (await tools()).buildBundle({
         sources: readSources(paths),
         ...(o.entrypoint.length ? { entrypoints: o.entrypoint } : {}),
         regoVersion: o.v0 ? 0 : 1,
@@ -46,7 +48,7 @@ export function registerPolicyCommands(program: Command): void {
     .option("--data <file>", "JSON or YAML data document")
     .option("--input <file>", "JSON or YAML input document")
     .action(async (paths: string[], o: { query: string; v0: boolean; data?: string; input?: string }) => {
-      const r = await evalQuery({
+      const r = await (await tools()).evalQuery({
         sources: readSources(paths),
         query: o.query,
         regoVersion: o.v0 ? 0 : 1,
@@ -64,7 +66,7 @@ export function registerPolicyCommands(program: Command): void {
     .option("--v0", "parse Rego v0 syntax", false)
     .option("--data <file>", "JSON or YAML data document")
     .action(async (paths: string[], o: { v0: boolean; data?: string }) => {
-      const results = await runTests({
+      const results = await (await tools()).runTests({
         sources: readSources(paths),
         regoVersion: o.v0 ? 0 : 1,
         ...(o.data ? { data: readDataDocument(o.data) } : {}),
@@ -99,8 +101,8 @@ export function registerPolicyCommands(program: Command): void {
     .description("parse and compile only; report every error as file:row:col: code: message")
     .argument("<paths...>", "Rego files or directories")
     .option("--v0", "parse Rego v0 syntax", false)
-    .action((paths: string[], o: { v0: boolean }) => {
-      const errors = checkPolicies({ sources: readSources(paths), regoVersion: o.v0 ? 0 : 1 });
+    .action(async (paths: string[], o: { v0: boolean }) => {
+      const errors = (await tools()).checkPolicies({ sources: readSources(paths), regoVersion: o.v0 ? 0 : 1 });
       for (const e of errors) process.stderr.write(e.format() + "\n");
       if (errors.length > 0) process.exitCode = 1;
     });
