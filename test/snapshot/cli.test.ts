@@ -45,9 +45,9 @@ it("exports signed, verifies, applies, syncs and prunes from the command line", 
   const ex = capgate("snapshot", "export", ...primaryArgs, "-o", "s.snapshot", "--sign-key", "k.key.pem");
   expect(ex.code).toBe(0);
   expect(ex.stderr).toBe("");
-  expect(ex.stdout).toMatch(/s\.snapshot: ok: .*schema 5.*signed \(ES256\)/);
+  expect(ex.stdout).toMatch(/s\.snapshot: ok: .*schema 6.*signed \(ES256\)/);
   expect(capgate("snapshot", "verify", "s.snapshot", "--key", "k.pub.pem").stdout).toMatch(/signature ok \(ES256\)/);
-  expect(JSON.parse(capgate("snapshot", "inspect", "s.snapshot").stdout)).toMatchObject({ format: "capgate-snapshot", schema_version: 5 });
+  expect(JSON.parse(capgate("snapshot", "inspect", "s.snapshot").stdout)).toMatchObject({ format: "capgate-snapshot", schema_version: 6 });
   const ap = capgate("snapshot", "apply", "s.snapshot", "--replica", "r.db", "--key", "k.pub.pem");
   expect(ap.code).toBe(0);
   expect(ap.stderr).toBe("");

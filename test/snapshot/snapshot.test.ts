@@ -41,7 +41,7 @@ describe("export and apply", () => {
   it("round-trips the primary row for row, without mfa_secret", async () => {
     const file = join(dir, "a.snapshot");
     const info = await exportSnapshot(tp.primary, file);
-    expect(info.header.schema_version).toBe(5);
+    expect(info.header.schema_version).toBe(6);
     expect(readFileSync(file, "utf8")).not.toContain("JBSWY3DPEHPK3PXP");
     const replica = join(dir, "rt.db");
     const r = await applySnapshot(file, replica);
