@@ -2,6 +2,7 @@
 // for who requires MFA and who is enrolled) into the primary.
 import type { Command } from "commander";
 import { seedDemo } from "../../demo/seed.js";
+import { DEMO_TOTP_USER, demoTotpCode } from "../../quickstart/demo-totp.js";
 import { addPrimaryOptions, primaryOptionsFromFlags, withPrimary, type PrimaryFlags } from "../../primary/index.js";
 
 export function registerDemo(program: Command): void {
@@ -18,5 +19,13 @@ export function registerDemo(program: Command): void {
             (r.capabilitiesApplied ? "; capability rules applied\n" : "\n"),
         );
       });
+    });
+
+  group
+    .command("totp-code")
+    .description("print the current TOTP code of a demo user (public demo secrets only)")
+    .option("--user <id>", "demo user", DEMO_TOTP_USER)
+    .action(async (flags: { user: string }) => {
+      process.stdout.write((await demoTotpCode(flags.user)) + "\n");
     });
 }

@@ -4,6 +4,7 @@ import type { Command } from "commander";
 import { registerDemo } from "./demo.js";
 import { registerMigrate } from "./migrate.js";
 import { registerPolicyCommands } from "./policy.js";
+import { registerQuickstart } from "./quickstart.js";
 import { registerServe } from "./serve.js";
 import { registerSnapshot } from "./snapshot.js";
 import { registerSync } from "./sync.js";
@@ -11,6 +12,7 @@ import { registerSync } from "./sync.js";
 export type CommandGroup = (program: Command) => void;
 
 export const commandGroups: CommandGroup[] = [
+  registerQuickstart,
   registerServe,
   registerMigrate,
   registerDemo,
