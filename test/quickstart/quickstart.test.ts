@@ -7,13 +7,10 @@ import { spawn, type ChildProcessWithoutNullStreams } from "node:child_process";
 import { existsSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
 import { generate } from "otplib";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { runCli } from "../helpers/cli.js";
+import { capgateCommand, runCli } from "../helpers/cli.js";
 
-const tsxLoader = fileURLToPath(new URL("../../node_modules/tsx/dist/loader.mjs", import.meta.url));
-const entry = fileURLToPath(new URL("../helpers/cli-entry.ts", import.meta.url));
 
 interface Run {
   child: ChildProcessWithoutNullStreams;
@@ -26,7 +23,8 @@ function start(cwd: string): Run {
   const env = { ...process.env };
   delete env["DATABASE_URL"];
   delete env["CAPGATE_DATABASE_URL"];
-  const child = spawn(process.execPath, ["--import", tsxLoader, entry, "quickstart", "--port", "0"], { cwd, env });
+  const [node, bin] = capgateCommand() as [string, string];
+  const child = spawn(node, [bin, "quickstart", "--port", "0"], { cwd, env });
   let out = "";
   let err = "";
   child.stdout.on("data", (d: Buffer) => (out += d.toString()));
