@@ -270,17 +270,27 @@ export class SafetyChecker {
       }
     }
     if (remaining.length > 0) {
-      const reported = new Set<string>();
+      const unsafe: Array<{ name: string; display: string; expr: ast.Expr }> = [];
+      const seen = new Set<string>();
       for (const e of remaining) {
         const vars = new Set<string>();
         exprOperands(e).forEach((t) => this.needs(t, scopeOuter, vars));
         this.withValues(e).forEach((w) => this.needs(w, scopeOuter, vars));
         if (e.kind === "call" && e.args.length > 0) exprAllVars(e, vars);
         for (const x of vars) {
-          if (B.has(x) || reported.has(x)) continue;
-          reported.add(x);
-          report(this.ctx, "rego_unsafe_var_error", `var ${displayName(this.ctx, x)} is unsafe`, this.varLocation(e, x));
+          if (B.has(x) || seen.has(x)) continue;
+          seen.add(x);
+          unsafe.push({ name: x, display: displayName(this.ctx, x), expr: e });
         }
+      }
+      // A var the compiler introduced (`$call1` for a hoisted call) is unsafe only
+      // because a user's var is: name the user's vars, and the generated ones
+      // only when nothing else explains the failure.
+      const users = unsafe.filter((u) => !u.display.startsWith("$"));
+      for (const u of users.length > 0 ? users : unsafe) {
+        report(this.ctx, "rego_unsafe_var_error", `var ${u.display} is unsafe`, this.varLocation(u.expr, u.name));
+      }
+      for (const e of remaining) {
         out.push(e);
         exprAllVars(e).forEach((x) => B.add(x));
       }
