@@ -75,6 +75,10 @@ export type Statement =
 const OPERATOR_FUNCTIONS: ReadonlySet<string> = new Set(Object.values(OPERATOR_NAMES));
 
 const RELATION_OPS: ReadonlySet<TokenKind> = new Set(["==", "!=", "<", ">", "<=", ">="]);
+const OR_OPS: ReadonlySet<TokenKind> = new Set(["|"]);
+const AND_OPS: ReadonlySet<TokenKind> = new Set(["&"]);
+const ARITH_OPS: ReadonlySet<TokenKind> = new Set(["+", "-"]);
+const FACTOR_OPS: ReadonlySet<TokenKind> = new Set(["*", "/", "%"]);
 const TERM_START: ReadonlySet<TokenKind> = new Set(["ident", "number", "string", "rawstring", "[", "{", "(", "-", "."]);
 
 /** Deeper nesting is refused with a parse error rather than overflowing the stack. */
@@ -749,57 +753,35 @@ export class Parser {
     if (!this.startsTerm()) this.fail(`expected a term after "${opTok.kind}"`);
   }
 
+  // Precedence from loosest to tightest: relations, `|`, `&`, `+ -`, `* / %`.
   private parseTermRelation(): Term {
-    let lhs = this.parseTermOr();
-    while (RELATION_OPS.has(this.kind())) {
-      const op = this.tok;
-      this.next();
-      this.operand(op);
-      lhs = this.binary(lhs, op, this.parseTermOr());
-    }
-    return lhs;
+    return this.leftAssociative(RELATION_OPS, () => this.parseTermOr());
   }
 
   private parseTermOr(): Term {
-    let lhs = this.parseTermAnd();
-    while (this.kind() === "|") {
-      const op = this.tok;
-      this.next();
-      this.operand(op);
-      lhs = this.binary(lhs, op, this.parseTermAnd());
-    }
-    return lhs;
+    return this.leftAssociative(OR_OPS, () => this.parseTermAnd());
   }
 
   private parseTermAnd(): Term {
-    let lhs = this.parseTermArith();
-    while (this.kind() === "&") {
-      const op = this.tok;
-      this.next();
-      this.operand(op);
-      lhs = this.binary(lhs, op, this.parseTermArith());
-    }
-    return lhs;
+    return this.leftAssociative(AND_OPS, () => this.parseTermArith());
   }
 
   private parseTermArith(): Term {
-    let lhs = this.parseTermFactor();
-    while (this.kind() === "+" || this.kind() === "-") {
-      const op = this.tok;
-      this.next();
-      this.operand(op);
-      lhs = this.binary(lhs, op, this.parseTermFactor());
-    }
-    return lhs;
+    return this.leftAssociative(ARITH_OPS, () => this.parseTermFactor());
   }
 
   private parseTermFactor(): Term {
-    let lhs = this.parseTerm();
-    while (this.kind() === "*" || this.kind() === "/" || this.kind() === "%") {
+    return this.leftAssociative(FACTOR_OPS, () => this.parseTerm());
+  }
+
+  /** One precedence level: `operand (op operand)*`, grouped to the left. */
+  private leftAssociative(ops: ReadonlySet<TokenKind>, operand: () => Term): Term {
+    let lhs = operand();
+    while (ops.has(this.kind())) {
       const op = this.tok;
       this.next();
       this.operand(op);
-      lhs = this.binary(lhs, op, this.parseTerm());
+      lhs = this.binary(lhs, op, operand());
     }
     return lhs;
   }
