@@ -105,15 +105,27 @@ export function abortToError(message: string): CapgateError {
 
 const EVAL_CODES: ReadonlySet<ErrorCode> = new Set<ErrorCode>(["eval_conflict_error", "eval_builtin_error", "eval_type_error", "eval_internal_error"]);
 
+/** An input already serialised as JSON text (the sidecar builds its input so). */
+export class JsonText {
+  constructor(readonly text: string) {}
+}
+
+export interface EvaluateOptions {
+  /** time.now_ns() for this evaluation; read from the system clock when first asked for if absent. */
+  nowNs?: bigint;
+}
+
 /**
  * Evaluates one entrypoint. `time.now_ns` and `uuid.rfc4122` start fresh for
- * each call, as OPA fixes them per query. Result set as the SDK returns it.
+ * each call, as OPA fixes them per query. `input` may be JsonText, which goes
+ * to the module as it is. Result set as the SDK returns it.
  */
-export function evaluatePolicy(inst: PolicyInstance, input: unknown, entrypoint: string): Array<Record<string, unknown>> {
+export function evaluatePolicy(inst: PolicyInstance, input: unknown, entrypoint: string, opts: EvaluateOptions = {}): Array<Record<string, unknown>> {
   if (!inst.entrypoints.includes(entrypoint)) {
     throw new CapgateError("invalid_input", `unknown entrypoint ${JSON.stringify(entrypoint)} (the policy has: ${inst.entrypoints.join(", ") || "none"})`);
   }
-  delete inst.context.nowNs;
+  if (opts.nowNs === undefined) delete inst.context.nowNs;
+  else inst.context.nowNs = opts.nowNs;
   delete inst.context.uuids;
   delete inst.context.rand;
   const printed: string[] = [];
@@ -124,8 +136,10 @@ export function evaluatePolicy(inst: PolicyInstance, input: unknown, entrypoint:
   console.log = (...args: unknown[]) => {
     printed.push(args.map(String).join(" "));
   };
+  // The SDK takes an ArrayBuffer as JSON text.
+  const given = input instanceof JsonText ? encoder.encode(input.text).buffer : input;
   try {
-    return inst.policy.evaluate(input, entrypoint) as Array<Record<string, unknown>>;
+    return inst.policy.evaluate(given, entrypoint) as Array<Record<string, unknown>>;
   } catch (e) {
     if (isCapgateError(e)) throw e;
     if (typeof e === "string") throw abortToError(e);

@@ -145,6 +145,7 @@ export function createApp(deps: AppDeps): Hono {
   app.get("/metrics", async (c) => {
     const replica = deps.facts()?.state();
     deps.metrics.replicaAge.set(replica?.age_seconds ?? -1);
+    deps.metrics.decisionLogDropped.set(deps.decisionLog.dropped);
     return c.body(await deps.metrics.registry.metrics(), 200, { "content-type": deps.metrics.registry.contentType });
   });
 

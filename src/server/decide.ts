@@ -42,49 +42,32 @@ export class Decider {
 
   async decide(req: DecisionRequest): Promise<DecisionAnswer> {
     const started = performance.now();
-    const id = randomUUID();
-    const { engine, deadlineMs } = this.deps;
     const facts = this.deps.facts();
     const state = safeState(facts);
-    const revision = engine.revision;
-    const closed = (...reasons: string[]): DecisionAnswer => ({
-      decision_id: id,
+    const head: AnswerHead = {
+      decision_id: randomUUID(),
       decision: req.spec.name,
-      allow: false,
-      reasons,
-      policy_revision: revision,
+      policy_revision: this.deps.engine.revision,
       replica_version: state.version,
-    });
-
+    };
     let answer: DecisionAnswer;
-    const preconditions: string[] = [];
-    if (!engine.loaded) preconditions.push("policy_not_loaded");
-    if (facts === null || state.status === "missing") preconditions.push("replica_missing");
-    else if (state.status === "stale") preconditions.push("replica_stale");
-    if (preconditions.length > 0 || facts === null) {
-      answer = closed(...preconditions);
-    } else {
-      answer = await this.evaluate(req, facts, closed, started);
-    }
-    if (answer.allow && performance.now() - started > deadlineMs) answer = closed("deadline_exceeded");
+    const preconditions = unmet(this.deps.engine.loaded, facts, state);
+    if (preconditions.length > 0 || facts === null) answer = closed(head, preconditions);
+    else answer = await this.evaluate(req, facts, head, started);
+    if (answer.allow && performance.now() - started > this.deps.deadlineMs) answer = closed(head, ["deadline_exceeded"]);
     this.record(req, answer, started);
     return answer;
   }
 
-  private async evaluate(
-    req: DecisionRequest,
-    facts: FactSource,
-    closed: (...reasons: string[]) => DecisionAnswer,
-    started: number,
-  ): Promise<DecisionAnswer> {
+  private async evaluate(req: DecisionRequest, facts: FactSource, head: AnswerHead, started: number): Promise<DecisionAnswer> {
     let token: TokenFacts | undefined;
     if (req.spec.name === "token.validate") {
       const remaining = this.deps.deadlineMs - (performance.now() - started);
       const verified = await withDeadline(this.deps.jwt.verify(String(req.input["token"])), remaining);
-      if (verified === "deadline") return closed("deadline_exceeded");
+      if (verified === "deadline") return closed(head, ["deadline_exceeded"]);
       token = verified;
     }
-    let input;
+    let input: string;
     try {
       input = buildPolicyInput(facts, req.input, {
         ...(token === undefined ? {} : { token }),
@@ -92,32 +75,31 @@ export class Decider {
       });
     } catch (e) {
       this.deps.log.error({ err: (e as Error).message, decision: req.spec.name }, "replica lookup failed");
-      return closed("replica_error");
+      return closed(head, ["replica_error"]);
     }
     const evaluation = this.deps.engine.evaluate(req.spec.entrypoint, input);
     if (!evaluation.ok) {
       if (evaluation.reason === "evaluation_error")
         this.deps.log.error({ err: evaluation.error, decision: req.spec.name }, "policy evaluation failed");
-      return closed(evaluation.reason);
+      return closed(head, [evaluation.reason]);
     }
-    const { allow, reasons, ...rest } = evaluation.result;
-    const base = closed();
-    return {
-      ...rest,
-      decision_id: base.decision_id,
-      decision: req.spec.name,
+    // The policy's document, with the fields the sidecar vouches for set last so a policy cannot forge them.
+    const { allow, reasons } = evaluation.result;
+    return Object.assign(evaluation.result, {
+      decision_id: head.decision_id,
+      decision: head.decision,
       allow: allow === true,
       reasons: Array.isArray(reasons) ? reasons.map(String) : [],
-      policy_revision: base.policy_revision,
-      replica_version: base.replica_version,
-    };
+      policy_revision: head.policy_revision,
+      replica_version: head.replica_version,
+    });
   }
 
   private record(req: DecisionRequest, answer: DecisionAnswer, started: number): void {
-    const seconds = (performance.now() - started) / 1000;
-    const outcome = answer.allow ? "allow" : "deny";
-    this.deps.metrics.decisions.inc({ decision: req.spec.name, outcome });
-    this.deps.metrics.latency.observe({ decision: req.spec.name }, seconds);
+    const ms = performance.now() - started;
+    const { metrics } = this.deps;
+    metrics.decisions.inc({ decision: req.spec.name, outcome: answer.allow ? "allow" : "deny" });
+    metrics.latency.observe({ decision: req.spec.name }, ms / 1000);
     this.deps.decisionLog.write({
       decision_id: answer.decision_id,
       decision: req.spec.name,
@@ -125,9 +107,25 @@ export class Decider {
       result: answer,
       policy_revision: answer.policy_revision,
       replica_version: answer.replica_version,
-      latency_ms: seconds * 1000,
+      latency_ms: ms,
     });
   }
+}
+
+/** The fields every answer carries, whatever the outcome. */
+type AnswerHead = Pick<DecisionAnswer, "decision_id" | "decision" | "policy_revision" | "replica_version">;
+
+function closed(head: AnswerHead, reasons: string[]): DecisionAnswer {
+  return { ...head, allow: false, reasons };
+}
+
+/** Why no policy may be asked: no policy, or no current replica. */
+function unmet(policyLoaded: boolean, facts: FactSource | null, state: ReplicaState): string[] {
+  const reasons: string[] = [];
+  if (!policyLoaded) reasons.push("policy_not_loaded");
+  if (facts === null || state.status === "missing") reasons.push("replica_missing");
+  else if (state.status === "stale") reasons.push("replica_stale");
+  return reasons;
 }
 
 function safeState(facts: FactSource | null): ReplicaState {

@@ -4,11 +4,13 @@
 // to load, or lacks an entrypoint the sidecar serves, is refused and the previous
 // one keeps serving. With no bundle every evaluation is a fail-closed outcome.
 import { CapgateError, isCapgateError } from "../errors.js";
+import { JsonText } from "../policy/evaluate.js";
 import { DECISIONS } from "./decisions.js";
 
-/** What the SDK's LoadedPolicy offers the engine. */
+/** A loaded policy module, as the policy stage's evaluatePolicy drives it. */
 export interface EvaluablePolicy {
-  evaluate(input: unknown, entrypoint?: number | string): unknown;
+  /** The entrypoint's result set; `nowNs` is time.now_ns() for this evaluation. Throws on an evaluation error. */
+  evaluate(input: JsonText | object, entrypoint: string, nowNs: bigint): unknown;
 }
 
 /** What loadPolicyBundle(path) resolves to. */
@@ -28,7 +30,11 @@ export class Engine {
   private bundle: PolicyBundle | null = null;
   private bundlePath: string | null = null;
 
-  constructor(private readonly loader: BundleLoader) {}
+  /** `clock` gives epoch milliseconds: the policy's time.now_ns() is read from it for every evaluation. */
+  constructor(
+    private readonly loader: BundleLoader,
+    private readonly clock: () => number = Date.now,
+  ) {}
 
   get loaded(): boolean {
     return this.bundle !== null;
@@ -58,7 +64,7 @@ export class Engine {
     // miss its deadline). A module that traps on a minimal input is refused.
     for (const ep of DECISIONS.map((d) => d.entrypoint)) {
       try {
-        candidate.policy.evaluate({ request: {}, tenant: null, user: null, defaults: {} }, ep);
+        candidate.policy.evaluate({ request: {}, tenant: null, user: null, defaults: {} }, ep, this.nowNs());
       } catch (e) {
         throw new CapgateError("bundle_error", `${path}: refused: evaluating ${ep} failed: ${(e as Error).message}`);
       }
@@ -68,13 +74,13 @@ export class Engine {
     return candidate;
   }
 
-  /** Evaluates one entrypoint; never throws, so a caller can always answer (closed). */
-  evaluate(entrypoint: string, input: unknown): Evaluation {
+  /** Evaluates one entrypoint on an input given as JSON text; never throws, so a caller can always answer (closed). */
+  evaluate(entrypoint: string, inputJson: string): Evaluation {
     const bundle = this.bundle;
     if (bundle === null) return { ok: false, reason: "policy_not_loaded" };
     let resultSet: unknown;
     try {
-      resultSet = bundle.policy.evaluate(input, entrypoint);
+      resultSet = bundle.policy.evaluate(new JsonText(inputJson), entrypoint, this.nowNs());
     } catch (e) {
       return { ok: false, reason: "evaluation_error", error: e instanceof Error ? e.message : String(e) };
     }
@@ -84,5 +90,9 @@ export class Engine {
     if (resultSet.length !== 1 || typeof doc !== "object" || doc === null || Array.isArray(doc) || typeof (doc as { allow?: unknown }).allow !== "boolean")
       return { ok: false, reason: "policy_result_invalid" };
     return { ok: true, result: doc as Record<string, unknown> };
+  }
+
+  private nowNs(): bigint {
+    return BigInt(Math.floor(this.clock())) * 1_000_000n;
   }
 }

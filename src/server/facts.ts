@@ -1,21 +1,12 @@
 // Gathers the facts a decision needs from the replica and builds the policy
 // input the Rego in policies/capgate/ reads:
 //   {request, tenant: {id, capabilities, features} | null,
-//    user: {id, tenant_id, capabilities: {key: {status, ...}}} | null,
+//    user: {id, tenant_id, capabilities: {key: {status, source, data}}} | null,
 //    defaults: {key: default_value}, token?, config?}
-// Facts are passed as stored; what they mean is decided by the policy.
-
-export interface TenantFacts {
-  id: string;
-  capabilities: Record<string, unknown>;
-  features: Record<string, boolean>;
-}
-
-export interface UserFacts {
-  id: string;
-  tenant_id: string;
-  capabilities: Record<string, { status: string } & Record<string, unknown>>;
-}
+// Facts are passed as stored; what they mean is decided by the policy. The
+// input is built as JSON text: the replica hands over each subject's facts as
+// JSON already, and the policy module reads JSON text, so no fact is parsed
+// into JavaScript objects and serialised again on the way.
 
 export type ReplicaHealth = "current" | "stale" | "missing";
 
@@ -28,12 +19,19 @@ export interface ReplicaState {
   detail?: string;
 }
 
-/** One indexed lookup per tenant and per user; the catalog defaults are cached by the source. */
+/**
+ * One indexed lookup per tenant and per user; the catalog defaults are cached
+ * by the source. Each lookup answers the subject's facts as JSON text with
+ * every secret already removed, or null for an unknown subject.
+ */
 export interface FactSource {
   state(): ReplicaState;
-  tenant(id: string): TenantFacts | null;
-  user(id: string): UserFacts | null;
-  defaults(): Record<string, unknown>;
+  /** `{"id", "capabilities": {key: value}, "features": {key: bool}}` */
+  tenantJson(id: string): string | null;
+  /** `{"id", "tenant_id", "capabilities": {key: {"status", "source", "data"}}}` */
+  userJson(id: string): string | null;
+  /** `{key: default_value}` from the capability catalog. */
+  defaultsJson(): string;
   close(): void;
 }
 
@@ -46,49 +44,33 @@ export interface TokenFacts {
 }
 
 /** Data keys that must never reach a policy input or a log line. */
-const SECRET_KEYS = new Set(["secret", "secret_jwe", "mfa_secret", "totp_secret"]);
+export const SECRET_KEYS: ReadonlySet<string> = new Set(["secret", "secret_jwe", "mfa_secret", "totp_secret"]);
 
-export function withoutSecrets(user: UserFacts): UserFacts {
-  const capabilities: UserFacts["capabilities"] = {};
-  for (const [key, state] of Object.entries(user.capabilities)) {
-    capabilities[key] = scrub(state) as UserFacts["capabilities"][string];
-  }
-  return { id: user.id, tenant_id: user.tenant_id, capabilities };
-}
-
-function scrub(value: unknown): unknown {
-  if (typeof value !== "object" || value === null || Array.isArray(value)) return value;
+/** Removes every SECRET_KEYS member, at any depth, from a parsed JSON value. */
+export function withoutSecrets(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(withoutSecrets);
+  if (typeof value !== "object" || value === null) return value;
   const clean: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(value)) if (!SECRET_KEYS.has(k)) clean[k] = scrub(v);
+  for (const [k, v] of Object.entries(value)) if (!SECRET_KEYS.has(k)) clean[k] = withoutSecrets(v);
   return clean;
 }
 
-export interface PolicyInput {
-  request: Record<string, unknown>;
-  tenant: TenantFacts | null;
-  user: UserFacts | null;
-  defaults: Record<string, unknown>;
-  token?: TokenFacts;
-  config?: { clock_tolerance_seconds: number };
-}
-
+/**
+ * The policy input as JSON text. The raw token stays out of it: the policy
+ * reads the verified claims in `token`.
+ */
 export function buildPolicyInput(
   facts: FactSource,
   request: Record<string, unknown>,
   extra: { token?: TokenFacts; clockToleranceSeconds?: number } = {},
-): PolicyInput {
+): string {
   const tenantId = request["tenant_id"];
   const userId = request["user_id"];
-  const user = typeof userId === "string" ? facts.user(userId) : null;
-  // The token itself stays out of the policy input: the policy reads the verified claims.
-  const { token: _raw, ...rest } = request;
-  const input: PolicyInput = {
-    request: rest,
-    tenant: typeof tenantId === "string" ? facts.tenant(tenantId) : null,
-    user: user === null ? null : withoutSecrets(user),
-    defaults: facts.defaults(),
-  };
-  if (extra.token !== undefined) input.token = extra.token;
-  if (extra.clockToleranceSeconds !== undefined) input.config = { clock_tolerance_seconds: extra.clockToleranceSeconds };
-  return input;
+  const tenant = typeof tenantId === "string" ? facts.tenantJson(tenantId) : null;
+  const user = typeof userId === "string" ? facts.userJson(userId) : null;
+  const shown = "token" in request ? { ...request, token: undefined } : request;
+  let text = `{"request":${JSON.stringify(shown)},"tenant":${tenant ?? "null"},"user":${user ?? "null"},"defaults":${facts.defaultsJson()}`;
+  if (extra.token !== undefined) text += `,"token":${JSON.stringify(extra.token)}`;
+  if (extra.clockToleranceSeconds !== undefined) text += `,"config":{"clock_tolerance_seconds":${JSON.stringify(extra.clockToleranceSeconds)}}`;
+  return text + "}";
 }

@@ -9,6 +9,7 @@ export interface ServerMetrics {
   latency: Histogram<"decision">;
   totp: Counter<"outcome">;
   replicaAge: Gauge;
+  decisionLogDropped: Gauge;
   policyRevision: Gauge<"revision">;
   reloads: Counter<"kind" | "outcome">;
 }
@@ -40,6 +41,11 @@ export function createMetrics(opts: { defaultMetrics?: boolean } = {}): ServerMe
     replicaAge: new Gauge({
       name: "capgate_replica_age_seconds",
       help: "Seconds since the replica last confirmed it was current (-1 when missing)",
+      registers: [registry],
+    }),
+    decisionLogDropped: new Gauge({
+      name: "capgate_decision_log_dropped_lines",
+      help: "Decision log lines dropped since start because the destination could not keep up",
       registers: [registry],
     }),
     policyRevision: new Gauge({

@@ -57,7 +57,7 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
   const log = opts.logger ?? pino({ level: config.log_level, base: { service: "capgate" } });
   const metrics = createMetrics();
   const decisionLog = createDecisionLog(config.decision_log, log);
-  const engine = new Engine(opts.bundleLoader ?? loadBundle);
+  const engine = new Engine(opts.bundleLoader ?? loadBundle, clock);
   const openFacts = opts.openFacts ?? openReplicaFacts;
 
   // Key material is read now: a bad file stops start-up with a config_error.

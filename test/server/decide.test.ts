@@ -3,6 +3,7 @@
 // export/apply, real JWTs, real HTTP. Also hot reload of bundle and replica
 // while requests are in flight, with no failed request.
 import { renameSync, writeFileSync } from "node:fs";
+import Database from "better-sqlite3";
 import { join } from "node:path";
 import { exportJWK, generateKeyPair, SignJWT, UnsecuredJWT, type CryptoKey } from "jose";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -16,6 +17,7 @@ let bundle: string;
 let server: RunningServer;
 let key: CryptoKey;
 let hsKey: Uint8Array;
+let jwks: string;
 const now = () => Math.floor(Date.now() / 1000);
 
 const issue = (input: Record<string, unknown>) => post(server.url, "/decide", { decision: "token.issue", input: { token_type: "access", ...input } });
@@ -30,7 +32,7 @@ beforeAll(async () => {
   const kp = await generateKeyPair("ES256", { extractable: true });
   key = kp.privateKey;
   hsKey = new Uint8Array(32).fill(7);
-  const jwks = join(tmp.dir, "jwks.json");
+  jwks = join(tmp.dir, "jwks.json");
   writeFileSync(jwks, JSON.stringify({ keys: [{ ...(await exportJWK(kp.publicKey)), kid: "k1", alg: "ES256" }, { kty: "oct", k: Buffer.from(hsKey).toString("base64url"), kid: "h1", alg: "HS256" }] }));
   server = await startTestServer(tmp.dir, { replica, bundle, jwt: { jwks_file: jwks, algorithms: ["ES256"], clock_tolerance_seconds: 30 } });
 }, 300_000);
@@ -111,6 +113,78 @@ describe("token.validate", () => {
     expect((await validate("globex", none)).json).toMatchObject({ allow: false, reasons: ["invalid_token"] });
     const hs = await new SignJWT({ tenant_id: "globex", iat: now(), exp: now() + 600 }).setProtectedHeader({ alg: "HS256", kid: "h1" }).sign(hsKey);
     expect((await validate("globex", hs)).json).toMatchObject({ allow: false, reasons: ["invalid_token"] });
+  });
+});
+
+describe("time and replica changes while serving", () => {
+  it("reads the clock for every decision: a token accepted now is refused as expired once its exp has passed", async () => {
+    let nowMs = Date.now();
+    const s = await startTestServer(
+      tmp.dir,
+      { replica, bundle, max_staleness_seconds: 86_400, jwt: { jwks_file: jwks, algorithms: ["ES256"], clock_tolerance_seconds: 30 } },
+      { clock: () => nowMs },
+    );
+    try {
+      const t = await jwt({ tenant_id: "globex", sub: "u-carol", iat: now(), exp: now() + 600, amr: ["pwd"] });
+      const check = async () => (await post(s.url, "/decide", { decision: "token.validate", input: { tenant_id: "globex", token: t } })).json;
+      expect(await check()).toMatchObject({ allow: true, reasons: [] });
+      nowMs += 601_000; // past exp, within the 30 s tolerance
+      expect(await check()).toMatchObject({ allow: true });
+      nowMs += 60_000;
+      expect(await check()).toMatchObject({ allow: false, reasons: ["expired"] });
+    } finally {
+      await s.close();
+    }
+  });
+
+  it("sees a change written into the replica in place, with the replica version that carries it", async () => {
+    const own = await buildReplica(db.primary, tmp.dir, join(tmp.dir, "in-place.db"));
+    const s = await startTestServer(tmp.dir, { replica: own, bundle });
+    const ask = async () =>
+      (await post(s.url, "/decide", { decision: "token.issue", input: { tenant_id: "acme", user_id: "u-alice", token_type: "access", auth: { methods: ["totp"] } } })).json;
+    const writer = new Database(own);
+    try {
+      const before = await ask();
+      expect(before).toMatchObject({ allow: true, ttl_seconds: 900 });
+      // What a follower does: change a fact and move the watermark, in one transaction.
+      writer.transaction(() => {
+        writer.prepare("UPDATE tenant_capabilities SET value = '{\"seconds\": 600}' WHERE tenant_id = 'acme' AND capability_key = 'max_token_ttl'").run();
+        writer.prepare("UPDATE replica_meta SET value = CAST(CAST(value AS INTEGER) + 1 AS TEXT) WHERE key = 'watermark'").run();
+      })();
+      let after = await ask();
+      for (let i = 0; i < 100 && after["ttl_seconds"] === 900; i++) {
+        await new Promise((r) => setTimeout(r, 20));
+        after = await ask();
+      }
+      expect(after).toMatchObject({ allow: true, ttl_seconds: 600 });
+      expect(after["replica_version"]).not.toBe(before["replica_version"]);
+    } finally {
+      writer.close();
+      await s.close();
+    }
+  });
+});
+
+describe("secrets in the replica", () => {
+  it("never reach the policy input, at the top of a capability's data or deeper", async () => {
+    const own = await buildReplica(db.primary, tmp.dir, join(tmp.dir, "secrets.db"));
+    const writer = new Database(own);
+    writer
+      .prepare("UPDATE user_capability_state SET data = ? WHERE user_id = 'u-alice' AND capability_key = 'totp'")
+      .run(JSON.stringify({ secret_jwe: "eyJhbGciOiJkaXIi.top", enrolled_at: "2026-01-01", nested: { mfa_secret: "deep-s3cret", kept: 1 } }));
+    writer.close();
+    // An extra rule that shows the policy input's user in the answer.
+    const shows = { file: "shows.rego", text: "package capgate.mfa.requirement\n\nseen_user := input.user\n" };
+    const b = await buildTestBundle(join(tmp.dir, "shows.tar.gz"), "shows", shows);
+    const s = await startTestServer(tmp.dir, { replica: own, bundle: b });
+    try {
+      const r = await post(s.url, "/decide", { decision: "mfa.requirement", input: { tenant_id: "acme", user_id: "u-alice" } });
+      const seen = r.json["seen_user"] as { capabilities: Record<string, { data: unknown }> };
+      expect(seen.capabilities["totp"]!.data).toEqual({ enrolled_at: "2026-01-01", nested: { kept: 1 } });
+      expect(JSON.stringify(r.json)).not.toMatch(/eyJhbGciOiJkaXIi|deep-s3cret/);
+    } finally {
+      await s.close();
+    }
   });
 });
 
