@@ -16,6 +16,7 @@ export type ErrorCode =
   | "eval_builtin_error"
   | "eval_type_error"
   | "eval_internal_error"
+  | "eval_deadline_error"
   // Bundles and snapshots
   | "bundle_error"
   | "snapshot_error"

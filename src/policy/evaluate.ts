@@ -6,6 +6,7 @@ import { loadPolicy, type LoadedPolicy } from "@open-policy-agent/opa-wasm";
 import { CapgateError, isCapgateError, type ErrorCode, type SourceLocation } from "../errors.js";
 import { hostBuiltins, toJsonText, type HostContext } from "./host-builtins/index.js";
 import { preferCapgateBuiltins } from "./sdk-builtins.js";
+import { DEADLINE_BUILTIN, DEADLINE_GLOBAL } from "../compiler/wasm/runtime/abi.js";
 
 export interface PolicyInstance {
   policy: LoadedPolicy;
@@ -43,13 +44,19 @@ function readCString(mem: { buffer: ArrayBufferLike }, addr: number): string {
   return new TextDecoder().decode(buf.subarray(addr, end));
 }
 
-/** The host built-ins a loaded module imports, read from its `builtins()` export. */
-function importedBuiltins(policy: LoadedPolicy): string[] {
+/** The host built-ins a loaded module imports (name → id), read from its `builtins()` export. */
+function builtinTable(policy: LoadedPolicy): Record<string, number> {
   const ex = (policy.wasmInstance as unknown as { exports: Record<string, unknown> }).exports;
   const builtins = ex["builtins"] as () => number;
   const dump = ex["opa_json_dump"] as (a: number) => number;
-  const table = JSON.parse(readCString(policy.mem, dump(builtins()))) as Record<string, number>;
-  return Object.keys(table);
+  return JSON.parse(readCString(policy.mem, dump(builtins()))) as Record<string, number>;
+}
+
+/** Turns on the allocator's deadline check in a module capgate compiled (runtime/abi.ts). */
+function enableDeadlineChecks(policy: LoadedPolicy, table: Record<string, number>): void {
+  const global = (policy.wasmInstance as unknown as { exports: Record<string, unknown> }).exports[DEADLINE_GLOBAL];
+  const id = table[DEADLINE_BUILTIN];
+  if (id !== undefined && typeof global === "object" && global !== null && "value" in global) (global as { value: number }).value = id;
 }
 
 /** Instantiates a module; fails closed when it needs a built-in capgate does not provide. */
@@ -62,7 +69,9 @@ export async function instantiatePolicy(wasm: Uint8Array, data?: unknown): Promi
   } catch (e) {
     throw new CapgateError("bundle_error", `cannot load the policy module: ${errorText(e)}`, { cause: e });
   }
-  const builtins = importedBuiltins(policy);
+  const table = builtinTable(policy);
+  const builtins = Object.keys(table);
+  enableDeadlineChecks(policy, table);
   const missing = builtins.filter((b) => !hostBuiltins.has(b));
   if (missing.length > 0) {
     throw new CapgateError("bundle_error", `the policy needs built-in ${missing.join(", ")}, which capgate does not provide`);
@@ -103,7 +112,7 @@ export function abortToError(message: string): CapgateError {
   return new CapgateError(code, text, location ? { location } : {});
 }
 
-const EVAL_CODES: ReadonlySet<ErrorCode> = new Set<ErrorCode>(["eval_conflict_error", "eval_builtin_error", "eval_type_error", "eval_internal_error"]);
+const EVAL_CODES: ReadonlySet<ErrorCode> = new Set<ErrorCode>(["eval_conflict_error", "eval_builtin_error", "eval_type_error", "eval_internal_error", "eval_deadline_error"]);
 
 /** An input already serialised as JSON text (the sidecar builds its input so). */
 export class JsonText {
@@ -113,6 +122,11 @@ export class JsonText {
 export interface EvaluateOptions {
   /** time.now_ns() for this evaluation; read from the system clock when first asked for if absent. */
   nowNs?: bigint;
+  /**
+   * performance.now() past which the evaluation is stopped with eval_deadline_error
+   * (checked by modules capgate compiled, every 4096 allocations).
+   */
+  deadline?: number;
 }
 
 /**
@@ -126,6 +140,8 @@ export function evaluatePolicy(inst: PolicyInstance, input: unknown, entrypoint:
   }
   if (opts.nowNs === undefined) delete inst.context.nowNs;
   else inst.context.nowNs = opts.nowNs;
+  if (opts.deadline === undefined) delete inst.context.deadline;
+  else inst.context.deadline = opts.deadline;
   delete inst.context.uuids;
   delete inst.context.rand;
   const printed: string[] = [];

@@ -77,7 +77,7 @@ export class Decider {
       this.deps.log.error({ err: (e as Error).message, decision: req.spec.name }, "replica lookup failed");
       return closed(head, ["replica_error"]);
     }
-    const evaluation = this.deps.engine.evaluate(req.spec.entrypoint, input);
+    const evaluation = this.deps.engine.evaluate(req.spec.entrypoint, input, started + this.deps.deadlineMs);
     if (!evaluation.ok) {
       if (evaluation.reason === "evaluation_error")
         this.deps.log.error({ err: evaluation.error, decision: req.spec.name }, "policy evaluation failed");

@@ -3,14 +3,18 @@
 // loadPolicyBundle (the SDK with capgate's host built-ins); a bundle that fails
 // to load, or lacks an entrypoint the sidecar serves, is refused and the previous
 // one keeps serving. With no bundle every evaluation is a fail-closed outcome.
+import { performance } from "node:perf_hooks";
 import { CapgateError, isCapgateError } from "../errors.js";
 import { JsonText } from "../policy/evaluate.js";
 import { DECISIONS } from "./decisions.js";
 
 /** A loaded policy module, as the policy stage's evaluatePolicy drives it. */
 export interface EvaluablePolicy {
-  /** The entrypoint's result set; `nowNs` is time.now_ns() for this evaluation. Throws on an evaluation error. */
-  evaluate(input: JsonText | object, entrypoint: string, nowNs: bigint): unknown;
+  /**
+   * The entrypoint's result set; `nowNs` is time.now_ns() for this evaluation, and
+   * past `deadline` (performance.now() time) it is stopped. Throws on an evaluation error.
+   */
+  evaluate(input: JsonText | object, entrypoint: string, nowNs: bigint, deadline: number): unknown;
 }
 
 /** What loadPolicyBundle(path) resolves to. */
@@ -24,7 +28,10 @@ export type BundleLoader = (path: string) => Promise<PolicyBundle>;
 
 export type Evaluation =
   | { ok: true; result: Record<string, unknown> }
-  | { ok: false; reason: "policy_not_loaded" | "policy_undefined" | "policy_result_invalid" | "evaluation_error"; error?: string };
+  | { ok: false; reason: "policy_not_loaded" | "policy_undefined" | "policy_result_invalid" | "evaluation_error" | "deadline_exceeded"; error?: string };
+
+/** How long the warm-up evaluation of a new bundle may take before the bundle is refused. */
+const WARM_UP_DEADLINE_MS = 10_000;
 
 export class Engine {
   private bundle: PolicyBundle | null = null;
@@ -64,7 +71,7 @@ export class Engine {
     // miss its deadline). A module that traps on a minimal input is refused.
     for (const ep of DECISIONS.map((d) => d.entrypoint)) {
       try {
-        candidate.policy.evaluate({ request: {}, tenant: null, user: null, defaults: {} }, ep, this.nowNs());
+        candidate.policy.evaluate({ request: {}, tenant: null, user: null, defaults: {} }, ep, this.nowNs(), performance.now() + WARM_UP_DEADLINE_MS);
       } catch (e) {
         throw new CapgateError("bundle_error", `${path}: refused: evaluating ${ep} failed: ${(e as Error).message}`);
       }
@@ -74,14 +81,19 @@ export class Engine {
     return candidate;
   }
 
-  /** Evaluates one entrypoint on an input given as JSON text; never throws, so a caller can always answer (closed). */
-  evaluate(entrypoint: string, inputJson: string): Evaluation {
+  /**
+   * Evaluates one entrypoint on an input given as JSON text, stopping it past
+   * `deadline` (a performance.now() time); never throws, so a caller can always
+   * answer (closed).
+   */
+  evaluate(entrypoint: string, inputJson: string, deadline: number): Evaluation {
     const bundle = this.bundle;
     if (bundle === null) return { ok: false, reason: "policy_not_loaded" };
     let resultSet: unknown;
     try {
-      resultSet = bundle.policy.evaluate(new JsonText(inputJson), entrypoint, this.nowNs());
+      resultSet = bundle.policy.evaluate(new JsonText(inputJson), entrypoint, this.nowNs(), deadline);
     } catch (e) {
+      if (isCapgateError(e) && e.code === "eval_deadline_error") return { ok: false, reason: "deadline_exceeded" };
       return { ok: false, reason: "evaluation_error", error: e instanceof Error ? e.message : String(e) };
     }
     // opa-wasm answers a result set: [] when the document is undefined, else [{result}].

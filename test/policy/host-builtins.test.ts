@@ -86,6 +86,18 @@ describe("host built-ins: coverage and per-evaluation state", () => {
     expect(missing).toEqual([]);
   });
 
+  it("$capgate.deadline passes before the evaluation's deadline and stops it after", () => {
+    expect(call("$capgate.deadline", [], { deadline: performance.now() + 60_000 })).toBeUndefined();
+    let thrown: unknown;
+    try {
+      call("$capgate.deadline", [], { deadline: performance.now() - 1 });
+    } catch (e) {
+      thrown = e;
+    }
+    expect(thrown).toBeInstanceOf(CapgateError);
+    expect((thrown as CapgateError).code).toBe("eval_deadline_error");
+  });
+
   it("time.now_ns is fixed within one evaluation and moves on in the next", async () => {
     const ctx: HostContext = {};
     const a = call("time.now_ns", [], ctx);

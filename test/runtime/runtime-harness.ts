@@ -63,6 +63,10 @@ export async function loadRuntime(memoryPages = 2): Promise<Runtime> {
       opa_println: (addr: number) => {
         printed.push(cstr(addr));
       },
+      // The deadline check; the runtime calls it only once capgate_deadline_builtin is set.
+      opa_builtin0: () => {
+        throw new RuntimeAbort("opa_builtin0 called by the bare runtime");
+      },
     },
   });
   const exports = instance.exports as Runtime["exports"];

@@ -237,6 +237,38 @@ describe("policy failures", () => {
   });
 });
 
+describe("a stalled evaluation", () => {
+  it("is stopped at the decision deadline and answered deadline_exceeded; the sidecar serves on", async () => {
+    // Eight billion steps for a refresh token: without the deadline this request never returns.
+    const stall = {
+      file: "stall.rego",
+      text: [
+        "package capgate.token.issue",
+        "",
+        "stall if {",
+        '\tinput.request.token_type == "refresh"',
+        "\tsome a in numbers.range(1, 2000)",
+        "\tsome b in numbers.range(1, 2000)",
+        "\tsome c in numbers.range(1, 2000)",
+        "\ta + b + c < 0",
+        "}",
+        "",
+      ].join("\n"),
+    };
+    const b = await buildTestBundle(join(tmp.dir, "stall.tar.gz"), "stall", stall);
+    const s = await startTestServer(tmp.dir, { replica, bundle: b, decision_deadline_ms: 300 });
+    try {
+      const input = { tenant_id: "initech", user_id: "u-erin", auth: { methods: ["pwd"] } };
+      const stalled = await post(s.url, "/decide", { decision: "token.issue", input: { ...input, token_type: "refresh" } });
+      expect(stalled.json).toMatchObject({ allow: false, reasons: ["deadline_exceeded"], policy_revision: "stall" });
+      const good = await post(s.url, "/decide", { decision: "token.issue", input: { ...input, token_type: "access" } });
+      expect(good.json).toMatchObject({ allow: true, ttl_seconds: 300 });
+    } finally {
+      await s.close();
+    }
+  });
+});
+
 describe("hot reload under load", () => {
   it("switches bundle and replica while requests flow, with no failed request", async () => {
     const s = await startTestServer(tmp.dir, { replica, bundle: join(tmp.dir, "live.tar.gz") });

@@ -68,13 +68,15 @@ describe("emitted module ABI", () => {
         "function:opa_value_dump",
         "function:opa_value_parse",
         "function:opa_value_remove_path",
+        // capgate's one addition: where a host that provides the deadline check turns it on
+        "global:capgate_deadline_builtin",
         "global:opa_wasm_abi_minor_version",
         "global:opa_wasm_abi_version",
         "memory:memory",
       ].sort(),
     );
     const imports = WebAssembly.Module.imports(mod).map((i) => `${i.module}.${i.name}`);
-    for (const i of imports) expect(["env.memory", "env.opa_abort", "env.opa_println", "env.opa_builtin1"]).toContain(i);
+    for (const i of imports) expect(["env.memory", "env.opa_abort", "env.opa_println", "env.opa_builtin0", "env.opa_builtin1"]).toContain(i);
     expect(imports).toContain("env.memory");
     expect(imports).toContain("env.opa_builtin1");
   });
@@ -93,7 +95,8 @@ describe("emitted module ABI", () => {
       return JSON.parse(new TextDecoder().decode(buf.subarray(addr, end)));
     };
     const call = (name: string, ...args: number[]) => (exports[name] as (...a: number[]) => number)(...args);
-    expect(dump(call("opa_json_dump", call("builtins")))).toEqual({ "test.upper": 0 });
+    // The deadline check comes last, after the policy's own host built-ins.
+    expect(dump(call("opa_json_dump", call("builtins")))).toEqual({ "test.upper": 0, "$capgate.deadline": 1 });
   });
 
   it("dumps the result set in Rego syntax when opa_eval is asked for format 1 (sets stay sets)", async () => {

@@ -7,6 +7,7 @@ import type * as ir from "../ir/types.js";
 import { GENERATED_EXPORTS, RUNTIME_ABI_EXPORTS, addAbiExports } from "./abi-exports.js";
 import { BodyEmitter, PRINT, assignConflictKind, type Callee, type ModuleContext } from "./emit-stmt.js";
 import { LinkedRuntime, runtimeBytes } from "./link-runtime.js";
+import { DEADLINE_BUILTIN, DEADLINE_GLOBAL } from "./runtime/abi.js";
 import { defaultRuntimeBuiltins, type RuntimeBuiltin } from "./runtime-builtins.js";
 import { addEpoch, addMemoWrapper } from "./memoize.js";
 import { StaticData } from "./static-data.js";
@@ -15,6 +16,7 @@ const i32 = binaryen.i32;
 
 /** The runtime global switching built-in errors between abort and undefined. */
 const STRICT_GLOBAL = "capgate_builtin_strict";
+
 
 export interface EmitOptions {
   /** The runtime module to link into (default: runtime/build/runtime.wasm). */
@@ -130,13 +132,17 @@ function link(policy: ir.Policy, rt: LinkedRuntime, opts: EmitOptions): Uint8Arr
     planNames.push(name);
   });
 
+  // Listed last so the planner's ids stay as they are. The allocator calls it only
+  // once a host that provides it has set DEADLINE_GLOBAL to its id, so the plain
+  // SDK, which does not know it, never does (runtime/abi.ts).
+  if (!host.has(DEADLINE_BUILTIN)) host.set(DEADLINE_BUILTIN, { id: host.size, arity: 0 });
   const builtinsJson = JSON.stringify(Object.fromEntries([...host].map(([name, h]) => [name, h.id])));
   const entrypointsJson = JSON.stringify(Object.fromEntries(policy.plans.map((p, id) => [p.name, id])));
   addAbiExports(m, rt, data, planNames, builtinsJson, entrypointsJson);
 
   rt.placeStatic(data.base, data.bytes());
   if (opts.strictBuiltinErrors !== undefined) rt.setGlobalInit(STRICT_GLOBAL, opts.strictBuiltinErrors ? 1 : 0);
-  rt.pruneExports(new Set<string>([...RUNTIME_ABI_EXPORTS, ...GENERATED_EXPORTS]));
+  rt.pruneExports(new Set<string>([...RUNTIME_ABI_EXPORTS, ...GENERATED_EXPORTS, DEADLINE_GLOBAL]));
   m.addMemoryExport(rt.memoryName, "memory");
 
   if (opts.optimize) {

@@ -1,6 +1,7 @@
 // Every built-in capgate supplies to compiled policies through the SDK's
 // custom built-ins (OPA's `opa_builtinN` imports), one family per file.
 import { cryptoBuiltins } from "./crypto.js";
+import { deadlineBuiltins } from "./deadline.js";
 import { globBuiltins } from "./glob.js";
 import { jsonBuiltins } from "./json.js";
 import { jwtBuiltins } from "./jwt.js";
@@ -21,6 +22,7 @@ export { toJsonText } from "./types.js";
 
 export const hostBuiltinFamilies: Record<string, HostBuiltin[]> = {
   crypto: cryptoBuiltins,
+  deadline: deadlineBuiltins,
   glob: globBuiltins,
   json: jsonBuiltins,
   jwt: jwtBuiltins,

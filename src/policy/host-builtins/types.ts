@@ -9,6 +9,8 @@ export interface HostContext {
   uuids?: Map<string, string>;
   /** rand.intn answers the same number for the same key and bound within one evaluation. */
   rand?: Map<string, number>;
+  /** performance.now() after which the evaluation is stopped (eval_deadline_error). */
+  deadline?: number;
   /** Lines internal.print produced in this evaluation. */
   prints?: string[];
 }

@@ -188,8 +188,19 @@ export const RUNTIME_FUNCTIONS: Readonly<Record<string, RuntimeFunction>> = {
  * Exported mutable i32 globals whose initial value the emitter may rewrite.
  * capgate_heap_base: see the memory model above (0 = right after the runtime's data).
  * capgate_builtin_strict: 1 (default) built-in errors abort; 0 they make the call undefined.
+ * capgate_deadline_builtin: the builtins() id of DEADLINE_BUILTIN, which the allocator
+ *   calls every 4096 allocations; -1 (default) never calls it. Unlike the others it
+ *   stays exported from a compiled module: a host that provides DEADLINE_BUILTIN sets
+ *   it after instantiating, so a host that does not (the plain SDK) is never called.
  */
-export const RUNTIME_GLOBALS = ["capgate_heap_base", "capgate_builtin_strict"] as const;
+export const RUNTIME_GLOBALS = ["capgate_heap_base", "capgate_builtin_strict", "capgate_deadline_builtin"] as const;
+
+/**
+ * The host built-in that ends an evaluation past its deadline by throwing; it
+ * answers nothing otherwise. `$` keeps it out of reach of Rego source.
+ */
+export const DEADLINE_BUILTIN = "$capgate.deadline";
+export const DEADLINE_GLOBAL = "capgate_deadline_builtin";
 
 /**
  * The Wasm features runtime.wasm uses (AssemblyScript's defaults). binaryen's
@@ -212,4 +223,5 @@ export const RUNTIME_IMPORTS = {
   memory: "env.memory (WebAssembly.Memory, imported)",
   opa_abort: "env.opa_abort(msg_ptr: i32): void — NUL-terminated message; the SDK throws it",
   opa_println: "env.opa_println(msg_ptr: i32): void — NUL-terminated line",
+  opa_builtin0: "env.opa_builtin0(builtin_id: i32, ctx: i32): i32 — the deadline check (capgate_deadline_builtin)",
 } as const;

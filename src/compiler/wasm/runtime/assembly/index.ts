@@ -1,6 +1,6 @@
 // Entry point of the capgate Wasm runtime: re-exports every function the
 // emitter links against (the list and signatures are in ../abi.ts).
-export { capgate_heap_base, opa_malloc, opa_free, opa_heap_ptr_get, opa_heap_ptr_set } from "./memory";
+export { capgate_heap_base, capgate_deadline_builtin, opa_malloc, opa_free, opa_heap_ptr_get, opa_heap_ptr_set } from "./memory";
 export {
   capgate_null, capgate_boolean, capgate_number_int, capgate_number_float, capgate_string,
   capgate_array, capgate_object, capgate_set, capgate_value_type, capgate_is_true,

@@ -7,6 +7,23 @@
 // of its static data; 0 means "right after the runtime's own data".
 export let capgate_heap_base: usize = 0;
 
+// The deadline check. Every long evaluation allocates (values for scanned keys,
+// arithmetic, collections), so the allocator is where it is noticed: every
+// CHECK_EVERY allocations it calls the host's `$capgate.deadline` built-in,
+// which throws once the evaluation is past its deadline and so unwinds it.
+// A host that provides the built-in sets this exported global to its id in
+// builtins() after instantiating; -1 (the plain SDK) never checks.
+export let capgate_deadline_builtin: i32 = -1;
+
+// @ts-ignore: decorator
+@external("env", "opa_builtin0")
+declare function opa_builtin0(id: i32, ctx: i32): i32;
+
+// @ts-ignore: decorator
+@inline const CHECK_EVERY_MASK: u32 = 4095;
+
+let allocations: u32 = 0;
+
 let heap_ptr: usize = 0;
 
 // @ts-ignore: decorator
@@ -33,6 +50,7 @@ function growTo(end: usize): void {
 
 export function opa_malloc(size: usize): usize {
   ensureInit();
+  if ((++allocations & CHECK_EVERY_MASK) == 0 && capgate_deadline_builtin >= 0) opa_builtin0(capgate_deadline_builtin, 0);
   // The SDK may set an unaligned heap pointer (input text length); realign.
   let block = (heap_ptr + 7) & ~7;
   let ptr = block + HEADER;

@@ -1,0 +1,21 @@
+// The deadline check every module capgate compiles calls from its allocator
+// (runtime/abi.ts DEADLINE_BUILTIN): it throws once the evaluation has run
+// past the deadline the caller set, which unwinds the Wasm evaluation and
+// frees the event loop. Without a deadline it does nothing.
+import { performance } from "node:perf_hooks";
+import { CapgateError } from "../../errors.js";
+import { DEADLINE_BUILTIN } from "../../compiler/wasm/runtime/abi.js";
+import type { HostBuiltin } from "./types.js";
+
+export const deadlineBuiltins: HostBuiltin[] = [
+  {
+    name: DEADLINE_BUILTIN,
+    arity: 0,
+    impl: (_args, ctx) => {
+      if (ctx.deadline !== undefined && performance.now() > ctx.deadline) {
+        throw new CapgateError("eval_deadline_error", "the evaluation ran past its deadline and was stopped");
+      }
+      return undefined;
+    },
+  },
+];
