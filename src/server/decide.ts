@@ -40,7 +40,17 @@ const MISSING: ReplicaState = { status: "missing", version: null, age_seconds: n
 export class Decider {
   constructor(private readonly deps: DeciderDeps) {}
 
+  /** Answers one request. */
   async decide(req: DecisionRequest): Promise<DecisionAnswer> {
+    return (await this.answer(req)).answer;
+  }
+
+  /** Answers one request as JSON text, serialised once for the caller and the decision log. */
+  async decideJson(req: DecisionRequest): Promise<string> {
+    return (await this.answer(req)).json;
+  }
+
+  private async answer(req: DecisionRequest): Promise<{ answer: DecisionAnswer; json: string }> {
     const started = performance.now();
     const facts = this.deps.facts();
     const state = safeState(facts);
@@ -55,8 +65,9 @@ export class Decider {
     if (preconditions.length > 0 || facts === null) answer = closed(head, preconditions);
     else answer = await this.evaluate(req, facts, head, started);
     if (answer.allow && performance.now() - started > this.deps.deadlineMs) answer = closed(head, ["deadline_exceeded"]);
-    this.record(req, answer, started);
-    return answer;
+    const json = JSON.stringify(answer);
+    this.record(req, answer, json, started);
+    return { answer, json };
   }
 
   private async evaluate(req: DecisionRequest, facts: FactSource, head: AnswerHead, started: number): Promise<DecisionAnswer> {
@@ -95,7 +106,7 @@ export class Decider {
     });
   }
 
-  private record(req: DecisionRequest, answer: DecisionAnswer, started: number): void {
+  private record(req: DecisionRequest, answer: DecisionAnswer, json: string, started: number): void {
     const ms = performance.now() - started;
     const { metrics } = this.deps;
     metrics.decisions.inc({ decision: req.spec.name, outcome: answer.allow ? "allow" : "deny" });
@@ -105,6 +116,7 @@ export class Decider {
       decision: req.spec.name,
       input: req.input,
       result: answer,
+      resultJson: json,
       policy_revision: answer.policy_revision,
       replica_version: answer.replica_version,
       latency_ms: ms,

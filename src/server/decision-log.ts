@@ -34,6 +34,8 @@ export interface DecisionLogEntry {
   decision: string;
   input: unknown;
   result: unknown;
+  /** The result as JSON text when the caller has it already (used unless it holds a masked key). */
+  resultJson?: string;
   policy_revision: string | null;
   replica_version: string | null;
   latency_ms: number;
@@ -48,19 +50,19 @@ export interface DecisionLog {
   close(): Promise<void>;
 }
 
+/** A key of SECRET_KEYS anywhere in JSON text (case-insensitive, as mask() matches). */
+const SECRET_KEY_IN_JSON = new RegExp(`"(${[...SECRET_KEYS].join("|")})"\\s*:`, "i");
+
 /** One log line: the entry with its input and result masked, time first. */
 export function decisionLine(entry: DecisionLogEntry, time: Date): string {
+  const given = entry.resultJson;
+  // A result without a maskable key is logged as the caller already serialised it.
+  const result = given !== undefined && !SECRET_KEY_IN_JSON.test(given) ? given : JSON.stringify(mask(entry.result));
   return (
-    JSON.stringify({
-      time: time.toISOString(),
-      decision_id: entry.decision_id,
-      decision: entry.decision,
-      input: mask(entry.input),
-      result: mask(entry.result),
-      policy_revision: entry.policy_revision,
-      replica_version: entry.replica_version,
-      latency_ms: Math.round(entry.latency_ms * 1000) / 1000,
-    }) + "\n"
+    `{"time":"${time.toISOString()}","decision_id":${JSON.stringify(entry.decision_id)},"decision":${JSON.stringify(entry.decision)}` +
+    `,"input":${JSON.stringify(mask(entry.input))},"result":${result}` +
+    `,"policy_revision":${JSON.stringify(entry.policy_revision)},"replica_version":${JSON.stringify(entry.replica_version)}` +
+    `,"latency_ms":${Math.round(entry.latency_ms * 1000) / 1000}}\n`
   );
 }
 
@@ -71,6 +73,7 @@ export function createDecisionLog(target: string, serviceLog: Logger): DecisionL
   let pending: string[] = [];
   let pendingChars = 0;
   // minLength 1: each chunk is written at once, yet flush() waits for the writes in flight.
+  // Each chunk is larger than sonic-boom's maxWrite, so it is queued and written whole.
   const dest = pino.destination({ dest: target === "stdout" ? 1 : target, sync: false, mkdir: false, minLength: 1, maxLength: MAX_BUFFERED_BYTES });
   const fail = (e: Error): void => {
     if (!broken) serviceLog.error({ err: e.message, target }, "decision log write failed; decisions continue without it");
