@@ -1,13 +1,22 @@
 // A Rego-like printer for AST nodes, for tests and error messages. Calls and
 // operators print in prefix form (`plus(1, mul(2, 3))`) so that precedence is
-// visible; rules print in v1 syntax (`p contains x if { ... }`).
+// visible; rules print in v1 syntax (`p contains x if { ... }`). Error messages
+// print terms with comprehension bodies shortened to `...` (termString), so a
+// message names the term without repeating a whole body.
 
 import type { Body, Expr, Head, Import, Module, Rule, Term, With } from "./types.js";
 
 const IDENT = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
-export function printTerm(t: Term): string {
+export interface PrintOptions {
+  /** Print comprehension bodies as `...` (for error messages). */
+  elideBodies?: boolean;
+}
+
+export function printTerm(t: Term, opts: PrintOptions = {}): string {
   const v = t.value;
+  const term = (x: Term) => printTerm(x, opts);
+  const body = (b: Body) => (opts.elideBodies === true ? "..." : printBody(b));
   switch (v.kind) {
     case "null":
       return "null";
@@ -20,34 +29,39 @@ export function printTerm(t: Term): string {
     case "var":
       return v.name;
     case "ref":
-      return printRef(v.terms);
+      return printRef(v.terms, opts);
     case "array":
-      return `[${v.items.map(printTerm).join(", ")}]`;
+      return `[${v.items.map(term).join(", ")}]`;
     case "set":
-      return v.items.length === 0 ? "set()" : `{${v.items.map(printTerm).join(", ")}}`;
+      return v.items.length === 0 ? "set()" : `{${v.items.map(term).join(", ")}}`;
     case "object":
-      return `{${v.entries.map(([k, x]) => `${printTerm(k)}: ${printTerm(x)}`).join(", ")}}`;
+      return `{${v.entries.map(([k, x]) => `${term(k)}: ${term(x)}`).join(", ")}}`;
     case "arraycomp":
-      return `[${printTerm(v.term)} | ${printBody(v.body)}]`;
+      return `[${term(v.term)} | ${body(v.body)}]`;
     case "setcomp":
-      return `{${printTerm(v.term)} | ${printBody(v.body)}}`;
+      return `{${term(v.term)} | ${body(v.body)}}`;
     case "objectcomp":
-      return `{${printTerm(v.key)}: ${printTerm(v.value)} | ${printBody(v.body)}}`;
+      return `{${term(v.key)}: ${term(v.value)} | ${body(v.body)}}`;
     case "call":
-      return `${printTerm(v.operator)}(${v.args.map(printTerm).join(", ")})`;
+      return `${term(v.operator)}(${v.args.map(term).join(", ")})`;
   }
 }
 
+/** A term as error messages show it: comprehension bodies shortened to `...`. */
+export function termString(t: Term): string {
+  return printTerm(t, { elideBodies: true });
+}
+
 /** `a.b[x]["c d"]`: plain names after a dot, other parts in brackets. */
-export function printRef(terms: Term[]): string {
+export function printRef(terms: Term[], opts: PrintOptions = {}): string {
   let s = "";
   for (const [i, t] of terms.entries()) {
     if (i === 0) {
-      s = printTerm(t);
+      s = printTerm(t, opts);
       continue;
     }
     if (t.value.kind === "string" && IDENT.test(t.value.value)) s += "." + t.value.value;
-    else s += `[${printTerm(t)}]`;
+    else s += `[${printTerm(t, opts)}]`;
   }
   return s;
 }
@@ -59,15 +73,15 @@ export function printExpr(e: Expr): string {
       s += printTerm(e.term);
       break;
     case "call":
-      s += `${printTerm(e.operator)}(${e.args.map(printTerm).join(", ")})`;
+      s += `${printTerm(e.operator)}(${e.args.map((x) => printTerm(x)).join(", ")})`;
       break;
     case "some": {
       const first = e.symbols[0];
       if (e.symbols.length === 1 && first && first.value.kind === "call") {
-        const args = first.value.args.map(printTerm);
+        const args = first.value.args.map((x) => printTerm(x));
         const domain = args.pop();
         s += `some ${args.join(", ")} in ${domain ?? ""}`;
-      } else s += `some ${e.symbols.map(printTerm).join(", ")}`;
+      } else s += `some ${e.symbols.map((x) => printTerm(x)).join(", ")}`;
       break;
     }
     case "every":
@@ -88,7 +102,7 @@ export function printBody(b: Body): string {
 
 export function printHead(h: Head): string {
   let s = printRef(h.ref);
-  if (h.args) s += `(${h.args.map(printTerm).join(", ")})`;
+  if (h.args) s += `(${h.args.map((x) => printTerm(x)).join(", ")})`;
   if (h.kind === "multi" && h.key) s += ` contains ${printTerm(h.key)}`;
   if (h.value) s += ` ${h.assign ? ":=" : "="} ${printTerm(h.value)}`;
   return s;

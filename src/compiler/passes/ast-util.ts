@@ -214,39 +214,5 @@ export function operatorTerm(name: string, location: ast.Location): ast.Term {
   );
 }
 
-/** Renders a term roughly as Rego, for error messages. */
-export function termString(t: ast.Term): string {
-  const v = t.value;
-  switch (v.kind) {
-    case "null":
-      return "null";
-    case "boolean":
-      return String(v.value);
-    case "number":
-      return v.text;
-    case "string":
-      return JSON.stringify(v.value);
-    case "var":
-      return v.name;
-    case "ref":
-      return v.terms
-        .map((x, i) =>
-          i === 0 ? termString(x) : x.value.kind === "string" && /^[A-Za-z_][A-Za-z0-9_]*$/.test(x.value.value) ? `.${x.value.value}` : `[${termString(x)}]`,
-        )
-        .join("");
-    case "array":
-      return `[${v.items.map(termString).join(", ")}]`;
-    case "set":
-      return v.items.length === 0 ? "set()" : `{${v.items.map(termString).join(", ")}}`;
-    case "object":
-      return `{${v.entries.map(([k, x]) => `${termString(k)}: ${termString(x)}`).join(", ")}}`;
-    case "call":
-      return `${termString(v.operator)}(${v.args.map(termString).join(", ")})`;
-    case "arraycomp":
-      return `[${termString(v.term)} | ...]`;
-    case "setcomp":
-      return `{${termString(v.term)} | ...}`;
-    case "objectcomp":
-      return `{${termString(v.key)}: ${termString(v.value)} | ...}`;
-  }
-}
+/** Renders a term roughly as Rego, for error messages (comprehension bodies as `...`). */
+export { termString } from "../ast/print.js";
