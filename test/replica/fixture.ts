@@ -4,10 +4,9 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { randomBytes } from "node:crypto";
-import pg from "pg";
 import { openPrimary, type Primary } from "../../src/primary/index.js";
 import { migrate } from "../../src/migrate/index.js";
+import { freshPrimary as freshEmptyPrimary } from "../helpers/primary.js";
 
 export const SERVER_URL = process.env["CAPGATE_TEST_DATABASE_URL"];
 
@@ -24,46 +23,27 @@ export interface TestPrimary {
   close(): Promise<void>;
 }
 
-function withDatabase(url: string, db: string): string {
-  const u = new URL(url);
-  u.pathname = `/${db}`;
-  return u.toString();
-}
-
 export async function freshPrimary(area: string): Promise<TestPrimary> {
   const dir = mkdtempSync(join(tmpdir(), `capgate-${area}-`));
-  if (SERVER_URL) {
-    const name = `capgate_test_${area}_${randomBytes(5).toString("hex")}`;
-    const admin = new pg.Client({ connectionString: SERVER_URL });
-    await admin.connect();
-    await admin.query(`CREATE DATABASE ${name}`);
-    await admin.end();
-    const url = withDatabase(SERVER_URL, name);
-    const primary = await openPrimary({ databaseUrl: url });
-    await migrate(primary, { up: "all" });
-    return {
-      primary, url, dir,
-      reopen: () => openPrimary({ databaseUrl: url }),
-      close: async () => {
-        await primary.close();
-        const a = new pg.Client({ connectionString: SERVER_URL });
-        await a.connect();
-        await a.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-        await a.end();
-        rmSync(dir, { recursive: true, force: true });
-      },
-    };
+  const t = await freshEmptyPrimary(area);
+  const close = async () => {
+    await t.cleanup();
+    rmSync(dir, { recursive: true, force: true });
+  };
+  try {
+    await migrate(t.primary, { up: "all" });
+  } catch (e) {
+    await close();
+    throw e;
   }
-  const dataDir = join(dir, "primary");
-  const primary = await openPrimary({ dataDir });
-  await migrate(primary, { up: "all" });
+  const url = t.databaseUrl;
   return {
-    primary, dataDir, dir,
-    reopen: () => Promise.reject(new Error("PGlite allows one handle per process")),
-    close: async () => {
-      await primary.close();
-      rmSync(dir, { recursive: true, force: true });
-    },
+    primary: t.primary,
+    dir,
+    close,
+    ...(url === undefined
+      ? { dataDir: t.dataDir!, reopen: () => Promise.reject(new Error("PGlite allows one handle per process")) }
+      : { url, reopen: () => openPrimary({ databaseUrl: url }) }),
   };
 }
 

@@ -7,11 +7,11 @@ import { mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSy
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { exportJWK, generateKeyPair } from "jose";
-import pg from "pg";
 import { compilePolicy } from "../../src/compiler/index.js";
 import { migrate } from "../../src/migrate/index.js";
 import { writeBundle } from "../../src/policy/bundle.js";
-import { openPrimary, type Primary } from "../../src/primary/index.js";
+import type { Primary } from "../../src/primary/index.js";
+import { freshPrimary } from "../helpers/primary.js";
 import { applySnapshot, exportSnapshot } from "../../src/snapshot/index.js";
 import { seedDemo } from "../../src/demo/seed.js";
 import { loadConfig } from "../../src/server/config.js";
@@ -31,39 +31,8 @@ export interface TestPrimary {
 
 /** A fresh, empty primary; with CAPGATE_TEST_DATABASE_URL set an unreachable server fails the test. */
 export async function createTestPrimary(area: string): Promise<TestPrimary> {
-  const base = process.env["CAPGATE_TEST_DATABASE_URL"];
-  if (base === undefined || base === "") {
-    const t = tempDir("capgate-pglite-");
-    const primary = await openPrimary({ dataDir: t.dir });
-    return {
-      primary,
-      url: undefined,
-      async drop() {
-        await primary.close();
-        t.remove();
-      },
-    };
-  }
-  const name = `capgate_test_${area}_${randomBytes(4).toString("hex")}`;
-  const admin = new pg.Client({ connectionString: base });
-  await admin.connect();
-  await admin.query(`CREATE DATABASE ${name}`);
-  await admin.end();
-  const u = new URL(base);
-  u.pathname = `/${name}`;
-  const url = u.toString();
-  const primary = await openPrimary({ databaseUrl: url, maxConnections: 4 });
-  return {
-    primary,
-    url,
-    async drop() {
-      await primary.close();
-      const a = new pg.Client({ connectionString: base });
-      await a.connect();
-      await a.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-      await a.end();
-    },
-  };
+  const t = await freshPrimary(area);
+  return { primary: t.primary, url: t.databaseUrl, drop: () => t.cleanup() };
 }
 
 /** Migrates to the replicated schema, seeds the demo data, and builds a replica at `replicaPath`. */
