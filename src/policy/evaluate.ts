@@ -95,6 +95,24 @@ function errorText(e: unknown): string {
   return String(e);
 }
 
+/**
+ * The SDK turns the module's C strings (print lines, abort messages) into text
+ * one signed byte at a time (String.fromCharCode over an Int8Array), so each
+ * byte of a multi-byte UTF-8 character arrives as U+FF80..U+FFFF. This takes
+ * the bytes back and decodes them as UTF-8.
+ */
+export function sdkText(s: string): string {
+  let i = 0;
+  while (i < s.length && s.charCodeAt(i) < 0x80) i++;
+  if (i === s.length) return s;
+  const bytes = new Uint8Array(s.length);
+  for (let j = 0; j < s.length; j++) {
+    const c = s.charCodeAt(j);
+    bytes[j] = c >= 0xff80 ? c - 0xff00 : c & 0xff;
+  }
+  return new TextDecoder().decode(bytes);
+}
+
 /** Maps an abort message from the module (`file:row:col: message` or a bare message) to a CapgateError. */
 export function abortToError(message: string): CapgateError {
   const m = /^(.+?):(\d+):(\d+):\s*(.*)$/s.exec(message);
@@ -150,7 +168,7 @@ export function evaluatePolicy(inst: PolicyInstance, input: unknown, entrypoint:
   const log = console.log;
   // The SDK prints print() output with console.log; capture it per evaluation instead.
   console.log = (...args: unknown[]) => {
-    printed.push(args.map(String).join(" "));
+    printed.push(args.map((a) => sdkText(String(a))).join(" "));
   };
   // The SDK takes an ArrayBuffer as JSON text.
   const given = input instanceof JsonText ? encoder.encode(input.text).buffer : input;
@@ -158,7 +176,7 @@ export function evaluatePolicy(inst: PolicyInstance, input: unknown, entrypoint:
     return inst.policy.evaluate(given, entrypoint) as Array<Record<string, unknown>>;
   } catch (e) {
     if (isCapgateError(e)) throw e;
-    if (typeof e === "string") throw abortToError(e);
+    if (typeof e === "string") throw abortToError(sdkText(e));
     // A Wasm trap (unreachable, out-of-bounds access) surfaces as WebAssembly.RuntimeError.
     if (e instanceof Error && e.name === "RuntimeError") {
       throw new CapgateError("eval_internal_error", `the policy module trapped: ${e.message}`, { cause: e });

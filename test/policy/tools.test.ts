@@ -115,6 +115,14 @@ describe("capgate policy build → loadPolicyBundle", () => {
     expect(evaluatePolicy(inst, { b: true }, "capgate/authz/conflict")).toEqual([{ result: 2 }]);
   });
 
+  it("keeps non-ASCII text whole in print lines (the SDK hands them over byte by byte)", async () => {
+    const text = ["package capgate.intl", "", 'greet := true if print("வணக்கம்", {"ключ": "ശുഭദിനം"})', ""].join("\n");
+    const c = compilePolicy({ sources: [{ file: "intl.rego", text }], entrypoints: ["capgate/intl/greet"] });
+    const inst = await instantiatePolicy(c.wasm, {});
+    expect(evaluatePolicy(inst, {}, "capgate/intl/greet")).toEqual([{ result: true }]);
+    expect(inst.prints).toEqual(['intl.rego:3: வணக்கம் {"ключ": "ശുഭദിനം"}']);
+  });
+
   it("refuses a bundle whose manifest names an entrypoint the module lacks", async () => {
     const c = compilePolicy({ sources: [{ file: "authz.rego", text: POLICY }], entrypoints: ["capgate/authz/allow"] });
     const bytes = await writeBundle({ wasm: c.wasm, entrypoints: ["capgate/authz/allow", "capgate/authz/other"] });
