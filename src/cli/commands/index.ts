@@ -8,6 +8,7 @@ import { registerQuickstart } from "./quickstart.js";
 import { registerServe } from "./serve.js";
 import { registerSnapshot } from "./snapshot.js";
 import { registerSync } from "./sync.js";
+import { registerTotp } from "./totp.js";
 
 export type CommandGroup = (program: Command) => void;
 
@@ -19,4 +20,5 @@ export const commandGroups: CommandGroup[] = [
   registerPolicyCommands,
   registerSnapshot,
   registerSync,
+  registerTotp,
 ];

@@ -1,0 +1,136 @@
+// encryptLegacySecrets against a real primary: legacy secrets of users enrolled
+// in totp become JWEs that open to the same secret, a rerun writes nothing, a
+// stored secret_jwe is never overwritten (also by two runs at once), secrets
+// verification could not use are skipped and reported, and a secret changed
+// between read and write is not written.
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { migrate } from "../../src/migrate/index.js";
+import type { Queryable } from "../../src/primary/index.js";
+import { encryptLegacySecrets } from "../../src/server/totp-legacy.js";
+import { decodeKey, decryptTotpSecret, encryptTotpSecret } from "../../src/server/totp-secrets.js";
+import { insertLegacyUsers, newSecret, storedJwes, type LegacyUser } from "../helpers/legacy-totp.js";
+import { createTestPrimary, newEncryptionKey, type TestPrimary } from "./helpers.js";
+
+const key = decodeKey(newEncryptionKey());
+const GOOD: LegacyUser[] = Array.from({ length: 5 }, (_, i) => ({ id: `u-good-${i}`, secret: newSecret() }));
+const LOWER: LegacyUser = { id: "u-lower", secret: newSecret().toLowerCase() };
+const NOT_BASE32: LegacyUser[] = [
+  { id: "u-bad-1", secret: "NOT-BASE32-1!" },
+  { id: "u-bad-2", secret: "MHV4 JXMO FCET FHBQ HOS4 N65C 5AXW 2GXD" },
+];
+const SHORT: LegacyUser = { id: "u-short", secret: "JBSWY3DPEHPK3PXP" }; // 10 bytes: otplib verifies from 16
+const HOLDER: LegacyUser = { id: "u-holder", secret: newSecret() };
+const REVOKED: LegacyUser = { id: "u-revoked", secret: newSecret() };
+const NONE: LegacyUser = { id: "u-none", secret: null };
+const ALL = [...GOOD, LOWER, ...NOT_BASE32, SHORT, HOLDER, REVOKED, NONE];
+
+let db: TestPrimary;
+let holderJwe: string;
+
+async function stateRows(q: Queryable): Promise<unknown[]> {
+  return (await q.query(`SELECT user_id, capability_key, status, data, updated_at FROM user_capability_state ORDER BY 1, 2`)).rows;
+}
+
+beforeAll(async () => {
+  db = await createTestPrimary("totplegacy");
+  await migrate(db.primary, { up: "all" });
+  await insertLegacyUsers(db.primary, ALL);
+  // A secret already stored encrypted (by enrollment): the run must leave it as it is.
+  holderJwe = await encryptTotpSecret("ENROLLEDELSEWHEREAAAAAAAAAAAAAAA", HOLDER.id, key);
+  await db.primary.query(
+    `UPDATE user_capability_state SET data = jsonb_build_object('secret_jwe', $2::text, 'note', 'kept') WHERE user_id = $1 AND capability_key = 'totp'`,
+    [HOLDER.id, holderJwe],
+  );
+  await db.primary.query(`UPDATE user_capability_state SET status = 'revoked' WHERE user_id = $1 AND capability_key = 'totp'`, [REVOKED.id]);
+});
+
+afterAll(async () => {
+  await db?.drop();
+});
+
+describe("encryptLegacySecrets", () => {
+  it("encrypts every usable legacy secret of an enrolled user, in batches, and reports the rest", async () => {
+    const before = (await db.primary.query(`SELECT id, mfa_secret FROM users ORDER BY id`)).rows;
+    const r = await encryptLegacySecrets(db.primary, key, { batchSize: 2 });
+    expect(r).toEqual({
+      encrypted: GOOD.length + 1,
+      skipped: {
+        not_base32: { count: 2, sample: ["u-bad-1", "u-bad-2"] },
+        bad_length: { count: 1, sample: ["u-short"] },
+        changed: { count: 0, sample: [] },
+      },
+    });
+    const jwes = await storedJwes(db.primary);
+    for (const u of [...GOOD, LOWER]) expect(await decryptTotpSecret(jwes.get(u.id)!, u.id, key)).toBe(u.secret);
+    for (const u of [...NOT_BASE32, SHORT, REVOKED]) expect(jwes.get(u.id)).toBeNull();
+    expect(jwes.has(NONE.id)).toBe(false);
+    // The legacy column stays as it was: the legacy application may still read it.
+    expect((await db.primary.query(`SELECT id, mfa_secret FROM users ORDER BY id`)).rows).toEqual(before);
+  });
+
+  it("leaves a row that already holds a secret_jwe exactly as it was", async () => {
+    const { rows } = await db.primary.query<{ data: unknown }>(
+      `SELECT data FROM user_capability_state WHERE user_id = $1 AND capability_key = 'totp'`,
+      [HOLDER.id],
+    );
+    expect(rows[0]?.data).toEqual({ secret_jwe: holderJwe, note: "kept" });
+  });
+
+  it("writes nothing on a rerun, and still reports what it cannot use", async () => {
+    const before = await stateRows(db.primary);
+    const r = await encryptLegacySecrets(db.primary, key);
+    expect(r.encrypted).toBe(0);
+    expect(r.skipped.not_base32.count).toBe(2);
+    expect(r.skipped.bad_length.count).toBe(1);
+    expect(await stateRows(db.primary)).toEqual(before);
+  });
+
+  it("keeps a short sample of the skipped user ids", async () => {
+    const r = await encryptLegacySecrets(db.primary, key, { sampleSize: 1 });
+    expect(r.skipped.not_base32).toEqual({ count: 2, sample: ["u-bad-1"] });
+  });
+
+  it("two runs at once write each secret exactly once", async () => {
+    const more: LegacyUser[] = Array.from({ length: 40 }, (_, i) => ({ id: `u-race-${String(i).padStart(2, "0")}`, secret: newSecret() }));
+    await insertLegacyUsers(db.primary, more);
+    const [a, b] = await Promise.all([
+      encryptLegacySecrets(db.primary, key, { batchSize: 7 }),
+      encryptLegacySecrets(db.primary, key, { batchSize: 7 }),
+    ]);
+    expect(a.encrypted + b.encrypted).toBe(more.length);
+    const jwes = await storedJwes(db.primary);
+    for (const u of more) expect(await decryptTotpSecret(jwes.get(u.id)!, u.id, key)).toBe(u.secret);
+  });
+
+  it("does not write a secret that changed between its read and the write; a rerun takes the new one", async () => {
+    const moving: LegacyUser = { id: "u-moving", secret: newSecret() };
+    await insertLegacyUsers(db.primary, [moving]);
+    const replaced = newSecret();
+    // The real primary, with the legacy application re-enrolling the user just before the batch is written.
+    const racing: Queryable = {
+      exec: (sql) => db.primary.exec(sql),
+      async query(sql, params) {
+        if (sql.includes("UPDATE user_capability_state"))
+          await db.primary.query(`UPDATE users SET mfa_secret = $2 WHERE id = $1`, [moving.id, replaced]);
+        return db.primary.query(sql, params);
+      },
+    };
+    const r = await encryptLegacySecrets(racing, key);
+    expect(r.encrypted).toBe(0);
+    expect(r.skipped.changed).toEqual({ count: 1, sample: [moving.id] });
+    expect((await storedJwes(db.primary)).get(moving.id)).toBeNull();
+
+    expect((await encryptLegacySecrets(db.primary, key)).encrypted).toBe(1);
+    expect(await decryptTotpSecret((await storedJwes(db.primary)).get(moving.id)!, moving.id, key)).toBe(replaced);
+  });
+
+  it("refuses a primary without the enrolling migration and writes nothing", async () => {
+    const early = await createTestPrimary("totplegacy_early");
+    try {
+      await migrate(early.primary, { goto: 3 });
+      await expect(encryptLegacySecrets(early.primary, key)).rejects.toThrow(/at migration version 3; run `capgate migrate up` first/);
+    } finally {
+      await early.drop();
+    }
+  });
+});
