@@ -34,7 +34,7 @@ export type TotpOutcome =
   | { verified: true; assertion: string; expires_in: number }
   | {
       verified: false;
-      reason: "invalid_code" | "code_already_used" | "locked_out" | "not_enrolled" | "unknown_user";
+      reason: "invalid_code" | "code_already_used" | "locked_out" | "not_enrolled" | "unknown_user" | "secret_unusable";
       retry_after_seconds?: number;
     };
 
@@ -74,14 +74,22 @@ export async function verifyTotp(deps: TotpDeps, input: TotpInput): Promise<Totp
   if (stored.jwe === null) return { verified: false, reason: "not_enrolled" };
   const secret = await decryptTotpSecret(stored.jwe, userId, key);
 
-  const result = await verifyOtp({
-    secret,
-    token: input.code,
-    epoch: Math.floor(now / 1000),
-    epochTolerance: settings.window * settings.period_seconds,
-    period: settings.period_seconds,
-    digits: settings.digits,
-  });
+  let result: Awaited<ReturnType<typeof verifyOtp>>;
+  try {
+    result = await verifyOtp({
+      secret,
+      token: input.code,
+      epoch: Math.floor(now / 1000),
+      epochTolerance: settings.window * settings.period_seconds,
+      period: settings.period_seconds,
+      digits: settings.digits,
+    });
+  } catch {
+    // otplib refuses a secret it cannot use (not base32, or outside 16..64 bytes, e.g. a
+    // legacy 80-bit one). That is the stored data's fault, not the caller's: no failure
+    // is counted, and otplib's message, which may quote the secret, is not passed on.
+    return { verified: false, reason: "secret_unusable" };
+  }
   const fail = async (reason: "invalid_code" | "code_already_used"): Promise<TotpOutcome> => {
     const after = await store.recordFailure(userId, now, settings.lockout_threshold, settings.lockout_seconds);
     if (after.lockedUntilMs !== null && after.lockedUntilMs > now)

@@ -148,6 +148,20 @@ describe("TOTP verification", () => {
     });
   });
 
+  it("refuses a stored secret too short to verify with (80 bits) as secret_unusable, without counting a failure", async () => {
+    now = T0 + 3_600_000;
+    const short = "JBSWY3DPEHPK3PXP";
+    await store("u-dave", short);
+    try {
+      const r = await verify(a, { tenant_id: "globex", user_id: "u-dave", code: await code(DAVE_SECRET) });
+      expect(r.status).toBe(200);
+      expect(r.json).toMatchObject({ verified: false, reason: "secret_unusable" });
+    } finally {
+      await store("u-dave", DAVE_SECRET);
+    }
+    expect((await verify(a, { tenant_id: "globex", user_id: "u-dave", code: await code(DAVE_SECRET) })).json).toMatchObject({ verified: true });
+  });
+
   it("never writes a code, a secret or an assertion to the decision log", async () => {
     await a.decisionLog.flush();
     const text = readFileSync(a.decisionLogFile, "utf8");
