@@ -4,7 +4,7 @@
 import { T_ARRAY, T_OBJECT, T_SET, arrLen, arrAt, capgate_set, capgate_array, capgate_object } from "../value";
 import { realloc } from "../memory";
 import { tabFind, tabPut, tabLen, entryAt, entryKey, entryValue } from "../table";
-import { capgate_set_add, capgate_array_append } from "../collections";
+import { capgate_set_add, capgate_array_append, capgate_value_shallow_copy } from "../collections";
 import { typeErr, isType } from "./common";
 
 function count(c: usize): u32 {
@@ -43,11 +43,9 @@ export function capgate_bi_graph_reachable(g: usize, initial: usize): usize {
   return seen;
 }
 
+/** Records the path as it is now (it keeps changing as the walk goes on). */
 function addCopy(out: usize, path: usize): void {
-  let n = arrLen(path);
-  let c = capgate_array(n);
-  for (let i: u32 = 0; i < n; i++) capgate_array_append(c, arrAt(path, i));
-  capgate_set_add(out, c);
+  capgate_set_add(out, capgate_value_shallow_copy(path));
 }
 
 // Depth-first state of reachable_paths, kept off the Wasm call stack so a long
