@@ -133,10 +133,15 @@ export function resolveRefs(ctx: PassContext): void {
         return undefined;
       };
     // An operator names a built-in unless the package defines a function of that name
-    // (a plain rule called `lt` does not capture the `<` operator).
+    // (a plain rule called `lt` does not capture the `<` operator) or its first name
+    // is an import alias of a dotted name: `import data.lib as json` makes `json.unmarshal`
+    // data.lib's, as OPA resolves a ref's head through the imports (ast/compile.go resolveRef).
     const resolveOperator = (op: ast.Term, locals: Set<string>): ast.Term => {
       const name = refName(op);
-      if (name !== undefined && BUILTINS.has(name) && !funcNames.has(name)) return op;
+      const head = op.value.kind === "ref" && op.value.terms.length > 1 ? op.value.terms[0] : undefined;
+      const headName = head?.value.kind === "var" ? head.value.name : undefined;
+      const viaImport = headName !== undefined && aliases.has(headName) && !locals.has(headName);
+      if (name !== undefined && BUILTINS.has(name) && !funcNames.has(name) && !viaImport) return op;
       return mapTerm(op, resolver(locals));
     };
 

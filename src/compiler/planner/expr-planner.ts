@@ -89,6 +89,18 @@ export abstract class ExprPlanner extends PlannerState {
   protected planEvery(e: ast.Expr & { kind: "every" }, k: K): void {
     this.planTerm(e.domain, (d) => {
       const dl = this.local(d);
+      // A domain that is not a collection makes `every` false, not vacuously
+      // true (OPA since v0.65: topdown/eval.go evalEvery, issue #6762).
+      const iterable = this.newLocal();
+      this.emit({ kind: "AssignVar", source: FALSE, target: iterable });
+      const kinds = (["IsArray", "IsObject", "IsSet"] as const).map((kind) =>
+        this.block(() => {
+          this.emit({ kind, source: { kind: "local", local: dl } });
+          this.emit({ kind: "AssignVar", source: TRUE, target: iterable });
+        }),
+      );
+      this.emit({ kind: "Block", blocks: kinds });
+      this.emit({ kind: "Equal", a: { kind: "local", local: iterable }, b: TRUE });
       const failed = this.newLocal();
       this.emit({ kind: "AssignVar", source: FALSE, target: failed });
       const outer = this.block(() => {

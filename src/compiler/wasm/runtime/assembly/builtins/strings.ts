@@ -251,6 +251,8 @@ export function capgate_bi_replace(s: usize, o: usize, n: usize): usize {
 export function capgate_bi_indexof(s: usize, x: usize): usize {
   if (!S(s)) return typeErr("indexof", 1, "string", s);
   if (!S(x)) return typeErr("indexof", 2, "string", x);
+  // OPA refuses an empty needle (topdown/strings.go builtinIndexOf).
+  if (strLen(x) == 0) return builtinErr("indexof", "empty search character");
   let j = find(strPtr(s), strLen(s), strPtr(x), strLen(x), 0);
   if (j < 0) return capgate_number_int(-1);
   return capgate_number_int(<i64>utf8Count(strPtr(s), <u32>j));
@@ -259,6 +261,7 @@ export function capgate_bi_indexof(s: usize, x: usize): usize {
 export function capgate_bi_indexof_n(s: usize, x: usize): usize {
   if (!S(s)) return typeErr("indexof_n", 1, "string", s);
   if (!S(x)) return typeErr("indexof_n", 2, "string", x);
+  if (strLen(x) == 0) return builtinErr("indexof_n", "empty search character");
   let r = capgate_array(0);
   let p = strPtr(s), n = strLen(s);
   let from: u32 = 0;

@@ -30,7 +30,7 @@ function lowerAt(p: usize, i: u32): u32 {
   return c >= 65 && c <= 90 ? c + 32 : c;
 }
 
-/** Power-of-1000 exponent of a letter (k=1 ... q=10), or -1. */
+/** Power-of-1000 exponent of a letter (k=1 ... e=6), or -1: OPA knows no larger prefix. */
 function siPower(c: u32): i32 {
   switch (c) {
     case 107: return 1; // k
@@ -39,12 +39,12 @@ function siPower(c: u32): i32 {
     case 116: return 4; // t
     case 112: return 5; // p
     case 101: return 6; // e
-    case 122: return 7; // z
-    case 121: return 8; // y
-    case 114: return 9; // r
-    case 113: return 10; // q
   }
   return -1;
+}
+
+function unknownUnit(): usize {
+  return builtinErr("units.parse", "unit not recognized");
 }
 
 /** Strip one pair of surrounding double quotes. */
@@ -91,43 +91,26 @@ export function capgate_bi_units_parse(v: usize): usize {
   let i = numEnd;
   let rest = n - i;
   if (rest == 0) return numberFromF64(x);
+  // The units OPA accepts (topdown/parse_units.go builtinUnits); letters after
+  // the first are case-insensitive, so "KI" is "Ki" while "m" and "M" differ.
   let c = <u32>load<u8>(p + i);
   if (rest == 2 && lowerAt(p, i + 1) == 105) {
     let pw = siPower(c >= 65 && c <= 90 ? c + 32 : c);
-    if (pw < 0) return 0;
+    if (pw < 0) return unknownUnit();
     return numberFromF64(x * Math.pow(1024, <f64>pw));
   }
   let e: i32 = 0;
-  let ok = true;
-  if (rest == 2 && c == 100 && load<u8>(p + i + 1) == 97) e = 1; // da
-  else if (rest == 2 && c == 0xce && load<u8>(p + i + 1) == 0xbc) e = -6; // μ
-  else if (rest == 1) {
-    switch (c) {
-      case 69: case 101: e = 18; break; // E e
-      case 80: case 112: e = 15; break; // P p
-      case 84: case 116: e = 12; break; // T t
-      case 71: case 103: e = 9; break; // G g
-      case 77: e = 6; break; // M
-      case 75: case 107: e = 3; break; // K k
-      case 109: e = -3; break; // m
-      case 81: e = 30; break; // Q
-      case 82: e = 27; break; // R
-      case 89: e = 24; break; // Y
-      case 90: e = 21; break; // Z
-      case 104: e = 2; break; // h
-      case 100: e = -1; break; // d
-      case 99: e = -2; break; // c
-      case 110: e = -9; break; // n
-      case 102: e = -15; break; // f
-      case 97: e = -18; break; // a
-      case 122: e = -21; break; // z
-      case 121: e = -24; break; // y
-      case 114: e = -27; break; // r
-      case 113: e = -30; break; // q
-      default: ok = false;
-    }
-  } else ok = false;
-  if (!ok) return 0;
+  if (rest != 1) return unknownUnit();
+  switch (c) {
+    case 69: case 101: e = 18; break; // E e
+    case 80: case 112: e = 15; break; // P p
+    case 84: case 116: e = 12; break; // T t
+    case 71: case 103: e = 9; break; // G g
+    case 77: e = 6; break; // M
+    case 75: case 107: e = 3; break; // K k
+    case 109: e = -3; break; // m
+    default: return unknownUnit();
+  }
   // Scale by dividing for negative exponents so 1m prints as 0.001, not 0.0010000000000000002.
   let r = e >= 0 ? x * Math.pow(10, <f64>e) : x / Math.pow(10, <f64>(-e));
   return numberFromF64(r);
