@@ -1,8 +1,11 @@
 // Instantiates the real runtime.wasm (built by scripts/build-runtime.mjs) with an
-// imported memory, and offers helpers to move values in and out as text.
+// imported memory, and offers helpers to move values in and out as text. Its
+// time zone lookups are answered by capgate's real host built-in.
 import { readFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { TZ_OFFSET_BUILTIN } from "../../src/compiler/wasm/runtime/abi.js";
+import { hostBuiltins, toJsonText } from "../../src/policy/host-builtins/index.js";
 
 export const RUNTIME_WASM = join(
   dirname(fileURLToPath(import.meta.url)),
@@ -29,9 +32,12 @@ export const WA = (globalThis as unknown as { WebAssembly: WasmApi }).WebAssembl
 
 export class RuntimeAbort extends Error {}
 
+/** The builtins() id the harness gives the time zone host built-in (as an emitted module would). */
+const TZ_OFFSET_ID = 0;
+
 export interface Runtime {
   memory: WasmMemory;
-  exports: Record<string, Fn> & { capgate_heap_base: WasmGlobal; capgate_builtin_strict: WasmGlobal };
+  exports: Record<string, Fn> & { capgate_heap_base: WasmGlobal; capgate_builtin_strict: WasmGlobal; capgate_tz_offset_builtin: WasmGlobal };
   printed: string[];
   /** Parse Rego value text (JSON plus sets) into a value pointer; throws on a syntax error. */
   value(text: string): number;
@@ -67,9 +73,18 @@ export async function loadRuntime(memoryPages = 2): Promise<Runtime> {
       opa_builtin0: () => {
         throw new RuntimeAbort("opa_builtin0 called by the bare runtime");
       },
+      // Time zone offsets, answered as the SDK would: JSON out, the real host built-in, JSON in.
+      opa_builtin3: (id: number, _ctx: number, ...args: number[]) => {
+        if (id !== TZ_OFFSET_ID) throw new RuntimeAbort(`opa_builtin3 called with id ${id}`);
+        const b = hostBuiltins.get(TZ_OFFSET_BUILTIN)!;
+        const result = b.impl(args.map((a) => JSON.parse(cstr(call("opa_json_dump", a))) as unknown), {});
+        const { ptr, len } = bytes(toJsonText(result));
+        return call("opa_json_parse", ptr, len);
+      },
     },
   });
   const exports = instance.exports as Runtime["exports"];
+  exports.capgate_tz_offset_builtin.value = TZ_OFFSET_ID;
   const call = (name: string, ...args: (number | bigint)[]): number => {
     const f = exports[name] as unknown as ((...a: (number | bigint)[]) => number) | undefined;
     if (typeof f !== "function") throw new Error(`runtime.wasm does not export ${name}`);

@@ -7,7 +7,7 @@ import type * as ir from "../ir/types.js";
 import { GENERATED_EXPORTS, RUNTIME_ABI_EXPORTS, addAbiExports } from "./abi-exports.js";
 import { BodyEmitter, PRINT, assignConflictKind, type Callee, type ModuleContext } from "./emit-stmt.js";
 import { LinkedRuntime, runtimeBytes } from "./link-runtime.js";
-import { DEADLINE_BUILTIN, DEADLINE_GLOBAL } from "./runtime/abi.js";
+import { DEADLINE_BUILTIN, DEADLINE_GLOBAL, RUNTIME_HOST_CALLS } from "./runtime/abi.js";
 import { defaultRuntimeBuiltins, type RuntimeBuiltin } from "./runtime-builtins.js";
 import { addEpoch, addMemoWrapper } from "./memoize.js";
 import { StaticData } from "./static-data.js";
@@ -73,6 +73,16 @@ function link(policy: ir.Policy, rt: LinkedRuntime, opts: EmitOptions): Uint8Arr
     if (!funcs.has(b.name) && !runtimeBuiltins.has(b.name) && b.name !== PRINT && !host.has(b.name)) host.set(b.name, { id: host.size, arity: b.arity });
   });
 
+  // A runtime built-in that calls a host built-in itself needs it in builtins(),
+  // and its id in the runtime global it reads.
+  const listHostCall = (name: string): void => {
+    const call = RUNTIME_HOST_CALLS[name];
+    if (!call) throw new CapgateError("wasm_emit_error", `runtime built-in calls unknown host built-in ${name}`);
+    if (host.has(name)) return;
+    host.set(name, { id: host.size, arity: call.arity });
+    rt.setGlobalInit(call.global, host.size - 1);
+  };
+
   addEpoch(m);
   let labels = 0;
   const ctx: ModuleContext = {
@@ -86,7 +96,10 @@ function link(policy: ir.Policy, rt: LinkedRuntime, opts: EmitOptions): Uint8Arr
       if (f) return { kind: "func", name: f.wasmName, arity: f.arity };
       if (name === PRINT) return { kind: "print", arity: 1 };
       const b = runtimeBuiltins.get(name);
-      if (b) return { kind: "runtime", name: rt.func(b.export), arity: b.arity };
+      if (b) {
+        if (b.host !== undefined) listHostCall(b.host);
+        return { kind: "runtime", name: rt.func(b.export), arity: b.arity };
+      }
       let h = host.get(name);
       if (!h) {
         h = { id: host.size, arity: null };

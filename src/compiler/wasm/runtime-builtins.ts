@@ -7,6 +7,8 @@ export interface RuntimeBuiltin {
   /** The runtime export implementing it (value args → value, 0 when undefined). */
   export: string;
   arity: number;
+  /** A host built-in the export calls itself, which the module must then list (abi.ts RUNTIME_HOST_CALLS). */
+  host?: string;
 }
 
 export function defaultRuntimeBuiltins(): ReadonlyMap<string, RuntimeBuiltin> {

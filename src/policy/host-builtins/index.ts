@@ -12,6 +12,7 @@ import { regexBuiltins } from "./regex.js";
 import { semverBuiltins } from "./semver.js";
 import { stringsBuiltins } from "./sprintf.js";
 import { timeBuiltins } from "./time.js";
+import { timeZoneBuiltins } from "./time-zone.js";
 import type { HostBuiltin } from "./types.js";
 import { urlqueryBuiltins } from "./urlquery.js";
 import { uuidBuiltins } from "./uuid.js";
@@ -33,6 +34,7 @@ export const hostBuiltinFamilies: Record<string, HostBuiltin[]> = {
   semver: semverBuiltins,
   strings: stringsBuiltins,
   time: timeBuiltins,
+  "time-zone": timeZoneBuiltins,
   urlquery: urlqueryBuiltins,
   uuid: uuidBuiltins,
   yaml: yamlBuiltins,

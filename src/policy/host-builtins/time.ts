@@ -2,9 +2,11 @@
 // strings. Nanosecond arguments arrive from the SDK as JSON numbers (doubles);
 // the shortest decimal form of the double is taken as the integer meant, which
 // recovers the original digits whenever they had at most 17 significant ones.
+import { zoneOffset } from "./time-zone.js";
 import { builtinError, str, typeName, type HostBuiltin, type HostContext } from "./types.js";
 
 const NS_PER_MS = 1_000_000n;
+const NS_PER_SEC = 1_000_000_000n;
 const DAYS = ["Sunday", "Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday"];
 const MONTHS = ["January", "February", "March", "April", "May", "June", "July", "August", "September", "October", "November", "December"];
 
@@ -31,39 +33,11 @@ interface Civil {
   zone: string;
 }
 
-const fmtCache = new Map<string, Intl.DateTimeFormat>();
-
-function zoneOffset(name: string, tz: string, ms: number): number {
-  if (tz === "" || tz === "UTC") return 0;
-  if (tz === "Local") return -new Date(ms).getTimezoneOffset() * 60;
-  let f = fmtCache.get(tz);
-  if (!f) {
-    try {
-      f = new Intl.DateTimeFormat("en-US", {
-        timeZone: tz,
-        hourCycle: "h23",
-        year: "numeric",
-        month: "numeric",
-        day: "numeric",
-        hour: "numeric",
-        minute: "numeric",
-        second: "numeric",
-      });
-    } catch {
-      throw builtinError(name, `unknown time zone ${JSON.stringify(tz)}`);
-    }
-    fmtCache.set(tz, f);
-  }
-  const p = Object.fromEntries(f.formatToParts(new Date(ms)).map((x) => [x.type, x.value]));
-  const asUtc = Date.UTC(Number(p["year"]), Number(p["month"]) - 1, Number(p["day"]), Number(p["hour"]), Number(p["minute"]), Number(p["second"]));
-  return Math.round((asUtc - Math.floor(ms / 1000) * 1000) / 1000);
-}
-
 export function civil(name: string, ns: bigint, tz: string): Civil {
-  const ms = Number(floorDiv(ns, NS_PER_MS));
-  const nanos = Number(ns - floorDiv(ns, 1_000_000_000n) * 1_000_000_000n);
-  const offset = zoneOffset(name, tz, ms);
-  const d = new Date(ms + offset * 1000);
+  const seconds = floorDiv(ns, NS_PER_SEC);
+  const nanos = Number(ns - seconds * NS_PER_SEC);
+  const offset = zoneOffset(name, tz, Number(seconds));
+  const d = new Date((Number(seconds) + offset) * 1000);
   const y = d.getUTCFullYear();
   const yday = Math.floor((Date.UTC(y, d.getUTCMonth(), d.getUTCDate()) - Date.UTC(y, 0, 1)) / 86_400_000) + 1;
   return {
@@ -81,19 +55,18 @@ export function civil(name: string, ns: bigint, tz: string): Civil {
   };
 }
 
-/** `ns` or `[ns, tz]` or (time.format) `[ns, tz, layout]`. */
-function nsArg(name: string, v: unknown, allowLayout: boolean): { ns: bigint; tz: string; layout?: string } {
+/** `ns`, or `[ns]`, `[ns, tz]`, `[ns, tz, layout]`: OPA reads time.format's form for every time.* built-in. */
+function nsArg(name: string, v: unknown): { ns: bigint; tz: string; layout?: string } {
   if (typeof v === "number" || typeof v === "bigint") return { ns: toNs(name, v), tz: "UTC" };
-  if (Array.isArray(v) && (v.length === 2 || (allowLayout && v.length === 3))) {
+  if (Array.isArray(v) && v.length >= 1) {
     const ns = toNs(name, v[0], "the first element of operand 1");
+    if (v.length === 1) return { ns, tz: "UTC" };
     if (typeof v[1] !== "string") throw builtinError(name, `operand 1's time zone must be a string, got ${typeName(v[1])}`);
-    if (v.length === 3) {
-      if (typeof v[2] !== "string") throw builtinError(name, `operand 1's layout must be a string, got ${typeName(v[2])}`);
-      return { ns, tz: v[1], layout: v[2] };
-    }
-    return { ns, tz: v[1] };
+    if (v.length === 2) return { ns, tz: v[1] };
+    if (typeof v[2] !== "string") throw builtinError(name, `operand 1's layout must be a string, got ${typeName(v[2])}`);
+    return { ns, tz: v[1], layout: v[2] };
   }
-  throw builtinError(name, `operand 1 must be a number or an array [ns, tz]${allowLayout ? " or [ns, tz, layout]" : ""}, got ${typeName(v)}`);
+  throw builtinError(name, `operand 1 must be a number or an array [ns, tz] or [ns, tz, layout], got ${typeName(v)}`);
 }
 
 const NAMED_LAYOUTS: Record<string, string> = {
@@ -388,7 +361,7 @@ export const timeBuiltins: HostBuiltin[] = [
     name: "time.format",
     arity: 1,
     impl: (a) => {
-      const { ns, tz, layout } = nsArg("time.format", a[0], true);
+      const { ns, tz, layout } = nsArg("time.format", a[0]);
       return formatGo(civil("time.format", ns, tz), layout ?? "RFC3339Nano");
     },
   },
@@ -396,7 +369,7 @@ export const timeBuiltins: HostBuiltin[] = [
     name: "time.date",
     arity: 1,
     impl: (a) => {
-      const { ns, tz } = nsArg("time.date", a[0], false);
+      const { ns, tz } = nsArg("time.date", a[0]);
       const c = civil("time.date", ns, tz);
       return [c.year, c.month, c.day];
     },
@@ -405,7 +378,7 @@ export const timeBuiltins: HostBuiltin[] = [
     name: "time.clock",
     arity: 1,
     impl: (a) => {
-      const { ns, tz } = nsArg("time.clock", a[0], false);
+      const { ns, tz } = nsArg("time.clock", a[0]);
       const c = civil("time.clock", ns, tz);
       return [c.hour, c.minute, c.second];
     },
@@ -414,7 +387,7 @@ export const timeBuiltins: HostBuiltin[] = [
     name: "time.weekday",
     arity: 1,
     impl: (a) => {
-      const { ns, tz } = nsArg("time.weekday", a[0], false);
+      const { ns, tz } = nsArg("time.weekday", a[0]);
       return DAYS[civil("time.weekday", ns, tz).weekday];
     },
   },
@@ -423,19 +396,21 @@ export const timeBuiltins: HostBuiltin[] = [
     arity: 4,
     impl: (a) => {
       const n = "time.add_date";
-      const ns = toNs(n, a[0]);
+      const { ns, tz } = nsArg(n, a[0]);
+      const c = civil(n, ns, tz);
       const [y, m, d] = [1, 2, 3].map((i) => {
         const v = a[i];
         if (typeof v !== "number" || !Number.isInteger(v)) throw builtinError(n, `operand ${i + 1} must be an integer, got ${typeName(v)}`);
         return v;
       }) as [number, number, number];
-      const c = civil(n, ns, "UTC");
-      const t = new Date(0);
-      t.setUTCFullYear(c.year + y, c.month - 1 + m, c.day + d);
-      t.setUTCHours(c.hour, c.minute, c.second, 0);
-      if (Number.isNaN(t.getTime())) throw builtinError(n, "result out of range");
-      const out = BigInt(t.getTime()) * NS_PER_MS + BigInt(c.nanos);
-      if (out > 9_223_372_036_854_775_807n || out < -9_223_372_036_854_775_808n) throw builtinError(n, "result out of range");
+      // Go's AddDate: add to the wall-clock fields, normalise, then time.Date in the zone.
+      const wall = new Date(0);
+      wall.setUTCFullYear(c.year + y, c.month - 1 + m, c.day + d);
+      wall.setUTCHours(c.hour, c.minute, c.second, 0);
+      if (Number.isNaN(wall.getTime())) throw builtinError(n, "time outside of valid range");
+      const wallSeconds = wall.getTime() / 1000;
+      const out = BigInt(wallSeconds - zoneOffset(n, tz, wallSeconds, true)) * NS_PER_SEC + BigInt(c.nanos);
+      if (out > 9_223_372_036_854_775_807n || out < -9_223_372_036_854_775_808n) throw builtinError(n, "time outside of valid range");
       return out;
     },
   },
@@ -444,10 +419,13 @@ export const timeBuiltins: HostBuiltin[] = [
     arity: 2,
     impl: (a) => {
       const n = "time.diff";
-      let x = nsArg(n, a[0], false);
-      let y = nsArg(n, a[1], false);
-      if (x.ns < y.ns) [x, y] = [y, x];
-      return diff(civil(n, x.ns, x.tz), civil(n, y.ns, y.tz));
+      const x = nsArg(n, a[0]);
+      const y = nsArg(n, a[1]);
+      const cx = civil(n, x.ns, x.tz);
+      // OPA loads the second operand's zone too (an unknown one is an error), then reads both times in the first one's.
+      if (y.tz !== x.tz) civil(n, y.ns, y.tz);
+      const cy = civil(n, y.ns, x.tz);
+      return x.ns < y.ns ? diff(cy, cx) : diff(cx, cy);
     },
   },
 ];

@@ -192,8 +192,11 @@ export const RUNTIME_FUNCTIONS: Readonly<Record<string, RuntimeFunction>> = {
  *   calls every 4096 allocations; -1 (default) never calls it. Unlike the others it
  *   stays exported from a compiled module: a host that provides DEADLINE_BUILTIN sets
  *   it after instantiating, so a host that does not (the plain SDK) is never called.
+ * capgate_tz_offset_builtin: the builtins() id of TZ_OFFSET_BUILTIN, which the time.*
+ *   built-ins call for a zone other than UTC; -1 (default) makes such a zone an error.
+ *   The emitter sets it when the policy calls one of them (RUNTIME_HOST_CALLS).
  */
-export const RUNTIME_GLOBALS = ["capgate_heap_base", "capgate_builtin_strict", "capgate_deadline_builtin"] as const;
+export const RUNTIME_GLOBALS = ["capgate_heap_base", "capgate_builtin_strict", "capgate_deadline_builtin", "capgate_tz_offset_builtin"] as const;
 
 /**
  * The host built-in that ends an evaluation past its deadline by throwing; it
@@ -201,6 +204,25 @@ export const RUNTIME_GLOBALS = ["capgate_heap_base", "capgate_builtin_strict", "
  */
 export const DEADLINE_BUILTIN = "$capgate.deadline";
 export const DEADLINE_GLOBAL = "capgate_deadline_builtin";
+
+/**
+ * The host built-in the time.* built-ins ask for a time zone's UTC offset, so
+ * the calendar arithmetic stays exact in Wasm while the zone database stays in
+ * the host: `(zone string, seconds number, local boolean)` → the offset in
+ * seconds east of UTC at that instant (local false) or the one Go's time.Date
+ * gives that wall-clock time (local true), or a string: the error to report
+ * (an unknown zone).
+ */
+export const TZ_OFFSET_BUILTIN = "$capgate.tz_offset";
+
+/**
+ * Host built-ins that in-Wasm built-ins call themselves (builtins-table.ts
+ * `host`): when the policy calls such a built-in, the emitter lists the host
+ * built-in in builtins() and writes its id into the runtime global named here.
+ */
+export const RUNTIME_HOST_CALLS: Readonly<Record<string, { global: string; arity: number }>> = {
+  [TZ_OFFSET_BUILTIN]: { global: "capgate_tz_offset_builtin", arity: 3 },
+};
 
 /**
  * The Wasm features runtime.wasm uses (AssemblyScript's defaults). binaryen's
@@ -224,4 +246,5 @@ export const RUNTIME_IMPORTS = {
   opa_abort: "env.opa_abort(msg_ptr: i32): void — NUL-terminated message; the SDK throws it",
   opa_println: "env.opa_println(msg_ptr: i32): void — NUL-terminated line",
   opa_builtin0: "env.opa_builtin0(builtin_id: i32, ctx: i32): i32 — the deadline check (capgate_deadline_builtin)",
+  opa_builtin3: "env.opa_builtin3(builtin_id: i32, ctx: i32, a: i32, b: i32, c: i32): i32 — time zone offsets (capgate_tz_offset_builtin)",
 } as const;

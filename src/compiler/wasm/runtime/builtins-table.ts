@@ -12,16 +12,20 @@
 // mutable global `capgate_builtin_strict` to 0 for OPA's non-strict mode (errors
 // become undefined).
 
+import { TZ_OFFSET_BUILTIN } from "./abi.js";
+
 export interface RuntimeBuiltin {
   /** The runtime.wasm export implementing it. */
   export: string;
   arity: number;
   /** The source file under runtime/assembly/builtins/. */
   family: string;
+  /** A host built-in the export itself may call (abi.ts RUNTIME_HOST_CALLS). */
+  host?: string;
 }
 
-const fam = (family: string, entries: [string, number][]): [string, RuntimeBuiltin][] =>
-  entries.map(([name, arity]) => [name, { export: `capgate_bi_${name.replace(/\./g, "_")}`, arity, family }]);
+const fam = (family: string, entries: [string, number][], host?: string): [string, RuntimeBuiltin][] =>
+  entries.map(([name, arity]) => [name, { export: `capgate_bi_${name.replace(/\./g, "_")}`, arity, family, ...(host ? { host } : {}) }]);
 
 export const RUNTIME_BUILTINS: ReadonlyMap<string, RuntimeBuiltin> = new Map([
   ...fam("comparison", [["equal", 2], ["neq", 2], ["lt", 2], ["lte", 2], ["gt", 2], ["gte", 2]]),
@@ -50,7 +54,8 @@ export const RUNTIME_BUILTINS: ReadonlyMap<string, RuntimeBuiltin> = new Map([
   // walk is a relation in Rego: this returns the array of all [path, value]
   // pairs (pre-order) for the planned code to scan.
   ...fam("walk", [["walk", 1]]),
-  ...fam("time", [["time.add_date", 4], ["time.date", 1], ["time.clock", 1], ["time.weekday", 1], ["time.diff", 2]]),
+  // Zones other than UTC: offsets from the host, the arithmetic in Wasm.
+  ...fam("time", [["time.add_date", 4], ["time.date", 1], ["time.clock", 1], ["time.weekday", 1], ["time.diff", 2]], TZ_OFFSET_BUILTIN),
   ...fam("units", [["units.parse", 1], ["units.parse_bytes", 1]]),
 ]);
 

@@ -18,6 +18,8 @@ let pendingName: string = "";
 let pendingMsg: string = "";
 let pendingOperand: u32 = 0;
 let pendingGot: usize = 0;
+// A string value whose bytes end the message (text the host answered), or 0.
+let pendingText: usize = 0;
 
 export function typeName(v: usize): string {
   if (v == 0) return "undefined";
@@ -42,6 +44,7 @@ export function typeErr(name: string, operand: u32, expected: string, got: usize
   pendingMsg = expected;
   pendingOperand = operand;
   pendingGot = got;
+  pendingText = 0;
   return 0;
 }
 
@@ -54,6 +57,15 @@ export function builtinErr(name: string, msg: string): usize {
   pendingMsg = msg;
   pendingOperand = 0;
   pendingGot = 0;
+  pendingText = 0;
+  return 0;
+}
+
+/** `name` failed with the message held by string value `text` (no AssemblyScript string is built at run time). Returns 0. */
+export function builtinErrText(name: string, text: usize): usize {
+  if (capgate_builtin_strict == 0) return 0;
+  builtinErr(name, "");
+  pendingText = text;
   return 0;
 }
 
@@ -85,7 +97,10 @@ export function capgate_builtin_check(filePtr: usize, fileLen: u32, row: u32, co
       if (load<u32>(b, 4) - mark > 120) { store<u32>(b, mark + 117, 4); bufAscii(b, "..."); }
       bufAscii(b, "`");
     }
-  } else bufAscii(b, pendingMsg);
+  } else {
+    bufAscii(b, pendingMsg);
+    if (pendingText != 0) bufBytes(b, <usize>load<u32>(pendingText, 8), load<u32>(pendingText, 4));
+  }
   opa_abort(bufFinish(b));
   unreachable();
 }
