@@ -2,8 +2,9 @@
 // the regorus suite were written for a YAML reader that accepts flow
 // collections indented less than their parent key; when the strict YAML 1.2
 // parse fails, such continuation lines are re-indented and the parse retried.
-import { readdirSync, readFileSync, statSync } from "node:fs";
-import { join, relative, sep } from "node:path";
+import { readFileSync } from "node:fs";
+import { yamlFiles } from "../support/case-files.js";
+import { relative, sep } from "node:path";
 import YAML from "yaml";
 
 export interface RawCase {
@@ -29,19 +30,6 @@ export interface CaseFile {
   /** The folder shown in the per-folder table ("." for files at the root). */
   folder: string;
   cases: RawCase[];
-}
-
-export function listYamlFiles(root: string): string[] {
-  const out: string[] = [];
-  const walk = (dir: string): void => {
-    for (const name of readdirSync(dir).sort()) {
-      const p = join(dir, name);
-      if (statSync(p).isDirectory()) walk(p);
-      else if (name.endsWith(".yaml") || name.endsWith(".yml")) out.push(p);
-    }
-  };
-  walk(root);
-  return out;
 }
 
 /** Re-indents lines inside a flow collection (`key: [` … `]`) that sit at or left of their key. */
@@ -112,7 +100,7 @@ export function parseCaseText(text: string, file: string): RawCase[] {
 }
 
 export function readCaseFiles(root: string): CaseFile[] {
-  return listYamlFiles(root).map((p) => {
+  return yamlFiles(root).map((p) => {
     const file = relative(root, p).split(sep).join("/");
     const slash = file.lastIndexOf("/");
     return { file, folder: slash < 0 ? "." : file.slice(0, slash), cases: parseCaseText(readFileSync(p, "utf8"), file) };

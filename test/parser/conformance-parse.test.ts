@@ -5,7 +5,8 @@
 // else ../shared/conformance beside the repository; when absent, the test says
 // so and checks nothing else.
 
-import { existsSync, readFileSync, readdirSync, statSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
+import { yamlFiles } from "../support/case-files.js";
 import { join, relative, resolve } from "node:path";
 import { expect, test } from "vitest";
 import { parseDocument } from "yaml";
@@ -25,15 +26,6 @@ interface ConformanceCase {
   modules?: string[];
   query?: string;
   error?: unknown;
-}
-
-function yamlFiles(d: string): string[] {
-  return readdirSync(d)
-    .sort()
-    .flatMap((f) => {
-      const p = join(d, f);
-      return statSync(p).isDirectory() ? yamlFiles(p) : p.endsWith(".yaml") ? [p] : [];
-    });
 }
 
 function firstError(e: unknown): string {

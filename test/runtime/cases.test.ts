@@ -3,7 +3,8 @@
 // (`builtin`, `args` as Rego value text) or a runtime operation (`op`), with the
 // expected result as Rego value text (`want`, "undefined" for undefined) or an
 // expected abort message fragment (`error`).
-import { readdirSync, readFileSync, statSync } from "node:fs";
+import { readFileSync } from "node:fs";
+import { yamlFiles } from "../support/case-files.js";
 import { dirname, join, relative } from "node:path";
 import { fileURLToPath } from "node:url";
 import { beforeAll, describe, expect, it } from "vitest";
@@ -22,16 +23,6 @@ interface Case {
   want?: string | number | boolean;
   error?: string;
   strict?: boolean;
-}
-
-function yamlFiles(dir: string): string[] {
-  return readdirSync(dir)
-    .sort()
-    .flatMap((name) => {
-      const p = join(dir, name);
-      if (statSync(p).isDirectory()) return yamlFiles(p);
-      return name.endsWith(".yaml") ? [p] : [];
-    });
 }
 
 /** Call a built-in the way emitted code does: check for a pending error on 0. */

@@ -23,18 +23,22 @@ export interface CaseFile {
   want_prints?: string[];
 }
 
+/** Every YAML file (.yaml or .yml) under `dir`, depth first, in name order: the order cases run in. */
+export function yamlFiles(dir: string): string[] {
+  const out: string[] = [];
+  for (const name of readdirSync(dir).sort()) {
+    const p = join(dir, name);
+    if (statSync(p).isDirectory()) out.push(...yamlFiles(p));
+    else if (name.endsWith(".yaml") || name.endsWith(".yml")) out.push(p);
+  }
+  return out;
+}
+
 export function loadCases(dir: string): Array<{ file: string; c: CaseFile }> {
   const out: Array<{ file: string; c: CaseFile }> = [];
-  const walk = (d: string): void => {
-    for (const name of readdirSync(d).sort()) {
-      const p = join(d, name);
-      if (statSync(p).isDirectory()) walk(p);
-      else if (name.endsWith(".yaml")) {
-        const doc = parseYaml(readFileSync(p, "utf8")) as { cases: CaseFile[] };
-        for (const c of doc.cases) out.push({ file: relative(dir, p), c });
-      }
-    }
-  };
-  walk(dir);
+  for (const p of yamlFiles(dir)) {
+    const doc = parseYaml(readFileSync(p, "utf8")) as { cases: CaseFile[] };
+    for (const c of doc.cases) out.push({ file: relative(dir, p), c });
+  }
   return out;
 }

@@ -2,7 +2,8 @@
 // and judges one case against an evaluator, so the interpreter path and, later,
 // the Wasm path share the reading of the format.
 
-import { readFileSync, readdirSync, statSync } from "node:fs";
+import { readFileSync } from "node:fs";
+import { yamlFiles } from "./case-files.js";
 import { join, relative } from "node:path";
 import { parse as parseYaml } from "yaml";
 import { type V, equal, fromExpected, toJSON } from "./values.js";
@@ -25,16 +26,6 @@ export interface ConformanceCase {
 
 export function conformanceDir(): string {
   return process.env["CAPGATE_CONFORMANCE_DIR"] ?? join(process.cwd(), "..", "shared", "conformance");
-}
-
-function yamlFiles(dir: string): string[] {
-  const out: string[] = [];
-  for (const name of readdirSync(dir).sort()) {
-    const p = join(dir, name);
-    if (statSync(p).isDirectory()) out.push(...yamlFiles(p));
-    else if (name.endsWith(".yaml") || name.endsWith(".yml")) out.push(p);
-  }
-  return out;
 }
 
 /** Maps become records (string keys), except under the named fields, which keep Maps for fromExpected. */

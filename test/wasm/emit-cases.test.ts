@@ -1,7 +1,8 @@
 // Runs the data-driven emitter cases under test/cases/wasm/: each case's IR (in the
 // compact form of ir-builder.ts) is emitted, loaded with the real
 // @open-policy-agent/opa-wasm SDK and evaluated; the result set or error must match.
-import { readdirSync, readFileSync, statSync } from "node:fs";
+import { readFileSync } from "node:fs";
+import { yamlFiles } from "../support/case-files.js";
 import { join, relative } from "node:path";
 import { loadPolicy } from "@open-policy-agent/opa-wasm";
 import { describe, expect, it } from "vitest";
@@ -36,16 +37,6 @@ const HOST_BUILTINS: Record<string, (...args: never[]) => unknown> = {
   "test.null": () => null,
   "test.undefined": () => undefined,
 };
-
-function yamlFiles(dir: string): string[] {
-  return readdirSync(dir)
-    .sort()
-    .flatMap((name) => {
-      const p = join(dir, name);
-      if (statSync(p).isDirectory()) return yamlFiles(p);
-      return name.endsWith(".yaml") ? [p] : [];
-    });
-}
 
 for (const file of yamlFiles(CASES_DIR)) {
   const { cases } = parse(readFileSync(file, "utf8")) as { cases: Case[] };
