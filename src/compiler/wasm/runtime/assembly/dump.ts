@@ -115,13 +115,8 @@ export function opa_value_dump(v: usize): usize {
   return bufFinish(b);
 }
 
-/**
- * print(x, y, ...): `file:row: ` then the arguments separated by spaces; a
- * string argument prints bare, other values (and strings inside them) in Rego
- * syntax with ", " / ": " separators; an undefined argument (a 0 element of
- * `args`) prints as <undefined>. No prefix when file_len is 0.
- */
-export function capgate_print(filePtr: usize, fileLen: u32, row: u32, args: usize): void {
+/** A new print line holding OPA's `file:row: ` prefix (none when fileLen is 0). */
+function printLine(filePtr: usize, fileLen: u32, row: u32): usize {
   let b = bufNew(64);
   if (fileLen > 0) {
     bufBytes(b, filePtr, fileLen);
@@ -129,6 +124,17 @@ export function capgate_print(filePtr: usize, fileLen: u32, row: u32, args: usiz
     bufU32(b, row);
     bufAscii(b, ": ");
   }
+  return b;
+}
+
+/**
+ * print(x, y, ...): `file:row: ` then the arguments separated by spaces; a
+ * string argument prints bare, other values (and strings inside them) in Rego
+ * syntax with ", " / ": " separators; an undefined argument (a 0 element of
+ * `args`) prints as <undefined>. No prefix when file_len is 0.
+ */
+export function capgate_print(filePtr: usize, fileLen: u32, row: u32, args: usize): void {
+  let b = printLine(filePtr, fileLen, row);
   let n = arrLen(args);
   for (let i: u32 = 0; i < n; i++) {
     if (i > 0) bufByte(b, 32);
@@ -145,13 +151,7 @@ export function capgate_print(filePtr: usize, fileLen: u32, row: u32, args: usiz
  * members separated by spaces, <undefined> for an empty set.
  */
 export function capgate_print_sets(filePtr: usize, fileLen: u32, row: u32, args: usize): void {
-  let b = bufNew(64);
-  if (fileLen > 0) {
-    bufBytes(b, filePtr, fileLen);
-    bufByte(b, 58);
-    bufU32(b, row);
-    bufAscii(b, ": ");
-  }
+  let b = printLine(filePtr, fileLen, row);
   let n = arrLen(args);
   let first = true;
   for (let i: u32 = 0; i < n; i++) {
