@@ -88,10 +88,10 @@ export function createApp(deps: AppDeps): Hono {
       // All items are validated before any is answered: a bad item rejects the batch.
       const requests = batch.map((item, i) => parseDecisionRequest(item, `batch[${i}]`));
       const answers: string[] = [];
-      for (const r of requests) answers.push(await deps.decider.decideJson(r));
+      for (const r of requests) answers.push((await deps.decider.decideWithJson(r)).json);
       return c.body(`{"batch":[${answers.join(",")}]}`, 200, JSON_TYPE);
     }
-    return c.body(await deps.decider.decideJson(parseDecisionRequest(body)), 200, JSON_TYPE);
+    return c.body((await deps.decider.decideWithJson(parseDecisionRequest(body))).json, 200, JSON_TYPE);
   });
 
   app.post("/v1/data/*", limit, async (c) => {
@@ -103,8 +103,8 @@ export function createApp(deps: AppDeps): Hono {
     const unknown = Object.keys(body).find((k) => k !== "input");
     if (unknown !== undefined) throw inputError(unknown, "unknown_field", "is not a known field");
     const req: DecisionRequest = { spec, input: parseInput(spec, body["input"], "input") };
-    const answer = await deps.decider.decide(req);
-    return c.json({ decision_id: answer.decision_id, result: answer });
+    const { answer, json } = await deps.decider.decideWithJson(req);
+    return c.body(`{"decision_id":${JSON.stringify(answer.decision_id)},"result":${json}}`, 200, JSON_TYPE);
   });
 
   app.post("/mfa/totp/verify", limit, async (c) => {

@@ -42,15 +42,11 @@ export class Decider {
 
   /** Answers one request. */
   async decide(req: DecisionRequest): Promise<DecisionAnswer> {
-    return (await this.answer(req)).answer;
+    return (await this.decideWithJson(req)).answer;
   }
 
-  /** Answers one request as JSON text, serialised once for the caller and the decision log. */
-  async decideJson(req: DecisionRequest): Promise<string> {
-    return (await this.answer(req)).json;
-  }
-
-  private async answer(req: DecisionRequest): Promise<{ answer: DecisionAnswer; json: string }> {
+  /** Answers one request, with the answer as JSON text, serialised once for the caller and the decision log. */
+  async decideWithJson(req: DecisionRequest): Promise<{ answer: DecisionAnswer; json: string }> {
     const started = performance.now();
     const facts = this.deps.facts();
     const state = safeState(facts);
