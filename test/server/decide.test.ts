@@ -204,6 +204,30 @@ describe("OPA REST and readiness", () => {
   });
 });
 
+/**
+ * Serves a bundle of policies/ plus `extra` (a module that fails for refresh
+ * tokens only): a refresh token is denied with `reason`, and the next request,
+ * for an access token, is answered as usual.
+ */
+async function refreshFailsAccessServes(
+  extra: { file: string; text: string },
+  revision: string,
+  flags: Record<string, unknown>,
+  reason: string,
+): Promise<void> {
+  const b = await buildTestBundle(join(tmp.dir, `${revision}.tar.gz`), revision, extra);
+  const s = await startTestServer(tmp.dir, { replica, bundle: b, ...flags });
+  try {
+    const input = { tenant_id: "initech", user_id: "u-erin", auth: { methods: ["pwd"] } };
+    const bad = await post(s.url, "/decide", { decision: "token.issue", input: { ...input, token_type: "refresh" } });
+    expect(bad.json).toMatchObject({ allow: false, reasons: [reason], policy_revision: revision });
+    const good = await post(s.url, "/decide", { decision: "token.issue", input: { ...input, token_type: "access" } });
+    expect(good.json).toMatchObject({ allow: true, ttl_seconds: 300 });
+  } finally {
+    await s.close();
+  }
+}
+
 describe("policy failures", () => {
   it("refuses a bundle without every served entrypoint", async () => {
     const partial = await buildTestBundle(join(tmp.dir, "partial.tar.gz"), "partial", undefined, ["capgate/token/issue"]);
@@ -223,17 +247,7 @@ describe("policy failures", () => {
       file: "conflict.rego",
       text: 'package capgate.token.issue\n\nconflict := 1 if input.request.token_type == "refresh"\n\nconflict := 2 if input.request.token_type == "refresh"\n',
     };
-    const b = await buildTestBundle(join(tmp.dir, "conflict.tar.gz"), "conflict", conflict);
-    const s = await startTestServer(tmp.dir, { replica, bundle: b });
-    try {
-      const input = { tenant_id: "initech", user_id: "u-erin", auth: { methods: ["pwd"] } };
-      const bad = await post(s.url, "/decide", { decision: "token.issue", input: { ...input, token_type: "refresh" } });
-      expect(bad.json).toMatchObject({ allow: false, reasons: ["evaluation_error"], policy_revision: "conflict" });
-      const good = await post(s.url, "/decide", { decision: "token.issue", input: { ...input, token_type: "access" } });
-      expect(good.json).toMatchObject({ allow: true, ttl_seconds: 300 });
-    } finally {
-      await s.close();
-    }
+    await refreshFailsAccessServes(conflict, "conflict", {}, "evaluation_error");
   });
 });
 
@@ -255,17 +269,7 @@ describe("a stalled evaluation", () => {
         "",
       ].join("\n"),
     };
-    const b = await buildTestBundle(join(tmp.dir, "stall.tar.gz"), "stall", stall);
-    const s = await startTestServer(tmp.dir, { replica, bundle: b, decision_deadline_ms: 300 });
-    try {
-      const input = { tenant_id: "initech", user_id: "u-erin", auth: { methods: ["pwd"] } };
-      const stalled = await post(s.url, "/decide", { decision: "token.issue", input: { ...input, token_type: "refresh" } });
-      expect(stalled.json).toMatchObject({ allow: false, reasons: ["deadline_exceeded"], policy_revision: "stall" });
-      const good = await post(s.url, "/decide", { decision: "token.issue", input: { ...input, token_type: "access" } });
-      expect(good.json).toMatchObject({ allow: true, ttl_seconds: 300 });
-    } finally {
-      await s.close();
-    }
+    await refreshFailsAccessServes(stall, "stall", { decision_deadline_ms: 300 }, "deadline_exceeded");
   });
 });
 
