@@ -15,6 +15,7 @@ import type { Engine } from "./engine.js";
 import type { FactSource } from "./facts.js";
 import { inputError, toHttpError } from "./http-error.js";
 import type { ServerMetrics } from "./metrics.js";
+import { turnBatched } from "./turn-batch.js";
 import { parseTotpInput, verifyTotp, type TotpDeps } from "./totp.js";
 
 export interface AppDeps {
@@ -59,6 +60,8 @@ export function createApp(deps: AppDeps): Hono {
     });
   }
 
+  const decide = turnBatched((req: DecisionRequest) => deps.decider.decideWithJson(req));
+
   const tooLarge = () => inputError("body", "body_too_large", `is larger than the limit of ${deps.maxBodyBytes} bytes`);
   const streamingLimit = bodyLimit({
     maxSize: deps.maxBodyBytes,
@@ -91,7 +94,7 @@ export function createApp(deps: AppDeps): Hono {
       for (const r of requests) answers.push((await deps.decider.decideWithJson(r)).json);
       return c.body(`{"batch":[${answers.join(",")}]}`, 200, JSON_TYPE);
     }
-    return c.body((await deps.decider.decideWithJson(parseDecisionRequest(body))).json, 200, JSON_TYPE);
+    return c.body((await decide(parseDecisionRequest(body))).json, 200, JSON_TYPE);
   });
 
   app.post("/v1/data/*", limit, async (c) => {
@@ -103,7 +106,7 @@ export function createApp(deps: AppDeps): Hono {
     const unknown = Object.keys(body).find((k) => k !== "input");
     if (unknown !== undefined) throw inputError(unknown, "unknown_field", "is not a known field");
     const req: DecisionRequest = { spec, input: parseInput(spec, body["input"], "input") };
-    const { answer, json } = await deps.decider.decideWithJson(req);
+    const { answer, json } = await decide(req);
     return c.body(`{"decision_id":${JSON.stringify(answer.decision_id)},"result":${json}}`, 200, JSON_TYPE);
   });
 

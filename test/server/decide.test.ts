@@ -77,6 +77,26 @@ describe("token.issue", () => {
   });
 });
 
+describe("concurrent requests", () => {
+  it("answers each of many requests sent at once with its own decision", async () => {
+    // Requests that arrive together are decided together (src/server/turn-batch.ts).
+    const cases = [
+      { input: { tenant_id: "acme", user_id: "u-alice", requested_ttl_seconds: 5000, auth: { methods: ["pwd", "totp"] } }, want: { allow: true, ttl_seconds: 900 } },
+      { input: { tenant_id: "acme", user_id: "u-alice", auth: { methods: ["pwd"] } }, want: { allow: false, reasons: ["mfa_required"] } },
+      { input: { tenant_id: "initech", user_id: "u-erin", auth: { methods: ["pwd"] } }, want: { allow: true, ttl_seconds: 300 } },
+      { input: { tenant_id: "globex", user_id: "u-carol", requested_ttl_seconds: 60, auth: { methods: ["pwd"] } }, want: { allow: true, ttl_seconds: 60 } },
+      { input: { tenant_id: "nope", user_id: "u-bob", auth: { methods: ["pwd"] } }, want: { allow: false, reasons: ["unknown_tenant"] } },
+    ];
+    const sent = Array.from({ length: 60 }, (_, i) => cases[i % cases.length]!);
+    const answers = await Promise.all(sent.map((c) => issue(c.input)));
+    answers.forEach((a, i) => {
+      expect(a.status).toBe(200);
+      expect(a.json).toMatchObject(sent[i]!.want);
+    });
+    expect(new Set(answers.map((a) => a.json["decision_id"])).size).toBe(sent.length);
+  });
+});
+
 describe("mfa.requirement", () => {
   it("answers required, enrolled and methods", async () => {
     const r = await post(server.url, "/decide", { decision: "mfa.requirement", input: { tenant_id: "hooli", user_id: "u-grace" } });
