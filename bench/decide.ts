@@ -7,6 +7,11 @@
 //     whole seconds down at random, and the best round is the one they
 //     disturbed least. The sidecar's CPU time per request is printed too;
 //
+//     a third route shows what the decision's fixed cost leaves of the target:
+//     /decide on a second server of the same process that has no replica, so
+//     each answer is a fail-closed denial with no lookups and no evaluation,
+//     yet the body is read and validated, and the answer gets its id,
+//     metrics and decision log line as every answer does;
 //  3. the sidecar's resident memory.
 // Real parts throughout: policies/ compiled by capgate's compiler, a replica
 // built from the demo data (embedded primary unless CAPGATE_TEST_DATABASE_URL).
@@ -21,6 +26,7 @@ import { join } from "node:path";
 import { performance } from "node:perf_hooks";
 import { createInterface } from "node:readline";
 import autocannon from "autocannon";
+import pino from "pino";
 import { loadConfig } from "../src/server/config.js";
 import { parseDecisionRequest } from "../src/server/decisions.js";
 import { startServer } from "../src/server/server.js";
@@ -65,9 +71,17 @@ async function serveAndMeasure(dir: string): Promise<void> {
         app.get("/cpu", (c) => c.json(process.cpuUsage()));
     },
   });
+  const closedServer = await startServer({
+    logger: pino({ level: "silent" }),
+    config: loadConfig({
+      flags: { port: 0, watch: false, replica: join(dir, "no-replica.db"), bundle: join(dir, "policy.tar.gz"), decision_log: join(dir, "decisions-closed.log") },
+    }),
+  });
   const req = parseDecisionRequest(body);
   const first = await server.decider.decide(req);
   if (first.allow !== true || first["ttl_seconds"] !== 900) throw new Error(`unexpected answer: ${JSON.stringify(first)}`);
+  const denied = await closedServer.decider.decide(req);
+  if (denied.allow !== false || denied.reasons.join() !== "replica_missing") throw new Error(`unexpected answer: ${JSON.stringify(denied)}`);
   for (let i = 0; i < 5_000; i++) await server.decider.decide(req);
   const times = new Array<number>(ITERATIONS);
   for (let i = 0; i < ITERATIONS; i++) {
@@ -79,8 +93,8 @@ async function serveAndMeasure(dir: string): Promise<void> {
     times[i] = (performance.now() - t) * 1000;
   }
   times.sort((a, b) => a - b);
-  process.stdout.write(JSON.stringify({ url: server.url, median: quantile(times, 0.5), p99: quantile(times, 0.99) }) + "\n");
-  process.once("SIGTERM", () => void server.close().then(() => process.exit(0)));
+  process.stdout.write(JSON.stringify({ url: server.url, closedUrl: closedServer.url, median: quantile(times, 0.5), p99: quantile(times, 0.99) }) + "\n");
+  process.once("SIGTERM", () => void Promise.all([server.close(), closedServer.close()]).then(() => process.exit(0)));
 }
 
 async function main(): Promise<void> {
@@ -97,17 +111,17 @@ async function main(): Promise<void> {
       stdio: ["ignore", "pipe", "inherit"],
     });
     const [line] = (await once(createInterface({ input: child.stdout! }), "line")) as [string];
-    const inproc = JSON.parse(line) as { url: string; median: number; p99: number };
+    const inproc = JSON.parse(line) as { url: string; closedUrl: string; median: number; p99: number };
     try {
       type Round = { rps: number; p99: number; errors: number; cpuUs: number };
       const cpu = async () => {
         const u = (await (await fetch(inproc.url + "/cpu")).json()) as { user: number; system: number };
         return u.user + u.system;
       };
-      const run = async (path: string): Promise<Round> => {
+      const run = async (path: string, base = inproc.url): Promise<Round> => {
         const before = await cpu();
         const r = await autocannon({
-          url: inproc.url + path,
+          url: base + path,
           method: "POST",
           headers: { "content-type": "application/json" },
           body: JSON.stringify(body),
@@ -118,18 +132,21 @@ async function main(): Promise<void> {
         return { rps: r.requests.average, p99: r.latency.p99, errors: r.errors + r.non2xx, cpuUs: used / Math.max(1, r.requests.total) };
       };
       process.stderr.write(`measuring HTTP (${ROUNDS} rounds of ${SECONDS}s per route, ${CONNECTIONS} connections) ...\n`);
-      await run("/decide"); // warm-up of both paths
+      await run("/decide"); // warm-up of every path
       await run("/noop");
-      const best = { noop: null as Round | null, decide: null as Round | null };
+      await run("/decide", inproc.closedUrl);
+      const routes = { noop: () => run("/noop"), decide: () => run("/decide"), "fail-closed decide": () => run("/decide", inproc.closedUrl) };
+      const best: Partial<Record<keyof typeof routes, Round>> = {};
       for (let i = 0; i < ROUNDS; i++) {
-        for (const route of ["noop", "decide"] as const) {
-          const r = await run(`/${route}`);
-          process.stderr.write(`  round ${i + 1} /${route}: ${r.rps.toFixed(0)} req/s, ${r.cpuUs.toFixed(1)} µs CPU per request\n`);
-          if (best[route] === null || r.rps > best[route]!.rps) best[route] = r;
+        for (const route of Object.keys(routes) as Array<keyof typeof routes>) {
+          const r = await routes[route]();
+          process.stderr.write(`  round ${i + 1} ${route}: ${r.rps.toFixed(0)} req/s, ${r.cpuUs.toFixed(1)} µs CPU per request\n`);
+          if (best[route] === undefined || r.rps > best[route]!.rps) best[route] = r;
         }
       }
       const noop = best.noop!;
       const decide = best.decide!;
+      const closed = best["fail-closed decide"]!;
       const rss = ((await (await fetch(inproc.url + "/rss")).json()) as { rss: number }).rss;
 
       const out = (k: string, v: string) => process.stdout.write(`${k.padEnd(28)} ${v}\n`);
@@ -139,6 +156,7 @@ async function main(): Promise<void> {
       out("/decide (best round)", `${decide.rps.toFixed(0)} req/s, p99 ${decide.p99} ms, errors ${decide.errors}, ${decide.cpuUs.toFixed(1)} µs CPU per request`);
       out("no-op route (best round)", `${noop.rps.toFixed(0)} req/s, p99 ${noop.p99} ms, ${noop.cpuUs.toFixed(1)} µs CPU per request`);
       out("/decide vs no-op", `${((100 * decide.rps) / noop.rps).toFixed(1)} %  (target >= 75 %)`);
+      out("fail-closed /decide", `${closed.rps.toFixed(0)} req/s, ${closed.cpuUs.toFixed(1)} µs CPU per request, ${((100 * closed.rps) / noop.rps).toFixed(1)} % of no-op`);
       out("sidecar resident memory", `${(rss / 1024 / 1024).toFixed(1)} MiB`);
     } finally {
       child.kill("SIGTERM");
