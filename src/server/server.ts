@@ -54,7 +54,10 @@ export interface RunningServer {
 export async function startServer(opts: StartOptions): Promise<RunningServer> {
   const { config } = opts;
   const clock = opts.clock ?? Date.now;
-  const log = opts.logger ?? pino({ level: config.log_level, base: { service: "capgate" } });
+  // With the decision log on stdout, service logs go to stderr: the decision log
+  // writes its batches asynchronously, and a service line written on the same
+  // descriptor while a batch is only partly written would land mid-line.
+  const log = opts.logger ?? pino({ level: config.log_level, base: { service: "capgate" } }, pino.destination(config.decision_log === "stdout" ? 2 : 1));
   const metrics = createMetrics();
   const decisionLog = createDecisionLog(config.decision_log, log);
   const engine = new Engine(opts.bundleLoader ?? loadBundle, clock);
