@@ -37,7 +37,7 @@ function customBuiltins(ctx: HostContext): Record<string, (...args: unknown[]) =
   return out;
 }
 
-function readCString(mem: { buffer: ArrayBufferLike }, addr: number): string {
+export function readCString(mem: { buffer: ArrayBufferLike }, addr: number): string {
   const buf = new Uint8Array(mem.buffer);
   let end = addr;
   while (buf[end] !== 0) end++;
@@ -153,6 +153,18 @@ export interface EvaluateOptions {
  * to the module as it is. Result set as the SDK returns it.
  */
 export function evaluatePolicy(inst: PolicyInstance, input: unknown, entrypoint: string, opts: EvaluateOptions = {}): Array<Record<string, unknown>> {
+  // The SDK takes an ArrayBuffer as JSON text.
+  const given = input instanceof JsonText ? encoder.encode(input.text).buffer : input;
+  return withEvaluationState(inst, entrypoint, opts, () => inst.policy.evaluate(given, entrypoint) as Array<Record<string, unknown>>);
+}
+
+/**
+ * Runs `evaluate`, one evaluation of `entrypoint`, with the host built-ins'
+ * per-evaluation state set (clock, deadline, UUIDs, print capture) and the
+ * module's failures turned into CapgateError. evaluatePolicy runs the SDK's
+ * evaluation in it; the conformance harness runs one that reads Rego syntax.
+ */
+export function withEvaluationState<T>(inst: PolicyInstance, entrypoint: string, opts: EvaluateOptions, evaluate: () => T): T {
   if (!inst.entrypoints.includes(entrypoint)) {
     throw new CapgateError("invalid_input", `unknown entrypoint ${JSON.stringify(entrypoint)} (the policy has: ${inst.entrypoints.join(", ") || "none"})`);
   }
@@ -170,10 +182,8 @@ export function evaluatePolicy(inst: PolicyInstance, input: unknown, entrypoint:
   console.log = (...args: unknown[]) => {
     printed.push(args.map((a) => sdkText(String(a))).join(" "));
   };
-  // The SDK takes an ArrayBuffer as JSON text.
-  const given = input instanceof JsonText ? encoder.encode(input.text).buffer : input;
   try {
-    return inst.policy.evaluate(given, entrypoint) as Array<Record<string, unknown>>;
+    return evaluate();
   } catch (e) {
     if (isCapgateError(e)) throw e;
     if (typeof e === "string") throw abortToError(sdkText(e));

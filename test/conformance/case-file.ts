@@ -3,7 +3,7 @@
 // collections indented less than their parent key; when the strict YAML 1.2
 // parse fails, such continuation lines are re-indented and the parse retried.
 import { readFileSync } from "node:fs";
-import { yamlFiles } from "../support/case-files.js";
+import { withTypedWant, yamlFiles } from "../support/case-files.js";
 import { relative, sep } from "node:path";
 import YAML from "yaml";
 
@@ -77,13 +77,16 @@ function flowDelta(line: string): number {
   return d;
 }
 
+/** Expected objects may have keys of any type (`7:`, `null:`); Maps keep them. */
+const TYPED_KEYS = { mapAsMap: true } as const;
+
 export function parseCaseText(text: string, file: string): RawCase[] {
   let doc: unknown;
   try {
-    doc = YAML.parse(text);
+    doc = withTypedWant(YAML.parse(text, TYPED_KEYS));
   } catch (strictError) {
     try {
-      doc = YAML.parse(relaxFlowIndent(text));
+      doc = withTypedWant(YAML.parse(relaxFlowIndent(text), TYPED_KEYS));
     } catch {
       throw new Error(`${file}: ${(strictError as Error).message.split("\n")[0]}`);
     }

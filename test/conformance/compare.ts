@@ -1,106 +1,51 @@
-// Comparing a result from the SDK (plain JSON) with an expected value in the
-// suite's encoding: "#undefined", {"set!": [...]}, {"object!": [{key, value}]}.
-// JSON has no sets and only string keys, so a set matches an array holding the
-// same elements in any order, and a non-string key matches its JSON text.
+// Comparing a result with an expected value, both in the Rego value model of
+// test/support/values.ts: results are read from the module's Rego-syntax output
+// and expectations from the suite's encoding ("#undefined", {"set!": [...]},
+// {"object!": [{key, value}]}, typed YAML keys), so a set never passes for an
+// array, nor a key 1 for a key "1".
+import { fromExpected, RObject, RSet, sortedEntries, sortedItems, equal, toJSON, type V } from "../support/values.js";
 
-export const UNDEFINED = Symbol("undefined");
-
-export type Expected =
-  | typeof UNDEFINED
-  | null
-  | boolean
-  | number
-  | string
-  | { kind: "array"; items: Expected[] }
-  | { kind: "set"; items: Expected[] }
-  | { kind: "object"; entries: Array<[Expected, Expected]> };
-
-const isPlainObject = (v: unknown): v is Record<string, unknown> => v !== null && typeof v === "object" && !Array.isArray(v);
-
-export function decodeExpected(v: unknown): Expected {
-  if (v === "#undefined") return UNDEFINED;
-  if (v === null || typeof v === "boolean" || typeof v === "number" || typeof v === "string") return v;
-  if (typeof v === "bigint") return Number(v);
-  if (Array.isArray(v)) return { kind: "array", items: v.map(decodeExpected) };
-  if (isPlainObject(v)) {
-    const keys = Object.keys(v);
-    if (keys.length === 1 && keys[0] === "set!" && Array.isArray(v["set!"])) {
-      return { kind: "set", items: (v["set!"] as unknown[]).map(decodeExpected) };
-    }
-    if (keys.length === 1 && keys[0] === "object!" && Array.isArray(v["object!"])) {
-      return {
-        kind: "object",
-        entries: (v["object!"] as Array<{ key: unknown; value: unknown }>).map((e) => [decodeExpected(e.key), decodeExpected(e.value)]),
-      };
-    }
-    return { kind: "object", entries: keys.map((k) => [k, decodeExpected(v[k])]) };
-  }
-  throw new Error(`cannot decode expected value ${String(v)}`);
+/** The expected value; undefined for "#undefined". */
+export function decodeExpected(v: unknown): V | undefined {
+  return fromExpected(v);
 }
 
-/** A readable form of an expected value, for failure messages. */
-export function showExpected(e: Expected): string {
-  if (e === UNDEFINED) return "#undefined";
-  if (e === null || typeof e !== "object") return JSON.stringify(e);
-  if (e.kind === "array") return `[${e.items.map(showExpected).join(", ")}]`;
-  if (e.kind === "set") return `{${e.items.map(showExpected).join(", ")}}` + (e.items.length ? "" : "set()");
-  return `{${e.entries.map(([k, v]) => `${showExpected(k)}: ${showExpected(v)}`).join(", ")}}`;
+/** A readable form of a value, for failure messages: sets as {"set!": [...]}. */
+export function show(v: V | undefined): string {
+  return v === undefined ? "undefined" : JSON.stringify(toJSON(v));
 }
+
+const typeOf = (v: V): string =>
+  v === null ? "null" : Array.isArray(v) ? "array" : v instanceof RSet ? "set" : v instanceof RObject ? "object" : typeof v;
 
 /** null when `actual` matches, else a short description of the first difference. */
-export function mismatch(actual: unknown, expected: Expected, path = "$"): string | null {
-  if (expected === UNDEFINED) return actual === undefined ? null : `${path}: want undefined, got ${JSON.stringify(actual)}`;
-  if (actual === undefined) return `${path}: want ${showExpected(expected)}, got undefined`;
-  if (typeof expected === "number") {
-    return typeof actual === "number" && actual === expected ? null : `${path}: want ${expected}, got ${JSON.stringify(actual)}`;
-  }
-  if (expected === null || typeof expected !== "object") {
-    return actual === expected ? null : `${path}: want ${JSON.stringify(expected)}, got ${JSON.stringify(actual)}`;
-  }
-  if (expected.kind === "array") {
-    if (!Array.isArray(actual)) return `${path}: want an array, got ${JSON.stringify(actual)}`;
-    if (actual.length !== expected.items.length) return `${path}: want ${expected.items.length} elements, got ${actual.length}: ${JSON.stringify(actual)}`;
-    for (let i = 0; i < actual.length; i++) {
-      const m = mismatch(actual[i], expected.items[i]!, `${path}[${i}]`);
+export function mismatch(actual: V | undefined, expected: V | undefined, path = "$"): string | null {
+  if (expected === undefined) return actual === undefined ? null : `${path}: want undefined, got ${show(actual)}`;
+  if (actual === undefined) return `${path}: want ${show(expected)}, got undefined`;
+  if (typeOf(actual) !== typeOf(expected)) return `${path}: want the ${typeOf(expected)} ${show(expected)}, got the ${typeOf(actual)} ${show(actual)}`;
+  if (Array.isArray(expected)) {
+    const a = actual as V[];
+    if (a.length !== expected.length) return `${path}: want ${expected.length} elements, got ${a.length}: ${show(a)}`;
+    for (let i = 0; i < a.length; i++) {
+      const m = mismatch(a[i], expected[i], `${path}[${i}]`);
       if (m) return m;
     }
     return null;
   }
-  if (expected.kind === "set") {
-    if (!Array.isArray(actual)) return `${path}: want a set, got ${JSON.stringify(actual)}`;
-    if (actual.length !== expected.items.length) return `${path}: want a set of ${expected.items.length}, got ${actual.length}: ${JSON.stringify(actual)}`;
-    const used = new Set<number>();
-    for (const item of expected.items) {
-      const j = actual.findIndex((a, k) => !used.has(k) && mismatch(a, item) === null);
-      if (j < 0) return `${path}: set element ${showExpected(item)} missing from ${JSON.stringify(actual)}`;
-      used.add(j);
-    }
-    return null;
+  if (expected instanceof RSet) {
+    const a = actual as RSet;
+    for (const item of sortedItems(expected)) if (!a.has(item)) return `${path}: set element ${show(item)} missing from ${show(a)}`;
+    return a.m.size === expected.m.size ? null : `${path}: want a set of ${expected.m.size}, got ${a.m.size}: ${show(a)}`;
   }
-  if (!isPlainObject(actual)) return `${path}: want an object, got ${JSON.stringify(actual)}`;
-  const defined = expected.entries.filter(([, v]) => v !== UNDEFINED);
-  const actualKeys = Object.keys(actual);
-  for (const [k, v] of expected.entries) {
-    const key = matchKey(actualKeys, k);
-    if (v === UNDEFINED) {
-      if (key !== undefined) return `${path}: key ${showExpected(k)} should be absent`;
-      continue;
+  if (expected instanceof RObject) {
+    const a = actual as RObject;
+    for (const [k, v] of sortedEntries(expected)) {
+      const got = a.get(k);
+      if (got === undefined) return `${path}: key ${show(k)} missing from ${show(a)}`;
+      const m = mismatch(got, v, `${path}.${typeof k === "string" ? k : show(k)}`);
+      if (m) return m;
     }
-    if (key === undefined) return `${path}: key ${showExpected(k)} missing from ${JSON.stringify(actual)}`;
-    const m = mismatch(actual[key], v, `${path}.${key}`);
-    if (m) return m;
+    return a.m.size === expected.m.size ? null : `${path}: want ${expected.m.size} keys, got ${a.m.size}: ${show(a)}`;
   }
-  if (actualKeys.length !== defined.length) return `${path}: want ${defined.length} keys, got ${actualKeys.length}: ${JSON.stringify(actualKeys)}`;
-  return null;
-}
-
-function matchKey(keys: string[], k: Expected): string | undefined {
-  if (typeof k === "string") return keys.includes(k) ? k : undefined;
-  return keys.find((s) => {
-    try {
-      return mismatch(JSON.parse(s) as unknown, k) === null;
-    } catch {
-      return false;
-    }
-  });
+  return equal(actual, expected) ? null : `${path}: want ${show(expected)}, got ${show(actual)}`;
 }

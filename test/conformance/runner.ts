@@ -1,16 +1,19 @@
 // The conformance runner: compiles each case's modules and query with
 // compilePolicy (the query as a named query), loads the module through
 // @open-policy-agent/opa-wasm with capgate's host built-ins, evaluates it per
-// input and compares with the expectation. The external suite and capgate's
+// input with Rego-syntax output (typed-eval.ts) and compares with the
+// expectation, typed. The external suite and capgate's
 // own end-to-end cases (test/cases/e2e) both run through here.
 import { readFileSync } from "node:fs";
 import YAML from "yaml";
 import { compilePolicy } from "../../src/compiler/index.js";
 import { CapgateError, CapgateErrors, type ErrorCode } from "../../src/errors.js";
-import { evaluatePolicy, instantiatePolicy } from "../../src/policy/evaluate.js";
-import { splitSolution, wrapQuery } from "../../src/policy/query-capture.js";
+import { instantiatePolicy } from "../../src/policy/evaluate.js";
+import { VALUE_VAR, wrapQuery } from "../../src/policy/query-capture.js";
+import { RObject, type V } from "../support/values.js";
 import type { CaseFile, RawCase } from "./case-file.js";
-import { decodeExpected, mismatch, showExpected, UNDEFINED } from "./compare.js";
+import { decodeExpected, mismatch, show } from "./compare.js";
+import { evaluateTyped } from "./typed-eval.js";
 
 export type Kind = "value" | "error";
 export type Status = "passed" | "failed" | "excluded" | "skipped";
@@ -40,12 +43,13 @@ export interface RunOptions {
 const QUERY_NAME = "conformance/query";
 
 /** regorus's reading of a query's result: the bindings when there are any, else the value. */
-function resultOf(resultSet: Array<Record<string, unknown>>, wrapped: boolean): unknown {
+function resultOf(resultSet: V[], wrapped: boolean): V | undefined {
   const last = resultSet[resultSet.length - 1];
-  if (last === undefined) return undefined;
-  if (!wrapped) return last;
-  const { value, bindings } = splitSolution(last);
-  return Object.keys(bindings).length > 0 ? bindings : value;
+  if (last === undefined || !wrapped) return last;
+  if (!(last instanceof RObject)) throw new Error(`a solution is an object of bindings, got ${show(last)}`);
+  const bindings = new RObject();
+  for (const [k, v] of last.m.values()) if (k !== VALUE_VAR) bindings.set(k, v);
+  return bindings.m.size > 0 ? bindings : last.get(VALUE_VAR);
 }
 
 const GENUINE_ERROR_CODES: ReadonlySet<ErrorCode> = new Set<ErrorCode>([
@@ -98,7 +102,7 @@ export async function runCase(file: CaseFile, c: RawCase, opts: RunOptions): Pro
   if (c.skip) return { ...base, status: "skipped", detail: "skip: true in the suite" };
 
   const wrapped = wrapQuery(c.query);
-  let results: unknown[] = [];
+  let results: V[] = [];
   let prints: string[] = [];
   try {
     const compiled = compilePolicy({
@@ -110,7 +114,7 @@ export async function runCase(file: CaseFile, c: RawCase, opts: RunOptions): Pro
     });
     const inst = await instantiatePolicy(compiled.wasm, c.data ?? {});
     for (const input of inputsOf(c)) {
-      const rs = evaluatePolicy(inst, input, QUERY_NAME);
+      const rs = evaluateTyped(inst, input, QUERY_NAME);
       prints = prints.concat(inst.prints);
       const r = resultOf(rs, wrapped !== undefined);
       if (r !== undefined) results.push(r);
@@ -125,9 +129,11 @@ export async function runCase(file: CaseFile, c: RawCase, opts: RunOptions): Pro
   }
   if (kind === "error") return { ...base, status: "failed", detail: `wanted an error (${c.error}), got ${JSON.stringify(results)}` };
 
-  const want = expectedResults(c).map(decodeExpected).filter((w) => w !== UNDEFINED);
+  const want = expectedResults(c)
+    .map(decodeExpected)
+    .filter((w): w is V => w !== undefined);
   if (results.length !== want.length) {
-    return { ...base, status: "failed", detail: `want ${want.length} result(s) ${want.map(showExpected).join(", ")}, got ${JSON.stringify(results)}` };
+    return { ...base, status: "failed", detail: `want ${want.length} result(s) ${want.map(show).join(", ")}, got ${results.map(show).join(", ")}` };
   }
   for (let i = 0; i < want.length; i++) {
     const m = mismatch(results[i], want[i]!);

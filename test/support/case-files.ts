@@ -1,4 +1,6 @@
-// TEST SUPPORT: loads capgate's own YAML cases (test/cases/<stage>/<topic>/*.yaml).
+// TEST SUPPORT: finds YAML case files and loads capgate's own cases
+// (test/cases/<stage>/<topic>/*.yaml); also the typed-key reading of the
+// conformance files' want_result shared by both conformance loaders.
 // A case: `note`, `modules` (Rego v1 unless `v0: true`), `data`, `input`,
 // `query`, and one expectation: `want` (value, with the conformance encodings
 // `set!` / `object!`), `want_undefined: true`, or `want_error` ({code, message
@@ -42,3 +44,30 @@ export function loadCases(dir: string): Array<{ file: string; c: CaseFile }> {
   }
   return out;
 }
+
+/**
+ * A conformance file parsed with `mapAsMap`, made plain: Maps become records
+ * with string keys, except under `want_result`, where Maps stay so that
+ * fromExpected (values.ts) keeps typed keys (`7:`, `null:`, `true:`).
+ */
+export function withTypedWant(doc: unknown): unknown {
+  return plain(doc, ["want_result"]);
+}
+
+/** Maps become records (string keys), except under the named fields, which keep Maps for fromExpected. */
+function plain(x: unknown, keep: string[]): unknown {
+  if (Array.isArray(x)) return x.map((i) => plain(i, keep));
+  if (x instanceof Map) {
+    const out: Record<string, unknown> = {};
+    for (const [k, v] of x) out[String(k)] = keep.includes(String(k)) ? keepMaps(v) : plain(v, keep);
+    return out;
+  }
+  return x;
+}
+
+/** Under want_result: `many!` wrappers become records; everything else stays a Map. */
+function keepMaps(x: unknown): unknown {
+  if (x instanceof Map && x.size === 1 && x.has("many!")) return { "many!": x.get("many!") };
+  return x;
+}
+

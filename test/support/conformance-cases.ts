@@ -3,7 +3,7 @@
 // the Wasm path share the reading of the format.
 
 import { readFileSync } from "node:fs";
-import { yamlFiles } from "./case-files.js";
+import { withTypedWant, yamlFiles } from "./case-files.js";
 import { join, relative } from "node:path";
 import { parse as parseYaml } from "yaml";
 import { type V, equal, fromExpected, toJSON } from "./values.js";
@@ -28,23 +28,6 @@ export function conformanceDir(): string {
   return process.env["CAPGATE_CONFORMANCE_DIR"] ?? join(process.cwd(), "..", "shared", "conformance");
 }
 
-/** Maps become records (string keys), except under the named fields, which keep Maps for fromExpected. */
-function plain(x: unknown, keep: string[]): unknown {
-  if (Array.isArray(x)) return x.map((i) => plain(i, keep));
-  if (x instanceof Map) {
-    const out: Record<string, unknown> = {};
-    for (const [k, v] of x) out[String(k)] = keep.includes(String(k)) ? keepMaps(v) : plain(v, keep);
-    return out;
-  }
-  return x;
-}
-
-/** Under want_result: `many!` wrappers become records; everything else stays a Map. */
-function keepMaps(x: unknown): unknown {
-  if (x instanceof Map && x.size === 1 && x.has("many!")) return { "many!": x.get("many!") };
-  return x;
-}
-
 function isMany(x: unknown): x is { "many!": unknown[] } {
   return typeof x === "object" && x !== null && !Array.isArray(x) && Array.isArray((x as Record<string, unknown>)["many!"]);
 }
@@ -59,7 +42,7 @@ export function loadConformance(root: string): ConformanceCase[] {
     let doc: { cases?: Array<Record<string, unknown>> };
     try {
       // Maps keep typed keys (`7:`, `null:`, `true:`) that expected objects use.
-      doc = plain(parseYaml(readFileSync(file, "utf8"), { maxAliasCount: -1, strict: false, mapAsMap: true }), ["want_result"]) as typeof doc;
+      doc = withTypedWant(parseYaml(readFileSync(file, "utf8"), { maxAliasCount: -1, strict: false, mapAsMap: true })) as typeof doc;
     } catch (e) {
       // Counted as one failing case, so an unreadable file cannot vanish from the totals.
       out.push({

@@ -25,9 +25,9 @@ export class RSet {
 }
 
 const TYPE_ORDER = (v: V): number =>
-  v === null ? 0 : typeof v === "boolean" ? 1 : typeof v === "number" ? 2 : typeof v === "string" ? 3 : Array.isArray(v) ? 4 : v instanceof RSet ? 5 : 6;
+  v === null ? 0 : typeof v === "boolean" ? 1 : typeof v === "number" ? 2 : typeof v === "string" ? 3 : Array.isArray(v) ? 4 : v instanceof RObject ? 5 : 6;
 
-/** Rego's total order: null < booleans < numbers < strings < arrays < sets < objects. */
+/** Rego's total order, OPA's (ast/compare.go): null < booleans < numbers < strings < arrays < objects < sets. */
 export function compare(a: V, b: V): number {
   const ta = TYPE_ORDER(a);
   const tb = TYPE_ORDER(b);
@@ -147,4 +147,71 @@ export function typeName(v: V): string {
   if (typeof v === "string") return "string";
   if (Array.isArray(v)) return "array";
   return v instanceof RObject ? "object" : "set";
+}
+
+/**
+ * Reads a value in the Rego syntax of the runtime's opa_value_dump: JSON
+ * scalars and arrays, `{k: v, ...}` objects with keys of any type, `{a, ...}`
+ * sets and `set()`. Whitespace between tokens is allowed.
+ */
+export function fromRegoText(text: string): V {
+  let i = 0;
+  const fail = (what: string): never => {
+    throw new Error(`Rego value text at ${i}: ${what}: ${text.slice(Math.max(0, i - 20), i + 20)}`);
+  };
+  const skip = (): void => {
+    while (i < text.length && /\s/.test(text[i]!)) i++;
+  };
+  const eat = (c: string): boolean => {
+    skip();
+    if (text[i] !== c) return false;
+    i++;
+    return true;
+  };
+  const scalar = (): V => {
+    const m = /^(?:null|true|false|-?\d+(?:\.\d+)?(?:[eE][+-]?\d+)?|"(?:[^"\\]|\\.)*")/.exec(text.slice(i));
+    if (m === null) return fail("expected a value");
+    i += m[0].length;
+    return JSON.parse(m[0]) as V;
+  };
+  const value = (): V => {
+    skip();
+    if (text.startsWith("set()", i)) {
+      i += 5;
+      return new RSet();
+    }
+    if (eat("[")) {
+      const items: V[] = [];
+      if (eat("]")) return items;
+      do items.push(value());
+      while (eat(","));
+      if (!eat("]")) fail("expected , or ]");
+      return items;
+    }
+    if (eat("{")) {
+      if (eat("}")) return new RObject();
+      const first = value();
+      if (eat(":")) {
+        const o = new RObject();
+        o.set(first, value());
+        while (eat(",")) {
+          const k = value();
+          if (!eat(":")) fail("expected :");
+          o.set(k, value());
+        }
+        if (!eat("}")) fail("expected , or }");
+        return o;
+      }
+      const s = new RSet();
+      s.add(first);
+      while (eat(",")) s.add(value());
+      if (!eat("}")) fail("expected , or }");
+      return s;
+    }
+    return scalar();
+  };
+  const v = value();
+  skip();
+  if (i !== text.length) fail("unexpected text after the value");
+  return v;
 }

@@ -1,0 +1,36 @@
+// Evaluates a module the way the SDK's ABI 1.2 fast path does, but asks opa_eval
+// for Rego syntax (format 1) instead of JSON, so the result set keeps what JSON
+// loses: sets, and object keys that are not strings. The module is still loaded
+// by the SDK, whose host built-ins serve the evaluation.
+import { readCString, withEvaluationState, type EvaluateOptions, type PolicyInstance } from "../../src/policy/evaluate.js";
+import { fromRegoText, RSet, sortedItems, type V } from "../support/values.js";
+
+/** The SDK's own fields that its evaluate() uses (LoadedPolicy in @open-policy-agent/opa-wasm). */
+interface SdkPolicy {
+  wasmInstance: { exports: Record<string, unknown> };
+  mem: { buffer: ArrayBuffer; grow(pages: number): number };
+  dataAddr: number;
+  dataHeapPtr: number;
+  entrypoints: Record<string, number>;
+}
+
+const FORMAT_REGO = 1;
+const PAGE = 64 * 1024;
+
+/** The result set of one evaluation (an array of solutions), in the Rego value model. */
+export function evaluateTyped(inst: PolicyInstance, input: unknown, entrypoint: string, opts: EvaluateOptions = {}): V[] {
+  return withEvaluationState(inst, entrypoint, opts, () => {
+    const p = inst.policy as unknown as SdkPolicy;
+    const evalFn = p.wasmInstance.exports["opa_eval"] as (...a: number[]) => number;
+    const bytes = input === undefined ? new Uint8Array(0) : new TextEncoder().encode(JSON.stringify(input));
+    const inputAddr = bytes.length === 0 ? 0 : p.dataHeapPtr;
+    const short = p.dataHeapPtr + bytes.length - p.mem.buffer.byteLength;
+    if (short > 0) p.mem.grow(Math.ceil(short / PAGE));
+    new Uint8Array(p.mem.buffer).set(bytes, p.dataHeapPtr);
+    const out = evalFn(0, p.entrypoints[entrypoint]!, p.dataAddr, inputAddr, bytes.length, p.dataHeapPtr + bytes.length, FORMAT_REGO);
+    // The result set is a set of solutions in Rego syntax; the JSON form lists them in the same (sorted) order.
+    const set = fromRegoText(readCString(p.mem, out));
+    if (!(set instanceof RSet)) throw new Error(`opa_eval answered ${readCString(p.mem, out)}, not a result set`);
+    return sortedItems(set);
+  });
+}
