@@ -2,13 +2,18 @@
 // form the sidecar reads (user_capability_state.data.secret_jwe), for every
 // user the data migration enrolled in `totp`. Only rows still lacking a
 // secret_jwe are written, so reruns and concurrent runs never overwrite one.
+// Each secret_jwe written here is marked `secret_source: "users.mfa_secret"`;
+// with `refresh`, a marked one whose legacy secret has since changed (the user
+// re-enrolled in the legacy application) is encrypted anew, or withdrawn when
+// verification could not use the new one (the old secret must stop working),
+// and one enrolled some other way (no mark, another secret) is never touched.
 // Nothing here prints, logs or puts into an error message any secret.
 import { createHash } from "node:crypto";
 import { createGuardrails, ScureBase32Plugin } from "otplib";
 import { CapgateError } from "../errors.js";
 import { readMigrationState } from "../migrate/state.js";
 import type { Queryable } from "../primary/index.js";
-import { encryptTotpSecret } from "./totp-secrets.js";
+import { decryptTotpSecret, encryptTotpSecret } from "./totp-secrets.js";
 
 /** The migration that enrolls legacy users in `totp`; before it there is nothing to encrypt into. */
 const ENROLLING_MIGRATION = 4;
@@ -19,7 +24,11 @@ export type LegacySkipReason =
   /** Base32, but decodes to a length otplib refuses to verify with. */
   | "bad_length"
   /** The row changed between read and write (secret, enrollment, or a concurrent run). */
-  | "changed";
+  | "changed"
+  /** refresh: the stored secret_jwe does not open with this key (another key, or damaged); left alone. */
+  | "undecryptable"
+  /** refresh: the stored secret was not made from users.mfa_secret (enrolled some other way); left alone. */
+  | "not_from_legacy";
 
 export interface SkippedUsers {
   count: number;
@@ -28,7 +37,14 @@ export interface SkippedUsers {
 }
 
 export interface LegacyEncryptResult {
+  /** Rows that had no secret_jwe and got one. */
   encrypted: number;
+  /** refresh: marked rows whose legacy secret changed, encrypted anew. */
+  refreshed: number;
+  /** refresh: unmarked rows holding exactly the legacy secret, now marked (their secret_jwe unchanged). */
+  adopted: number;
+  /** refresh: marked rows whose legacy secret changed to one verification cannot use; secret_jwe removed. */
+  withdrawn: number;
   skipped: Record<LegacySkipReason, SkippedUsers>;
 }
 
@@ -37,7 +53,12 @@ export interface LegacyEncryptOptions {
   batchSize?: number;
   /** How many user ids each skip reason keeps (default 5). */
   sampleSize?: number;
+  /** Also follow legacy secrets that changed after their secret_jwe was written. */
+  refresh?: boolean;
 }
+
+/** The mark on a secret_jwe made from users.mfa_secret. */
+const SOURCE = { key: "secret_source", value: "users.mfa_secret" } as const;
 
 // Verification decodes and checks secrets with otplib's defaults, so a secret
 // is judged by exactly those rules: what passes here, verification can use.
@@ -75,12 +96,36 @@ function selectBatch(after: string | null): string {
 // run filled, an unenrolled user or a secret changed meanwhile is left alone.
 const UPDATE_BATCH = `
   UPDATE user_capability_state s
-     SET data = s.data || jsonb_build_object('secret_jwe', v.jwe)
+     SET data = s.data || jsonb_build_object('secret_jwe', v.jwe, '${SOURCE.key}', '${SOURCE.value}')
     FROM unnest($1::text[], $2::text[], $3::text[]) AS v(user_id, jwe, fingerprint), users u
    WHERE s.user_id = v.user_id AND s.capability_key = 'totp' AND s.status = 'enrolled'
      AND s.data->>'secret_jwe' IS NULL
      AND u.id = v.user_id AND encode(sha256(convert_to(u.mfa_secret, 'UTF8')), 'hex') = v.fingerprint
   RETURNING s.user_id`;
+
+function selectStored(after: string | null): string {
+  return `SELECT u.id, u.mfa_secret AS secret, s.data->>'secret_jwe' AS jwe, s.data->>'${SOURCE.key}' AS source
+            FROM users u
+            JOIN user_capability_state s
+              ON s.user_id = u.id AND s.capability_key = 'totp' AND s.status = 'enrolled'
+           WHERE u.mfa_secret IS NOT NULL AND s.data->>'secret_jwe' IS NOT NULL
+             ${after === null ? "" : "AND u.id > $2"}
+           ORDER BY u.id
+           LIMIT $1`;
+}
+
+// A stored secret is replaced (marked only, when the new JWE is the old one;
+// removed, when there is no new one) only while it is still the one that was
+// read and the legacy secret still the one that was read.
+const REPLACE_BATCH = `
+  UPDATE user_capability_state s
+     SET data = CASE WHEN v.jwe IS NULL THEN s.data - 'secret_jwe'
+                     ELSE s.data || jsonb_build_object('secret_jwe', v.jwe, '${SOURCE.key}', '${SOURCE.value}') END
+    FROM unnest($1::text[], $2::text[], $3::text[], $4::text[]) AS v(user_id, old_jwe, jwe, fingerprint), users u
+   WHERE s.user_id = v.user_id AND s.capability_key = 'totp' AND s.status = 'enrolled'
+     AND s.data->>'secret_jwe' = v.old_jwe
+     AND u.id = v.user_id AND encode(sha256(convert_to(u.mfa_secret, 'UTF8')), 'hex') = v.fingerprint
+  RETURNING s.user_id, v.jwe IS NULL AS withdrawn, v.jwe IS NOT DISTINCT FROM v.old_jwe AS adopted`;
 
 async function requireEnrollments(primary: Queryable): Promise<void> {
   const { version } = await readMigrationState(primary);
@@ -101,9 +146,13 @@ export async function encryptLegacySecrets(
   if (!Number.isInteger(batchSize) || batchSize < 1) throw new CapgateError("invalid_input", `batchSize must be a positive integer, got ${batchSize}`);
   await requireEnrollments(primary);
 
+  const none = (): SkippedUsers => ({ count: 0, sample: [] });
   const result: LegacyEncryptResult = {
     encrypted: 0,
-    skipped: { not_base32: { count: 0, sample: [] }, bad_length: { count: 0, sample: [] }, changed: { count: 0, sample: [] } },
+    refreshed: 0,
+    adopted: 0,
+    withdrawn: 0,
+    skipped: { not_base32: none(), bad_length: none(), changed: none(), undecryptable: none(), not_from_legacy: none() },
   };
   const skip = (reason: LegacySkipReason, userId: string): void => {
     const s = result.skipped[reason];
@@ -111,13 +160,7 @@ export async function encryptLegacySecrets(
     if (s.sample.length < sampleSize) s.sample.push(userId);
   };
 
-  let after: string | null = null;
-  for (;;) {
-    const params: unknown[] = after === null ? [batchSize] : [batchSize, after];
-    const { rows }: { rows: Array<{ id: string; secret: string }> } = await primary.query(selectBatch(after), params);
-    if (rows.length === 0) break;
-    after = rows[rows.length - 1]!.id;
-
+  await inBatches<{ id: string; secret: string }>(primary, selectBatch, batchSize, async (rows) => {
     const ids: string[] = [];
     const jwes: string[] = [];
     const fingerprints: string[] = [];
@@ -137,7 +180,72 @@ export async function encryptLegacySecrets(
       const done = new Set(written.rows.map((r) => r.user_id));
       for (const id of ids) if (!done.has(id)) skip("changed", id);
     }
-    if (rows.length < batchSize) break;
-  }
+  });
+  if (opts.refresh === true) await refreshStored(primary, key, batchSize, result, skip);
   return result;
+}
+
+/** The refresh pass: follows changed legacy secrets of marked rows, and marks unmarked rows that hold the legacy secret. */
+async function refreshStored(
+  primary: Queryable,
+  key: Uint8Array,
+  batchSize: number,
+  result: LegacyEncryptResult,
+  skip: (reason: LegacySkipReason, userId: string) => void,
+): Promise<void> {
+  type Row = { id: string; secret: string; jwe: string; source: string | null };
+  await inBatches<Row>(primary, selectStored, batchSize, async (rows) => {
+    const ids: string[] = [];
+    const oldJwes: string[] = [];
+    const jwes: Array<string | null> = [];
+    const fingerprints: string[] = [];
+    for (const row of rows) {
+      let stored: string;
+      try {
+        stored = await decryptTotpSecret(row.jwe, row.id, key);
+      } catch {
+        skip("undecryptable", row.id);
+        continue;
+      }
+      const same = stored === row.secret;
+      if (same && row.source === SOURCE.value) continue;
+      if (!same && row.source !== SOURCE.value) {
+        skip("not_from_legacy", row.id);
+        continue;
+      }
+      ids.push(row.id);
+      oldJwes.push(row.jwe);
+      if (same) jwes.push(row.jwe);
+      else jwes.push(unusable(row.secret) === null ? await encryptTotpSecret(row.secret, row.id, key) : null);
+      fingerprints.push(fingerprint(row.secret));
+    }
+    if (ids.length > 0) {
+      const written = await primary.query<{ user_id: string; withdrawn: boolean; adopted: boolean }>(REPLACE_BATCH, [ids, oldJwes, jwes, fingerprints]);
+      for (const r of written.rows) {
+        if (r.withdrawn) result.withdrawn++;
+        else if (r.adopted) result.adopted++;
+        else result.refreshed++;
+      }
+      const done = new Set(written.rows.map((r) => r.user_id));
+      for (const id of ids) if (!done.has(id)) skip("changed", id);
+    }
+  });
+}
+
+/** Reads users in id order, batchSize at a time (keyset paging: `select(after)` takes $1 = limit, $2 = last id). */
+async function inBatches<R extends { id: string }>(
+  primary: Queryable,
+  select: (after: string | null) => string,
+  batchSize: number,
+  handle: (rows: R[]) => Promise<void>,
+): Promise<void> {
+  let after: string | null = null;
+  for (;;) {
+    const params: unknown[] = after === null ? [batchSize] : [batchSize, after];
+    const { rows }: { rows: R[] } = await primary.query(select(after), params);
+    if (rows.length === 0) return;
+    after = rows[rows.length - 1]!.id;
+    await handle(rows);
+    if (rows.length < batchSize) return;
+  }
 }

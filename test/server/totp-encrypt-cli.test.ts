@@ -2,7 +2,8 @@
 // child process) against a real primary holding migrated legacy users: no key
 // or a bad key is one line and writes nothing; with the key from --config or
 // CAPGATE_TOTP_ENCRYPTION_KEY it prints one summary line and never a secret;
-// afterwards a real server's /mfa/totp/verify accepts a migrated user's code.
+// afterwards a real server's /mfa/totp/verify accepts a migrated user's code;
+// --refresh makes it follow a re-enrollment in the legacy application.
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { generate } from "otplib";
@@ -73,6 +74,27 @@ async function expectNothingWritten(): Promise<void> {
   expect([...jwes.values()].every((j) => j === null)).toBe(true);
 }
 
+/** A real sidecar reading TOTP secrets from this suite's primary, with its clock at T0. */
+async function withTotpServer(fn: (url: string) => Promise<void>): Promise<void> {
+  const signingKeyFile = await writeSigningKey(tmp.dir);
+  const shared = "dataDir" in target ? await openPrimary(target) : undefined;
+  const server = await startTestServer(
+    tmp.dir,
+    {
+      totp: { encryption_key: KEY },
+      assertion: { signing_key_file: signingKeyFile },
+      ...("databaseUrl" in target ? { database_url: target.databaseUrl } : {}),
+    },
+    { clock: () => T0, ...(shared !== undefined ? { primary: shared } : {}) },
+  );
+  try {
+    await fn(server.url);
+  } finally {
+    await server.close();
+    await shared?.close();
+  }
+}
+
 beforeAll(async () => {
   tmp = tempDir("capgate-totp-cli-");
   cleanups.push(() => tmp.remove());
@@ -141,28 +163,31 @@ describe("capgate totp encrypt-secrets", () => {
   });
 
   it("afterwards a real server verifies a migrated user's code", async () => {
-    const signingKeyFile = await writeSigningKey(tmp.dir);
-    const shared = "dataDir" in target ? await openPrimary(target) : undefined;
-    const server = await startTestServer(
-      tmp.dir,
-      {
-        totp: { encryption_key: KEY },
-        assertion: { signing_key_file: signingKeyFile },
-        ...("databaseUrl" in target ? { database_url: target.databaseUrl } : {}),
-      },
-      { clock: () => T0, ...(shared !== undefined ? { primary: shared } : {}) },
-    );
-    try {
+    await withTotpServer(async (url) => {
       const user = MIGRATED[1]!;
       const code = await generate({ secret: user.secret!, epoch: Math.floor(T0 / 1000) });
-      const ok = await post(server.url, "/mfa/totp/verify", { tenant_id: LEGACY_TENANT, user_id: user.id, code });
+      const ok = await post(url, "/mfa/totp/verify", { tenant_id: LEGACY_TENANT, user_id: user.id, code });
       expect(ok.json).toMatchObject({ verified: true });
-      const skipped = await post(server.url, "/mfa/totp/verify", { tenant_id: LEGACY_TENANT, user_id: BROKEN.id, code });
+      const skipped = await post(url, "/mfa/totp/verify", { tenant_id: LEGACY_TENANT, user_id: BROKEN.id, code });
       expect(skipped.json).toMatchObject({ verified: false, reason: "not_enrolled" });
-    } finally {
-      await server.close();
-      await shared?.close();
-    }
+    });
+  });
+
+  it("--refresh follows a re-enrollment in the legacy application: the new secret verifies, the old one no longer does", async () => {
+    const user = MIGRATED[0]!;
+    const replaced = newSecret();
+    await withDb((p) => p.query(`UPDATE users SET mfa_secret = $2 WHERE id = $1`, [user.id, replaced]));
+    const r = await encrypt([...primaryFlags, "--config", configFile, "--refresh"]);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/^encrypted 0 TOTP secret\(s\) .*; re-encrypted 1 changed since \(re-enrolled in the legacy application\)\n$/);
+    for (const secret of [user.secret!, replaced, KEY]) expect(r.stdout + r.stderr).not.toContain(secret);
+    await withTotpServer(async (url) => {
+      const epoch = Math.floor(T0 / 1000);
+      const stale = await post(url, "/mfa/totp/verify", { tenant_id: LEGACY_TENANT, user_id: user.id, code: await generate({ secret: user.secret!, epoch }) });
+      expect(stale.json).toMatchObject({ verified: false });
+      const fresh = await post(url, "/mfa/totp/verify", { tenant_id: LEGACY_TENANT, user_id: user.id, code: await generate({ secret: replaced, epoch }) });
+      expect(fresh.json).toMatchObject({ verified: true });
+    });
   });
 
   it("on a primary that is not migrated: one line naming what to run", async () => {

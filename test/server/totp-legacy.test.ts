@@ -2,7 +2,9 @@
 // in totp become JWEs that open to the same secret, a rerun writes nothing, a
 // stored secret_jwe is never overwritten (also by two runs at once), secrets
 // verification could not use are skipped and reported, and a secret changed
-// between read and write is not written.
+// between read and write is not written. With refresh: a re-enrollment in the
+// legacy application replaces the stored secret (or withdraws it when the new
+// one is unusable); a secret enrolled otherwise, or under another key, is left.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { migrate } from "../../src/migrate/index.js";
 import type { Queryable } from "../../src/primary/index.js";
@@ -54,10 +56,15 @@ describe("encryptLegacySecrets", () => {
     const r = await encryptLegacySecrets(db.primary, key, { batchSize: 2 });
     expect(r).toEqual({
       encrypted: GOOD.length + 1,
+      refreshed: 0,
+      adopted: 0,
+      withdrawn: 0,
       skipped: {
         not_base32: { count: 2, sample: ["u-bad-1", "u-bad-2"] },
         bad_length: { count: 1, sample: ["u-short"] },
         changed: { count: 0, sample: [] },
+        undecryptable: { count: 0, sample: [] },
+        not_from_legacy: { count: 0, sample: [] },
       },
     });
     const jwes = await storedJwes(db.primary);
@@ -132,5 +139,68 @@ describe("encryptLegacySecrets", () => {
     } finally {
       await early.drop();
     }
+  });
+});
+
+describe("encryptLegacySecrets with refresh", () => {
+  const totpData = async (userId: string): Promise<Record<string, unknown>> =>
+    (await db.primary.query<{ data: Record<string, unknown> }>(`SELECT data FROM user_capability_state WHERE user_id = $1 AND capability_key = 'totp'`, [userId])).rows[0]!.data;
+  const reenroll = (userId: string, secret: string) => db.primary.query(`UPDATE users SET mfa_secret = $2 WHERE id = $1`, [userId, secret]);
+
+  it("follows a re-enrollment in the legacy application; without refresh, or on a rerun, nothing changes", async () => {
+    const user = GOOD[0]!;
+    const old = await totpData(user.id);
+    expect(old["secret_source"]).toBe("users.mfa_secret");
+    const replaced = newSecret();
+    await reenroll(user.id, replaced);
+
+    expect((await encryptLegacySecrets(db.primary, key)).refreshed).toBe(0);
+    expect(await totpData(user.id)).toEqual(old);
+
+    const r = await encryptLegacySecrets(db.primary, key, { refresh: true, batchSize: 3 });
+    expect({ refreshed: r.refreshed, adopted: r.adopted, withdrawn: r.withdrawn }).toEqual({ refreshed: 1, adopted: 0, withdrawn: 0 });
+    const now = await totpData(user.id);
+    expect(await decryptTotpSecret(now["secret_jwe"] as string, user.id, key)).toBe(replaced);
+    expect(now["secret_source"]).toBe("users.mfa_secret");
+
+    const before = await stateRows(db.primary);
+    const again = await encryptLegacySecrets(db.primary, key, { refresh: true });
+    expect({ refreshed: again.refreshed, adopted: again.adopted, withdrawn: again.withdrawn }).toEqual({ refreshed: 0, adopted: 0, withdrawn: 0 });
+    expect(await stateRows(db.primary)).toEqual(before);
+  });
+
+  it("leaves a secret enrolled otherwise, and one the key cannot open, exactly as they were", async () => {
+    const other: LegacyUser = { id: "u-otherkey", secret: newSecret() };
+    await insertLegacyUsers(db.primary, [other]);
+    const foreign = await encryptTotpSecret(newSecret(), other.id, decodeKey(newEncryptionKey()));
+    await db.primary.query(
+      `UPDATE user_capability_state SET data = jsonb_build_object('secret_jwe', $2::text, 'secret_source', 'users.mfa_secret') WHERE user_id = $1 AND capability_key = 'totp'`,
+      [other.id, foreign],
+    );
+    const r = await encryptLegacySecrets(db.primary, key, { refresh: true });
+    expect(r.skipped.not_from_legacy).toEqual({ count: 1, sample: [HOLDER.id] });
+    expect(r.skipped.undecryptable).toEqual({ count: 1, sample: [other.id] });
+    expect(await totpData(HOLDER.id)).toEqual({ secret_jwe: holderJwe, note: "kept" });
+    expect(await totpData(other.id)).toEqual({ secret_jwe: foreign, secret_source: "users.mfa_secret" });
+  });
+
+  it("marks an unmarked secret that is the legacy one, keeping its secret_jwe", async () => {
+    const user: LegacyUser = { id: "u-unmarked", secret: newSecret() };
+    await insertLegacyUsers(db.primary, [user]);
+    const jwe = await encryptTotpSecret(user.secret!, user.id, key);
+    await db.primary.query(`UPDATE user_capability_state SET data = jsonb_build_object('secret_jwe', $2::text) WHERE user_id = $1 AND capability_key = 'totp'`, [user.id, jwe]);
+    const r = await encryptLegacySecrets(db.primary, key, { refresh: true });
+    expect(r.adopted).toBe(1);
+    expect(await totpData(user.id)).toEqual({ secret_jwe: jwe, secret_source: "users.mfa_secret" });
+  });
+
+  it("withdraws the stored secret when the legacy one changed to one verification cannot use", async () => {
+    const user = GOOD[1]!;
+    await reenroll(user.id, SHORT.secret!);
+    const r = await encryptLegacySecrets(db.primary, key, { refresh: true });
+    expect(r.withdrawn).toBe(1);
+    expect(await totpData(user.id)).toEqual({ secret_source: "users.mfa_secret" });
+    // From then on the user is one whose legacy secret cannot be used, like any other.
+    expect((await encryptLegacySecrets(db.primary, key)).skipped.bad_length.sample).toEqual(["u-good-1", "u-short"]);
   });
 });
