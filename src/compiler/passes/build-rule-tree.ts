@@ -5,8 +5,9 @@
 // rule without a value gets `true`.
 
 import type * as ast from "../ast/types.js";
-import { term } from "./ast-util.js";
-import { type RuleSet, type RuleSetKind, type RuleTreeNode, ruleSetKey } from "./compiled-policy.js";
+import { printTerm } from "../ast/print.js";
+import { isGround, term } from "./ast-util.js";
+import { type RuleEntry, type RuleSet, type RuleSetKind, type RuleTreeNode, ruleSetKey } from "./compiled-policy.js";
 import { type PassContext, report } from "./context.js";
 
 /**
@@ -72,7 +73,8 @@ function prefixLengths(ctx: PassContext): Map<ast.Rule, number> {
   const groups = new Map<string, ast.Rule[]>();
   for (const m of ctx.modules) {
     for (const r of m.rules) {
-      if (r.head.args || r.default) continue;
+      // Defaults join too: `default c[true] := 1` makes `c` an object like `c[x] := 2` does.
+      if (r.head.args) continue;
       const name = ruleRoot(m, r);
       const list = groups.get(name) ?? [];
       list.push(r);
@@ -139,7 +141,12 @@ export function buildRuleTree(ctx: PassContext): void {
         continue;
       }
       if (kind === "function") set.arity = head.args!.length;
-      if (rule.default) {
+      if (rule.default && kind === "partial-object" && head.ref.slice(1 + prefix.length).every(isGround)) {
+        const at = `${dataPathString(prefix)}${head.ref.slice(1 + prefix.length).map((t) => `[${printTerm(t)}]`).join("")}`;
+        const same = (e: RuleEntry): boolean => e.rule.head.ref.slice(1 + prefix.length).every((t, i) => printTerm(t) === printTerm(head.ref[1 + prefix.length + i]!));
+        if (set.keyedDefaults?.some(same)) report(ctx, "rego_type_error", `multiple default rules ${at} found`, rule.location);
+        else (set.keyedDefaults ??= []).push({ rule, module: m });
+      } else if (rule.default) {
         if (set.default) report(ctx, "rego_type_error", `multiple default rules ${dataPathString(prefix)} found`, rule.location);
         else set.default = { rule, module: m };
       } else {
@@ -153,7 +160,7 @@ export function buildRuleTree(ctx: PassContext): void {
 export function checkRuleConflicts(ctx: PassContext): void {
   const visit = (node: RuleTreeNode): void => {
     if (node.ruleSet && node.children.size > 0) {
-      const first = node.ruleSet.rules[0] ?? node.ruleSet.default;
+      const first = node.ruleSet.rules[0] ?? node.ruleSet.default ?? node.ruleSet.keyedDefaults?.[0];
       const below = [...node.children.values()].map((c) => dataPathString(c.path)).join(", ");
       if (first) report(ctx, "rego_type_error", `rule ${dataPathString(node.path)} conflicts with [${below}]`, first.rule.location);
     }

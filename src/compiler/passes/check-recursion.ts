@@ -46,7 +46,7 @@ function dependencies(ctx: PassContext, set: RuleSet): Set<string> {
       if (e.kind === "every") nestedCalls(e.body);
     }
   };
-  for (const entry of [...set.rules, ...(set.default ? [set.default] : [])]) {
+  for (const entry of [...set.rules, ...(set.default ? [set.default] : []), ...(set.keyedDefaults ?? [])]) {
     for (let r: ast.Rule | undefined = entry.rule; r; r = r.else) {
       visitBody(r.body);
       nestedCalls(r.body);

@@ -25,6 +25,12 @@ export interface RuleSet {
   /** Rules in source order (modules in the order given); default rules are not here. */
   rules: RuleEntry[];
   default?: RuleEntry;
+  /**
+   * Partial objects: defaults for single keys, `default p[true] := 1` (the
+   * ref below the set's path all constants). Each adds its key when no rule of
+   * the set has.
+   */
+  keyedDefaults?: RuleEntry[];
   /** Number of arguments, for functions. */
   arity?: number;
 }

@@ -171,6 +171,10 @@ export class Planner extends ExprPlanner {
     for (const entry of set.rules) {
       blocks.push(this.block(() => this.planChain(set, entry.rule, args, ret)));
     }
+    // After every rule: a keyed default fills only the keys no rule produced.
+    for (const entry of set.keyedDefaults ?? []) {
+      blocks.push(this.block(() => this.planKeyedDefault(set, entry.rule, ret)));
+    }
     if (set.default) {
       const d = set.default.rule;
       blocks.push(
@@ -253,26 +257,42 @@ export class Planner extends ExprPlanner {
         const inner = multi ? keys : keys.slice(0, -1);
         for (const [i, key] of inner.entries()) {
           const leafSet = multi && i === inner.length - 1;
-          const t = this.newLocal();
-          this.emit({ kind: "ResetLocal", target: t });
-          this.emit({ kind: "Block", blocks: [this.block(() => this.emit({ kind: "Dot", source: { kind: "local", local: cur }, key, target: t }))] });
-          const parent = cur;
-          this.emit({
-            kind: "Block",
-            blocks: [
-              this.block(() => {
-                this.emit({ kind: "IsUndefined", source: t });
-                this.emit(leafSet ? { kind: "MakeSet", target: t } : { kind: "MakeObject", target: t });
-                this.emit({ kind: "ObjectInsert", key, value: { kind: "local", local: t }, object: parent });
-              }),
-            ],
-          });
-          cur = t;
+          cur = this.ensureKey(cur, key, (t) => this.emit(leafSet ? { kind: "MakeSet", target: t } : { kind: "MakeObject", target: t }));
         }
         if (multi) this.emit({ kind: "SetAdd", value: v, set: cur });
         else this.emit({ kind: "ObjectInsertOnce", key: keys[keys.length - 1]!, value: v, object: cur });
       }),
     );
+  }
+
+  /** `default p[k] := v` in the partial object p: v at k (a constant path), unless a rule of p put a value there. */
+  protected planKeyedDefault(set: RuleSet, rule: ast.Rule, obj: ir.Local): void {
+    this.loc = rule.location;
+    this.planTerms(rule.head.ref.slice(1 + set.path.length), (keys) =>
+      this.planTerm(rule.head.value!, (v) => {
+        let cur = obj;
+        for (const key of keys.slice(0, -1)) cur = this.ensureKey(cur, key, (t) => this.emit({ kind: "MakeObject", target: t }));
+        this.ensureKey(cur, keys[keys.length - 1]!, (t) => this.emit({ kind: "AssignVar", source: v, target: t }));
+      }),
+    );
+  }
+
+  /** The value at `key` of the object in `parent`; when there is none, `fill` makes one, which is inserted. */
+  protected ensureKey(parent: ir.Local, key: ir.Operand, fill: (target: ir.Local) => void): ir.Local {
+    const t = this.newLocal();
+    this.emit({ kind: "ResetLocal", target: t });
+    this.emit({ kind: "Block", blocks: [this.block(() => this.emit({ kind: "Dot", source: { kind: "local", local: parent }, key, target: t }))] });
+    this.emit({
+      kind: "Block",
+      blocks: [
+        this.block(() => {
+          this.emit({ kind: "IsUndefined", source: t });
+          fill(t);
+          this.emit({ kind: "ObjectInsert", key, value: { kind: "local", local: t }, object: parent });
+        }),
+      ],
+    });
+    return t;
   }
 
   protected callRuleSet(set: RuleSet, k: KOp): void {
