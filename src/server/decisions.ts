@@ -3,9 +3,10 @@
 // shape of the input is checked here; what the input means is the policy's.
 import { z } from "zod";
 import { inputError } from "./http-error.js";
+import { wording } from "../zod-wording.js";
 import type { CapgateError } from "../errors.js";
 
-const id = z.string().min(1, "must be a non-empty string").max(256, "must be at most 256 characters");
+const id = z.string().min(1).max(256);
 
 const tokenIssueInput = z
   .object({
@@ -22,7 +23,7 @@ const tokenValidateInput = z
     tenant_id: id,
     token: z
       .string()
-      .max(16 * 1024, "must be at most 16384 characters")
+      .max(16 * 1024)
       .regex(/^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*\.[A-Za-z0-9_-]*$/, "must be a compact JWT (three base64url parts)"),
   })
   .strict();
@@ -57,7 +58,7 @@ const envelope = z.object({ decision: z.string(), input: z.unknown() }).strict()
 
 /** Validates one `{"decision", "input"}` object; `at` prefixes field names ("batch[2]"). */
 export function parseDecisionRequest(body: unknown, at = ""): DecisionRequest {
-  const env = envelope.safeParse(body);
+  const env = envelope.safeParse(body, { error: wording });
   if (!env.success) throw fromZod(env.error, at, body);
   const spec = byName.get(env.data.decision);
   if (spec === undefined)
@@ -66,7 +67,7 @@ export function parseDecisionRequest(body: unknown, at = ""): DecisionRequest {
 }
 
 export function parseInput(spec: DecisionSpec, input: unknown, at = "input"): Record<string, unknown> {
-  const r = spec.schema.safeParse(input);
+  const r = spec.schema.safeParse(input, { error: wording });
   if (!r.success) throw fromZod(r.error, at, input);
   return r.data;
 }
@@ -77,20 +78,13 @@ export function fromZod(error: z.ZodError, at: string, value: unknown): CapgateE
   let path = at;
   for (const p of issue.path) path = typeof p === "number" ? `${path}[${p}]` : join(path, String(p));
   let problem: string = issue.code;
-  let message = issue.message;
   if (issue.code === "invalid_type") {
-    const missing = valueAt(value, issue.path) === undefined;
-    problem = missing ? "missing" : "wrong_type";
-    message = missing ? "is required" : `must be ${issue.expected}`;
+    problem = valueAt(value, issue.path) === undefined ? "missing" : "wrong_type";
   } else if (issue.code === "unrecognized_keys") {
     problem = "unknown_field";
     path = join(path, issue.keys[0] ?? "");
-    message = "is not a known field";
-  } else if (issue.code === "invalid_value") {
-    problem = "invalid_value";
-    message = `must be one of ${issue.values.map((v) => JSON.stringify(v)).join(", ")}`;
   }
-  return inputError(path, problem, message);
+  return inputError(path, problem, issue.message);
 }
 
 function valueAt(value: unknown, path: readonly PropertyKey[]): unknown {

@@ -18,6 +18,8 @@ interface Case {
   status: number;
   field: string;
   problem: string;
+  /** The whole message, where its wording is pinned. */
+  message?: string;
 }
 
 const MAX_BODY = 2048;
@@ -71,6 +73,7 @@ for (const file of files) {
         expect(error.details).toEqual({ field: c.field, problem: c.problem });
         if (c.field !== "") expect(error.message.startsWith(`${c.field}: `)).toBe(true);
         expect(error.message).not.toContain("\n");
+        if (c.message !== undefined) expect(error.message).toBe(c.message);
         await goodRequestStillAnswered();
       });
     }

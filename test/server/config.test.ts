@@ -53,7 +53,7 @@ describe("config", () => {
     expect(lines.every((l) => l.startsWith("config_error: ") && !l.includes("\n"))).toBe(true);
     const text = lines.join("\n");
     expect(text).toContain("max_body_bytes: CAPGATE_MAX_BODY_BYTES=\"lots\" is not a valid int");
-    expect(text).toContain("port:");
+    expect(text).toContain("port: must be at most 65535");
     expect(text).toContain("totp.lockout_threshold: must be at most 100");
     expect(text).toContain("totp: unknown setting(s) colour");
     expect(text).toContain("jwt.algorithms: `none` is never allowed");
