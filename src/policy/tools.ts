@@ -101,16 +101,21 @@ export function findTests(modules: ast.Module[]): Array<{ path: string; file: st
   return [...seen].map(([path, file]) => ({ path, file }));
 }
 
-/** Runs every test rule through one compiled module, as `opa test` does. */
-export async function runTests(opts: { sources: PolicySource[]; data?: Record<string, unknown>; regoVersion?: ast.RegoVersion }): Promise<TestResult[]> {
+/** Runs every test rule (those whose `data.` name `run` matches, when given) through one compiled module, as `opa test` does. */
+export async function runTests(opts: {
+  sources: PolicySource[];
+  data?: Record<string, unknown>;
+  regoVersion?: ast.RegoVersion;
+  run?: RegExp;
+}): Promise<TestResult[]> {
   const regoVersion = opts.regoVersion ?? 1;
   const modules = opts.sources.map((s) => parse(s.text, { file: s.file, regoVersion }));
-  const tests = findTests(modules);
+  const tests = findTests(modules).filter((t) => opts.run === undefined || opts.run.test(testName(t.path)));
   if (tests.length === 0) return [];
   const compiled = compilePolicy({ sources: opts.sources, entrypoints: tests.map((t) => t.path), regoVersion });
   const inst = await instantiatePolicy(compiled.wasm, opts.data ?? {});
   return tests.map(({ path, file }) => {
-    const name = `data.${path.split("/").join(".")}`;
+    const name = testName(path);
     try {
       const rs = evaluatePolicy(inst, undefined, path);
       const prints = inst.prints;
@@ -122,6 +127,10 @@ export async function runTests(opts: { sources: PolicySource[]; data?: Record<st
       return { name, file, status: "ERROR" as const, detail: e instanceof CapgateError ? e.format() : String(e), prints: inst.prints };
     }
   });
+}
+
+function testName(path: string): string {
+  return `data.${path.split("/").join(".")}`;
 }
 
 function asErrors(e: unknown): CapgateError[] {

@@ -187,6 +187,33 @@ describe("capgate policy test", () => {
   });
 });
 
+describe("capgate policy test --run and --format", () => {
+  it("runs only the tests whose name the pattern matches", async () => {
+    expect(await cli("policy", "test", "--run", "admin", join(dir, "policies"))).toBe(0);
+    expect(out).toContain("data.capgate.authz_test.test_admin_allowed: PASS");
+    expect(out).not.toContain("test_other_denied");
+    expect(out).toMatch(/PASS: 1\/1\n$/);
+  });
+
+  it("exits non-zero when the pattern matches no test, and names the pattern", async () => {
+    expect(await cli("policy", "test", "-r", "^nothing$", join(dir, "policies"))).toBe(1);
+    expect(out).toContain("no tests found (test_* rules in *_test.rego files matching ^nothing$)");
+  });
+
+  it("refuses a pattern that is not a regular expression in one line", async () => {
+    expect(await cli("policy", "test", "--run", "(", join(dir, "policies"))).not.toBe(0);
+    expect(err.trim().split("\n")).toHaveLength(1);
+    expect(err).toMatch(/^capgate: invalid_input: --run: not a regular expression: /);
+  });
+
+  it("prints the results as JSON with --format json, with the same exit code", async () => {
+    expect(await cli("policy", "test", "--format", "json", join(dir, "failing"))).toBe(1);
+    const results = JSON.parse(out) as Array<{ name: string; status: string; detail?: string }>;
+    expect(results.map((r) => [r.name, r.status])).toEqual(expect.arrayContaining([["data.f_test.test_ok", "PASS"], ["data.f_test.test_bad", "FAIL"]]));
+    expect(results.find((r) => r.name === "data.f_test.test_bad")?.detail).toBe("undefined");
+  });
+});
+
 describe("capgate policy check", () => {
   it("is silent and exits 0 for good policies", async () => {
     expect(await cli("policy", "check", join(dir, "policies"))).toBe(0);
