@@ -11,6 +11,7 @@
 // A log that cannot keep up drops chunks beyond MAX_BUFFERED_BYTES and counts
 // the lines; a log that fails is reported once on the service log. Neither
 // slows or fails a decision. A crash loses at most the last FLUSH_MS of lines.
+import { openSync } from "node:fs";
 import pino, { type Logger } from "pino";
 
 const MASKED = "[masked]";
@@ -66,19 +67,38 @@ export function decisionLine(entry: DecisionLogEntry, time: Date): string {
   );
 }
 
+const NO_LOG: DecisionLog = { dropped: 0, write() {}, flush: () => Promise.resolve(), close: () => Promise.resolve() };
+const FAILED = "decision log write failed; decisions continue without it";
+
 export function createDecisionLog(target: string, serviceLog: Logger): DecisionLog {
-  if (target === "off") return { dropped: 0, write() {}, flush: () => Promise.resolve(), close: () => Promise.resolve() };
+  if (target === "off") return NO_LOG;
+  // The file is opened here, not by sonic-boom: one that never opened stays registered
+  // with pino's exit handler, whose flushSync then throws as the process exits.
+  let fd: number;
+  try {
+    fd = target === "stdout" ? 1 : openSync(target, "a");
+  } catch (e) {
+    serviceLog.error({ err: (e as Error).message, target }, FAILED);
+    return NO_LOG;
+  }
   let broken = false;
   let dropped = 0;
   let pending: string[] = [];
   let pendingChars = 0;
   // minLength 1: each chunk is written at once, yet flush() waits for the writes in flight.
   // Each chunk is larger than sonic-boom's maxWrite, so it is queued and written whole.
-  const dest = pino.destination({ dest: target === "stdout" ? 1 : target, sync: false, mkdir: false, minLength: 1, maxLength: MAX_BUFFERED_BYTES });
+  const dest = pino.destination({ dest: fd, sync: false, minLength: 1, maxLength: MAX_BUFFERED_BYTES });
   const fail = (e: Error): void => {
-    if (!broken) serviceLog.error({ err: e.message, target }, "decision log write failed; decisions continue without it");
+    if (broken) return;
+    serviceLog.error({ err: e.message, target }, FAILED);
     broken = true;
     pending = [];
+    // Destroyed, so pino's exit handler does not try the failing writes again as the process exits.
+    try {
+      dest.destroy();
+    } catch {
+      // already closing
+    }
   };
   dest.on("error", fail);
   dest.on("drop", (chunk: string) => {

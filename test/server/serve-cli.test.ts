@@ -1,6 +1,8 @@
 // `capgate serve` as an operator runs it (the built CLI in a child process):
 // with the decision log on stdout, stdout carries nothing but decision lines
-// and the service log goes to stderr, so neither stream splits the other's lines.
+// and the service log goes to stderr, so neither stream splits the other's
+// lines; a decision log that cannot be opened is reported once, and the
+// sidecar still decides and exits cleanly.
 import { spawn } from "node:child_process";
 import { once } from "node:events";
 import { join } from "node:path";
@@ -25,31 +27,56 @@ afterAll(async () => {
   tmp?.remove();
 });
 
+/** `capgate serve` on an ephemeral port, with its output collected, once it says where it serves. */
+async function serve(extra: string[]): Promise<{ url: string; stop(): Promise<number | null>; stdout(): string; stderr(): string }> {
+  const [node, bin] = capgateCommand() as [string, string];
+  const child = spawn(node, [bin, "serve", "--replica", replica, "--bundle", bundle, "--port", "0", "--no-watch", ...extra]);
+  let stdout = "";
+  let stderr = "";
+  child.stdout.on("data", (d: Buffer) => (stdout += d.toString()));
+  const url = await new Promise<string>((resolve, reject) => {
+    child.stderr.on("data", (d: Buffer) => {
+      stderr += d.toString();
+      const m = /capgate serving on (http:\/\/\S+)/.exec(stderr);
+      if (m) resolve(m[1]!);
+    });
+    child.once("exit", (code) => reject(new Error(`capgate serve exited (${code}) before serving:\n${stderr}`)));
+  });
+  return {
+    url,
+    async stop() {
+      child.kill("SIGTERM");
+      const [code] = (await once(child, "close")) as [number | null];
+      return code;
+    },
+    stdout: () => stdout,
+    stderr: () => stderr,
+  };
+}
+
+const INPUT = { tenant_id: "acme", user_id: "u-alice", token_type: "access", auth: { methods: ["pwd"] } };
+
 describe("capgate serve", () => {
   it("writes decision lines alone on stdout and its service log on stderr", async () => {
-    const [node, bin] = capgateCommand() as [string, string];
-    const child = spawn(node, [bin, "serve", "--replica", replica, "--bundle", bundle, "--port", "0", "--log-level", "info", "--no-watch"]);
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (d: Buffer) => (stdout += d.toString()));
-    const url = await new Promise<string>((resolve, reject) => {
-      child.stderr.on("data", (d: Buffer) => {
-        stderr += d.toString();
-        const m = /capgate serving on (http:\/\/\S+)/.exec(stderr);
-        if (m) resolve(m[1]!);
-      });
-      child.once("exit", (code) => reject(new Error(`capgate serve exited (${code}) before serving:\n${stderr}`)));
-    });
-    const input = { tenant_id: "acme", user_id: "u-alice", token_type: "access", auth: { methods: ["pwd"] } };
-    for (let i = 0; i < 3; i++) expect((await post(url, "/decide", { decision: "token.issue", input })).json).toMatchObject({ reasons: ["mfa_required"] });
-    child.kill("SIGTERM");
-    await once(child, "close");
+    const s = await serve(["--log-level", "info"]);
+    for (let i = 0; i < 3; i++) expect((await post(s.url, "/decide", { decision: "token.issue", input: INPUT })).json).toMatchObject({ reasons: ["mfa_required"] });
+    expect(await s.stop()).toBe(0);
 
-    const lines = stdout.trim().split("\n").map((l) => JSON.parse(l) as Record<string, unknown>);
+    const lines = s.stdout().trim().split("\n").map((l) => JSON.parse(l) as Record<string, unknown>);
     expect(lines).toHaveLength(3);
     for (const l of lines) expect(l).toMatchObject({ decision: "token.issue", decision_id: expect.any(String), policy_revision: "cli-rev" });
-    const service = stderr.split("\n").filter((l) => l.startsWith("{")).map((l) => JSON.parse(l) as Record<string, unknown>);
+    const service = s.stderr().split("\n").filter((l) => l.startsWith("{")).map((l) => JSON.parse(l) as Record<string, unknown>);
     expect(service.map((l) => l["msg"])).toEqual(expect.arrayContaining(["policy bundle loaded", "replica opened", "capgate serving"]));
     for (const l of service) expect(l["service"]).toBe("capgate");
+  }, 60_000);
+
+  it("reports a decision log it cannot open once, decides on, and exits cleanly", async () => {
+    const s = await serve(["--log-level", "error", "--decision-log", join(tmp.dir, "no-such-dir", "decisions.log")]);
+    for (let i = 0; i < 2; i++) expect((await post(s.url, "/decide", { decision: "token.issue", input: INPUT })).status).toBe(200);
+    expect(await s.stop()).toBe(0);
+    // The decision log is a file, so the service log is on stdout.
+    const lines = s.stdout().trim().split("\n").filter((l) => l.startsWith("{"));
+    expect(lines.map((l) => (JSON.parse(l) as Record<string, unknown>)["msg"])).toEqual(["decision log write failed; decisions continue without it"]);
+    expect(s.stdout() + s.stderr()).not.toMatch(/sonic boom|\n\s+at /);
   }, 60_000);
 });
