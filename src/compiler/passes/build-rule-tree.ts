@@ -7,7 +7,7 @@
 import type * as ast from "../ast/types.js";
 import { printTerm } from "../ast/print.js";
 import { isGround, term } from "./ast-util.js";
-import { type RuleEntry, type RuleSet, type RuleSetKind, type RuleTreeNode, ruleSetKey } from "./compiled-policy.js";
+import { type RuleSet, type RuleSetKind, type RuleTreeNode, ruleSetKey } from "./compiled-policy.js";
 import { type PassContext, report } from "./context.js";
 
 /**
@@ -142,9 +142,8 @@ export function buildRuleTree(ctx: PassContext): void {
       }
       if (kind === "function") set.arity = head.args!.length;
       if (rule.default && kind === "partial-object" && head.ref.slice(1 + prefix.length).every(isGround)) {
-        const at = `${dataPathString(prefix)}${head.ref.slice(1 + prefix.length).map((t) => `[${printTerm(t)}]`).join("")}`;
-        const same = (e: RuleEntry): boolean => e.rule.head.ref.slice(1 + prefix.length).every((t, i) => printTerm(t) === printTerm(head.ref[1 + prefix.length + i]!));
-        if (set.keyedDefaults?.some(same)) report(ctx, "rego_type_error", `multiple default rules ${at} found`, rule.location);
+        const at = keyedPath(rule, prefix);
+        if (set.keyedDefaults?.some((e) => keyedPath(e.rule, prefix) === at)) report(ctx, "rego_type_error", `multiple default rules ${at} found`, rule.location);
         else (set.keyedDefaults ??= []).push({ rule, module: m });
       } else if (rule.default) {
         if (set.default) report(ctx, "rego_type_error", `multiple default rules ${dataPathString(prefix)} found`, rule.location);
@@ -154,6 +153,11 @@ export function buildRuleTree(ctx: PassContext): void {
       }
     }
   }
+}
+
+/** `data.p.c[true]`: where a keyed default of the object at `prefix` puts its value. */
+function keyedPath(rule: ast.Rule, prefix: readonly string[]): string {
+  return dataPathString(prefix) + rule.head.ref.slice(1 + prefix.length).map((t) => `[${printTerm(t)}]`).join("");
 }
 
 /** Rule sets must not sit above other rule sets (`p := 1` with `p.q := 2`, or a package named like a rule). */
