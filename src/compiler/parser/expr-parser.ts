@@ -379,11 +379,7 @@ export class ExprParser extends TokenCursor {
       const t = this.tok;
       if (t.ws) break;
       if (t.kind === ".") {
-        this.next();
-        const w = this.tok;
-        if (w.kind !== "ident" || w.ws) this.fail(`expected a name after "."`);
-        terms.push(stringTerm(w.text, this.loc(w)));
-        this.next();
+        terms.push(this.parseDotName(""));
       } else if (t.kind === "[") {
         this.next();
         if (!this.startsTerm()) this.fail("expected a term inside [ ]");
@@ -406,6 +402,15 @@ export class ExprParser extends TokenCursor {
       } else break;
     }
     return refTerm(terms, head.location);
+  }
+
+  /** `.name` in a ref, with no space on either side of the dot, as the string key "name". `where` ends the error message. */
+  protected parseDotName(where: string): Term {
+    this.next();
+    const w = this.tok;
+    if (w.kind !== "ident" || w.ws) this.fail(`expected a name after "."${where}`);
+    this.next();
+    return stringTerm(w.text, this.loc(w));
   }
 
   protected parseNumber(): Term {

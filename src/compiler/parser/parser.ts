@@ -58,11 +58,7 @@ export class Parser extends ExprParser {
       const t = this.tok;
       if (t.ws) break;
       if (t.kind === ".") {
-        this.next();
-        const w = this.tok;
-        if (w.kind !== "ident" || w.ws) this.fail(`expected a name after "." in the ${what} path`);
-        terms.push(stringTerm(w.text, this.loc(w)));
-        this.next();
+        terms.push(this.parseDotName(` in the ${what} path`));
       } else if (t.kind === "[") {
         this.next();
         const w = this.tok;
