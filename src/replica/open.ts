@@ -1,8 +1,8 @@
 // Opening a replica, and lookups of a tenant's or a user's rows as objects
 // (what the snapshot and sync tests and tools inspect). Each lookup is one
 // prepared statement over key-prefix ranges of WITHOUT ROWID tables. The
-// sidecar's decisions read the same rows as JSON built by SQLite, in the policy
-// input's shape, through a read view (src/server/replica-facts.ts).
+// sidecar's decisions read the same rows as JSON in the policy input's shape
+// (policy-facts.ts).
 import Database from "better-sqlite3";
 import { existsSync } from "node:fs";
 import { CapgateError } from "../errors.js";

@@ -1,8 +1,7 @@
-// The FactSource over the SQLite replica (src/replica): one indexed lookup per
-// tenant and per user, each answering the subject's facts as JSON built by
-// SQLite itself, the catalog defaults read once per opened replica, and the
-// replica's staleness. The replica's rows are reshaped into the policy input's
-// fact shapes here, and nothing else: no rule about what a value means.
+// The FactSource over the SQLite replica (src/replica): the tenant's and the
+// user's facts as JSON built by SQLite (src/replica/policy-facts.ts), with
+// every secret removed, the catalog defaults read once per opened replica, and
+// the replica's staleness. No rule about what a value means is decided here.
 //
 // Decisions read through a read view: one read transaction kept open for at
 // most VIEW_MS and then ended by a timer, the next decision opening the next.
@@ -12,30 +11,10 @@
 // and staleness come from one snapshot of the file. What a follower writes is
 // seen at most VIEW_MS later, and ending the view lets checkpoints go on.
 import type Database from "better-sqlite3";
-import { openReplica, type Replica } from "../replica/index.js";
+import { openReplica, preparePolicyFacts, type Replica } from "../replica/index.js";
 import { SECRET_KEYS, withoutSecrets, type FactSource, type ReplicaState } from "./facts.js";
 
 export const VIEW_MS = 100;
-
-const TENANT_JSON_SQL = `
-  SELECT json_object(
-    'id', t.id,
-    'capabilities', (SELECT json_group_object(capability_key, json(value)) FROM tenant_capabilities WHERE tenant_id = t.id),
-    'features', (SELECT json_group_object(feature_key, json(CASE enabled WHEN 1 THEN 'true' ELSE 'false' END))
-                 FROM tenant_features WHERE tenant_id = t.id))
-  FROM tenants t WHERE t.id = ?`;
-
-// Secrets kept at the top of a capability's data are removed by SQLite; a
-// deeper one is caught by scrubbed() below.
-const SECRET_PATHS = [...SECRET_KEYS].map((k) => `'$.${k}'`).join(", ");
-const USER_JSON_SQL = `
-  SELECT json_object(
-    'id', u.id,
-    'tenant_id', u.tenant_id,
-    'capabilities', (SELECT json_group_object(capability_key,
-                       json_object('status', status, 'source', source, 'data', json_remove(data, ${SECRET_PATHS})))
-                     FROM user_capability_state WHERE user_id = u.id))
-  FROM users u WHERE u.id = ?`;
 
 export function openReplicaFacts(path: string, maxStalenessSeconds: number, clock: () => number): FactSource {
   const replica: Replica = openReplica(path);
@@ -53,8 +32,8 @@ export function replicaFacts(replica: Replica, maxStalenessSeconds: number, cloc
   const defaults: Record<string, unknown> = {};
   for (const [key, row] of Object.entries(replica.catalog())) defaults[key] = row.defaultValue;
   const defaultsJson = JSON.stringify(defaults);
-  const tenantStmt = db.prepare(TENANT_JSON_SQL).pluck();
-  const userStmt = db.prepare(USER_JSON_SQL).pluck();
+  // Secrets at the top of a capability's data are removed by SQLite; a deeper one by scrubbed() below.
+  const queries = preparePolicyFacts(db, SECRET_KEYS);
   const watermark = db.prepare("SELECT value FROM replica_meta WHERE key = 'watermark'").pluck();
 
   const computeState = (): ReplicaState => {
@@ -90,9 +69,9 @@ export function replicaFacts(replica: Replica, maxStalenessSeconds: number, cloc
     timer.unref();
     return state;
   };
-  const lookup = (stmt: Database.Statement, id: string): string | null => {
+  const lookup = (query: (id: string) => string | undefined, id: string): string | null => {
     view();
-    const text = stmt.get(id) as string | undefined;
+    const text = query(id);
     return text === undefined ? null : scrubbed(text);
   };
 
@@ -101,8 +80,8 @@ export function replicaFacts(replica: Replica, maxStalenessSeconds: number, cloc
       if (closed) return { status: "missing", version: null, age_seconds: null, detail: "replica closed" };
       return view();
     },
-    tenantJson: (id) => lookup(tenantStmt, id),
-    userJson: (id) => lookup(userStmt, id),
+    tenantJson: (id) => lookup(queries.tenantJson, id),
+    userJson: (id) => lookup(queries.userJson, id),
     defaultsJson: () => defaultsJson,
     close() {
       if (closed) return;
