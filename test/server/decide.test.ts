@@ -124,6 +124,20 @@ describe("token.validate", () => {
     expect((await validate("globex", withOtp)).json).toMatchObject({ allow: false, reasons: ["tenant_mismatch"] });
   });
 
+  it("answers a batch of validations in order, each on its own token", async () => {
+    const tokens = await Promise.all(
+      Array.from({ length: 12 }, (_, i) =>
+        i % 3 === 0
+          ? jwt({ tenant_id: "globex", iat: now() - 7200, exp: now() - 3600 })
+          : jwt({ tenant_id: "globex", sub: `u-${i}`, iat: now() - 10, exp: now() + 600, amr: ["pwd"] }),
+      ),
+    );
+    const r = await post(server.url, "/decide", { batch: tokens.map((token) => ({ decision: "token.validate", input: { tenant_id: "globex", token } })) });
+    const answers = r.json["batch"] as Array<Record<string, unknown>>;
+    expect(answers.map((a) => a["reasons"])).toEqual(tokens.map((_, i) => (i % 3 === 0 ? ["expired"] : [])));
+    expect(new Set(answers.map((a) => a["decision_id"])).size).toBe(tokens.length);
+  });
+
   it("denies tampered, none-signed and unlisted-algorithm tokens as invalid_token", async () => {
     const t = await jwt({ tenant_id: "globex", iat: now(), exp: now() + 600 });
     const [h, , s] = t.split(".");
