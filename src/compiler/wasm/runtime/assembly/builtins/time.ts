@@ -173,7 +173,7 @@ export function capgate_bi_time_add_date(t: usize, years: usize, months: usize, 
   if (!intArg("time.add_date", 4, days)) return 0;
   let dd = lastInt();
   // Anything beyond a few hundred thousand years cannot be a valid i64 timestamp.
-  if (y > 1000000 || y < -1000000 || mo > 12000000 || mo < -12000000 || dd > 400000000 || dd < -400000000) return outOfRange();
+  if (y > 1000000 || y < -1000000 || mo > 12000000 || mo < -12000000 || dd > 400000000 || dd < -400000000) return 0;
   let day0 = floorDiv(wall, SEC_PER_DAY);
   let tod = wall - day0 * SEC_PER_DAY;
   civilFromDays(day0);
@@ -183,19 +183,14 @@ export function capgate_bi_time_add_date(t: usize, years: usize, months: usize, 
   let month = m0 - floorDiv(m0, 12) * 12 + 1;
   let nd = daysFromCivil(year, month, 1) + (cd - 1) + dd;
   // A zone moves the instant by less than a day either way.
-  if (nd > MAX_DAYS + 1 || nd < -MAX_DAYS - 2) return outOfRange();
+  if (nd > MAX_DAYS + 1 || nd < -MAX_DAYS - 2) return 0;
   wall = nd * SEC_PER_DAY + tod;
   if (!zoneOffset("time.add_date", zone, wall, true)) return 0;
   let sec = wall - tzOff;
   // i64 nanoseconds span -9223372036.854775808 s to 9223372036.854775807 s.
-  if (sec > 9223372036 || (sec == 9223372036 && ns > 854775807)) return outOfRange();
-  if (sec < -9223372037 || (sec == -9223372037 && ns < 145224192)) return outOfRange();
+  if (sec > 9223372036 || (sec == 9223372036 && ns > 854775807)) return 0;
+  if (sec < -9223372037 || (sec == -9223372037 && ns < 145224192)) return 0;
   return capgate_number_int(sec * NS_PER_SEC + ns);
-}
-
-/** OPA's error for a result that is not an i64 of nanoseconds (toSafeUnixNano in topdown/time.go). */
-function outOfRange(): usize {
-  return builtinErr("time.add_date", "time outside of valid range");
 }
 
 export function capgate_bi_time_diff(a: usize, b: usize): usize {
