@@ -1,6 +1,7 @@
 // One wording for what zod finds wrong with capgate's inputs (HTTP bodies, the
-// config, bundle manifests, snapshot headers): "must be a number", "must not be empty", "must be at most
-// 65535", instead of zod's "Invalid input: expected number, received string".
+// config, bundle manifests, snapshot headers): "must be a number", "must not
+// be empty", "must be at most 65535", instead of zod's "Invalid input:
+// expected number, received string".
 // It is passed to each safeParse as the error map, so a message written in a
 // schema itself (a refinement, a bound with a reason) still wins over it.
 import type { z } from "zod";

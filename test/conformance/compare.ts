@@ -3,26 +3,18 @@
 // and expectations from the suite's encoding ("#undefined", {"set!": [...]},
 // {"object!": [{key, value}]}, typed YAML keys), so a set never passes for an
 // array, nor a key 1 for a key "1".
-import { fromExpected, RObject, RSet, sortedEntries, sortedItems, equal, toJSON, type V } from "../support/values.js";
-
-/** The expected value; undefined for "#undefined". */
-export function decodeExpected(v: unknown): V | undefined {
-  return fromExpected(v);
-}
+import { RObject, RSet, sortedEntries, sortedItems, equal, toJSON, typeName, type V } from "../support/values.js";
 
 /** A readable form of a value, for failure messages: sets as {"set!": [...]}. */
 export function show(v: V | undefined): string {
   return v === undefined ? "undefined" : JSON.stringify(toJSON(v));
 }
 
-const typeOf = (v: V): string =>
-  v === null ? "null" : Array.isArray(v) ? "array" : v instanceof RSet ? "set" : v instanceof RObject ? "object" : typeof v;
-
 /** null when `actual` matches, else a short description of the first difference. */
 export function mismatch(actual: V | undefined, expected: V | undefined, path = "$"): string | null {
   if (expected === undefined) return actual === undefined ? null : `${path}: want undefined, got ${show(actual)}`;
   if (actual === undefined) return `${path}: want ${show(expected)}, got undefined`;
-  if (typeOf(actual) !== typeOf(expected)) return `${path}: want the ${typeOf(expected)} ${show(expected)}, got the ${typeOf(actual)} ${show(actual)}`;
+  if (typeName(actual) !== typeName(expected)) return `${path}: want the ${typeName(expected)} ${show(expected)}, got the ${typeName(actual)} ${show(actual)}`;
   if (Array.isArray(expected)) {
     const a = actual as V[];
     if (a.length !== expected.length) return `${path}: want ${expected.length} elements, got ${a.length}: ${show(a)}`;

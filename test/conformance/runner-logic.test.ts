@@ -4,22 +4,22 @@
 import { describe, expect, it } from "vitest";
 import { CapgateError, CapgateErrors } from "../../src/errors.js";
 import { parseCaseText, relaxFlowIndent } from "./case-file.js";
-import { fromRegoText, RObject, RSet } from "../support/values.js";
-import { decodeExpected, mismatch } from "./compare.js";
+import { fromExpected, fromRegoText, RObject, RSet } from "../support/values.js";
+import { mismatch } from "./compare.js";
 import { wrapQuery } from "../../src/policy/query-capture.js";
 import { isGenuineRegoError, passRate, tally, type Outcome } from "./runner.js";
 
 /** Whether a result, in the module's Rego syntax, matches an expectation in the suite's encoding. */
-const ok = (actual: string, want: unknown): boolean => mismatch(fromRegoText(actual), decodeExpected(want)) === null;
+const ok = (actual: string, want: unknown): boolean => mismatch(fromRegoText(actual), fromExpected(want)) === null;
 
 describe("expected values", () => {
   it("decodes the special encodings", () => {
-    expect(decodeExpected("#undefined")).toBeUndefined();
-    const set = decodeExpected({ "set!": [1, 2] });
+    expect(fromExpected("#undefined")).toBeUndefined();
+    const set = fromExpected({ "set!": [1, 2] });
     expect(set instanceof RSet && set.has(1) && set.has(2) && set.m.size === 2).toBe(true);
-    const obj = decodeExpected({ "object!": [{ key: 1, value: "a" }] });
+    const obj = fromExpected({ "object!": [{ key: 1, value: "a" }] });
     expect(obj instanceof RObject && obj.get(1) === "a" && obj.get("1") === undefined).toBe(true);
-    expect(decodeExpected({ "set!": [1], other: 2 })).toBeInstanceOf(RObject);
+    expect(fromExpected({ "set!": [1], other: 2 })).toBeInstanceOf(RObject);
   });
 
   it("sets match sets in any order, never arrays, and not with other elements", () => {

@@ -10,9 +10,9 @@ import { compilePolicy } from "../../src/compiler/index.js";
 import { CapgateError, CapgateErrors, type ErrorCode } from "../../src/errors.js";
 import { instantiatePolicy } from "../../src/policy/evaluate.js";
 import { VALUE_VAR, wrapQuery } from "../../src/policy/query-capture.js";
-import { RObject, type V } from "../support/values.js";
+import { fromExpected, RObject, type V } from "../support/values.js";
 import type { CaseFile, RawCase } from "./case-file.js";
-import { decodeExpected, mismatch, show } from "./compare.js";
+import { mismatch, show } from "./compare.js";
 import { evaluateTyped } from "./typed-eval.js";
 
 export type Kind = "value" | "error";
@@ -130,7 +130,7 @@ export async function runCase(file: CaseFile, c: RawCase, opts: RunOptions): Pro
   if (kind === "error") return { ...base, status: "failed", detail: `wanted an error (${c.error}), got ${JSON.stringify(results)}` };
 
   const want = expectedResults(c)
-    .map(decodeExpected)
+    .map(fromExpected)
     .filter((w): w is V => w !== undefined);
   if (results.length !== want.length) {
     return { ...base, status: "failed", detail: `want ${want.length} result(s) ${want.map(show).join(", ")}, got ${results.map(show).join(", ")}` };

@@ -1,8 +1,9 @@
 // `capgate totp encrypt-secrets`: encrypts the legacy users.mfa_secret of every
 // user enrolled in totp into user_capability_state.data.secret_jwe, where
 // /mfa/totp/verify reads it; with --refresh, also follows legacy secrets that
-// changed since (users re-enrolled in the legacy application). The key comes from the sidecar's own config file
-// or CAPGATE_TOTP_ENCRYPTION_KEY, never from argv (visible in `ps`).
+// changed since (users re-enrolled in the legacy application). The key comes
+// from the sidecar's own config file or CAPGATE_TOTP_ENCRYPTION_KEY, never
+// from argv (visible in `ps`).
 import type { Command } from "commander";
 import { CapgateError } from "../../errors.js";
 import { addPrimaryOptions, primaryOptionsFrom, withPrimary, type PrimaryFlags } from "../../primary/index.js";
