@@ -6,6 +6,17 @@
 // schema itself (a refinement, a bound with a reason) still wins over it.
 import type { z } from "zod";
 
+/**
+ * `schema.safeParse(value)` with capgate's wording. zod leaves its fast path
+ * when a parse is given any parameters (measured: 1.0 against 3.0 µs for a
+ * decision's input), so a value is parsed plainly first and only a value that
+ * fails is parsed again with the wording, to phrase what is wrong.
+ */
+export function safeParseWorded<T>(schema: z.ZodType<T>, value: unknown): z.ZodSafeParseResult<T> {
+  const plain = schema.safeParse(value);
+  return plain.success ? plain : schema.safeParse(value, { error: wording });
+}
+
 const TYPE_PHRASES: Record<string, string> = {
   string: "a string",
   number: "a number",

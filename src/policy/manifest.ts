@@ -3,7 +3,7 @@
 // guessing, so a broken bundle never replaces a working one.
 import { z } from "zod";
 import { CapgateError } from "../errors.js";
-import { wording } from "../zod-wording.js";
+import { safeParseWorded } from "../zod-wording.js";
 
 const wasmEntry = z.object({ entrypoint: z.string().min(1), module: z.string().min(1) }).loose();
 
@@ -38,7 +38,7 @@ export function parseManifest(text: string, file = ".manifest"): BundleManifest 
   } catch (e) {
     throw new CapgateError("bundle_error", `${file} is not valid JSON: ${(e as Error).message.split("\n")[0]}`);
   }
-  const r = manifestSchema.safeParse(raw, { error: wording });
+  const r = safeParseWorded(manifestSchema, raw);
   if (!r.success) {
     const issue = r.error.issues[0]!;
     const where = issue.path.length ? issue.path.join(".") : "(top level)";

@@ -6,7 +6,7 @@ import { readFileSync } from "node:fs";
 import { isIP } from "node:net";
 import { parse as parseYaml } from "yaml";
 import { z } from "zod";
-import { wording } from "../zod-wording.js";
+import { safeParseWorded } from "../zod-wording.js";
 import { CapgateError, CapgateErrors } from "../errors.js";
 
 /** Algorithms jose can verify; `none` is deliberately absent and refused by name. */
@@ -156,7 +156,7 @@ export function loadConfig(sources: ConfigSources = {}): ServerConfig {
   if (env["CAPGATE_DATABASE_URL"] === undefined && env["DATABASE_URL"]) setPath(raw, "database_url", env["DATABASE_URL"]);
   for (const [path, value] of Object.entries(sources.flags ?? {})) if (value !== undefined) setPath(raw, path, value);
 
-  const parsed = configSchema.safeParse(raw, { error: wording });
+  const parsed = safeParseWorded(configSchema, raw);
   if (!parsed.success) {
     for (const issue of parsed.error.issues) {
       const path = issue.path.join(".") || "(root)";

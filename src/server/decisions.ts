@@ -3,7 +3,7 @@
 // shape of the input is checked here; what the input means is the policy's.
 import { z } from "zod";
 import { inputError } from "./http-error.js";
-import { wording } from "../zod-wording.js";
+import { safeParseWorded } from "../zod-wording.js";
 import type { CapgateError } from "../errors.js";
 
 const id = z.string().min(1).max(256);
@@ -58,7 +58,7 @@ const envelope = z.object({ decision: z.string(), input: z.unknown() }).strict()
 
 /** Validates one `{"decision", "input"}` object; `at` prefixes field names ("batch[2]"). */
 export function parseDecisionRequest(body: unknown, at = ""): DecisionRequest {
-  const env = envelope.safeParse(body, { error: wording });
+  const env = safeParseWorded(envelope, body);
   if (!env.success) throw fromZod(env.error, at, body);
   const spec = byName.get(env.data.decision);
   if (spec === undefined)
@@ -67,7 +67,7 @@ export function parseDecisionRequest(body: unknown, at = ""): DecisionRequest {
 }
 
 export function parseInput(spec: DecisionSpec, input: unknown, at = "input"): Record<string, unknown> {
-  const r = spec.schema.safeParse(input, { error: wording });
+  const r = safeParseWorded(spec.schema, input);
   if (!r.success) throw fromZod(r.error, at, input);
   return r.data;
 }

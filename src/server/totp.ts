@@ -9,7 +9,7 @@ import type { AssertionSigner } from "./assertion.js";
 import { fromZod } from "./decisions.js";
 import { decryptTotpSecret, type TotpSecretSource } from "./totp-secrets.js";
 import type { TotpStore } from "./totp-store.js";
-import { wording } from "../zod-wording.js";
+import { safeParseWorded } from "../zod-wording.js";
 
 export interface TotpSettings {
   window: number;
@@ -52,7 +52,7 @@ export function totpInputSchema(digits: number) {
 export type TotpInput = z.infer<ReturnType<typeof totpInputSchema>>;
 
 export function parseTotpInput(body: unknown, digits: number): TotpInput {
-  const r = totpInputSchema(digits).safeParse(body, { error: wording });
+  const r = safeParseWorded(totpInputSchema(digits), body);
   if (!r.success) throw fromZod(r.error, "", body);
   return r.data;
 }

@@ -12,7 +12,7 @@ import {
   type SnapshotHeader, type SnapshotInfo,
 } from "./format.js";
 import type { LoadedKey } from "./keys.js";
-import { wording } from "../zod-wording.js";
+import { safeParseWorded } from "../zod-wording.js";
 
 export interface ReadOptions {
   /** Verify the signature with this key; the snapshot must then be signed. */
@@ -44,7 +44,7 @@ function parseHeader(file: string, text: string): SnapshotHeader {
   if (typeof raw !== "object" || raw === null || (raw as Record<string, unknown>)["format"] !== FORMAT_NAME) {
     throw fail(file, "line 1: not a capgate snapshot (no capgate-snapshot header)");
   }
-  const r = headerSchema.safeParse(raw, { error: wording });
+  const r = safeParseWorded(headerSchema, raw);
   if (!r.success) {
     const issue = r.error.issues[0];
     throw fail(file, `line 1: bad header field ${issue?.path.join(".") || "?"}: ${issue?.message ?? "invalid"}`);
