@@ -9,6 +9,7 @@ import type * as ast from "../ast/types.js";
 import { buildRuleTree, checkRuleConflicts } from "./build-rule-tree.js";
 import { checkRecursion } from "./check-recursion.js";
 import { checkSafety } from "./check-safety.js";
+import { checkTypes } from "./check-types.js";
 import { checkUndefinedFuncs } from "./check-undefined-funcs.js";
 import type { CompiledPolicy, NamedQuery } from "./compiled-policy.js";
 import { type PassContext, newContext } from "./context.js";
@@ -31,7 +32,8 @@ export interface Pass {
 // - expressions are flattened before the tree checks, so calls only appear at expression level;
 // - the rule tree is built before the checks that look rules up (conflicts, functions, safety
 //   needs function arities, recursion);
-// - safety runs last among rewrites: it reorders the final bodies the planner reads.
+// - safety runs last among rewrites: it reorders the final bodies the planner reads;
+// - types are checked after safety, whose order puts each variable's binding before its uses.
 export const PASSES: readonly Pass[] = [
   { name: "CheckKeywords", run: checkKeywords },
   { name: "ResolveRefs", run: resolveRefs },
@@ -42,6 +44,7 @@ export const PASSES: readonly Pass[] = [
   { name: "CheckRuleConflicts", run: checkRuleConflicts },
   { name: "CheckUndefinedFuncs", run: checkUndefinedFuncs },
   { name: "CheckSafety", run: checkSafety },
+  { name: "CheckTypes", run: checkTypes },
   { name: "CheckRecursion", run: checkRecursion },
   // The rewrites above replace rules immutably; index the final rules for the planner.
   { name: "RebuildRuleTree", run: rebuildRuleTree },

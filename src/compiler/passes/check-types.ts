@@ -1,0 +1,164 @@
+// Pass: reject built-in calls whose argument can never have a kind the
+// built-in takes (`count(1)`, `lower(x)` after `x := 5`, `concat(",", "a")`),
+// as OPA's type checker does (rego_type_error), so a policy with such a call
+// fails to build instead of failing closed at every evaluation.
+//
+// Only what is certain is checked: the kinds of literals and comprehensions,
+// and of local variables bound to them or to a built-in's result earlier in
+// the same body (bodies are in safety order by now, so a binding comes before
+// its uses). Everything read from input, data, rules or functions may be
+// anything, and a call is never rejected because of it. Kinds only: what an
+// array holds is not tracked. Signatures are in builtin-types.ts.
+
+import type * as ast from "../ast/types.js";
+import { refName, walkTerm } from "./ast-util.js";
+import { OPERATOR_SYMBOLS } from "./builtin-decls.js";
+import { ANY, BUILTIN_TYPES, KIND, describeType, type TypeMask } from "./builtin-types.js";
+import { type PassContext, displayName, forEachRule, report } from "./context.js";
+
+/** What is known of each local variable's kind in one body (and the bodies it encloses). */
+type Env = Map<string, TypeMask>;
+
+export function checkTypes(ctx: PassContext): void {
+  forEachRule(ctx, (r) => {
+    const env: Env = new Map();
+    checkBody(ctx, r.body, env);
+    for (const t of [r.head.key, r.head.value]) if (t) checkTerm(ctx, t, env);
+  });
+  for (const q of ctx.queries) checkBody(ctx, q.body, new Map());
+}
+
+function checkBody(ctx: PassContext, body: ast.Body, env: Env): void {
+  for (const e of body) {
+    switch (e.kind) {
+      case "call":
+        e.args.forEach((a) => checkTerm(ctx, a, env));
+        checkCall(ctx, e.operator, e.args, env, { bind: !e.negated, replaced: replacedBuiltins(e) });
+        break;
+      case "term":
+        checkTerm(ctx, e.term, env);
+        break;
+      case "every":
+        checkTerm(ctx, e.domain, env);
+        // The body runs once per element; what it binds stays inside.
+        checkBody(ctx, e.body, new Map(env));
+        break;
+      case "some":
+        break;
+    }
+    for (const w of e.with) checkTerm(ctx, w.value, env);
+  }
+}
+
+/** Checks calls and comprehension bodies nested in a term. */
+function checkTerm(ctx: PassContext, t: ast.Term, env: Env): void {
+  walkTerm(t, (x) => {
+    const v = x.value;
+    if (v.kind === "arraycomp" || v.kind === "setcomp") {
+      const inner = new Map(env);
+      checkBody(ctx, v.body, inner);
+      checkTerm(ctx, v.term, inner);
+      return false;
+    }
+    if (v.kind === "objectcomp") {
+      const inner = new Map(env);
+      checkBody(ctx, v.body, inner);
+      checkTerm(ctx, v.key, inner);
+      checkTerm(ctx, v.value, inner);
+      return false;
+    }
+    if (v.kind === "call") {
+      v.args.forEach((a) => checkTerm(ctx, a, env));
+      checkCall(ctx, v.operator, v.args, env, { bind: false, replaced: new Set() });
+      return false;
+    }
+    return true;
+  });
+}
+
+function checkCall(ctx: PassContext, operator: ast.Term, args: ast.Term[], env: Env, opts: { bind: boolean; replaced: ReadonlySet<string> }): void {
+  const name = refName(operator);
+  if (name === undefined) return;
+  if (name === "eq") {
+    // Unification: when it succeeds, both sides are the same value.
+    if (opts.bind && args.length === 2) unify(args[0]!, args[1]!, env);
+    return;
+  }
+  const sig = BUILTIN_TYPES.get(name);
+  // A built-in replaced by `with` here may take anything its replacement takes.
+  if (sig === undefined || opts.replaced.has(name)) return;
+  sig.args.forEach((want, i) => {
+    const arg = args[i];
+    if (arg === undefined) return;
+    const have = typeOf(arg, env);
+    if ((have & want) === 0) {
+      const shown = OPERATOR_SYMBOLS[name] ? `${name} (${OPERATOR_SYMBOLS[name]})` : name;
+      const what = arg.value.kind === "var" ? ` (${displayName(ctx, arg.value.name)})` : "";
+      report(ctx, "rego_type_error", `${shown}: operand ${i + 1} must be ${describeType(want)}, not ${describeType(have)}${what}`, arg.location);
+    }
+  });
+  const out = args[sig.args.length];
+  if (opts.bind && out !== undefined) narrow(out, sig.result, env);
+}
+
+/** After `a = b` succeeds, each side is known to be of a kind both could be. */
+function unify(a: ast.Term, b: ast.Term, env: Env): void {
+  const av = a.value;
+  const bv = b.value;
+  if (av.kind === "array" && bv.kind === "array" && av.items.length === bv.items.length) {
+    av.items.forEach((x, i) => unify(x, bv.items[i]!, env));
+    return;
+  }
+  const both = typeOf(a, env) & typeOf(b, env);
+  narrow(a, both, env);
+  narrow(b, both, env);
+}
+
+function narrow(t: ast.Term, mask: TypeMask, env: Env): void {
+  if (t.value.kind !== "var" || t.value.name === "input" || t.value.name === "data") return;
+  const known = env.get(t.value.name) ?? ANY;
+  const next = known & mask;
+  // An expression that can never succeed makes nothing after it run; keeping the
+  // earlier kind avoids reporting the code after it as wrong as well.
+  if (next !== 0) env.set(t.value.name, next);
+}
+
+function typeOf(t: ast.Term, env: Env): TypeMask {
+  const v = t.value;
+  switch (v.kind) {
+    case "null":
+      return KIND.null;
+    case "boolean":
+      return KIND.boolean;
+    case "number":
+      return KIND.number;
+    case "string":
+      return KIND.string;
+    case "array":
+    case "arraycomp":
+      return KIND.array;
+    case "set":
+    case "setcomp":
+      return KIND.set;
+    case "object":
+    case "objectcomp":
+      return KIND.object;
+    case "var":
+      return env.get(v.name) ?? ANY;
+    case "call": {
+      const name = refName(v.operator);
+      return (name !== undefined && BUILTIN_TYPES.get(name)?.result) || ANY;
+    }
+    case "ref":
+      return ANY;
+  }
+}
+
+function replacedBuiltins(e: ast.Expr): Set<string> {
+  const out = new Set<string>();
+  for (const w of e.with) {
+    const name = refName(w.target);
+    if (name !== undefined && BUILTIN_TYPES.has(name)) out.add(name);
+  }
+  return out;
+}
