@@ -9,6 +9,11 @@
 // its uses). Everything read from input, data, rules or functions may be
 // anything, and a call is never rejected because of it. Kinds only: what an
 // array holds is not tracked. Signatures are in builtin-types.ts.
+//
+// OPA also types a rule by its head value (ast/check.go checkRule), so that
+// `y if false` then `count(y)` is an error. capgate does not yet: doing so
+// turns 22 conformance cases that pass such rules to built-ins into compile
+// errors, and whether to follow OPA there is a decision still to be made.
 
 import type * as ast from "../ast/types.js";
 import { refName, walkTerm } from "./ast-util.js";
