@@ -51,17 +51,24 @@ export interface DecisionLog {
   close(): Promise<void>;
 }
 
-/** A key of SECRET_KEYS anywhere in JSON text (case-insensitive, as mask() matches). */
-const SECRET_KEY_IN_JSON = new RegExp(`"(${[...SECRET_KEYS].join("|")})"\\s*:`, "i");
+/**
+ * A key of SECRET_KEYS anywhere in JSON text. Case-insensitive as mask()'s
+ * toLowerCase() is: with the `u` flag, case folding also maps the Kelvin sign,
+ * whose lower case is an ASCII "k", so no key mask() would hide escapes it.
+ * It may match more than mask() would (a string value), which only costs time.
+ */
+const SECRET_KEY_IN_JSON = new RegExp(`"(${[...SECRET_KEYS].join("|")})"\\s*:`, "iu");
+
+/** The value as JSON with secrets masked; JSON text already made is used as it is when it holds no maskable key. */
+function maskedJson(value: unknown, json: string = JSON.stringify(value)): string {
+  return SECRET_KEY_IN_JSON.test(json) ? JSON.stringify(mask(value)) : json;
+}
 
 /** One log line: the entry with its input and result masked, time first. */
 export function decisionLine(entry: DecisionLogEntry, time: Date): string {
-  const given = entry.resultJson;
-  // A result without a maskable key is logged as the caller already serialised it.
-  const result = given !== undefined && !SECRET_KEY_IN_JSON.test(given) ? given : JSON.stringify(mask(entry.result));
   return (
     `{"time":"${time.toISOString()}","decision_id":${JSON.stringify(entry.decision_id)},"decision":${JSON.stringify(entry.decision)}` +
-    `,"input":${JSON.stringify(mask(entry.input))},"result":${result}` +
+    `,"input":${maskedJson(entry.input)},"result":${maskedJson(entry.result, entry.resultJson)}` +
     `,"policy_revision":${JSON.stringify(entry.policy_revision)},"replica_version":${JSON.stringify(entry.replica_version)}` +
     `,"latency_ms":${Math.round(entry.latency_ms * 1000) / 1000}}\n`
   );

@@ -1,0 +1,51 @@
+// decisionLine(): what a decision log line holds, and that no key mask() hides
+// reaches the line, whichever way the line is built (from values, or from JSON
+// text the caller made already).
+import { describe, expect, it } from "vitest";
+import { decisionLine, type DecisionLogEntry } from "../../src/server/decision-log.js";
+
+const time = new Date("2026-11-24T12:00:00.000Z");
+
+function entry(input: unknown, result: Record<string, unknown>, withJson: boolean): DecisionLogEntry {
+  return {
+    decision_id: "d-1",
+    decision: "token.validate",
+    input,
+    result,
+    ...(withJson ? { resultJson: JSON.stringify(result) } : {}),
+    policy_revision: "rev",
+    replica_version: "snap@1",
+    latency_ms: 0.01234,
+  };
+}
+
+describe("decision log lines", () => {
+  for (const withJson of [true, false]) {
+    const how = withJson ? "given the result's JSON" : "from the result's value";
+    it(`keeps a line with nothing to mask as it is (${how})`, () => {
+      const line = JSON.parse(decisionLine(entry({ tenant_id: "acme" }, { allow: true, reasons: [] }, withJson), time));
+      expect(line).toEqual({
+        time: "2026-11-24T12:00:00.000Z",
+        decision_id: "d-1",
+        decision: "token.validate",
+        input: { tenant_id: "acme" },
+        result: { allow: true, reasons: [] },
+        policy_revision: "rev",
+        replica_version: "snap@1",
+        latency_ms: 0.012,
+      });
+    });
+    it(`masks secret keys at any depth and in any case (${how})`, () => {
+      const result = { allow: false, echo: { Secret: "s3", nested: [{ CODE: "123456" }] }, note: 'a value "token": stays' };
+      const line = JSON.parse(decisionLine(entry({ tenant_id: "acme", token: "eyJ.a.b" }, result, withJson), time));
+      expect(line.input).toEqual({ tenant_id: "acme", token: "[masked]" });
+      expect(line.result).toEqual({ allow: false, echo: { Secret: "[masked]", nested: [{ CODE: "[masked]" }] }, note: 'a value "token": stays' });
+    });
+    it(`masks a key whose lower case is a secret key only through Unicode (${how})`, () => {
+      // U+212A KELVIN SIGN lower-cases to an ASCII "k": "to\u212Aen" is "token" to mask().
+      const key = "to\u212Aen";
+      const line = JSON.parse(decisionLine(entry({ tenant_id: "acme" }, { allow: false, [key]: "eyJ.a.b" }, withJson), time));
+      expect(line.result[key]).toBe("[masked]");
+    });
+  }
+});
