@@ -63,6 +63,15 @@ const configSchema = z
         // NIST SP 800-63B §5.2.2: no more than 100 consecutive failed attempts.
         lockout_threshold: positiveInt.max(100, "must be at most 100 (NIST SP 800-63B)").default(5),
         lockout_seconds: positiveInt.default(900),
+        // The shortest secret verification accepts, in bytes once decoded. RFC 4226
+        // (R6) asks for 16 (128 bits); 10 admits the 80-bit secrets many older
+        // authenticator set-ups made, for a migration that cannot re-enroll everyone.
+        min_secret_bytes: z
+          .number()
+          .int()
+          .min(10, "must be at least 10 (80 bits, the shortest secret authenticator apps have used)")
+          .max(64)
+          .default(16),
         // base64url of 32 random bytes (A256GCM key for the stored secrets).
         encryption_key: z
           .string()
@@ -128,6 +137,7 @@ const ENV: ReadonlyArray<readonly [string, string, "string" | "int" | "bool" | "
   ["CAPGATE_TOTP_WINDOW", "totp.window", "int"],
   ["CAPGATE_TOTP_LOCKOUT_THRESHOLD", "totp.lockout_threshold", "int"],
   ["CAPGATE_TOTP_LOCKOUT_SECONDS", "totp.lockout_seconds", "int"],
+  ["CAPGATE_TOTP_MIN_SECRET_BYTES", "totp.min_secret_bytes", "int"],
   ["CAPGATE_TOTP_ENCRYPTION_KEY", "totp.encryption_key", "string"],
   ["CAPGATE_ASSERTION_SIGNING_KEY_FILE", "assertion.signing_key_file", "string"],
 ];

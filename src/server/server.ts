@@ -127,6 +127,8 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
   if (config.totp.encryption_key === undefined) missing.push("totp.encryption_key");
   if (primary === null) missing.push("database_url");
   if (signer === null) missing.push("assertion.signing_key_file");
+  if (config.totp.min_secret_bytes < 16)
+    log.warn({ min_secret_bytes: config.totp.min_secret_bytes }, "TOTP secrets shorter than 128 bits are accepted (RFC 4226 asks for at least 128)");
   const totp: TotpDeps = {
     settings: config.totp,
     missing,

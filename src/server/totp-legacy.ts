@@ -9,11 +9,12 @@
 // and one enrolled some other way (no mark, another secret) is never touched.
 // Nothing here prints, logs or puts into an error message any secret.
 import { createHash } from "node:crypto";
-import { createGuardrails, ScureBase32Plugin } from "otplib";
+import { type OTPGuardrails, ScureBase32Plugin } from "otplib";
 import { CapgateError } from "../errors.js";
 import { readMigrationState } from "../migrate/state.js";
 import type { Queryable } from "../primary/index.js";
 import { decryptTotpSecret, encryptTotpSecret } from "./totp-secrets.js";
+import { secretGuardrails } from "./totp.js";
 
 /** The migration that enrolls legacy users in `totp`; before it there is nothing to encrypt into. */
 const ENROLLING_MIGRATION = 4;
@@ -55,6 +56,8 @@ export interface LegacyEncryptOptions {
   sampleSize?: number;
   /** Also follow legacy secrets that changed after their secret_jwe was written. */
   refresh?: boolean;
+  /** The shortest usable secret in bytes: the sidecars' totp.min_secret_bytes (default 16). */
+  minSecretBytes?: number;
 }
 
 /**
@@ -64,12 +67,12 @@ export interface LegacyEncryptOptions {
  */
 const SOURCE = { key: "jwe_source", value: "legacy" } as const;
 
-// Verification decodes and checks secrets with otplib's defaults, so a secret
-// is judged by exactly those rules: what passes here, verification can use.
+// Verification decodes and checks secrets with otplib's decoder and the same
+// limits (secretGuardrails), so a secret is judged by exactly those rules: what
+// passes here, verification can use.
 const base32 = new ScureBase32Plugin();
-const limits = createGuardrails();
 
-function unusable(secret: string): "not_base32" | "bad_length" | null {
+function unusable(secret: string, limits: OTPGuardrails): "not_base32" | "bad_length" | null {
   let bytes: Uint8Array;
   try {
     bytes = base32.decode(secret);
@@ -147,6 +150,7 @@ export async function encryptLegacySecrets(
 ): Promise<LegacyEncryptResult> {
   const batchSize = opts.batchSize ?? 1000;
   const sampleSize = opts.sampleSize ?? 5;
+  const limits = secretGuardrails(opts.minSecretBytes);
   if (!Number.isInteger(batchSize) || batchSize < 1) throw new CapgateError("invalid_input", `batchSize must be a positive integer, got ${batchSize}`);
   await requireEnrollments(primary);
 
@@ -169,7 +173,7 @@ export async function encryptLegacySecrets(
     const jwes: string[] = [];
     const fingerprints: string[] = [];
     for (const row of rows) {
-      const problem = unusable(row.secret);
+      const problem = unusable(row.secret, limits);
       if (problem !== null) {
         skip(problem, row.id);
         continue;
@@ -185,7 +189,7 @@ export async function encryptLegacySecrets(
       for (const id of ids) if (!done.has(id)) skip("changed", id);
     }
   });
-  if (opts.refresh === true) await refreshStored(primary, key, batchSize, result, skip);
+  if (opts.refresh === true) await refreshStored(primary, key, batchSize, limits, result, skip);
   return result;
 }
 
@@ -194,6 +198,7 @@ async function refreshStored(
   primary: Queryable,
   key: Uint8Array,
   batchSize: number,
+  limits: OTPGuardrails,
   result: LegacyEncryptResult,
   skip: (reason: LegacySkipReason, userId: string) => void,
 ): Promise<void> {
@@ -220,7 +225,7 @@ async function refreshStored(
       ids.push(row.id);
       oldJwes.push(row.jwe);
       if (same) jwes.push(row.jwe);
-      else jwes.push(unusable(row.secret) === null ? await encryptTotpSecret(row.secret, row.id, key) : null);
+      else jwes.push(unusable(row.secret, limits) === null ? await encryptTotpSecret(row.secret, row.id, key) : null);
       fingerprints.push(fingerprint(row.secret));
     }
     if (ids.length > 0) {

@@ -2,7 +2,7 @@
 // decrypted secret, accepts each code at most once (the time step is claimed on
 // the primary), counts consecutive failures into a lockout, and on success
 // returns a signed assertion. Time comes from an injected clock.
-import { verify as verifyOtp } from "otplib";
+import { createGuardrails, type OTPGuardrails, verify as verifyOtp } from "otplib";
 import { z } from "zod";
 import { CapgateError } from "../errors.js";
 import type { AssertionSigner } from "./assertion.js";
@@ -17,6 +17,21 @@ export interface TotpSettings {
   digits: 6 | 7 | 8;
   lockout_threshold: number;
   lockout_seconds: number;
+  /** The shortest usable secret, in bytes (otplib's default is 16). */
+  min_secret_bytes: number;
+}
+
+const DEFAULT_LIMITS = createGuardrails();
+const guardrailsByMinimum = new Map<number, OTPGuardrails>([[DEFAULT_LIMITS.MIN_SECRET_BYTES, DEFAULT_LIMITS]]);
+
+/** otplib's limits with capgate's shortest secret; the same for verification and for encrypt-secrets. */
+export function secretGuardrails(minSecretBytes = DEFAULT_LIMITS.MIN_SECRET_BYTES): OTPGuardrails {
+  let g = guardrailsByMinimum.get(minSecretBytes);
+  if (g === undefined) {
+    g = createGuardrails({ MIN_SECRET_BYTES: minSecretBytes });
+    guardrailsByMinimum.set(minSecretBytes, g);
+  }
+  return g;
 }
 
 export interface TotpDeps {
@@ -84,10 +99,11 @@ export async function verifyTotp(deps: TotpDeps, input: TotpInput): Promise<Totp
       epochTolerance: settings.window * settings.period_seconds,
       period: settings.period_seconds,
       digits: settings.digits,
+      guardrails: secretGuardrails(settings.min_secret_bytes),
     });
   } catch {
-    // otplib refuses a secret it cannot use (not base32, or outside 16..64 bytes, e.g. a
-    // legacy 80-bit one). That is the stored data's fault, not the caller's: no failure
+    // otplib refuses a secret it cannot use (not base32, or outside min_secret_bytes..64
+    // bytes, e.g. a legacy 80-bit one under the default minimum of 16). That is the stored data's fault, not the caller's: no failure
     // is counted, and otplib's message, which may quote the secret, is not passed on.
     return { verified: false, reason: "secret_unusable" };
   }

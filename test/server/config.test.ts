@@ -86,4 +86,12 @@ describe("config", () => {
     writeFileSync(list, "- a\n- b\n");
     expect(errorsOf({ file: list })[0]).toContain("the config must be a mapping");
   });
+
+  it("accepts TOTP secrets down to 80 bits only when asked, and never shorter", () => {
+    expect(loadConfig({}).totp.min_secret_bytes).toBe(16);
+    expect(loadConfig({ env: { CAPGATE_TOTP_MIN_SECRET_BYTES: "10" } }).totp.min_secret_bytes).toBe(10);
+    expect(errorsOf({ env: { CAPGATE_TOTP_MIN_SECRET_BYTES: "8" } })[0]).toContain(
+      "totp.min_secret_bytes: must be at least 10 (80 bits, the shortest secret authenticator apps have used)",
+    );
+  });
 });

@@ -97,6 +97,19 @@ describe("encryptLegacySecrets", () => {
     expect(r.skipped.not_base32).toEqual({ count: 2, sample: ["u-bad-1"] });
   });
 
+  it("encrypts an 80-bit secret too when the sidecars accept them (minSecretBytes 10)", async () => {
+    const select = `SELECT data FROM user_capability_state WHERE user_id = $1 AND capability_key = 'totp'`;
+    const before = (await db.primary.query<{ data: unknown }>(select, [SHORT.id])).rows[0]!.data;
+    try {
+      const r = await encryptLegacySecrets(db.primary, key, { minSecretBytes: 10 });
+      expect(r.encrypted).toBe(1);
+      expect(r.skipped.bad_length.count).toBe(0);
+      expect(await decryptTotpSecret((await storedJwes(db.primary)).get(SHORT.id)!, SHORT.id, key)).toBe(SHORT.secret);
+    } finally {
+      await db.primary.query(`UPDATE user_capability_state SET data = $2::jsonb WHERE user_id = $1 AND capability_key = 'totp'`, [SHORT.id, JSON.stringify(before)]);
+    }
+  });
+
   it("two runs at once write each secret exactly once", async () => {
     const more: LegacyUser[] = Array.from({ length: 40 }, (_, i) => ({ id: `u-race-${String(i).padStart(2, "0")}`, secret: newSecret() }));
     await insertLegacyUsers(db.primary, more);

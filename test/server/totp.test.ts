@@ -5,7 +5,7 @@
 // injected clock; codes come from otplib for that time.
 import { readFileSync } from "node:fs";
 import { createLocalJWKSet, exportJWK, importJWK, jwtVerify, type JWK } from "jose";
-import { generate } from "otplib";
+import { createGuardrails, generate } from "otplib";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { migrate } from "../../src/migrate/index.js";
 import { seedDemo } from "../../src/demo/seed.js";
@@ -26,6 +26,8 @@ const clock = () => now;
 let a: RunningServer & { decisionLogFile: string };
 let b: RunningServer & { decisionLogFile: string };
 let unconfigured: RunningServer;
+/** A sidecar on the same primary that accepts 80-bit secrets (totp.min_secret_bytes: 10). */
+let shortSecrets: RunningServer;
 
 const code = (secret: string, atMs = now) => generate({ secret, epoch: Math.floor(atMs / 1000) });
 const verify = (server: RunningServer, body: Record<string, unknown>) => post(server.url, "/mfa/totp/verify", body);
@@ -56,12 +58,14 @@ beforeAll(async () => {
   a = await startTestServer(tmp.dir, flags, { clock, ...shared });
   b = await startTestServer(tmp.dir, flags, { clock, ...shared });
   unconfigured = await startTestServer(tmp.dir, { assertion: { signing_key_file: signingKeyFile } }, { clock });
+  shortSecrets = await startTestServer(tmp.dir, { ...flags, totp: { ...totp, min_secret_bytes: 10 } }, { clock, ...shared });
 });
 
 afterAll(async () => {
   await a?.close();
   await b?.close();
   await unconfigured?.close();
+  await shortSecrets?.close();
   await db?.drop();
   tmp?.remove();
 });
@@ -160,6 +164,24 @@ describe("TOTP verification", () => {
       await store("u-dave", DAVE_SECRET);
     }
     expect((await verify(a, { tenant_id: "globex", user_id: "u-dave", code: await code(DAVE_SECRET) })).json).toMatchObject({ verified: true });
+  });
+
+  it("accepts an 80-bit secret only where totp.min_secret_bytes allows it", async () => {
+    now = T0 + 7_200_000;
+    const short = "JBSWY3DPEHPK3PXP";
+    const shortCode = await generate({ secret: short, epoch: Math.floor(now / 1000), guardrails: createGuardrails({ MIN_SECRET_BYTES: 10 }) });
+    await store("u-dave", short);
+    try {
+      const refused = await verify(a, { tenant_id: "globex", user_id: "u-dave", code: shortCode });
+      expect(refused.json).toMatchObject({ verified: false, reason: "secret_unusable" });
+      const accepted = await verify(shortSecrets, { tenant_id: "globex", user_id: "u-dave", code: shortCode });
+      expect(accepted.json).toMatchObject({ verified: true });
+      // Still single-use across sidecars: the step is claimed on the shared primary.
+      const replay = await verify(shortSecrets, { tenant_id: "globex", user_id: "u-dave", code: shortCode });
+      expect(replay.json).toMatchObject({ verified: false, reason: "code_already_used" });
+    } finally {
+      await store("u-dave", DAVE_SECRET);
+    }
   });
 
   it("never writes a code, a secret or an assertion to the decision log", async () => {

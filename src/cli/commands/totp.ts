@@ -18,7 +18,7 @@ interface Flags extends PrimaryFlags {
 
 const SKIP_LABELS: Record<LegacySkipReason, string> = {
   not_base32: "not base32",
-  bad_length: "not 16 to 64 bytes once decoded, as verification needs",
+  bad_length: "not totp.min_secret_bytes to 64 bytes once decoded, as verification needs",
   changed: "changed while running; run again",
   undecryptable: "secret_jwe does not open with this key; left alone",
   not_from_legacy: "secret_jwe enrolled otherwise, not from users.mfa_secret; left alone",
@@ -69,7 +69,7 @@ export function registerTotp(program: Command): void {
       // The sidecar reads secrets from its config's database_url, so that is where they are written.
       const options = primaryOptionsFrom({ databaseUrl: flags.databaseUrl ?? config.database_url, dataDir: flags.dataDir });
       await withPrimary(options, async (primary) => {
-        const result = await encryptLegacySecrets(primary, key, { refresh: flags.refresh === true });
+        const result = await encryptLegacySecrets(primary, key, { refresh: flags.refresh === true, minSecretBytes: config.totp.min_secret_bytes });
         process.stdout.write(summary(result, primary.location) + "\n");
       });
     });
