@@ -20,7 +20,7 @@ import { createJwtVerifier, noKeysVerifier, readJwks } from "./jwt.js";
 import { createMetrics, setPolicyRevision, type ServerMetrics } from "./metrics.js";
 import { Reloader, type WatchedFile } from "./reload.js";
 import { openReplicaFacts } from "./replica-facts.js";
-import type { TotpDeps } from "./totp.js";
+import { secretGuardrails, type TotpDeps } from "./totp.js";
 import { decodeKey, primaryTotpSecrets } from "./totp-secrets.js";
 import { primaryTotpStore, type Queryable } from "./totp-store.js";
 
@@ -127,7 +127,7 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
   if (config.totp.encryption_key === undefined) missing.push("totp.encryption_key");
   if (primary === null) missing.push("database_url");
   if (signer === null) missing.push("assertion.signing_key_file");
-  if (config.totp.min_secret_bytes < 16)
+  if (config.totp.min_secret_bytes < secretGuardrails().MIN_SECRET_BYTES)
     log.warn({ min_secret_bytes: config.totp.min_secret_bytes }, "TOTP secrets shorter than 128 bits are accepted (RFC 4226 asks for at least 128)");
   const totp: TotpDeps = {
     settings: config.totp,

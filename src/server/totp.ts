@@ -103,8 +103,9 @@ export async function verifyTotp(deps: TotpDeps, input: TotpInput): Promise<Totp
     });
   } catch {
     // otplib refuses a secret it cannot use (not base32, or outside min_secret_bytes..64
-    // bytes, e.g. a legacy 80-bit one under the default minimum of 16). That is the stored data's fault, not the caller's: no failure
-    // is counted, and otplib's message, which may quote the secret, is not passed on.
+    // bytes, e.g. a legacy 80-bit one under the default minimum of 16). That is the
+    // stored data's fault, not the caller's: no failure is counted, and otplib's
+    // message, which may quote the secret, is not passed on.
     return { verified: false, reason: "secret_unusable" };
   }
   const fail = async (reason: "invalid_code" | "code_already_used"): Promise<TotpOutcome> => {
