@@ -77,8 +77,21 @@ function checkTerm(ctx: PassContext, t: ast.Term, env: Env): void {
       checkCall(ctx, v.operator, v.args, env, { bind: false, replaced: new Set() });
       return false;
     }
+    if (v.kind === "ref") checkRefHead(ctx, v, env, x.location);
     return true;
   });
+}
+
+const COLLECTION: TypeMask = KIND.array | KIND.set | KIND.object;
+
+/** `x.a` or `x[0]` where x can only be a scalar selects nothing, ever; OPA calls it an undefined ref. */
+function checkRefHead(ctx: PassContext, ref: ast.RefValue, env: Env, loc: ast.Location): void {
+  const head = ref.terms[0];
+  if (ref.terms.length < 2 || head?.value.kind !== "var") return;
+  const have = env.get(head.value.name) ?? ANY;
+  if ((have & COLLECTION) !== 0) return;
+  const name = displayName(ctx, head.value.name);
+  report(ctx, "rego_type_error", `undefined ref: ${name} is ${describeType(have)}, which has no members to select`, loc);
 }
 
 function checkCall(ctx: PassContext, operator: ast.Term, args: ast.Term[], env: Env, opts: { bind: boolean; replaced: ReadonlySet<string> }): void {
