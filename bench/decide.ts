@@ -1,6 +1,9 @@
 // `npm run bench:decide`: how fast the sidecar answers token.issue.
 //  1. in-process: Decider.decide() on a parsed request (replica lookups, policy
-//     evaluation in Wasm, metrics, decision log), median and p99;
+//     evaluation in Wasm, metrics, decision log), median and p99, beside a floor
+//     from the same run: the same call answered fail-closed by a sidecar with no
+//     replica (id, metrics and decision log only), which shows how fast the
+//     machine is today;
 //  2. over HTTP with autocannon: /decide against a no-op route of the same
 //     Hono app and server, and the ratio. The routes take turns for ROUNDS
 //     rounds and each keeps its best round: this machine's neighbours slow
@@ -82,18 +85,31 @@ async function serveAndMeasure(dir: string): Promise<void> {
   if (first.allow !== true || first["ttl_seconds"] !== 900) throw new Error(`unexpected answer: ${JSON.stringify(first)}`);
   const denied = await closedServer.decider.decide(req);
   if (denied.allow !== false || denied.reasons.join() !== "replica_missing") throw new Error(`unexpected answer: ${JSON.stringify(denied)}`);
-  for (let i = 0; i < 5_000; i++) await server.decider.decide(req);
-  const times = new Array<number>(ITERATIONS);
-  for (let i = 0; i < ITERATIONS; i++) {
-    // Let the event loop turn now and then, as it does between requests, so the
-    // decision log is written rather than dropped for want of a turn.
-    if (i % 100 === 0) await new Promise((r) => setImmediate(r));
-    const t = performance.now();
-    await server.decider.decide(req);
-    times[i] = (performance.now() - t) * 1000;
-  }
-  times.sort((a, b) => a - b);
-  process.stdout.write(JSON.stringify({ url: server.url, closedUrl: closedServer.url, median: quantile(times, 0.5), p99: quantile(times, 0.99) }) + "\n");
+  const measure = async (decider: typeof server.decider): Promise<number[]> => {
+    for (let i = 0; i < 5_000; i++) await decider.decide(req);
+    const times = new Array<number>(ITERATIONS);
+    for (let i = 0; i < ITERATIONS; i++) {
+      // Let the event loop turn now and then, as it does between requests, so the
+      // decision log is written rather than dropped for want of a turn.
+      if (i % 100 === 0) await new Promise((r) => setImmediate(r));
+      const t = performance.now();
+      await decider.decide(req);
+      times[i] = (performance.now() - t) * 1000;
+    }
+    return times.sort((a, b) => a - b);
+  };
+  const times = await measure(server.decider);
+  // The floor: the same call answered fail-closed, so everything but the lookups and the evaluation.
+  const floor = await measure(closedServer.decider);
+  process.stdout.write(
+    JSON.stringify({
+      url: server.url,
+      closedUrl: closedServer.url,
+      median: quantile(times, 0.5),
+      p99: quantile(times, 0.99),
+      floorMedian: quantile(floor, 0.5),
+    }) + "\n",
+  );
   process.once("SIGTERM", () => void Promise.all([server.close(), closedServer.close()]).then(() => process.exit(0)));
 }
 
@@ -111,7 +127,7 @@ async function main(): Promise<void> {
       stdio: ["ignore", "pipe", "inherit"],
     });
     const [line] = (await once(createInterface({ input: child.stdout! }), "line")) as [string];
-    const inproc = JSON.parse(line) as { url: string; closedUrl: string; median: number; p99: number };
+    const inproc = JSON.parse(line) as { url: string; closedUrl: string; median: number; p99: number; floorMedian: number };
     try {
       type Round = { rps: number; p99: number; errors: number; cpuUs: number };
       const cpu = async () => {
@@ -153,6 +169,7 @@ async function main(): Promise<void> {
       process.stdout.write(`\ncapgate bench:decide — token.issue (acme, u-alice, TTL clamped 5000 → 900)\n`);
       out("in-process median", `${inproc.median.toFixed(1)} µs  (target < 30 µs)`);
       out("in-process p99", `${inproc.p99.toFixed(1)} µs`);
+      out("in-process floor", `${inproc.floorMedian.toFixed(1)} µs median, fail-closed decide (no lookups, no evaluation); ratio ${(inproc.median / inproc.floorMedian).toFixed(1)}`);
       out("/decide (best round)", `${decide.rps.toFixed(0)} req/s, p99 ${decide.p99} ms, errors ${decide.errors}, ${decide.cpuUs.toFixed(1)} µs CPU per request`);
       out("no-op route (best round)", `${noop.rps.toFixed(0)} req/s, p99 ${noop.p99} ms, ${noop.cpuUs.toFixed(1)} µs CPU per request`);
       out("/decide vs no-op", `${((100 * decide.rps) / noop.rps).toFixed(1)} %  (target >= 75 %)`);
