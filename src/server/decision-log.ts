@@ -48,6 +48,11 @@ export interface DecisionLog {
   readonly dropped: number;
   /** Resolves once every line written so far has reached the destination. */
   flush(): Promise<void>;
+  /**
+   * Opens the file anew by its path (after logrotate renamed it, say; `capgate
+   * serve` calls it on SIGHUP). Lines made before go to the old file.
+   */
+  reopen(): void;
   close(): Promise<void>;
 }
 
@@ -74,16 +79,20 @@ export function decisionLine(entry: DecisionLogEntry, time: Date): string {
   );
 }
 
-const NO_LOG: DecisionLog = { dropped: 0, write() {}, flush: () => Promise.resolve(), close: () => Promise.resolve() };
+/** pino's asynchronous file destination (sonic-boom). */
+type Destination = ReturnType<typeof pino.destination>;
+
+const NO_LOG: DecisionLog = { dropped: 0, write() {}, reopen() {}, flush: () => Promise.resolve(), close: () => Promise.resolve() };
 const FAILED = "decision log write failed; decisions continue without it";
 
 export function createDecisionLog(target: string, serviceLog: Logger): DecisionLog {
   if (target === "off") return NO_LOG;
   // The file is opened here, not by sonic-boom: one that never opened stays registered
   // with pino's exit handler, whose flushSync then throws as the process exits.
+  const open = (): number => (target === "stdout" ? 1 : openSync(target, "a"));
   let fd: number;
   try {
-    fd = target === "stdout" ? 1 : openSync(target, "a");
+    fd = open();
   } catch (e) {
     serviceLog.error({ err: (e as Error).message, target }, FAILED);
     return NO_LOG;
@@ -92,11 +101,8 @@ export function createDecisionLog(target: string, serviceLog: Logger): DecisionL
   let dropped = 0;
   let pending: string[] = [];
   let pendingChars = 0;
-  // minLength 1: each chunk is written at once, yet flush() waits for the writes in flight.
-  // Each chunk is larger than sonic-boom's maxWrite, so it is queued and written whole.
-  const dest = pino.destination({ dest: fd, sync: false, minLength: 1, maxLength: MAX_BUFFERED_BYTES });
-  const fail = (e: Error): void => {
-    if (broken) return;
+  const fail = (failed: Destination, e: Error): void => {
+    if (broken || failed !== dest) return;
     serviceLog.error({ err: e.message, target }, FAILED);
     broken = true;
     pending = [];
@@ -107,11 +113,18 @@ export function createDecisionLog(target: string, serviceLog: Logger): DecisionL
       // already closing
     }
   };
-  dest.on("error", fail);
-  dest.on("drop", (chunk: string) => {
-    if (dropped === 0) serviceLog.warn({ target }, "decision log cannot keep up; lines are dropped (see capgate_decision_log_dropped_lines)");
-    for (let i = chunk.indexOf("\n"); i >= 0; i = chunk.indexOf("\n", i + 1)) dropped++;
-  });
+  const destination = (to: number): Destination => {
+    // minLength 1: each chunk is written at once, yet flush() waits for the writes in flight.
+    // Each chunk is larger than sonic-boom's maxWrite, so it is queued and written whole.
+    const d = pino.destination({ dest: to, sync: false, minLength: 1, maxLength: MAX_BUFFERED_BYTES });
+    d.on("error", (e: Error) => fail(d, e));
+    d.on("drop", (chunk: string) => {
+      if (dropped === 0) serviceLog.warn({ target }, "decision log cannot keep up; lines are dropped (see capgate_decision_log_dropped_lines)");
+      for (let i = chunk.indexOf("\n"); i >= 0; i = chunk.indexOf("\n", i + 1)) dropped++;
+    });
+    return d;
+  };
+  let dest = destination(fd);
   const drain = (): void => {
     if (pending.length === 0 || broken) return;
     const chunk = pending.join("");
@@ -120,7 +133,7 @@ export function createDecisionLog(target: string, serviceLog: Logger): DecisionL
     try {
       dest.write(chunk);
     } catch (e) {
-      fail(e as Error);
+      fail(dest, e as Error);
     }
   };
   const timer = setInterval(drain, FLUSH_MS);
@@ -135,6 +148,23 @@ export function createDecisionLog(target: string, serviceLog: Logger): DecisionL
       pending.push(line);
       pendingChars += line.length;
       if (pendingChars >= FLUSH_BYTES) drain();
+    },
+    reopen() {
+      if (target === "stdout" || broken) return;
+      let next: number;
+      try {
+        next = open();
+      } catch (e) {
+        // The old file (renamed, say) keeps the lines: nothing is lost, and a later reopen may succeed.
+        serviceLog.error({ err: (e as Error).message, target }, "decision log could not be reopened; lines still go to the file it had open");
+        return;
+      }
+      // Lines made so far belong to the old file; it is closed once they are written.
+      drain();
+      const old = dest;
+      dest = destination(next);
+      old.end();
+      serviceLog.info({ target }, "decision log reopened");
     },
     flush() {
       drain();

@@ -1,8 +1,12 @@
 // decisionLine(): what a decision log line holds, and that no key mask() hides
 // reaches the line, whichever way the line is built (from values, or from JSON
-// text the caller made already).
+// text the caller made already); and the log file's reopening after rotation.
+import { mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import pino from "pino";
 import { describe, expect, it } from "vitest";
-import { decisionLine, type DecisionLogEntry } from "../../src/server/decision-log.js";
+import { createDecisionLog, decisionLine, type DecisionLogEntry } from "../../src/server/decision-log.js";
 
 const time = new Date("2026-11-24T12:00:00.000Z");
 
@@ -48,4 +52,49 @@ describe("decision log lines", () => {
       expect(line.result[key]).toBe("[masked]");
     });
   }
+});
+
+describe("decision log file", () => {
+  const quiet = pino({ level: "silent" });
+  const one = (id: string): DecisionLogEntry => ({ ...entry({ tenant_id: "acme" }, { allow: true, reasons: [] }, true), decision_id: id });
+  const ids = (file: string): string[] =>
+    readFileSync(file, "utf8").trim().split("\n").filter(Boolean).map((l) => (JSON.parse(l) as { decision_id: string }).decision_id);
+
+  it("reopens its file by path, so the lines before a rotation stay in the rotated file", async () => {
+    const tmp = mkdtempSync(join(tmpdir(), "capgate-dlog-"));
+    try {
+      const file = join(tmp, "decisions.log");
+      const log = createDecisionLog(file, quiet);
+      log.write(one("before-1"));
+      await log.flush();
+      renameSync(file, `${file}.1`);
+      log.write(one("before-2")); // made before the reopen: belongs with the rotated file
+      log.reopen();
+      log.write(one("after-1"));
+      await log.close();
+      expect(ids(`${file}.1`)).toEqual(["before-1", "before-2"]);
+      expect(ids(file)).toEqual(["after-1"]);
+    } finally {
+      rmSync(tmp, { recursive: true, force: true });
+    }
+  });
+
+  it("keeps writing to the file it has when the path cannot be opened again", async () => {
+    const tmp = mkdtempSync(join(tmpdir(), "capgate-dlog-"));
+    try {
+      const dir = join(tmp, "logs");
+      mkdirSync(dir);
+      const file = join(dir, "decisions.log");
+      const log = createDecisionLog(file, quiet);
+      log.write(one("a"));
+      await log.flush();
+      renameSync(dir, join(tmp, "moved"));
+      log.reopen(); // the directory is gone: the open file carries on
+      log.write(one("b"));
+      await log.close();
+      expect(ids(join(tmp, "moved", "decisions.log"))).toEqual(["a", "b"]);
+    } finally {
+      rmSync(tmp, { recursive: true, force: true });
+    }
+  });
 });

@@ -2,9 +2,10 @@
 // with the decision log on stdout, stdout carries nothing but decision lines
 // and the service log goes to stderr, so neither stream splits the other's
 // lines; a decision log that cannot be opened is reported once, and the
-// sidecar still decides and exits cleanly.
+// sidecar still decides and exits cleanly; SIGHUP reopens the decision log file.
 import { spawn } from "node:child_process";
 import { once } from "node:events";
+import { readFileSync, renameSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { capgateCommand } from "../helpers/cli.js";
@@ -28,7 +29,9 @@ afterAll(async () => {
 });
 
 /** `capgate serve` on an ephemeral port, with its output collected, once it says where it serves. */
-async function serve(extra: string[]): Promise<{ url: string; stop(): Promise<number | null>; stdout(): string; stderr(): string }> {
+async function serve(
+  extra: string[],
+): Promise<{ url: string; signal(name: NodeJS.Signals): void; stop(): Promise<number | null>; stdout(): string; stderr(): string }> {
   const [node, bin] = capgateCommand() as [string, string];
   const child = spawn(node, [bin, "serve", "--replica", replica, "--bundle", bundle, "--port", "0", "--no-watch", ...extra]);
   let stdout = "";
@@ -44,6 +47,7 @@ async function serve(extra: string[]): Promise<{ url: string; stop(): Promise<nu
   });
   return {
     url,
+    signal: (name) => child.kill(name),
     async stop() {
       child.kill("SIGTERM");
       const [code] = (await once(child, "close")) as [number | null];
@@ -79,4 +83,25 @@ describe("capgate serve", () => {
     expect(lines.map((l) => (JSON.parse(l) as Record<string, unknown>)["msg"])).toEqual(["decision log write failed; decisions continue without it"]);
     expect(s.stdout() + s.stderr()).not.toMatch(/sonic boom|\n\s+at /);
   }, 60_000);
+
+  it("reopens its decision log file on SIGHUP, as logrotate asks, and goes on serving", async () => {
+    const file = join(tmp.dir, "rotated-decisions.log");
+    const s = await serve(["--log-level", "info", "--decision-log", file]);
+    const decide = async () => (await post(s.url, "/decide", { decision: "token.issue", input: INPUT })).json["decision_id"] as string;
+    const before = [await decide(), await decide()];
+    renameSync(file, `${file}.1`);
+    s.signal("SIGHUP");
+    // The service log says when the new file is open; decisions after that go to it.
+    await until(() => s.stdout().includes("decision log reopened"));
+    const after = [await decide()];
+    expect(await s.stop()).toBe(0);
+    const ids = (f: string) => readFileSync(f, "utf8").trim().split("\n").map((l) => (JSON.parse(l) as { decision_id: string }).decision_id);
+    expect(ids(`${file}.1`)).toEqual(before);
+    expect(ids(file)).toEqual(after);
+  }, 60_000);
 });
+
+async function until(ok: () => boolean): Promise<void> {
+  for (let i = 0; i < 200 && !ok(); i++) await new Promise((r) => setTimeout(r, 25));
+  expect(ok(), "waited 5 s").toBe(true);
+}

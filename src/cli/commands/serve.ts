@@ -64,10 +64,14 @@ export function registerServe(program: Command): void {
       });
       const server = await startServer({ config });
       process.stderr.write(`capgate serving on ${server.url}\n`);
+      // SIGHUP reopens the decision log file (logrotate's postrotate), where Node's default would end the process.
+      const reopen = (): void => server.decisionLog.reopen();
+      process.on("SIGHUP", reopen);
       await new Promise<void>((resolve) => {
         const stop = (): void => {
           process.off("SIGINT", stop);
           process.off("SIGTERM", stop);
+          process.off("SIGHUP", reopen);
           void server.close().then(resolve);
         };
         process.on("SIGINT", stop);
