@@ -48,6 +48,8 @@ export interface RunningServer {
   decisionLog: DecisionLog;
   reloader: Reloader;
   facts(): FactSource | null;
+  /** What SIGHUP asks for: the decision log file reopened, and a changed bundle or replica loaded now. */
+  reload(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -183,6 +185,10 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
     decisionLog,
     reloader,
     facts: () => facts,
+    async reload() {
+      decisionLog.reopen();
+      await reloader.check();
+    },
     async close() {
       reloader.stop();
       const closing = new Promise<void>((resolve) => server.close(() => resolve()));

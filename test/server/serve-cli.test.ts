@@ -2,10 +2,11 @@
 // with the decision log on stdout, stdout carries nothing but decision lines
 // and the service log goes to stderr, so neither stream splits the other's
 // lines; a decision log that cannot be opened is reported once, and the
-// sidecar still decides and exits cleanly; SIGHUP reopens the decision log file.
+// sidecar still decides and exits cleanly; SIGHUP reopens the decision log file
+// and loads a new bundle even when nothing polls for one.
 import { spawn } from "node:child_process";
 import { once } from "node:events";
-import { readFileSync, renameSync } from "node:fs";
+import { copyFileSync, readFileSync, renameSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { capgateCommand } from "../helpers/cli.js";
@@ -99,6 +100,26 @@ describe("capgate serve", () => {
     expect(ids(`${file}.1`)).toEqual(before);
     expect(ids(file)).toEqual(after);
   }, 60_000);
+});
+
+describe("capgate serve --no-watch", () => {
+  it("loads a new bundle on SIGHUP", async () => {
+    const own = join(tmp.dir, "hup-policy.tar.gz");
+    copyFileSync(bundle, own);
+    // The bundle flag given last wins over the one serve() puts first.
+    const s = await serve(["--log-level", "info", "--bundle", own]);
+    const revision = async () => (await post(s.url, "/decide", { decision: "token.issue", input: INPUT })).json["policy_revision"];
+    expect(await revision()).toBe("cli-rev");
+    await buildTestBundle(`${own}.new`, "cli-rev-2");
+    renameSync(`${own}.new`, own);
+    // Without the signal nothing polls: the old revision still answers.
+    expect(await revision()).toBe("cli-rev");
+    s.signal("SIGHUP");
+    // The service log (on stderr, as the decision log is on stdout) names the revision it loaded.
+    await until(() => s.stderr().includes("cli-rev-2"));
+    expect(await revision()).toBe("cli-rev-2");
+    expect(await s.stop()).toBe(0);
+  }, 120_000);
 });
 
 async function until(ok: () => boolean): Promise<void> {

@@ -64,8 +64,9 @@ export function registerServe(program: Command): void {
       });
       const server = await startServer({ config });
       process.stderr.write(`capgate serving on ${server.url}\n`);
-      // SIGHUP reopens the decision log file (logrotate's postrotate), where Node's default would end the process.
-      const reopen = (): void => server.decisionLog.reopen();
+      // SIGHUP (systemctl reload) reopens the decision log file after rotation and loads a
+      // changed bundle or replica now, also under --no-watch; Node's default would end the process.
+      const reopen = (): void => void server.reload();
       process.on("SIGHUP", reopen);
       await new Promise<void>((resolve) => {
         const stop = (): void => {
