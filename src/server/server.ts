@@ -186,8 +186,13 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
     reloader,
     facts: () => facts,
     async reload() {
-      decisionLog.reopen();
-      await reloader.check();
+      // Never rejects: a signal handler has no one to report to but the service log.
+      try {
+        decisionLog.reopen();
+      } catch (e) {
+        log.error({ err: (e as Error).message }, "decision log could not be reopened");
+      }
+      await reloader.check().catch((e: unknown) => log.error({ err: (e as Error).message }, "reload failed"));
     },
     async close() {
       reloader.stop();
