@@ -228,6 +228,20 @@ describe("capgate policy check", () => {
     expect(await cli("policy", "check", join(dir, "broken"))).toBe(1);
     expect(err).toMatch(/a\.rego:\d+:\d+: rego_parse_error: /);
   });
+
+  it("reports the same errors as JSON with --format json, and an empty list for good policies", async () => {
+    expect(await cli("policy", "check", "--format", "json", join(dir, "broken", "b.rego"))).toBe(1);
+    const { errors } = JSON.parse(out) as { errors: Array<{ code: string; message: string; location: { file: string; row: number; col: number } }> };
+    expect(errors.length).toBeGreaterThanOrEqual(2);
+    for (const e of errors) {
+      expect(e.code).toMatch(/^rego_[a-z_]+$/);
+      expect(e.location.file).toMatch(/b\.rego$/);
+      expect(e.location.row).toBeGreaterThan(0);
+    }
+    expect(err).toBe("");
+    expect(await cli("policy", "check", "--format", "json", join(dir, "policies"))).toBe(0);
+    expect(JSON.parse(out)).toEqual({ errors: [] });
+  });
 });
 
 describe("abort messages", () => {

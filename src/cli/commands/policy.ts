@@ -107,10 +107,16 @@ export function registerPolicyCommands(program: Command): void {
     .description("parse and compile only; report every error as file:row:col: code: message")
     .argument("<paths...>", "Rego files or directories")
     .option("--v0", "parse Rego v0 syntax", false)
-    .action(async (paths: string[], o: { v0: boolean }) => {
+    .addOption(
+      new Option("--format <format>", 'pretty: a line per error on stderr; json: {"errors": [{code, message, location}]} on stdout, for editors and CI')
+        .choices(["pretty", "json"])
+        .default("pretty"),
+    )
+    .action(async (paths: string[], o: { v0: boolean; format: "pretty" | "json" }) => {
       const errors = (await tools()).checkPolicies({ sources: readSources(paths), regoVersion: o.v0 ? 0 : 1 });
-      for (const e of errors) process.stderr.write(e.format() + "\n");
       if (errors.length > 0) process.exitCode = 1;
+      if (o.format === "json") process.stdout.write(JSON.stringify({ errors: errors.map((e) => e.toJSON()) }, null, 2) + "\n");
+      else for (const e of errors) process.stderr.write(e.format() + "\n");
     });
 }
 
