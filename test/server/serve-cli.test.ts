@@ -24,7 +24,11 @@ beforeAll(async () => {
   bundle = await buildTestBundle(join(tmp.dir, "policy.tar.gz"), "cli-rev");
 }, 300_000);
 
+/** Sidecars still running: a test that failed before stopping its own leaves it here. */
+const running = new Set<ReturnType<typeof spawn>>();
+
 afterAll(async () => {
+  for (const child of running) child.kill("SIGKILL");
   await db?.drop();
   tmp?.remove();
 });
@@ -35,6 +39,8 @@ async function serve(
 ): Promise<{ url: string; signal(name: NodeJS.Signals): void; stop(): Promise<number | null>; stdout(): string; stderr(): string }> {
   const [node, bin] = capgateCommand() as [string, string];
   const child = spawn(node, [bin, "serve", "--replica", replica, "--bundle", bundle, "--port", "0", "--no-watch", ...extra]);
+  running.add(child);
+  child.once("exit", () => running.delete(child));
   let stdout = "";
   let stderr = "";
   child.stdout.on("data", (d: Buffer) => (stdout += d.toString()));
