@@ -30,7 +30,10 @@ function integer(name: string) {
 export function registerServe(program: Command): void {
   program
     .command("serve")
-    .description("run the sidecar: answer /decide from the policy bundle and the replica (default 127.0.0.1:8181)")
+    .summary("run the sidecar: answer /decide from the policy bundle and the replica (default 127.0.0.1:8181)")
+    .description(
+      "run the sidecar: answer /decide from the policy bundle and the replica (default 127.0.0.1:8181).\nSIGHUP reopens the decision log file and loads a changed bundle or replica; SIGTERM stops it.",
+    )
     .option("--config <file>", "config file (YAML or JSON); see sidecar/capgate.example.yaml")
     .option("--replica <file>", "SQLite replica to answer from")
     .option("--bundle <file>", "policy bundle (what `capgate policy build` writes)")
