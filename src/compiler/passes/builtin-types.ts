@@ -1,6 +1,7 @@
 // The argument and result types of the built-ins, as OPA declares them in
 // ast/builtins.go, reduced to the outer kind of each value (a number, an
-// array, ...; not what an array holds). CheckTypes uses them to reject calls
+// array, ...) and, for some arrays and sets, the kind of what they hold
+// (`array<string>`; nothing deeper). CheckTypes uses them to reject calls
 // whose argument can never have the wanted kind, such as `count(1)`, as OPA's
 // type checker does. A built-in missing here is not type checked; arities live
 // in builtin-decls, and a test keeps the two tables in step. Where OPA's
@@ -24,12 +25,21 @@ export type KindName = keyof typeof KIND;
 export type TypeMask = number;
 export const ANY: TypeMask = 127;
 
-export interface BuiltinType {
-  args: TypeMask[];
-  result: TypeMask;
+/** A value's kinds and, where it is an array or a set, the kinds of what it holds. */
+export interface ValueType {
+  kinds: TypeMask;
+  elements: TypeMask;
 }
 
-/** `"a, b -> r"`, where each of a, b, r is `any` or kinds joined by `|`. */
+export interface BuiltinType {
+  args: ValueType[];
+  result: ValueType;
+}
+
+/**
+ * `"a, b -> r"`, where each of a, b, r is `any` or kinds joined by `|`; an
+ * array or a set may name what it holds: `array<string>|set<string>`.
+ */
 const SIGNATURES: Record<string, string> = {
   // arithmetic and set operators (the parser turns infix syntax into these calls)
   plus: "number, number -> number",
@@ -41,8 +51,8 @@ const SIGNATURES: Record<string, string> = {
   or: "set, set -> set",
   // aggregates
   count: "array|object|set|string -> number",
-  sum: "array|set -> number",
-  product: "array|set -> number",
+  sum: "array<number>|set<number> -> number",
+  product: "array<number>|set<number> -> number",
   max: "array|set -> any",
   min: "array|set -> any",
   sort: "array|set -> array",
@@ -50,34 +60,34 @@ const SIGNATURES: Record<string, string> = {
   "array.concat": "array, array -> array",
   "array.slice": "array, number, number -> array",
   "array.reverse": "array -> array",
-  intersection: "set -> set",
-  union: "set -> set",
+  intersection: "set<set> -> set",
+  union: "set<set> -> set",
   // objects
   "object.get": "object, any, any -> any",
   "object.remove": "object, array|object|set -> object",
   "object.union": "object, object -> object",
-  "object.union_n": "array -> object",
+  "object.union_n": "array<object> -> object",
   "object.filter": "object, array|object|set -> object",
   "object.keys": "object -> set",
   "object.subset": "array|object|set, array|object|set -> boolean",
   "json.filter": "object, array|set -> any",
   "json.remove": "object, array|set -> any",
-  "json.patch": "any, array -> any",
+  "json.patch": "any, array<object> -> any",
   // strings
-  concat: "string, array|set -> string",
+  concat: "string, array<string>|set<string> -> string",
   contains: "string, string -> boolean",
   endswith: "string, string -> boolean",
   startswith: "string, string -> boolean",
   format_int: "number, number -> string",
   indexof: "string, string -> number",
-  indexof_n: "string, string -> array",
+  indexof_n: "string, string -> array<number>",
   lower: "string -> string",
   upper: "string -> string",
   replace: "string, string, string -> string",
-  split: "string, string -> array",
+  split: "string, string -> array<string>",
   sprintf: "string, array -> string",
-  "strings.any_prefix_match": "string|array|set, string|array|set -> boolean",
-  "strings.any_suffix_match": "string|array|set, string|array|set -> boolean",
+  "strings.any_prefix_match": "string|array<string>|set<string>, string|array<string>|set<string> -> boolean",
+  "strings.any_suffix_match": "string|array<string>|set<string>, string|array<string>|set<string> -> boolean",
   "strings.replace_n": "object, string -> string",
   "strings.reverse": "string -> string",
   "strings.count": "string, string -> number",
@@ -93,21 +103,21 @@ const SIGNATURES: Record<string, string> = {
   "regex.match": "string, string -> boolean",
   re_match: "string, string -> boolean",
   "regex.is_valid": "any -> boolean",
-  "regex.split": "string, string -> array",
-  "regex.find_n": "string, string, number -> array",
+  "regex.split": "string, string -> array<string>",
+  "regex.find_n": "string, string, number -> array<string>",
   "regex.find_all_string_submatch_n": "string, string, number -> array",
   "regex.replace": "string, string, string -> string",
   "regex.template_match": "string, string, string, string -> boolean",
   "regex.globs_match": "string, string -> boolean",
-  "glob.match": "string, array|null, string -> boolean",
+  "glob.match": "string, array<string>|null, string -> boolean",
   "glob.quote_meta": "string -> string",
   // numbers and bits
   abs: "number -> number",
   ceil: "number -> number",
   floor: "number -> number",
   round: "number -> number",
-  "numbers.range": "number, number -> array",
-  "numbers.range_step": "number, number, number -> array",
+  "numbers.range": "number, number -> array<number>",
+  "numbers.range_step": "number, number, number -> array<number>",
   "rand.intn": "string, number -> number",
   to_number: "null|boolean|number|string -> number",
   "bits.or": "number, number -> number",
@@ -152,11 +162,11 @@ const SIGNATURES: Record<string, string> = {
   "time.parse_ns": "string, string -> number",
   "time.parse_rfc3339_ns": "string -> number",
   "time.parse_duration_ns": "string -> number",
-  "time.date": "number|array -> array",
-  "time.clock": "number|array -> array",
+  "time.date": "number|array -> array<number>",
+  "time.clock": "number|array -> array<number>",
   "time.weekday": "number|array -> string",
   "time.add_date": "number|array, number, number, number -> number",
-  "time.diff": "number|array, number|array -> array",
+  "time.diff": "number|array, number|array -> array<number>",
   "time.format": "number|array -> string",
   // units, uuid, semver
   "units.parse": "string -> number",
@@ -194,24 +204,31 @@ const SIGNATURES: Record<string, string> = {
   // networks and graphs
   "net.cidr_contains": "string, string -> boolean",
   "net.cidr_intersects": "string, string -> boolean",
-  "net.cidr_merge": "array|set -> set",
-  "net.cidr_expand": "string -> set",
+  "net.cidr_merge": "array<string>|set<string> -> set<string>",
+  "net.cidr_expand": "string -> set<string>",
   "net.cidr_is_valid": "string -> boolean",
   "net.cidr_contains_matches": "string|array|set|object, string|array|set|object -> set",
   "graph.reachable": "object, array|set -> set",
   "graph.reachable_paths": "object, array|set -> set",
 };
 
-function parseType(text: string, builtin: string): TypeMask {
+function parseType(text: string, builtin: string): ValueType {
   const t = text.trim();
-  if (t === "any") return ANY;
-  let mask = 0;
-  for (const k of t.split("|")) {
-    const bit = KIND[k.trim() as KindName];
-    if (bit === undefined) throw new Error(`builtin-types: ${builtin}: unknown kind "${k}"`);
-    mask |= bit;
+  if (t === "any") return { kinds: ANY, elements: ANY };
+  let kinds = 0;
+  let elements = 0;
+  for (const alternative of t.split("|")) {
+    const m = /^(\w+)(?:<(\w+)>)?$/.exec(alternative.trim());
+    const bit = m ? KIND[m[1] as KindName] : undefined;
+    if (m === null || bit === undefined) throw new Error(`builtin-types: ${builtin}: unknown kind "${alternative}"`);
+    kinds |= bit;
+    if (bit === KIND.array || bit === KIND.set) {
+      const held = m[2] === undefined || m[2] === "any" ? ANY : KIND[m[2] as KindName];
+      if (held === undefined) throw new Error(`builtin-types: ${builtin}: unknown kind "${m[2]}"`);
+      elements |= held;
+    }
   }
-  return mask;
+  return { kinds, elements: elements === 0 ? ANY : elements };
 }
 
 function parseSignature(name: string, text: string): BuiltinType {
@@ -230,8 +247,19 @@ export const BUILTIN_TYPES: ReadonlyMap<string, BuiltinType> = new Map(
 /** The kinds of a mask in words for messages: "a number", "an array or a set", "any value". */
 export function describeType(mask: TypeMask): string {
   if (mask === ANY) return "any value";
-  const words = (Object.keys(KIND) as KindName[])
-    .filter((k) => (mask & KIND[k]) !== 0)
-    .map((k) => (k === "array" || k === "object" ? `an ${k}` : k === "null" ? "null" : `a ${k}`));
+  return orList(kindsOf(mask).map((k) => (k === "array" || k === "object" ? `an ${k}` : k === "null" ? "null" : `a ${k}`)));
+}
+
+/** Kinds in the plural, for what a collection holds: "strings", "numbers or strings". */
+export function describeElements(mask: TypeMask): string {
+  if (mask === ANY) return "values";
+  return orList(kindsOf(mask).map((k) => (k === "null" ? "nulls" : `${k}s`)));
+}
+
+function kindsOf(mask: TypeMask): KindName[] {
+  return (Object.keys(KIND) as KindName[]).filter((k) => (mask & KIND[k]) !== 0);
+}
+
+function orList(words: string[]): string {
   return words.length <= 1 ? (words[0] ?? "nothing") : `${words.slice(0, -1).join(", ")} or ${words[words.length - 1]}`;
 }

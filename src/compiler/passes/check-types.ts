@@ -7,8 +7,10 @@
 // and of local variables bound to them or to a built-in's result earlier in
 // the same body (bodies are in safety order by now, so a binding comes before
 // its uses). Everything read from input, data, rules or functions may be
-// anything, and a call is never rejected because of it. Kinds only: what an
-// array holds is not tracked. Signatures are in builtin-types.ts.
+// anything, and a call is never rejected because of it. What an array or a
+// set holds is checked where a signature says (`concat(",", ["a", 2])`), from
+// a literal's items or what a local was bound to; nothing deeper is tracked.
+// Signatures are in builtin-types.ts.
 //
 // OPA also types a rule by its head value (ast/check.go checkRule), so that
 // `y if false` then `count(y)` is an error. capgate does not yet: doing so
@@ -18,19 +20,32 @@
 import type * as ast from "../ast/types.js";
 import { refName, walkTerm } from "./ast-util.js";
 import { OPERATOR_SYMBOLS } from "./builtin-decls.js";
-import { ANY, BUILTIN_TYPES, KIND, describeType, type TypeMask } from "./builtin-types.js";
+import { ANY, BUILTIN_TYPES, KIND, describeElements, describeType, type TypeMask } from "./builtin-types.js";
 import { type PassContext, displayName, forEachRule, report } from "./context.js";
 
-/** What is known of each local variable's kind in one body (and the bodies it encloses). */
-type Env = Map<string, TypeMask>;
+/** What is known of the local variables of one body (and the bodies it encloses). */
+class Env {
+  /** Each variable's possible kinds. */
+  readonly kinds = new Map<string, TypeMask>();
+  /** For a variable that is an array or a set, the kinds of what it holds. */
+  readonly elements = new Map<string, TypeMask>();
+
+  /** A copy for an enclosed body: it reads the outer variables, and what it binds stays inside. */
+  copy(): Env {
+    const e = new Env();
+    for (const [k, v] of this.kinds) e.kinds.set(k, v);
+    for (const [k, v] of this.elements) e.elements.set(k, v);
+    return e;
+  }
+}
 
 export function checkTypes(ctx: PassContext): void {
   forEachRule(ctx, (r) => {
-    const env: Env = new Map();
+    const env = new Env();
     checkBody(ctx, r.body, env);
     for (const t of [r.head.key, r.head.value]) if (t) checkTerm(ctx, t, env);
   });
-  for (const q of ctx.queries) checkBody(ctx, q.body, new Map());
+  for (const q of ctx.queries) checkBody(ctx, q.body, new Env());
 }
 
 function checkBody(ctx: PassContext, body: ast.Body, env: Env): void {
@@ -46,7 +61,7 @@ function checkBody(ctx: PassContext, body: ast.Body, env: Env): void {
       case "every":
         checkTerm(ctx, e.domain, env);
         // The body runs once per element; what it binds stays inside.
-        checkBody(ctx, e.body, new Map(env));
+        checkBody(ctx, e.body, env.copy());
         break;
       case "some":
         break;
@@ -60,13 +75,13 @@ function checkTerm(ctx: PassContext, t: ast.Term, env: Env): void {
   walkTerm(t, (x) => {
     const v = x.value;
     if (v.kind === "arraycomp" || v.kind === "setcomp") {
-      const inner = new Map(env);
+      const inner = env.copy();
       checkBody(ctx, v.body, inner);
       checkTerm(ctx, v.term, inner);
       return false;
     }
     if (v.kind === "objectcomp") {
-      const inner = new Map(env);
+      const inner = env.copy();
       checkBody(ctx, v.body, inner);
       checkTerm(ctx, v.key, inner);
       checkTerm(ctx, v.value, inner);
@@ -88,7 +103,7 @@ const COLLECTION: TypeMask = KIND.array | KIND.set | KIND.object;
 function checkRefHead(ctx: PassContext, ref: ast.RefValue, env: Env, loc: ast.Location): void {
   const head = ref.terms[0];
   if (ref.terms.length < 2 || head?.value.kind !== "var") return;
-  const have = env.get(head.value.name) ?? ANY;
+  const have = env.kinds.get(head.value.name) ?? ANY;
   if ((have & COLLECTION) !== 0) return;
   const name = displayName(ctx, head.value.name);
   report(ctx, "rego_type_error", `undefined ref: ${name} is ${describeType(have)}, which has no members to select`, loc);
@@ -105,18 +120,49 @@ function checkCall(ctx: PassContext, operator: ast.Term, args: ast.Term[], env: 
   const sig = BUILTIN_TYPES.get(name);
   // A built-in replaced by `with` here may take anything its replacement takes.
   if (sig === undefined || opts.replaced.has(name)) return;
+  const shown = OPERATOR_SYMBOLS[name] ? `${name} (${OPERATOR_SYMBOLS[name]})` : name;
   sig.args.forEach((want, i) => {
     const arg = args[i];
     if (arg === undefined) return;
     const have = typeOf(arg, env);
-    if ((have & want) === 0) {
-      const shown = OPERATOR_SYMBOLS[name] ? `${name} (${OPERATOR_SYMBOLS[name]})` : name;
-      const what = arg.value.kind === "var" ? ` (${displayName(ctx, arg.value.name)})` : "";
-      report(ctx, "rego_type_error", `${shown}: operand ${i + 1} must be ${describeType(want)}, not ${describeType(have)}${what}`, arg.location);
+    const what = arg.value.kind === "var" ? ` (${displayName(ctx, arg.value.name)})` : "";
+    if ((have & want.kinds) === 0) {
+      report(ctx, "rego_type_error", `${shown}: operand ${i + 1} must be ${describeType(want.kinds)}, not ${describeType(have)}${what}`, arg.location);
+    } else if (want.elements !== ANY) {
+      const wrong = wrongElement(arg, want.elements, env);
+      if (wrong !== undefined) report(ctx, "rego_type_error", `${shown}: operand ${i + 1} must hold only ${describeElements(want.elements)}; ${wrong}${what}`, arg.location);
     }
   });
   const out = args[sig.args.length];
-  if (opts.bind && out !== undefined) narrow(out, sig.result, env);
+  if (opts.bind && out !== undefined) {
+    narrow(out, sig.result.kinds, env);
+    holds(out, sig.result.elements, env);
+  }
+}
+
+/** What makes a collection hold something it must not: a literal's first wrong item, or a variable's known contents; undefined when nothing is certain. */
+function wrongElement(arg: ast.Term, want: TypeMask, env: Env): string | undefined {
+  const v = arg.value;
+  if (v.kind === "array" || v.kind === "set") {
+    const i = v.items.findIndex((x) => (typeOf(x, env) & want) === 0);
+    return i < 0 ? undefined : `item ${i + 1} is ${describeType(typeOf(v.items[i]!, env))}`;
+  }
+  const held = elementsOf(arg, env);
+  return held !== ANY && held !== 0 && (held & want) === 0 ? `it holds ${describeElements(held)}` : undefined;
+}
+
+/** The kinds an array or a set term holds: its items' for a literal (0 when empty), what is known for a variable, else anything. */
+function elementsOf(t: ast.Term, env: Env): TypeMask {
+  const v = t.value;
+  if (v.kind === "array" || v.kind === "set") return v.items.reduce((m, x) => m | typeOf(x, env), 0);
+  if (v.kind === "var") return env.elements.get(v.name) ?? ANY;
+  return ANY;
+}
+
+/** Records what a variable holds, once that is known. */
+function holds(t: ast.Term, elements: TypeMask, env: Env): void {
+  if (t.value.kind !== "var" || elements === ANY || env.elements.has(t.value.name)) return;
+  env.elements.set(t.value.name, elements);
 }
 
 /** After `a = b` succeeds, each side is known to be of a kind both could be. */
@@ -130,15 +176,17 @@ function unify(a: ast.Term, b: ast.Term, env: Env): void {
   const both = typeOf(a, env) & typeOf(b, env);
   narrow(a, both, env);
   narrow(b, both, env);
+  holds(a, elementsOf(b, env), env);
+  holds(b, elementsOf(a, env), env);
 }
 
 function narrow(t: ast.Term, mask: TypeMask, env: Env): void {
   if (t.value.kind !== "var" || t.value.name === "input" || t.value.name === "data") return;
-  const known = env.get(t.value.name) ?? ANY;
+  const known = env.kinds.get(t.value.name) ?? ANY;
   const next = known & mask;
   // An expression that can never succeed makes nothing after it run; keeping the
   // earlier kind avoids reporting the code after it as wrong as well.
-  if (next !== 0) env.set(t.value.name, next);
+  if (next !== 0) env.kinds.set(t.value.name, next);
 }
 
 function typeOf(t: ast.Term, env: Env): TypeMask {
@@ -162,10 +210,10 @@ function typeOf(t: ast.Term, env: Env): TypeMask {
     case "objectcomp":
       return KIND.object;
     case "var":
-      return env.get(v.name) ?? ANY;
+      return env.kinds.get(v.name) ?? ANY;
     case "call": {
       const name = refName(v.operator);
-      return (name !== undefined && BUILTIN_TYPES.get(name)?.result) || ANY;
+      return (name !== undefined && BUILTIN_TYPES.get(name)?.result.kinds) || ANY;
     }
     case "ref":
       return ANY;
