@@ -3,7 +3,7 @@
 // the compiler does not know, or gives it a different number of operands.
 import { describe, expect, it } from "vitest";
 import { BUILTINS } from "../../src/compiler/passes/builtin-decls.js";
-import { ANY, BUILTIN_TYPES, describeType, KIND } from "../../src/compiler/passes/builtin-types.js";
+import { ANY, BUILTIN_TYPES, describeElements, describeType, KIND } from "../../src/compiler/passes/builtin-types.js";
 
 describe("built-in type signatures", () => {
   it("name known built-ins with their arity", () => {
@@ -18,5 +18,12 @@ describe("built-in type signatures", () => {
     expect(describeType(KIND.array | KIND.set)).toBe("an array or a set");
     expect(describeType(KIND.null | KIND.boolean | KIND.object)).toBe("null, a boolean or an object");
     expect(describeType(ANY)).toBe("any value");
+    expect(describeElements(KIND.string)).toBe("strings");
+    expect(describeElements(KIND.null | KIND.number)).toBe("nulls or numbers");
+  });
+  it("say what some collections hold", () => {
+    expect(BUILTIN_TYPES.get("concat")!.args[1]).toEqual({ kinds: KIND.array | KIND.set, elements: KIND.string });
+    expect(BUILTIN_TYPES.get("count")!.args[0]!.elements).toBe(ANY);
+    expect(BUILTIN_TYPES.get("split")!.result).toEqual({ kinds: KIND.array, elements: KIND.string });
   });
 });
