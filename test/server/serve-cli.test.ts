@@ -4,7 +4,7 @@
 // lines; a decision log that cannot be opened is reported once, and the
 // sidecar still decides and exits cleanly; SIGHUP reopens the decision log file
 // and loads a new bundle even when nothing polls for one.
-import { spawn } from "node:child_process";
+import { execFile, spawn } from "node:child_process";
 import { once } from "node:events";
 import { copyFileSync, readFileSync, renameSync } from "node:fs";
 import { join } from "node:path";
@@ -126,6 +126,35 @@ describe("capgate serve --no-watch", () => {
     expect(await revision()).toBe("cli-rev-2");
     expect(await s.stop()).toBe(0);
   }, 120_000);
+});
+
+describe("capgate serve --check", () => {
+  const check = (args: string[]) =>
+    new Promise<{ code: number | null; stdout: string }>((resolve) => {
+      const [node, bin] = capgateCommand() as [string, string];
+      // Settings from the environment would change what is found; only the flags count here.
+      const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith("CAPGATE_") && k !== "DATABASE_URL"));
+      execFile(node, [bin, "serve", "--check", ...args], { env }, (e, stdout) => resolve({ code: e ? (e.code as number) : 0, stdout }));
+    });
+
+  it("passes a good bundle and a current replica, naming what a missing key leaves off", async () => {
+    const r = await check(["--replica", replica, "--bundle", bundle]);
+    expect(r.code).toBe(0);
+    const lines = r.stdout.trim().split("\n");
+    expect(lines[0]).toMatch(/^ok +bundle: .*policy\.tar\.gz: revision cli-rev, entrypoints capgate\/mfa\/requirement, capgate\/token\/issue, capgate\/token\/validate$/);
+    expect(lines[1]).toMatch(/^ok +replica: .*replica\.db: version \S+@\d+, age \d+ s, at most 300 s allowed$/);
+    expect(lines).toContain("warning  jwt: no jwt.jwks_file: token.validate denies every token");
+    expect(lines.at(-1)).toBe("check passed: 4 warning(s)");
+  }, 60_000);
+
+  it("fails on a broken bundle and an unreachable primary, one line each, and serves nothing", async () => {
+    const r = await check(["--replica", replica, "--bundle", replica, "--database-url", "postgres://capgate:pw@127.0.0.1:1/none"]);
+    expect(r.code).toBe(1);
+    expect(r.stdout).toMatch(/^problem +bundle: bundle_error: .*replica\.db: refused: .*not a \.tar\.gz bundle/m);
+    expect(r.stdout).toMatch(/^problem +primary: postgres:\/\/capgate:\*\*\*@127\.0\.0\.1:1\/none: connect ECONNREFUSED/m);
+    expect(r.stdout).not.toContain(":pw@");
+    expect(r.stdout.trim().split("\n").at(-1)).toBe("check failed: 2 problem(s), 3 warning(s)");
+  }, 60_000);
 });
 
 async function until(ok: () => boolean): Promise<void> {

@@ -3,6 +3,7 @@
 // precedence; every bad setting is reported on its own line before anything starts.
 import { Command, Option } from "commander";
 import { loadConfig } from "../../server/config.js";
+import { preflight } from "../../server/preflight.js";
 import { startServer } from "../../server/server.js";
 
 interface ServeFlags {
@@ -18,6 +19,7 @@ interface ServeFlags {
   maxStaleness?: number;
   watch?: boolean;
   logLevel?: string;
+  check?: boolean;
 }
 
 function integer(name: string) {
@@ -46,6 +48,7 @@ export function registerServe(program: Command): void {
     .option("--max-staleness <seconds>", "deny when the replica is older than this", integer("--max-staleness"))
     .addOption(new Option("--log-level <level>", "service log level").choices(["fatal", "error", "warn", "info", "debug", "trace", "silent"]))
     .option("--no-watch", "do not reload the bundle and replica when they change")
+    .option("--check", "load and check the config, bundle, replica, keys and primary, print what was found, and exit (1 on a problem) without serving")
     .action(async (flags: ServeFlags) => {
       const config = loadConfig({
         file: flags.config,
@@ -65,6 +68,15 @@ export function registerServe(program: Command): void {
           watch: flags.watch === false ? false : undefined,
         },
       });
+      if (flags.check === true) {
+        const findings = await preflight(config);
+        for (const f of findings) process.stdout.write(`${f.level.padEnd(8)} ${f.part}: ${f.message}\n`);
+        const problems = findings.filter((f) => f.level === "problem").length;
+        const warnings = findings.filter((f) => f.level === "warning").length;
+        process.stdout.write(problems > 0 ? `check failed: ${problems} problem(s), ${warnings} warning(s)\n` : `check passed: ${warnings} warning(s)\n`);
+        if (problems > 0) process.exitCode = 1;
+        return;
+      }
       const server = await startServer({ config });
       process.stderr.write(`capgate serving on ${server.url}\n`);
       // SIGHUP (systemctl reload) reopens the decision log file after rotation and loads a
