@@ -63,7 +63,7 @@ export class Engine {
     } catch (e) {
       throw new CapgateError("bundle_error", `${path}: refused: ${isCapgateError(e) ? e.format() : (e as Error).message}`, { cause: e });
     }
-    const names = Array.isArray(candidate.entrypoints) ? candidate.entrypoints : Object.keys(candidate.entrypoints);
+    const names = entrypointNames(candidate);
     const missing = DECISIONS.map((d) => d.entrypoint).filter((ep) => !names.includes(ep));
     if (missing.length > 0) throw new CapgateError("bundle_error", `${path}: refused: missing entrypoint(s) ${missing.join(", ")}`);
     // One evaluation per entrypoint before serving: it compiles the Wasm tiers and
@@ -107,4 +107,9 @@ export class Engine {
   private nowNs(): bigint {
     return BigInt(Math.floor(this.clock())) * 1_000_000n;
   }
+}
+
+/** A bundle's entrypoint names, whether the SDK lists them or maps them to ids. */
+export function entrypointNames(bundle: PolicyBundle): readonly string[] {
+  return Array.isArray(bundle.entrypoints) ? bundle.entrypoints : Object.keys(bundle.entrypoints);
 }

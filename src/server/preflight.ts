@@ -8,7 +8,7 @@ import { redactUrl } from "../primary/index.js";
 import { loadAssertionSigner } from "./assertion.js";
 import { loadBundle } from "./bundle-loader.js";
 import type { ServerConfig } from "./config.js";
-import { Engine } from "./engine.js";
+import { Engine, entrypointNames } from "./engine.js";
 import { createJwtVerifier, readJwks } from "./jwt.js";
 import { openReplicaFacts } from "./replica-facts.js";
 
@@ -30,8 +30,7 @@ export async function preflight(config: ServerConfig, clock: () => number = Date
   else {
     try {
       const b = await new Engine(loadBundle, clock).load(config.bundle);
-      const names = Array.isArray(b.entrypoints) ? b.entrypoints : Object.keys(b.entrypoints);
-      add("ok", "bundle", `${config.bundle}: revision ${b.revision}, entrypoints ${names.join(", ")}`);
+      add("ok", "bundle", `${config.bundle}: revision ${b.revision}, entrypoints ${entrypointNames(b).join(", ")}`);
     } catch (e) {
       add("problem", "bundle", reason(e));
     }
