@@ -102,6 +102,7 @@ export function createDecisionLog(target: string, serviceLog: Logger): DecisionL
   let pending: string[] = [];
   let pendingChars = 0;
   const fail = (failed: Destination, e: Error): void => {
+    // An error on a file reopen() has already replaced does not turn the log off.
     if (broken || failed !== dest) return;
     serviceLog.error({ err: e.message, target }, FAILED);
     broken = true;

@@ -40,8 +40,12 @@ export async function preflight(config: ServerConfig, clock: () => number = Date
   else {
     try {
       const facts = openReplicaFacts(config.replica, config.max_staleness_seconds, clock);
-      const s = facts.state();
-      facts.close();
+      let s;
+      try {
+        s = facts.state();
+      } finally {
+        facts.close();
+      }
       const age = `age ${s.age_seconds === null ? "unknown" : Math.round(s.age_seconds)} s, at most ${config.max_staleness_seconds} s allowed`;
       if (s.status === "current") add("ok", "replica", `${config.replica}: version ${s.version}, ${age}`);
       else add("problem", "replica", `${config.replica}: ${s.status} (${age}): decisions would be denied (replica_${s.status})`);

@@ -25,17 +25,16 @@ import { type PassContext, displayName, forEachRule, report } from "./context.js
 
 /** What is known of the local variables of one body (and the bodies it encloses). */
 class Env {
-  /** Each variable's possible kinds. */
-  readonly kinds = new Map<string, TypeMask>();
-  /** For a variable that is an array or a set, the kinds of what it holds. */
-  readonly elements = new Map<string, TypeMask>();
+  constructor(
+    /** Each variable's possible kinds. */
+    readonly kinds = new Map<string, TypeMask>(),
+    /** For a variable that is an array or a set, the kinds of what it holds. */
+    readonly elements = new Map<string, TypeMask>(),
+  ) {}
 
   /** A copy for an enclosed body: it reads the outer variables, and what it binds stays inside. */
   copy(): Env {
-    const e = new Env();
-    for (const [k, v] of this.kinds) e.kinds.set(k, v);
-    for (const [k, v] of this.elements) e.elements.set(k, v);
-    return e;
+    return new Env(new Map(this.kinds), new Map(this.elements));
   }
 }
 
@@ -161,8 +160,9 @@ function elementsOf(t: ast.Term, env: Env): TypeMask {
 
 /** Records what a variable holds, once that is known. */
 function holds(t: ast.Term, elements: TypeMask, env: Env): void {
-  if (t.value.kind !== "var" || elements === ANY || env.elements.has(t.value.name)) return;
-  env.elements.set(t.value.name, elements);
+  const name = localName(t);
+  if (name === undefined || elements === ANY || env.elements.has(name)) return;
+  env.elements.set(name, elements);
 }
 
 /** After `a = b` succeeds, each side is known to be of a kind both could be. */
@@ -181,12 +181,17 @@ function unify(a: ast.Term, b: ast.Term, env: Env): void {
 }
 
 function narrow(t: ast.Term, mask: TypeMask, env: Env): void {
-  if (t.value.kind !== "var" || t.value.name === "input" || t.value.name === "data") return;
-  const known = env.kinds.get(t.value.name) ?? ANY;
-  const next = known & mask;
+  const name = localName(t);
+  if (name === undefined) return;
+  const next = (env.kinds.get(name) ?? ANY) & mask;
   // An expression that can never succeed makes nothing after it run; keeping the
   // earlier kind avoids reporting the code after it as wrong as well.
-  if (next !== 0) env.kinds.set(t.value.name, next);
+  if (next !== 0) env.kinds.set(name, next);
+}
+
+/** The name of a local variable term; input and data are documents, never bound here. */
+function localName(t: ast.Term): string | undefined {
+  return t.value.kind === "var" && t.value.name !== "input" && t.value.name !== "data" ? t.value.name : undefined;
 }
 
 function typeOf(t: ast.Term, env: Env): TypeMask {
