@@ -39,13 +39,24 @@ let heap_ptr: usize = 0;
   if (heap_ptr == 0) heap_ptr = heapStart();
 }
 
-function growTo(end: usize): void {
+// The memory's size in bytes when last looked at: memory only grows, so an
+// allocation that ends below it needs no look (the SDK may have grown it since).
+let known_size: usize = 0;
+
+// @ts-ignore: decorator
+@inline function growTo(end: usize): void {
+  if (end > known_size) grow(end);
+}
+
+function grow(end: usize): void {
   let have = (<usize>memory.size()) << 16;
+  known_size = have;
   if (end <= have) return;
   let need = <i32>((end - have + 0xffff) >>> 16);
   // Grow at least by the current size to amortise repeated small growths.
   let want = max<i32>(need, memory.size());
   if (memory.grow(want) < 0 && memory.grow(need) < 0) unreachable();
+  known_size = (<usize>memory.size()) << 16;
 }
 
 export function opa_malloc(size: usize): usize {
