@@ -69,10 +69,28 @@ function maskedJson(value: unknown, json: string = JSON.stringify(value)): strin
   return SECRET_KEY_IN_JSON.test(json) ? JSON.stringify(mask(value)) : json;
 }
 
-/** One log line: the entry with its input and result masked, time first. */
-export function decisionLine(entry: DecisionLogEntry, time: Date): string {
+let isoSecond = NaN;
+let isoPrefix = "";
+
+/**
+ * Epoch milliseconds as Date#toISOString() writes them. The text up to the
+ * second is made once a second; a busy sidecar logs thousands of lines in it,
+ * and making the whole text for each was a quarter of a line's cost.
+ */
+export function isoTime(ms: number): string {
+  const second = Math.floor(ms / 1000);
+  if (second !== isoSecond) {
+    isoPrefix = new Date(second * 1000).toISOString().slice(0, -4);
+    isoSecond = second;
+  }
+  const milli = ms - second * 1000;
+  return `${isoPrefix}${milli < 10 ? "00" : milli < 100 ? "0" : ""}${milli}Z`;
+}
+
+/** One log line: the entry with its input and result masked, time (ISO 8601 text) first. */
+export function decisionLine(entry: DecisionLogEntry, time: string): string {
   return (
-    `{"time":"${time.toISOString()}","decision_id":${JSON.stringify(entry.decision_id)},"decision":${JSON.stringify(entry.decision)}` +
+    `{"time":"${time}","decision_id":${JSON.stringify(entry.decision_id)},"decision":${JSON.stringify(entry.decision)}` +
     `,"input":${maskedJson(entry.input)},"result":${maskedJson(entry.result, entry.resultJson)}` +
     `,"policy_revision":${JSON.stringify(entry.policy_revision)},"replica_version":${JSON.stringify(entry.replica_version)}` +
     `,"latency_ms":${Math.round(entry.latency_ms * 1000) / 1000}}\n`
@@ -145,7 +163,7 @@ export function createDecisionLog(target: string, serviceLog: Logger): DecisionL
     },
     write(entry) {
       if (broken) return;
-      const line = decisionLine(entry, new Date());
+      const line = decisionLine(entry, isoTime(Date.now()));
       pending.push(line);
       pendingChars += line.length;
       if (pendingChars >= FLUSH_BYTES) drain();

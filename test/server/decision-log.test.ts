@@ -6,9 +6,9 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import pino from "pino";
 import { describe, expect, it } from "vitest";
-import { createDecisionLog, decisionLine, type DecisionLogEntry } from "../../src/server/decision-log.js";
+import { createDecisionLog, decisionLine, isoTime, type DecisionLogEntry } from "../../src/server/decision-log.js";
 
-const time = new Date("2026-11-24T12:00:00.000Z");
+const time = "2026-11-24T12:00:00.000Z";
 
 function entry(input: unknown, result: Record<string, unknown>, withJson: boolean): DecisionLogEntry {
   return {
@@ -52,6 +52,14 @@ describe("decision log lines", () => {
       expect(line.result[key]).toBe("[masked]");
     });
   }
+});
+
+describe("decision log time", () => {
+  it("writes every millisecond as Date#toISOString does, across second, day and year boundaries", () => {
+    const starts = [Date.UTC(2026, 10, 24, 12, 0, 0), Date.UTC(2026, 11, 31, 23, 59, 59), Date.UTC(1969, 11, 31, 23, 59, 59), 0];
+    for (const start of starts)
+      for (let ms = start - 1500; ms < start + 1500; ms += 7) expect(isoTime(ms)).toBe(new Date(ms).toISOString());
+  });
 });
 
 describe("decision log file", () => {
