@@ -182,7 +182,8 @@ function evaluateText(policy: LoadedPolicy, text: string, entrypoint: string): A
   const p = policy as unknown as Abi12Policy;
   const opaEval = p.wasmInstance.exports["opa_eval"];
   const id = p.entrypoints[entrypoint];
-  if (p.minorVersion < 2 || typeof opaEval !== "function" || id === undefined) {
+  // Any field missing (an SDK that changed its inside) means the SDK's own path.
+  if (!(p.minorVersion >= 2) || typeof opaEval !== "function" || id === undefined || typeof p.dataAddr !== "number" || typeof p.dataHeapPtr !== "number") {
     return policy.evaluate(encoder.encode(text).buffer, entrypoint) as Array<Record<string, unknown>>;
   }
   const at = p.dataHeapPtr;
