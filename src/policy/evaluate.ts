@@ -37,11 +37,11 @@ function customBuiltins(ctx: HostContext): Record<string, (...args: unknown[]) =
   return out;
 }
 
+const decoder = new TextDecoder();
+
 export function readCString(mem: { buffer: ArrayBufferLike }, addr: number): string {
   const buf = new Uint8Array(mem.buffer);
-  let end = addr;
-  while (buf[end] !== 0) end++;
-  return new TextDecoder().decode(buf.subarray(addr, end));
+  return decoder.decode(buf.subarray(addr, buf.indexOf(0, addr)));
 }
 
 /** The host built-ins a loaded module imports (name → id), read from its `builtins()` export. */
@@ -167,7 +167,6 @@ interface Abi12Policy {
   entrypoints: Record<string, number>;
 }
 
-const decoder = new TextDecoder();
 const PAGE = 65536;
 
 /**
@@ -192,8 +191,7 @@ function evaluateText(policy: LoadedPolicy, text: string, entrypoint: string): A
   if (room > 0) p.mem.grow(Math.ceil(room / PAGE));
   const { written } = encoder.encodeInto(text, new Uint8Array(p.mem.buffer, at, text.length * 3));
   const result = (opaEval as (...args: number[]) => number)(0, id, p.dataAddr, at, written, at + written, 0);
-  const memory = new Uint8Array(p.mem.buffer);
-  return JSON.parse(decoder.decode(memory.subarray(result, memory.indexOf(0, result)))) as Array<Record<string, unknown>>;
+  return JSON.parse(readCString(p.mem, result)) as Array<Record<string, unknown>>;
 }
 
 /**

@@ -59,6 +59,13 @@ export function compareValues(a: usize, b: usize): i32 {
   }
 }
 
+/** Two string values hold the same bytes (told apart by length first). */
+// @ts-ignore: decorator
+@inline export function equalStrings(a: usize, b: usize): bool {
+  let n = strLen(a);
+  return n == strLen(b) && memory.compare(strPtr(a), strPtr(b), n) == 0;
+}
+
 export function equalValues(a: usize, b: usize): bool {
   if (a == b) return a != 0;
   if (a == 0 || b == 0) return false;
@@ -71,10 +78,7 @@ export function equalValues(a: usize, b: usize): bool {
       if (numRepr(a) == N_INT && numRepr(b) == N_INT) return numInt(a) == numInt(b);
       return compareNumbers(a, b) == 0;
     }
-    case T_STRING: {
-      let n = strLen(a);
-      return n == strLen(b) && memory.compare(strPtr(a), strPtr(b), n) == 0;
-    }
+    case T_STRING: return equalStrings(a, b);
     case T_ARRAY: {
       let n = arrLen(a);
       if (n != arrLen(b)) return false;

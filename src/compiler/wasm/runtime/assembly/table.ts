@@ -13,9 +13,9 @@
 // [12] entry list (u32 entry pointers), [16] buckets, [20] bucket count (power of 2).
 // Entry (16 bytes): [0] key, [4] value (the key itself for sets), [8] chain next, [12] hash.
 import { opa_malloc, calloc, realloc } from "./memory";
-import { hashValue, equalValues, compareValues } from "./compare";
+import { hashValue, equalValues, equalStrings, compareValues } from "./compare";
 import { sortPointers, BY_ENTRY_KEY } from "./sort";
-import { T_STRING, strLen, strPtr } from "./value";
+import { T_STRING } from "./value";
 
 // @ts-ignore: decorator
 @inline export function tabLen(t: usize): u32 { return load<u32>(t, 4); }
@@ -48,13 +48,12 @@ function findHashed(t: usize, key: usize, h: u32): usize {
 function findScan(t: usize, key: usize): usize {
   let n = load<u32>(t, 4);
   let list = entries(t);
-  // String keys, nearly every key there is, are told apart by length before any byte.
+  // String keys, nearly every key there is, skip equalValues' call and type dispatch.
   if (key != 0 && load<u8>(key) == T_STRING) {
-    let len = strLen(key), p = strPtr(key);
     for (let i: u32 = 0; i < n; i++) {
       let e = <usize>load<u32>(list + (<usize>i << 2));
       let k = <usize>load<u32>(e);
-      if (load<u8>(k) == T_STRING && strLen(k) == len && memory.compare(strPtr(k), p, len) == 0) return e;
+      if (load<u8>(k) == T_STRING && equalStrings(k, key)) return e;
     }
     return 0;
   }
