@@ -130,8 +130,21 @@ export function resolveRefs(ctx: PassContext): void {
         if (v.kind === "call") {
           return term({ kind: "call", operator: resolveOperator(v.operator, locals), args: v.args }, t.location);
         }
+        // A comprehension's body is a body like any other: its call expressions name
+        // functions and its `with` targets name rules or functions, which mapTerm's
+        // term-only walk would leave unresolved.
+        if (v.kind === "arraycomp" || v.kind === "setcomp") {
+          return term({ kind: v.kind, term: resolveTerm(v.term, locals), body: resolveBody(v.body, locals) }, t.location);
+        }
+        if (v.kind === "objectcomp") {
+          const [key, value] = [resolveTerm(v.key, locals), resolveTerm(v.value, locals)];
+          return term({ kind: "objectcomp", key, value, body: resolveBody(v.body, locals) }, t.location);
+        }
         return undefined;
       };
+    // Comprehensions are left to the resolver (intoBodies false) so their bodies
+    // go through resolveBody, the one place expressions are resolved.
+    const resolveTerm = (x: ast.Term, locals: Set<string>): ast.Term => mapTerm(x, resolver(locals), false);
     // An operator names a built-in unless the package defines a function of that name
     // (a plain rule called `lt` does not capture the `<` operator) or its first name
     // is an import alias of a dotted name: `import data.lib as json` makes `json.unmarshal`
@@ -147,8 +160,7 @@ export function resolveRefs(ctx: PassContext): void {
 
     const resolveBody = (b: ast.Body, locals: Set<string>): ast.Body =>
       b.map((e) => {
-        const f = resolver(locals);
-        const m2 = (x: ast.Term): ast.Term => mapTerm(x, f);
+        const m2 = (x: ast.Term): ast.Term => resolveTerm(x, locals);
         const withs = e.with.map((w) => ({ ...w, target: m2(w.target), value: m2(w.value) }));
         switch (e.kind) {
           case "term":
@@ -165,8 +177,7 @@ export function resolveRefs(ctx: PassContext): void {
     const resolveRule = (r: ast.Rule, parent: ast.Rule | undefined): ast.Rule => {
       const base = parent ?? r;
       const locals = localNames(r);
-      const f = resolver(locals);
-      const m2 = (x: ast.Term): ast.Term => mapTerm(x, f);
+      const m2 = (x: ast.Term): ast.Term => resolveTerm(x, locals);
       const srcRef = r.head.ref.length > 0 ? r.head.ref : base.head.ref;
       const ref = parent
         ? parent.head.ref
