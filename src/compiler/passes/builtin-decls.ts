@@ -50,6 +50,9 @@ const ROWS: Array<[string, number, ("relation" | "varargs")?]> = [
   ["json.marshal_with_options", 2], ["json.unmarshal", 1], ["json.is_valid", 1], ["yaml.marshal", 1],
   ["yaml.unmarshal", 1], ["yaml.is_valid", 1], ["hex.encode", 1], ["hex.decode", 1],
   ["json.verify_schema", 1], ["json.match_schema", 2],
+  // graphql
+  ["graphql.parse", 2], ["graphql.parse_and_verify", 2], ["graphql.parse_query", 1], ["graphql.parse_schema", 1],
+  ["graphql.is_valid", 2], ["graphql.schema_is_valid", 1],
   // time
   ["time.now_ns", 0], ["time.parse_ns", 2], ["time.parse_rfc3339_ns", 1], ["time.parse_duration_ns", 1],
   ["time.date", 1], ["time.clock", 1], ["time.weekday", 1], ["time.add_date", 4], ["time.diff", 2],

@@ -3,6 +3,7 @@
 import { cryptoBuiltins } from "./crypto.js";
 import { deadlineBuiltins } from "./deadline.js";
 import { globBuiltins } from "./glob.js";
+import { graphqlBuiltins } from "./graphql.js";
 import { jsonBuiltins } from "./json.js";
 import { jwtBuiltins } from "./jwt.js";
 import { netBuiltins } from "./net.js";
@@ -25,6 +26,7 @@ export const hostBuiltinFamilies: Record<string, HostBuiltin[]> = {
   crypto: cryptoBuiltins,
   deadline: deadlineBuiltins,
   glob: globBuiltins,
+  graphql: graphqlBuiltins,
   json: jsonBuiltins,
   jwt: jwtBuiltins,
   net: netBuiltins,
