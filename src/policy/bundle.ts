@@ -1,16 +1,31 @@
 // Writing and reading policy bundles: gzip'd tar files with the layout
 // `opa build -t wasm` writes (`/policy.wasm`, `/.manifest`, `/data.json`).
 // Readers accept OPA-built bundles too: `./`-prefixed or unprefixed paths,
-// extra files (sources, signatures) ignored, nested `data.json` merged at
-// their directory path. Anything missing or malformed is a `bundle_error`.
+// extra files (sources) ignored, nested `data.json` merged at their directory
+// path. Given a verifier, a reader first checks `/.signatures.json` against
+// every file (OPA's signing format); a writer given a signer adds one.
+// Anything missing or malformed is a `bundle_error`.
 import { Header, Pack, Parser, ReadEntry } from "tar";
 import { CapgateError } from "../errors.js";
+import { normalizeEntryPath } from "./bundle-path.js";
 import { defaultManifest, parseManifest, type BundleManifest } from "./manifest.js";
+import { SIGNATURES_FILE, signBundleFiles, verifyBundleFiles, type BundleSigner, type BundleVerifier, type VerifiedSignature } from "./signing/index.js";
+
+export { normalizeEntryPath };
 
 export interface Bundle {
   wasm: Uint8Array;
   manifest: BundleManifest;
   data: Record<string, unknown>;
+  /** Whether the bundle holds a `/.signatures.json`. */
+  signed: boolean;
+  /** What the signature check found; null when no verifier was given. */
+  verified: VerifiedSignature | null;
+}
+
+export interface ReadBundleOptions {
+  /** Refuse the bundle unless its signature verifies with this key and covers every file. */
+  verifier?: BundleVerifier | null | undefined;
 }
 
 export interface WriteBundleOptions {
@@ -19,6 +34,7 @@ export interface WriteBundleOptions {
   data?: Record<string, unknown>;
   revision?: string;
   metadata?: Record<string, unknown>;
+  signer?: BundleSigner;
 }
 
 const WASM_MAGIC = [0x00, 0x61, 0x73, 0x6d];
@@ -29,34 +45,41 @@ const MAX_ENTRY_BYTES = 512 * 1024 * 1024;
 export async function writeBundle(opts: WriteBundleOptions): Promise<Uint8Array> {
   const manifest = defaultManifest(opts.entrypoints, opts.revision ?? "");
   if (opts.metadata) manifest.metadata = opts.metadata;
-  const files: Array<[string, Uint8Array]> = [
-    ["/data.json", Buffer.from(JSON.stringify(opts.data ?? {}))],
-    ["/policy.wasm", opts.wasm],
-    ["/.manifest", Buffer.from(JSON.stringify(manifest))],
-  ];
-  const pack = new Pack({ gzip: true, portable: true, noMtime: true, preservePaths: true });
-  const chunks: Buffer[] = [];
-  pack.on("data", (c: Buffer) => chunks.push(c));
-  const done = new Promise<void>((resolve, reject) => {
-    pack.on("end", () => resolve());
-    pack.on("error", reject);
-  });
-  for (const [path, bytes] of files) {
-    const header = new Header({ path, mode: 0o644, size: bytes.length, type: "File", mtime: new Date(0) });
-    const entry = new ReadEntry(header);
-    entry.end(Buffer.from(bytes));
-    pack.add(entry);
-  }
-  pack.end();
-  await done;
-  return new Uint8Array(Buffer.concat(chunks));
+  const files = new Map<string, Uint8Array>([
+    ["data.json", Buffer.from(JSON.stringify(opts.data ?? {}))],
+    ["policy.wasm", opts.wasm],
+    [".manifest", Buffer.from(JSON.stringify(manifest))],
+  ]);
+  if (opts.signer) files.set(SIGNATURES_FILE, await signBundleFiles(files, opts.signer));
+  return pack(files);
 }
 
-/** `./a/data.json`, `/a/data.json` and `a/data.json` all name `a/data.json`. */
-export function normalizeEntryPath(p: string): string {
-  let s = p.replace(/\\/g, "/");
-  while (s.startsWith("./") || s.startsWith("/")) s = s.startsWith("./") ? s.slice(2) : s.slice(1);
-  return s;
+/** The bundle with a fresh `/.signatures.json` over all its other files (as `opa sign` then `opa build`). */
+export async function signBundle(bytes: Uint8Array, signer: BundleSigner): Promise<Uint8Array> {
+  const files = await untar(checkGzip(bytes));
+  files.delete(SIGNATURES_FILE);
+  files.set(SIGNATURES_FILE, Buffer.from(await signBundleFiles(files, signer)));
+  return pack(files);
+}
+
+/** Packs normalized paths → bytes as .tar.gz entries `/path`, in map order. */
+async function pack(files: ReadonlyMap<string, Uint8Array>): Promise<Uint8Array> {
+  const packer = new Pack({ gzip: true, portable: true, noMtime: true, preservePaths: true });
+  const chunks: Buffer[] = [];
+  packer.on("data", (c: Buffer) => chunks.push(c));
+  const done = new Promise<void>((resolve, reject) => {
+    packer.on("end", () => resolve());
+    packer.on("error", reject);
+  });
+  for (const [name, bytes] of files) {
+    const header = new Header({ path: `/${name}`, mode: 0o644, size: bytes.length, type: "File", mtime: new Date(0) });
+    const entry = new ReadEntry(header);
+    entry.end(Buffer.from(bytes));
+    packer.add(entry);
+  }
+  packer.end();
+  await done;
+  return new Uint8Array(Buffer.concat(chunks));
 }
 
 async function untar(bytes: Uint8Array): Promise<Map<string, Buffer>> {
@@ -129,12 +152,18 @@ function mergeAt(into: Record<string, unknown>, path: string[], value: Record<st
   }
 }
 
-/** Reads .tar.gz bundle bytes (capgate's or OPA's) into module, manifest and data. */
-export async function readBundle(bytes: Uint8Array): Promise<Bundle> {
+function checkGzip(bytes: Uint8Array): Uint8Array {
   if (bytes.length < 2 || bytes[0] !== 0x1f || bytes[1] !== 0x8b) {
     throw new CapgateError("bundle_error", "not a .tar.gz bundle (no gzip header)");
   }
-  const files = await untar(bytes);
+  return bytes;
+}
+
+/** Reads .tar.gz bundle bytes (capgate's or OPA's) into module, manifest and data. */
+export async function readBundle(bytes: Uint8Array, opts: ReadBundleOptions = {}): Promise<Bundle> {
+  const files = await untar(checkGzip(bytes));
+  // Checked before anything is parsed: an unverified file is never read for meaning.
+  const verified = opts.verifier ? await verifyBundleFiles(files, opts.verifier) : null;
   const manifestBytes = files.get(".manifest");
   const manifest = manifestBytes ? parseManifest(manifestBytes.toString("utf8")) : defaultManifest([]);
   const modules = new Set(manifest.wasm.map((w) => normalizeEntryPath(w.module)));
@@ -151,5 +180,5 @@ export async function readBundle(bytes: Uint8Array): Promise<Bundle> {
     const dir = p === "data.json" ? [] : p.slice(0, -"/data.json".length).split("/");
     mergeAt(data, dir, parseJsonObject(`/${p}`, files.get(p)!), `/${p}`);
   }
-  return { wasm: new Uint8Array(wasm), manifest, data };
+  return { wasm: new Uint8Array(wasm), manifest, data, signed: files.has(SIGNATURES_FILE), verified };
 }

@@ -1,10 +1,12 @@
 // loadPolicyBundle: a bundle file or its bytes → a ready policy instance with
-// the bundle's data set, as the sidecar and `capgate policy eval` use it.
+// the bundle's data set, as the sidecar and `capgate policy eval` use it; with
+// a verifier, only once the bundle's signature covers every file it holds.
 import { readFile } from "node:fs/promises";
 import { CapgateError } from "../errors.js";
-import { readBundle } from "./bundle.js";
+import { readBundle, type ReadBundleOptions } from "./bundle.js";
 import { instantiatePolicy, type PolicyInstance } from "./evaluate.js";
 import type { BundleManifest } from "./manifest.js";
+import type { VerifiedSignature } from "./signing/index.js";
 
 export interface LoadedBundle {
   instance: PolicyInstance;
@@ -14,9 +16,11 @@ export interface LoadedBundle {
   revision: string;
   entrypoints: string[];
   data: Record<string, unknown>;
+  signed: boolean;
+  verified: VerifiedSignature | null;
 }
 
-export async function loadPolicyBundle(source: string | Uint8Array): Promise<LoadedBundle> {
+export async function loadPolicyBundle(source: string | Uint8Array, opts: ReadBundleOptions = {}): Promise<LoadedBundle> {
   let bytes: Uint8Array;
   if (typeof source === "string") {
     try {
@@ -25,7 +29,7 @@ export async function loadPolicyBundle(source: string | Uint8Array): Promise<Loa
       throw new CapgateError("bundle_error", `cannot read bundle ${source}: ${(e as Error).message.split("\n")[0]}`);
     }
   } else bytes = source;
-  const bundle = await readBundle(bytes);
+  const bundle = await readBundle(bytes, opts);
   const instance = await instantiatePolicy(bundle.wasm, bundle.data);
   const declared = bundle.manifest.wasm.map((w) => w.entrypoint);
   const unknown = declared.filter((e) => !instance.entrypoints.includes(e));
@@ -39,5 +43,7 @@ export async function loadPolicyBundle(source: string | Uint8Array): Promise<Loa
     revision: bundle.manifest.revision,
     entrypoints: instance.entrypoints,
     data: bundle.data,
+    signed: bundle.signed,
+    verified: bundle.verified,
   };
 }

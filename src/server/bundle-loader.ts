@@ -2,16 +2,31 @@
 // a bundle in `opa build -t wasm` layout and loads it into
 // @open-policy-agent/opa-wasm with capgate's host built-ins, evaluated through
 // evaluatePolicy (per-evaluation time, deadline, UUIDs and print capture,
-// errors as CapgateError).
+// errors as CapgateError). Given a verifier (`bundle_verification`), a bundle
+// whose signature is missing or wrong, or whose files it does not cover, is refused.
 import { evaluatePolicy } from "../policy/evaluate.js";
 import { loadPolicyBundle } from "../policy/load.js";
+import { loadBundleVerifier, type BundleVerifier } from "../policy/signing/index.js";
+import type { ServerConfig } from "./config.js";
 import type { BundleLoader, PolicyBundle } from "./engine.js";
 
-export const loadBundle: BundleLoader = async (path: string): Promise<PolicyBundle> => {
-  const b = await loadPolicyBundle(path);
-  return {
-    policy: { evaluate: (input, entrypoint, nowNs, deadline) => evaluatePolicy(b.instance, input, entrypoint, { nowNs, deadline }) },
-    revision: b.revision,
-    entrypoints: b.entrypoints,
+export function bundleLoader(verifier: BundleVerifier | null): BundleLoader {
+  return async (path: string): Promise<PolicyBundle> => {
+    const b = await loadPolicyBundle(path, { verifier });
+    return {
+      policy: { evaluate: (input, entrypoint, nowNs, deadline) => evaluatePolicy(b.instance, input, entrypoint, { nowNs, deadline }) },
+      revision: b.revision,
+      entrypoints: b.entrypoints,
+    };
   };
-};
+}
+
+/** Loads bundles without checking signatures. */
+export const loadBundle: BundleLoader = bundleLoader(null);
+
+/** The configured verifier, its key read now (a bad key file is a config_error), or null. */
+export function configuredVerifier(config: ServerConfig): BundleVerifier | null {
+  const v = config.bundle_verification;
+  if (v.key_file === undefined) return null;
+  return loadBundleVerifier({ keyFile: v.key_file, keyId: v.key_id, scope: v.scope });
+}

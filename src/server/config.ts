@@ -30,6 +30,8 @@ const configSchema = z
     database_url: z.string().min(1).optional(),
     max_body_bytes: positiveInt.max(16 * 1024 * 1024).default(64 * 1024),
     max_staleness_seconds: positiveInt.default(300),
+    // PRAGMA quick_check of the serving replica this often (0: only when a replica is loaded).
+    replica_integrity_check_seconds: z.number().int().min(0).max(86_400).default(300),
     decision_deadline_ms: positiveInt.max(60_000).default(100),
     max_batch: positiveInt.max(10_000).default(100),
     log_level: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
@@ -89,6 +91,31 @@ const configSchema = z
       })
       .strict()
       .prefault({}),
+    // OPA-format bundle signatures: with a key, an unsigned, wrongly signed or altered bundle is refused.
+    bundle_verification: z
+      .object({
+        // PEM public key or certificate (RS*, PS*, ES*, EdDSA), or a file whose bytes are an HMAC secret.
+        key_file: z.string().min(1).optional(),
+        key_id: z.string().min(1).optional(),
+        scope: z.string().optional(),
+      })
+      .strict()
+      .prefault({})
+      .superRefine((v, ctx) => {
+        if (v.key_file !== undefined) return;
+        for (const k of ["key_id", "scope"] as const)
+          if (v[k] !== undefined) ctx.addIssue({ code: "custom", path: [k], message: "has no effect without bundle_verification.key_file" });
+      }),
+    // Status reports to a control plane (`capgate admin serve`), OPA status API style.
+    status: z
+      .object({
+        url: z.url({ protocol: /^https?$/, error: "must be an http(s) URL" }),
+        bearer: z.string().min(16, "must be at least 16 characters").optional(),
+        interval_seconds: positiveInt.max(3600).default(15),
+        id: z.string().min(1).max(200).optional(),
+      })
+      .strict()
+      .optional(),
   })
   .strict()
   .superRefine((c, ctx) => {
@@ -128,6 +155,7 @@ const ENV: ReadonlyArray<readonly [string, string, "string" | "int" | "bool" | "
   ["CAPGATE_DATABASE_URL", "database_url", "string"],
   ["CAPGATE_MAX_BODY_BYTES", "max_body_bytes", "int"],
   ["CAPGATE_MAX_STALENESS_SECONDS", "max_staleness_seconds", "int"],
+  ["CAPGATE_REPLICA_INTEGRITY_CHECK_SECONDS", "replica_integrity_check_seconds", "int"],
   ["CAPGATE_DECISION_DEADLINE_MS", "decision_deadline_ms", "int"],
   ["CAPGATE_LOG_LEVEL", "log_level", "string"],
   ["CAPGATE_DECISION_LOG", "decision_log", "string"],
@@ -140,6 +168,11 @@ const ENV: ReadonlyArray<readonly [string, string, "string" | "int" | "bool" | "
   ["CAPGATE_TOTP_MIN_SECRET_BYTES", "totp.min_secret_bytes", "int"],
   ["CAPGATE_TOTP_ENCRYPTION_KEY", "totp.encryption_key", "string"],
   ["CAPGATE_ASSERTION_SIGNING_KEY_FILE", "assertion.signing_key_file", "string"],
+  ["CAPGATE_VERIFICATION_KEY", "bundle_verification.key_file", "string"],
+  ["CAPGATE_VERIFICATION_KEY_ID", "bundle_verification.key_id", "string"],
+  ["CAPGATE_BUNDLE_SCOPE", "bundle_verification.scope", "string"],
+  ["CAPGATE_STATUS_URL", "status.url", "string"],
+  ["CAPGATE_STATUS_BEARER", "status.bearer", "string"],
 ];
 
 export interface ConfigSources {
@@ -178,7 +211,7 @@ export function loadConfig(sources: ConfigSources = {}): ServerConfig {
   return parsed.data;
 }
 
-function readConfigFile(file: string): Record<string, unknown> {
+export function readConfigFile(file: string): Record<string, unknown> {
   let text: string;
   try {
     text = readFileSync(file, "utf8");

@@ -6,7 +6,7 @@ import pg from "pg";
 import { isCapgateError } from "../errors.js";
 import { redactUrl } from "../primary/index.js";
 import { loadAssertionSigner } from "./assertion.js";
-import { loadBundle } from "./bundle-loader.js";
+import { bundleLoader, configuredVerifier } from "./bundle-loader.js";
 import type { ServerConfig } from "./config.js";
 import { Engine, entrypointNames } from "./engine.js";
 import { createJwtVerifier, readJwks } from "./jwt.js";
@@ -29,8 +29,10 @@ export async function preflight(config: ServerConfig, clock: () => number = Date
   if (config.bundle === undefined) add("problem", "bundle", "not configured: every decision would be denied (policy_not_loaded)");
   else {
     try {
-      const b = await new Engine(loadBundle, clock).load(config.bundle);
-      add("ok", "bundle", `${config.bundle}: revision ${b.revision}, entrypoints ${entrypointNames(b).join(", ")}`);
+      const verifier = configuredVerifier(config);
+      const b = await new Engine(bundleLoader(verifier), clock).load(config.bundle);
+      const signature = verifier === null ? "" : `; signature verified (key id ${verifier.keyId})`;
+      add("ok", "bundle", `${config.bundle}: revision ${b.revision}, entrypoints ${entrypointNames(b).join(", ")}${signature}`);
     } catch (e) {
       add("problem", "bundle", reason(e));
     }

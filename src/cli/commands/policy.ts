@@ -4,6 +4,8 @@
 import { writeFileSync } from "node:fs";
 import { Option, type Command } from "commander";
 import { CapgateError } from "../../errors.js";
+import { signBundle } from "../../policy/bundle.js";
+import { loadBundleSigner } from "../../policy/signing/index.js";
 import { readDataDocument, readDocument, readSources } from "../../policy/sources.js";
 
 // The compiler loads binaryen (seconds to start); only policy commands pay for it.
@@ -23,7 +25,14 @@ export function registerPolicyCommands(program: Command): void {
     .option("--v0", "parse Rego v0 syntax", false)
     .option("--data <file>", "JSON or YAML data document to include as /data.json")
     .option("--revision <rev>", "revision recorded in the manifest")
-    .action(async (paths: string[], o: { output: string; entrypoint: string[]; v0: boolean; data?: string; revision?: string }) => {
+    .option("--signing-key <file>", "sign the bundle (OPA's /.signatures.json): PEM private key, or a file holding an HMAC secret")
+    .option("--signing-alg <alg>", "signature algorithm: RS256 (default), RS384, RS512, PS256..512, ES256..512, EdDSA, HS256..512")
+    .option("--claims-file <file>", "JSON object of extra claims for the signature (iss, scope, keyid, ...)")
+    .action(async (paths: string[], o: { output: string; entrypoint: string[]; v0: boolean; data?: string; revision?: string; signingKey?: string; signingAlg?: string; claimsFile?: string }) => {
+      if (o.signingKey === undefined && (o.signingAlg !== undefined || o.claimsFile !== undefined))
+        throw new CapgateError("invalid_input", "--signing-alg and --claims-file need --signing-key");
+      // The key is read before compiling, so a bad key fails in a moment, not after the build.
+      const signer = o.signingKey === undefined ? null : loadBundleSigner({ keyFile: o.signingKey, alg: o.signingAlg, claimsFile: o.claimsFile });
       const r = await (await tools()).buildBundle({
         sources: readSources(paths),
         ...(o.entrypoint.length ? { entrypoints: o.entrypoint } : {}),
@@ -31,12 +40,13 @@ export function registerPolicyCommands(program: Command): void {
         ...(o.data ? { data: readDataDocument(o.data) } : {}),
         ...(o.revision !== undefined ? { revision: o.revision } : {}),
       });
+      const bytes = signer === null ? r.bundle : await signBundle(r.bundle, signer);
       try {
-        writeFileSync(o.output, r.bundle);
+        writeFileSync(o.output, bytes);
       } catch (e) {
         throw new CapgateError("invalid_input", `cannot write ${o.output}: ${(e as Error).message.split("\n")[0]}`);
       }
-      process.stderr.write(`wrote ${o.output}: entrypoints ${r.entrypoints.join(", ")}\n`);
+      process.stderr.write(`wrote ${o.output}: entrypoints ${r.entrypoints.join(", ")}${signer === null ? "" : `; signed ${signer.alg}, key id ${signer.keyId}`}\n`);
     });
 
   policy

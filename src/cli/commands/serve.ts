@@ -20,6 +20,9 @@ interface ServeFlags {
   watch?: boolean;
   logLevel?: string;
   check?: boolean;
+  verificationKey?: string;
+  verificationKeyId?: string;
+  scope?: string;
 }
 
 function integer(name: string) {
@@ -48,6 +51,9 @@ export function registerServe(program: Command): void {
     .option("--max-staleness <seconds>", "deny when the replica is older than this", integer("--max-staleness"))
     .addOption(new Option("--log-level <level>", "service log level").choices(["fatal", "error", "warn", "info", "debug", "trace", "silent"]))
     .option("--no-watch", "do not reload the bundle and replica when they change")
+    .option("--verification-key <file>", "refuse bundles not signed with this key (OPA format): PEM public key or certificate, or a file holding an HMAC secret")
+    .option("--verification-key-id <id>", "key id the bundle signature must name, if it names one (default: default)")
+    .option("--scope <scope>", "scope the bundle signature must carry (default: none)")
     .option("--check", "load and check the config, bundle, replica, keys and primary, print what was found, and exit (1 on a problem) without serving")
     .action(async (flags: ServeFlags) => {
       const config = loadConfig({
@@ -64,6 +70,9 @@ export function registerServe(program: Command): void {
           decision_log: flags.decisionLog,
           max_staleness_seconds: flags.maxStaleness,
           log_level: flags.logLevel,
+          "bundle_verification.key_file": flags.verificationKey,
+          "bundle_verification.key_id": flags.verificationKeyId,
+          "bundle_verification.scope": flags.scope,
           // commander sets watch=true unless --no-watch; only an explicit "no" overrides the file.
           watch: flags.watch === false ? false : undefined,
         },
