@@ -10,10 +10,11 @@ export const REPLICA_FORMAT = 1;
 /**
  * Primary migration versions whose tables this capgate can mirror: 4 is the
  * capability model with its data migration, 5 adds the change log, 6 adds the
- * TOTP bookkeeping tables (not mirrored). A newer migration that changes
+ * TOTP bookkeeping tables, 7 rekeys them per (tenant, user) and adds pending
+ * TOTP enrollments (neither mirrored). A newer migration that changes
  * mirrored tables must raise `max` together with tables.ts.
  */
-export const SUPPORTED_SCHEMA_VERSIONS = { min: 4, max: 6 } as const;
+export const SUPPORTED_SCHEMA_VERSIONS = { min: 4, max: 7 } as const;
 
 export function isSupportedSchemaVersion(v: number): boolean {
   return Number.isInteger(v) && v >= SUPPORTED_SCHEMA_VERSIONS.min && v <= SUPPORTED_SCHEMA_VERSIONS.max;

@@ -9,34 +9,33 @@ import { CapgateError } from "../errors.js";
 import type { Queryable } from "./totp-store.js";
 
 export interface StoredTotpSecret {
-  tenantId: string;
   /** The encrypted secret (compact JWE), or null when the user is not enrolled in totp. */
   jwe: string | null;
 }
 
 export interface TotpSecretSource {
-  /** The user's tenant and encrypted secret, or null for an unknown user. */
-  lookup(userId: string): Promise<StoredTotpSecret | null>;
+  /** The user's encrypted secret, or null when the tenant has no such user. */
+  lookup(tenantId: string, userId: string): Promise<StoredTotpSecret | null>;
 }
 
 export function primaryTotpSecrets(db: Queryable): TotpSecretSource {
   return {
-    async lookup(userId: string): Promise<StoredTotpSecret | null> {
-      let rows: Array<{ tenant_id: string; jwe: string | null }>;
+    async lookup(tenantId: string, userId: string): Promise<StoredTotpSecret | null> {
+      let rows: Array<{ jwe: string | null }>;
       try {
-        ({ rows } = await db.query<{ tenant_id: string; jwe: string | null }>(
-          `SELECT u.tenant_id, s.data->>'secret_jwe' AS jwe
+        ({ rows } = await db.query<{ jwe: string | null }>(
+          `SELECT s.data->>'secret_jwe' AS jwe
              FROM users u
              LEFT JOIN user_capability_state s
                ON s.user_id = u.id AND s.capability_key = 'totp' AND s.status = 'enrolled'
-            WHERE u.id = $1`,
-          [userId],
+            WHERE u.id = $1 AND u.tenant_id = $2`,
+          [userId, tenantId],
         ));
       } catch (e) {
         throw new CapgateError("database_error", `TOTP secret lookup failed on the primary: ${(e as Error).message}`, { cause: e });
       }
       const row = rows[0];
-      return row === undefined ? null : { tenantId: row.tenant_id, jwe: row.jwe };
+      return row === undefined ? null : { jwe: row.jwe };
     },
   };
 }

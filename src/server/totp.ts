@@ -1,14 +1,18 @@
 // POST /mfa/totp/verify: checks a TOTP code with otplib against the user's
-// decrypted secret, accepts each code at most once (the time step is claimed on
-// the primary), counts consecutive failures into a lockout, and on success
-// returns a signed assertion. Time comes from an injected clock.
-import { createGuardrails, type OTPGuardrails, verify as verifyOtp } from "otplib";
+// decrypted secret, under rules kept on the primary per (tenant, user): an
+// attempt is reserved before its code is checked (at most lockout_threshold
+// codes are ever in check or failed before a lockout), each code is accepted
+// at most once and never after a newer one, and consecutive failures lock the
+// user out. On success it returns a signed assertion. Time comes from an
+// injected clock.
+import { timingSafeEqual } from "node:crypto";
+import { createGuardrails, generate as generateOtp, type OTPGuardrails, verify as verifyOtp } from "otplib";
 import { z } from "zod";
-import { CapgateError } from "../errors.js";
+import { CapgateError, isCapgateError } from "../errors.js";
 import type { AssertionSigner } from "./assertion.js";
 import { fromZod } from "./decisions.js";
 import { decryptTotpSecret, type TotpSecretSource } from "./totp-secrets.js";
-import type { TotpStore } from "./totp-store.js";
+import type { Lockout, TotpStore, TotpSubject } from "./totp-store.js";
 import { safeParseWorded } from "../zod-wording.js";
 
 export interface TotpSettings {
@@ -72,54 +76,103 @@ export function parseTotpInput(body: unknown, digits: number): TotpInput {
   return r.data;
 }
 
-export async function verifyTotp(deps: TotpDeps, input: TotpInput): Promise<TotpOutcome> {
-  const { settings, key, secrets, store, signer } = deps;
-  if (deps.missing.length > 0 || key === null || secrets === null || store === null || signer === null)
-    throw new CapgateError("not_configured", `TOTP verification is not configured: missing ${deps.missing.join(", ")}`, {
-      details: { missing: deps.missing },
-    });
-  const now = deps.clock();
-  const { user_id: userId } = input;
+export type CodeRefusal = Extract<TotpOutcome, { verified: false }>;
 
-  const before = await store.lockout(userId);
-  if (before.lockedUntilMs !== null && before.lockedUntilMs > now)
-    return { verified: false, reason: "locked_out", retry_after_seconds: Math.ceil((before.lockedUntilMs - now) / 1000) };
+/** Everything checkCode needs besides the code: configured, so not nullable. */
+export interface CodeChecker {
+  settings: TotpSettings;
+  key: Uint8Array;
+  store: TotpStore;
+}
 
-  const stored = await secrets.lookup(userId);
-  if (stored === null || stored.tenantId !== input.tenant_id) return { verified: false, reason: "unknown_user" };
-  if (stored.jwe === null) return { verified: false, reason: "not_enrolled" };
-  const secret = await decryptTotpSecret(stored.jwe, userId, key);
-
+/**
+ * Checks `code` against the encrypted secret `jwe` of `subject` at `now`, under
+ * the lockout and step rules shared by verification and enrollment. A code of
+ * a step already used (or older) is refused first, compared only with those
+ * dead steps' codes, so a double submit costs nothing; any other code is
+ * checked only under an attempt reserved on the primary beforehand, and the
+ * attempt is settled (failure, accepted step, late replay) afterwards.
+ */
+export async function checkCode(
+  checker: CodeChecker,
+  subject: TotpSubject,
+  jwe: string,
+  code: string,
+  now: number,
+): Promise<{ accepted: true } | CodeRefusal> {
+  const { settings, key, store } = checker;
+  const [secret, lastStep] = await Promise.all([decryptTotpSecret(jwe, subject.userId, key), store.lastStep(subject)]);
+  const options = {
+    secret,
+    period: settings.period_seconds,
+    digits: settings.digits,
+    guardrails: secretGuardrails(settings.min_secret_bytes),
+  };
+  const currentStep = Math.floor(now / 1000 / settings.period_seconds);
   let result: Awaited<ReturnType<typeof verifyOtp>>;
   try {
-    result = await verifyOtp({
-      secret,
-      token: input.code,
-      epoch: Math.floor(now / 1000),
-      epochTolerance: settings.window * settings.period_seconds,
-      period: settings.period_seconds,
-      digits: settings.digits,
-      guardrails: secretGuardrails(settings.min_secret_bytes),
-    });
-  } catch {
+    // Knowing that a code was a used one reveals nothing about any code still usable.
+    if (lastStep !== null)
+      for (let step = currentStep - settings.window; step <= Math.min(lastStep, currentStep + settings.window); step++)
+        if (sameCode(await generateOtp({ ...options, epoch: step * settings.period_seconds }), code))
+          return { verified: false, reason: "code_already_used" };
+    const rules = { threshold: settings.lockout_threshold, lockoutSeconds: settings.lockout_seconds };
+    const reservation = await store.reserve(subject, now, rules);
+    if (!reservation.granted) return lockedOut(reservation.lockout, now);
+    try {
+      result = await verifyOtp({ ...options, token: code, epoch: Math.floor(now / 1000), epochTolerance: settings.window * settings.period_seconds });
+    } catch (e) {
+      await store.release(subject, now);
+      throw e;
+    }
+    // The TOTP strategy always reports the matched step; without one a code cannot be made single-use.
+    if (!result.valid || !("timeStep" in result)) {
+      const after = await store.settleFailure(subject, now, rules);
+      return after.lockedUntilMs !== null && after.lockedUntilMs > now ? lockedOut(after, now) : { verified: false, reason: "invalid_code" };
+    }
+    // Accepted only if no sidecar has used this step or a newer one meanwhile (RFC 6238 section 5.2).
+    if (!(await store.settleMatch(subject, reservation.seq, result.timeStep, now))) return { verified: false, reason: "code_already_used" };
+    return { accepted: true };
+  } catch (e) {
+    if (isCapgateError(e)) throw e;
     // otplib refuses a secret it cannot use (not base32, or outside min_secret_bytes..64
     // bytes, e.g. a legacy 80-bit one under the default minimum of 16). That is the
     // stored data's fault, not the caller's: no failure is counted, and otplib's
     // message, which may quote the secret, is not passed on.
     return { verified: false, reason: "secret_unusable" };
   }
-  const fail = async (reason: "invalid_code" | "code_already_used"): Promise<TotpOutcome> => {
-    const after = await store.recordFailure(userId, now, settings.lockout_threshold, settings.lockout_seconds);
-    if (after.lockedUntilMs !== null && after.lockedUntilMs > now)
-      return { verified: false, reason: "locked_out", retry_after_seconds: Math.ceil((after.lockedUntilMs - now) / 1000) };
-    return { verified: false, reason };
-  };
-  // The TOTP strategy always reports the matched step; without one a code cannot be made single-use.
-  if (!result.valid || !("timeStep" in result)) return fail("invalid_code");
-  // The claim is what makes a code single-use across sidecars: only one insert of
-  // (user, step) succeeds on the primary.
-  if (!(await store.claimStep(userId, result.timeStep, now))) return fail("code_already_used");
-  await store.clearFailures(userId);
-  const assertion = await signer.sign({ sub: userId, tenant_id: input.tenant_id }, now);
+}
+
+function sameCode(a: string, b: string): boolean {
+  return a.length === b.length && timingSafeEqual(Buffer.from(a), Buffer.from(b));
+}
+
+function lockedOut(lockout: Lockout, now: number): CodeRefusal {
+  // Not locked, but the attempts in flight use up the budget: they settle in moments.
+  const until = lockout.lockedUntilMs !== null && lockout.lockedUntilMs > now ? lockout.lockedUntilMs : now + 1000;
+  return { verified: false, reason: "locked_out", retry_after_seconds: Math.ceil((until - now) / 1000) };
+}
+
+/** Throws not_configured unless every part verification needs is there. */
+export function requireConfigured(deps: TotpDeps, what: string): CodeChecker & { secrets: TotpSecretSource; signer: AssertionSigner } {
+  const { settings, key, secrets, store, signer } = deps;
+  if (deps.missing.length > 0 || key === null || secrets === null || store === null || signer === null)
+    throw new CapgateError("not_configured", `${what} is not configured: missing ${deps.missing.join(", ")}`, {
+      details: { missing: deps.missing },
+    });
+  return { settings, key, secrets, store, signer };
+}
+
+export async function verifyTotp(deps: TotpDeps, input: TotpInput): Promise<TotpOutcome> {
+  const ready = requireConfigured(deps, "TOTP verification");
+  const now = deps.clock();
+  const subject = { tenantId: input.tenant_id, userId: input.user_id };
+  // Known users only reach the attempt counters: a guessed name leaves no row behind.
+  const stored = await ready.secrets.lookup(subject.tenantId, subject.userId);
+  if (stored === null) return { verified: false, reason: "unknown_user" };
+  if (stored.jwe === null) return { verified: false, reason: "not_enrolled" };
+  const checked = await checkCode(ready, subject, stored.jwe, input.code, now);
+  if (!("accepted" in checked)) return checked;
+  const assertion = await ready.signer.sign({ sub: input.user_id, tenant_id: input.tenant_id }, now);
   return { verified: true, assertion, expires_in: deps.assertionTtlSeconds };
 }
