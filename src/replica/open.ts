@@ -7,6 +7,7 @@ import Database from "better-sqlite3";
 import { existsSync } from "node:fs";
 import { CapgateError } from "../errors.js";
 import { currentGeneration } from "./files.js";
+import { isCorruption, quickCheck } from "./integrity.js";
 import { readMeta, type ReplicaMeta } from "./meta.js";
 import { REPLICA_FORMAT } from "./schema.js";
 import { evaluateStaleness, type ReplicaStatus } from "./status.js";
@@ -110,12 +111,27 @@ export class Replica {
   }
 }
 
+/** The replica_error of a damaged file: `details.corrupt` tells it from a missing or foreign one. */
+export function corruptReplicaError(path: string, problem: string, cause?: unknown): CapgateError {
+  return new CapgateError("replica_error", `${path}: replica is corrupt: ${problem}`, {
+    details: { corrupt: true },
+    ...(cause === undefined ? {} : { cause }),
+  });
+}
+
+/** True for an error that says a replica file is damaged, raised by SQLite or by openReplica. */
+export function isCorruptReplica(e: unknown): boolean {
+  if (e instanceof CapgateError) return e.details?.["corrupt"] === true || isCorruption(e.cause);
+  return isCorruption(e);
+}
+
 /**
  * Opens the replica at `path` (read-only unless `readonly: false`). Throws
  * replica_error when the file is missing, is not a replica, or has a layout
- * this capgate does not read.
+ * this capgate does not read; with `integrityCheck`, also when PRAGMA
+ * quick_check finds it damaged (see isCorruptReplica).
  */
-export function openReplica(path: string, opts: { readonly?: boolean } = {}): Replica {
+export function openReplica(path: string, opts: { readonly?: boolean; integrityCheck?: boolean } = {}): Replica {
   const readonly = opts.readonly ?? true;
   const file = currentGeneration(path);
   if (file === undefined || !existsSync(file)) throw new CapgateError("replica_error", `${path}: replica does not exist`);
@@ -125,9 +141,14 @@ export function openReplica(path: string, opts: { readonly?: boolean } = {}): Re
     if (!readonly) db.pragma("journal_mode = WAL");
     db.pragma("busy_timeout = 5000");
   } catch (e) {
+    if (isCorruption(e)) throw corruptReplicaError(path, (e as Error).message, e);
     throw new CapgateError("replica_error", `${path}: cannot open replica: ${(e as Error).message}`, { cause: e });
   }
   try {
+    if (opts.integrityCheck === true) {
+      const problem = quickCheck(db);
+      if (problem !== null) throw corruptReplicaError(path, problem);
+    }
     const meta = readMeta(db, path);
     if (meta.replicaFormat !== REPLICA_FORMAT) {
       throw new CapgateError("replica_error", `${path}: replica format ${meta.replicaFormat} is not supported (expected ${REPLICA_FORMAT})`);
@@ -135,6 +156,8 @@ export function openReplica(path: string, opts: { readonly?: boolean } = {}): Re
     return new Replica(path, db, file);
   } catch (e) {
     db.close();
+    if (isCorruptReplica(e) && !(e instanceof CapgateError && e.details?.["corrupt"] === true))
+      throw corruptReplicaError(path, (e as Error).message, e);
     if (e instanceof CapgateError) throw e;
     throw new CapgateError("replica_error", `${path}: cannot read replica: ${(e as Error).message}`, { cause: e });
   }

@@ -82,7 +82,8 @@ export class Decider {
       });
     } catch (e) {
       this.deps.log.error({ err: (e as Error).message, decision: req.spec.name }, "replica lookup failed");
-      return closed(head, ["replica_error"]);
+      // The source has marked itself corrupt when the lookup found the file damaged.
+      return closed(head, [safeState(facts).status === "corrupt" ? "replica_corrupt" : "replica_error"]);
     }
     const evaluation = this.deps.engine.evaluate(req.spec.entrypoint, input, started + this.deps.deadlineMs);
     if (!evaluation.ok) {
@@ -133,6 +134,7 @@ function unmet(policyLoaded: boolean, facts: FactSource | null, state: ReplicaSt
   if (!policyLoaded) reasons.push("policy_not_loaded");
   if (facts === null || state.status === "missing") reasons.push("replica_missing");
   else if (state.status === "stale") reasons.push("replica_stale");
+  else if (state.status === "corrupt") reasons.push("replica_corrupt");
   return reasons;
 }
 

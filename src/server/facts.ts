@@ -8,7 +8,8 @@
 // JSON already, and the policy module reads JSON text, so no fact is parsed
 // into JavaScript objects and serialised again on the way.
 
-export type ReplicaHealth = "current" | "stale" | "missing";
+/** "corrupt": the file is damaged and is never read again; a fresh snapshot must replace it. */
+export type ReplicaHealth = "current" | "stale" | "missing" | "corrupt";
 
 export interface ReplicaState {
   status: ReplicaHealth;
@@ -25,6 +26,9 @@ export interface ReplicaState {
  * every secret already removed, or null for an unknown subject.
  */
 export interface FactSource {
+  /** The file read (the replica path's target when opened). */
+  readonly file: string;
+  /** Never throws: a failure to read is reported as a state. */
   state(): ReplicaState;
   /** `{"id", "capabilities": {key: value}, "features": {key: bool}}` */
   tenantJson(id: string): string | null;
@@ -32,6 +36,10 @@ export interface FactSource {
   userJson(id: string): string | null;
   /** `{key: default_value}` from the capability catalog. */
   defaultsJson(): string;
+  /** Runs PRAGMA quick_check; a problem marks the source corrupt. Answers the problem, or null when sound. */
+  checkIntegrity(): string | null;
+  /** Marks the source unusable: state() says corrupt and every lookup throws from now on. */
+  markCorrupt(reason: string): void;
   close(): void;
 }
 

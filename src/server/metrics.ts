@@ -1,6 +1,7 @@
 // Prometheus metrics of one sidecar instance, in its own registry (so two
 // servers in one process, as in tests, do not share counters): decisions by
-// name and outcome, decision latency, replica age and the loaded policy revision.
+// name and outcome, decision latency, replica age and corruption, and the
+// loaded policy revision.
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from "prom-client";
 
 export interface ServerMetrics {
@@ -12,6 +13,7 @@ export interface ServerMetrics {
   decisionLogDropped: Gauge;
   policyRevision: Gauge<"revision">;
   reloads: Counter<"kind" | "outcome">;
+  replicaCorruptions: Counter<"found_by">;
 }
 
 export function createMetrics(opts: { defaultMetrics?: boolean } = {}): ServerMetrics {
@@ -58,6 +60,12 @@ export function createMetrics(opts: { defaultMetrics?: boolean } = {}): ServerMe
       name: "capgate_reloads_total",
       help: "Bundle and replica reloads, by kind and outcome (loaded, refused)",
       labelNames: ["kind", "outcome"],
+      registers: [registry],
+    }),
+    replicaCorruptions: new Counter({
+      name: "capgate_replica_corruptions_total",
+      help: "Damaged replica files found, by where (lookup, integrity_check, load); decisions are denied until a fresh snapshot replaces the file",
+      labelNames: ["found_by"],
       registers: [registry],
     }),
   };

@@ -10,23 +10,43 @@
 // only. A view also makes each answer consistent: its facts, replica version
 // and staleness come from one snapshot of the file. What a follower writes is
 // seen at most VIEW_MS later, and ending the view lets checkpoints go on.
+//
+// No SQLite error escapes except from a lookup (whose caller denies): a
+// damaged file found by a lookup, the view's timer or an integrity check marks
+// the source corrupt for good, and from then on it is never read again and
+// every decision is denied until a fresh snapshot replaces the file.
 import type Database from "better-sqlite3";
-import { openReplica, preparePolicyFacts, type Replica } from "../replica/index.js";
+import { corruptReplicaError, isCorruptReplica, openReplica, preparePolicyFacts, quickCheck, type Replica } from "../replica/index.js";
 import { SECRET_KEYS, withoutSecrets, type FactSource, type ReplicaState } from "./facts.js";
 
 export const VIEW_MS = 100;
 
-export function openReplicaFacts(path: string, maxStalenessSeconds: number, clock: () => number): FactSource {
-  const replica: Replica = openReplica(path);
+/** Where a damaged replica was noticed (the label of the corruption metric). */
+export type CorruptionFinder = "lookup" | "integrity_check" | "load";
+
+export interface ReplicaFactsOptions {
+  /** Told once, when the source finds its file damaged. */
+  onCorrupt?: (reason: string, foundBy: CorruptionFinder) => void;
+  /** PRAGMA quick_check before the first read (default true). */
+  integrityCheck?: boolean;
+}
+
+export function openReplicaFacts(
+  path: string,
+  maxStalenessSeconds: number,
+  clock: () => number,
+  opts: ReplicaFactsOptions = {},
+): FactSource {
+  const replica: Replica = openReplica(path, { integrityCheck: opts.integrityCheck ?? true });
   try {
-    return replicaFacts(replica, maxStalenessSeconds, clock);
+    return replicaFacts(replica, maxStalenessSeconds, clock, opts);
   } catch (e) {
-    replica.close();
-    throw e;
+    closeQuietly(replica);
+    throw isCorruptReplica(e) ? corruptReplicaError(path, (e as Error).message, e) : e;
   }
 }
 
-export function replicaFacts(replica: Replica, maxStalenessSeconds: number, clock: () => number): FactSource {
+export function replicaFacts(replica: Replica, maxStalenessSeconds: number, clock: () => number, opts: ReplicaFactsOptions = {}): FactSource {
   const db: Database.Database = replica.db;
   const meta = replica.meta();
   const defaults: Record<string, unknown> = {};
@@ -47,16 +67,41 @@ export function replicaFacts(replica: Replica, maxStalenessSeconds: number, cloc
   };
 
   let closed = false;
+  /** Why the file is known damaged; once set, never cleared. */
+  let corrupt: string | null = null;
   let state: ReplicaState | null = null;
   let timer: NodeJS.Timeout | null = null;
-  const endView = (): void => {
+  const markCorrupt = (reason: string, foundBy: CorruptionFinder): void => {
+    if (corrupt !== null) return;
+    corrupt = reason;
+    endView();
+    opts.onCorrupt?.(reason, foundBy);
+  };
+  /** Notes a SQLite failure: a damaged file marks the source corrupt; other failures pass. */
+  const noted = (e: unknown, foundBy: CorruptionFinder): unknown => {
+    if (isCorruptReplica(e)) markCorrupt((e as Error).message, foundBy);
+    return e;
+  };
+  // Runs from a timer too, so it must never throw: an uncaught error there would end the process.
+  function endView(): void {
     if (timer !== null) clearTimeout(timer);
     timer = null;
     state = null;
-    if (db.open && db.inTransaction) db.exec("COMMIT");
-  };
+    if (!db.open || !db.inTransaction) return;
+    try {
+      db.exec("COMMIT");
+    } catch (e) {
+      noted(e, "lookup");
+      try {
+        if (db.inTransaction) db.exec("ROLLBACK");
+      } catch {
+        // The connection is unusable either way; the source is marked or will fail its next read.
+      }
+    }
+  }
   /** The state of the current read view, opening one when none is. */
   const view = (): ReplicaState => {
+    if (corrupt !== null) throw corruptReplicaError(replica.path, corrupt);
     if (state !== null) return state;
     db.exec("BEGIN");
     try {
@@ -70,26 +115,57 @@ export function replicaFacts(replica: Replica, maxStalenessSeconds: number, cloc
     return state;
   };
   const lookup = (query: (id: string) => string | undefined, id: string): string | null => {
-    view();
-    const text = query(id);
+    let text: string | undefined;
+    try {
+      view();
+      text = query(id);
+    } catch (e) {
+      throw noted(e, "lookup");
+    }
     return text === undefined ? null : scrubbed(text);
   };
+  const corruptState = (reason: string): ReplicaState => ({ status: "corrupt", version: null, age_seconds: null, detail: reason });
 
   return {
+    file: replica.file,
     state(): ReplicaState {
       if (closed) return { status: "missing", version: null, age_seconds: null, detail: "replica closed" };
-      return view();
+      if (corrupt !== null) return corruptState(corrupt);
+      try {
+        return view();
+      } catch (e) {
+        noted(e, "lookup");
+        if (corrupt !== null) return corruptState(corrupt);
+        return { status: "missing", version: null, age_seconds: null, detail: `replica cannot be read: ${(e as Error).message}` };
+      }
     },
     tenantJson: (id) => lookup(queries.tenantJson, id),
     userJson: (id) => lookup(queries.userJson, id),
     defaultsJson: () => defaultsJson,
+    checkIntegrity(): string | null {
+      if (closed || corrupt !== null) return corrupt;
+      // Outside a read view, so the check does not hold one open while it walks the file.
+      endView();
+      const problem = quickCheck(db);
+      if (problem !== null) markCorrupt(`${replica.path}: replica is corrupt: ${problem}`, "integrity_check");
+      return problem;
+    },
+    markCorrupt: (reason) => markCorrupt(reason, "load"),
     close() {
       if (closed) return;
       closed = true;
       endView();
-      replica.close();
+      closeQuietly(replica);
     },
   };
+}
+
+function closeQuietly(replica: Replica): void {
+  try {
+    replica.close();
+  } catch {
+    // Closing a damaged file can fail; the handle is dropped either way.
+  }
 }
 
 /** The facts with every secret removed at any depth; text without a secret-looking key passes as it is. */

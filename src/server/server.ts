@@ -10,7 +10,7 @@ import pino, { type Logger } from "pino";
 import { CapgateError, isCapgateError } from "../errors.js";
 import { createApp } from "./app.js";
 import { loadAssertionSigner, type AssertionSigner } from "./assertion.js";
-import { loadBundle } from "./bundle-loader.js";
+import { bundleLoader, configuredVerifier } from "./bundle-loader.js";
 import type { ServerConfig } from "./config.js";
 import { Decider } from "./decide.js";
 import { createDecisionLog, type DecisionLog } from "./decision-log.js";
@@ -19,7 +19,9 @@ import type { FactSource } from "./facts.js";
 import { createJwtVerifier, noKeysVerifier, readJwks } from "./jwt.js";
 import { createMetrics, setPolicyRevision, type ServerMetrics } from "./metrics.js";
 import { Reloader, type WatchedFile } from "./reload.js";
-import { openReplicaFacts } from "./replica-facts.js";
+import { openReplicaFacts, type CorruptionFinder, type ReplicaFactsOptions } from "./replica-facts.js";
+import { currentGeneration, isCorruptReplica } from "../replica/index.js";
+import { startStatusReporter, type StatusReporter } from "./status-reporter.js";
 import { secretGuardrails, type TotpDeps } from "./totp.js";
 import { decodeKey, primaryTotpSecrets } from "./totp-secrets.js";
 import { primaryTotpStore, type Queryable } from "./totp-store.js";
@@ -31,7 +33,7 @@ export interface StartOptions {
   logger?: Logger;
   bundleLoader?: BundleLoader;
   /** Opens the replica at a path; defaults to the SQLite replica. */
-  openFacts?: (path: string, maxStalenessSeconds: number, clock: () => number) => FactSource;
+  openFacts?: (path: string, maxStalenessSeconds: number, clock: () => number, opts?: ReplicaFactsOptions) => FactSource;
   /** An already-open primary; otherwise one is opened from config.database_url. */
   primary?: Queryable;
   /** Poll interval of the hot-reload watcher (ms). */
@@ -62,7 +64,8 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
   const log = opts.logger ?? pino({ level: config.log_level, base: { service: "capgate" } }, pino.destination(config.decision_log === "stdout" ? 2 : 1));
   const metrics = createMetrics();
   const decisionLog = createDecisionLog(config.decision_log, log);
-  const engine = new Engine(opts.bundleLoader ?? loadBundle, clock);
+  // The bundle verification key is read now too: a bad key file stops start-up.
+  const engine = new Engine(opts.bundleLoader ?? bundleLoader(configuredVerifier(config)), clock);
   const openFacts = opts.openFacts ?? openReplicaFacts;
 
   // Key material is read now: a bad file stops start-up with a config_error.
@@ -92,12 +95,21 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
   };
 
   let facts: FactSource | null = null;
+  const onCorrupt = (reason: string, foundBy: CorruptionFinder): void => {
+    metrics.replicaCorruptions.inc({ found_by: foundBy });
+    log.error({ replica: config.replica, found_by: foundBy, err: reason }, "replica is corrupt: decisions are denied (replica_corrupt) until a fresh snapshot replaces it");
+  };
   const openReplica = async (path: string): Promise<void> => {
     let next: FactSource;
     try {
-      next = openFacts(path, config.max_staleness_seconds, clock);
+      next = openFacts(path, config.max_staleness_seconds, clock, { onCorrupt });
     } catch (e) {
       metrics.reloads.inc({ kind: "replica", outcome: "refused" });
+      // Damaged in place: the file serving now is that file, so it must not be read either.
+      if (isCorruptReplica(e)) {
+        if (facts !== null && facts.file === generationOf(path)) facts.markCorrupt((e as Error).message);
+        else onCorrupt((e as Error).message, "load");
+      }
       throw e;
     }
     const previous = facts;
@@ -124,6 +136,9 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
   } else log.warn("no replica configured: every decision is denied (replica_missing)");
   const reloader = new Reloader(watched, refused);
   if (config.watch) reloader.start(opts.watchIntervalMs ?? 1000);
+  const integrityTimer =
+    config.replica_integrity_check_seconds === 0 ? null : setInterval(() => facts?.checkIntegrity(), config.replica_integrity_check_seconds * 1000);
+  integrityTimer?.unref();
 
   const missing: string[] = [];
   if (config.totp.encryption_key === undefined) missing.push("totp.encryption_key");
@@ -175,6 +190,8 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
   const port = (server.address() as AddressInfo).port;
   const host = config.host.includes(":") ? `[${config.host}]` : config.host;
   log.info({ host: config.host, port }, "capgate serving");
+  const status: StatusReporter | null =
+    config.status === undefined ? null : startStatusReporter({ settings: config.status, engine, facts: () => facts, metrics, log, port, clock });
 
   return {
     url: `http://${host}:${port}`,
@@ -196,6 +213,8 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
     },
     async close() {
       reloader.stop();
+      if (integrityTimer !== null) clearInterval(integrityTimer);
+      await status?.close();
       const closing = new Promise<void>((resolve) => server.close(() => resolve()));
       if ("closeAllConnections" in server) server.closeAllConnections();
       await closing;
@@ -205,4 +224,13 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
       if (pool !== null) await pool.end();
     },
   };
+}
+
+/** The file a replica path points at now, or undefined when it cannot be resolved. */
+function generationOf(path: string): string | undefined {
+  try {
+    return currentGeneration(path);
+  } catch {
+    return undefined;
+  }
 }

@@ -12,6 +12,7 @@ import { TABLES, type ColumnSpec, type TableSpec } from "../replica/tables.js";
 import { createIndexes, createSchema, isSupportedSchemaVersion, REPLICA_FORMAT, SUPPORTED_SCHEMA_VERSIONS } from "../replica/schema.js";
 import { writeMeta, type ReplicaMeta } from "../replica/meta.js";
 import { openReplica } from "../replica/open.js";
+import { quickCheck } from "../replica/integrity.js";
 import { generationPath, isSymlink, removeStaleFiles, TEMP_MARK } from "../replica/files.js";
 import { readHeader, readSnapshot } from "./read.js";
 import type { SnapshotHeader } from "./format.js";
@@ -151,6 +152,9 @@ export async function applySnapshot(file: string, replicaPath: string, opts: App
     });
     flush();
     createIndexes(db);
+    // A file that came out damaged (a bad disk, a full one) is refused here, never swapped in.
+    const problem = quickCheck(db);
+    if (problem !== null) throw new CapgateError("snapshot_error", `${file}: the replica built from it is damaged: ${problem}`);
     const now = new Date().toISOString();
     const meta: ReplicaMeta = {
       replicaFormat: REPLICA_FORMAT,

@@ -8,7 +8,8 @@ import { rmSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { CapgateError } from "../errors.js";
 import type { Primary } from "../primary/index.js";
-import { openReplica, type Replica } from "../replica/open.js";
+import { isCorruptReplica, openReplica, type Replica } from "../replica/open.js";
+import { quickCheck } from "../replica/integrity.js";
 import { writeMeta } from "../replica/meta.js";
 import { isSupportedSchemaVersion } from "../replica/schema.js";
 import { exportSnapshot, readSchemaVersion } from "../snapshot/export.js";
@@ -35,27 +36,49 @@ export class ReplicaWriter {
   readonly path: string;
   private replica: Replica | undefined;
   private applier: ChangeApplier | undefined;
+  /** Why the file cannot be used (missing, damaged); the next pass replaces it with a snapshot. */
+  unusable: string | undefined;
 
   constructor(path: string) {
     this.path = path;
   }
 
-  /** The open replica, reopened when a snapshot replaced it; undefined when there is none. */
+  /** The open replica (checked with quick_check when opened), reopened when a snapshot replaced it; undefined when unusable. */
   get(): { replica: Replica; applier: ChangeApplier } | undefined {
     if (this.replica && this.replica.replaced()) this.close();
     if (!this.replica) {
       try {
-        this.replica = openReplica(this.path, { readonly: false });
-      } catch {
+        this.replica = openReplica(this.path, { readonly: false, integrityCheck: true });
+        this.applier = new ChangeApplier(this.replica.db);
+      } catch (e) {
+        this.markUnusable((e as Error).message);
         return undefined;
       }
-      this.applier = new ChangeApplier(this.replica.db);
+      this.unusable = undefined;
     }
     return { replica: this.replica, applier: this.applier! };
   }
 
+  /** Runs PRAGMA quick_check on the replica; a problem marks it unusable. Answers the problem or null. */
+  checkIntegrity(): string | null {
+    const open = this.get();
+    if (open === undefined) return this.unusable ?? null;
+    const problem = quickCheck(open.replica.db);
+    if (problem !== null) this.markUnusable(`${this.path}: replica is corrupt: ${problem}`);
+    return problem;
+  }
+
+  markUnusable(reason: string): void {
+    this.unusable = reason;
+    this.close();
+  }
+
   close(): void {
-    this.replica?.close();
+    try {
+      this.replica?.close();
+    } catch {
+      // A damaged file may fail to close; the handle is dropped either way.
+    }
     this.replica = undefined;
     this.applier = undefined;
   }
@@ -70,6 +93,7 @@ async function freshSnapshot(primary: Primary, writer: ReplicaWriter, reason: st
     await exportSnapshot(primary, file);
     // force: the primary is the authority; a replica "newer" than it (a restored primary) must still follow it.
     const r = await applySnapshot(file, writer.path, { force: true });
+    writer.unusable = undefined;
     return { applied: 0, watermark: r.meta.watermark ?? 0, snapshotReason: reason };
   } finally {
     rmSync(file, { force: true });
@@ -77,9 +101,20 @@ async function freshSnapshot(primary: Primary, writer: ReplicaWriter, reason: st
 }
 
 export async function syncOnce(primary: Primary, writer: ReplicaWriter, opts: SyncOptions = {}): Promise<SyncResult> {
+  try {
+    return await applyChanges(primary, writer, opts);
+  } catch (e) {
+    if (!isCorruptReplica(e)) throw e;
+    // A damaged replica is never patched: the primary's current state replaces it.
+    writer.markUnusable((e as Error).message);
+    return freshSnapshot(primary, writer, `replica is corrupt (${(e as Error).message})`, opts);
+  }
+}
+
+async function applyChanges(primary: Primary, writer: ReplicaWriter, opts: SyncOptions): Promise<SyncResult> {
   const batch = opts.batchRows ?? 10_000;
   const open = writer.get();
-  if (!open) return freshSnapshot(primary, writer, `no usable replica at ${writer.path}`, opts);
+  if (!open) return freshSnapshot(primary, writer, writer.unusable ?? `no usable replica at ${writer.path}`, opts);
   const meta = open.replica.meta();
   if (meta.watermark === null) return freshSnapshot(primary, writer, "replica has no change-feed watermark (taken before the change log existed)", opts);
   const startedAt = new Date();
@@ -127,7 +162,11 @@ export async function syncOnce(primary: Primary, writer: ReplicaWriter, opts: Sy
     writeMeta(db, { watermark, confirmedAt: startedAt.toISOString() });
     db.exec("COMMIT");
   } catch (e) {
-    if (db.inTransaction) db.exec("ROLLBACK");
+    try {
+      if (db.inTransaction) db.exec("ROLLBACK");
+    } catch {
+      // A damaged file can refuse the rollback too; the error below says why.
+    }
     throw e;
   }
   return { applied, watermark };
