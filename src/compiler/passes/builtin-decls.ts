@@ -29,7 +29,7 @@ const ROWS: Array<[string, number, ("relation" | "varargs")?]> = [
   ["concat", 2], ["contains", 2], ["endswith", 2], ["startswith", 2], ["format_int", 2], ["indexof", 2],
   ["indexof_n", 2], ["lower", 1], ["upper", 1], ["replace", 3], ["split", 2], ["sprintf", 2],
   ["strings.any_prefix_match", 2], ["strings.any_suffix_match", 2], ["strings.replace_n", 2],
-  ["strings.reverse", 1], ["strings.count", 2], ["strings.render_template", 2], ["substring", 3],
+  ["strings.reverse", 1], ["strings.count", 2], ["strings.render_template", 2], ["strings.split_n", 3], ["substring", 3],
   ["trim", 2], ["trim_left", 2], ["trim_right", 2], ["trim_prefix", 2], ["trim_suffix", 2], ["trim_space", 1],
   // regular expressions and globs
   ["regex.match", 2], ["re_match", 2], ["regex.is_valid", 1], ["regex.split", 2], ["regex.find_n", 3],

@@ -3,7 +3,7 @@
 //   trim 2 | trim_left 2 | trim_right 2 | trim_prefix 2 | trim_suffix 2 | trim_space 1
 //   replace 3 | indexof 2 | indexof_n 2 | substring 3 | strings.reverse 1 | strings.count 2
 //   strings.any_prefix_match 2 | strings.any_suffix_match 2 | format_int 2 | to_number 1
-//   strings.replace_n 2
+//   strings.replace_n 2 | strings.split_n 3
 import { opa_malloc } from "../memory";
 import {
   T_STRING, T_ARRAY, T_SET, T_OBJECT, T_NUMBER, T_BOOLEAN, T_NULL, strLen, strPtr, arrLen, arrAt,
@@ -116,30 +116,54 @@ function mapCase(name: string, v: usize, upper: bool): usize {
 export function capgate_bi_lower(v: usize): usize { return mapCase("lower", v, false); }
 export function capgate_bi_upper(v: usize): usize { return mapCase("upper", v, true); }
 
-export function capgate_bi_split(s: usize, d: usize): usize {
-  if (!S(s)) return typeErr("split", 1, "string", s);
-  if (!S(d)) return typeErr("split", 2, "string", d);
+/**
+ * Go's strings.SplitN: at most `limit` pieces, the last holding the rest
+ * (limit < 0: no limit). An empty separator splits between code points.
+ */
+function splitPieces(s: usize, d: usize, limit: i64): usize {
   let r = capgate_array(0);
   let p = strPtr(s), n = strLen(s), dn = strLen(d);
-  if (dn == 0) {
-    // Go's strings.Split with an empty separator: one element per code point.
-    let i: u32 = 0;
-    while (i < n) {
-      utf8Decode(p + i, n - i);
-      let l = lastLen();
-      capgate_array_append(r, capgate_string(p + i, l));
-      i += l;
-    }
-    return r;
-  }
   let start: u32 = 0;
-  while (true) {
+  while (limit < 0 || <i64>arrLen(r) < limit - 1) {
+    let end: u32;
+    if (dn == 0) {
+      if (start >= n) break;
+      utf8Decode(p + start, n - start);
+      end = start + lastLen();
+      if (end >= n) break;
+      capgate_array_append(r, capgate_string(p + start, end - start));
+      start = end;
+      continue;
+    }
     let j = find(p, n, strPtr(d), dn, start);
     if (j < 0) break;
     capgate_array_append(r, capgate_string(p + start, <u32>j - start));
     start = <u32>j + dn;
   }
-  capgate_array_append(r, capgate_string(p + start, n - start));
+  if (dn != 0 || start < n) capgate_array_append(r, capgate_string(p + start, n - start));
+  return r;
+}
+
+export function capgate_bi_split(s: usize, d: usize): usize {
+  if (!S(s)) return typeErr("split", 1, "string", s);
+  if (!S(d)) return typeErr("split", 2, "string", d);
+  return splitPieces(s, d, -1);
+}
+
+/** strings.split_n: a positive limit as Go's SplitN; a negative one keeps the last |limit| pieces. */
+export function capgate_bi_strings_split_n(s: usize, d: usize, limit: usize): usize {
+  if (!S(s)) return typeErr("strings.split_n", 1, "string", s);
+  if (!S(d)) return typeErr("strings.split_n", 2, "string", d);
+  if (!isType(limit, T_NUMBER)) return typeErr("strings.split_n", 3, "number", limit);
+  if (!numberAsInt(limit)) return builtinErr("strings.split_n", "operand 3 must be an integer");
+  let k = lastInt();
+  if (k == 0) return capgate_array(0);
+  if (k > 0) return splitPieces(s, d, k);
+  let all = splitPieces(s, d, -1);
+  let n = <i64>arrLen(all);
+  if (-k >= n) return all;
+  let r = capgate_array(<u32>(-k));
+  for (let i = <u32>(n + k); i < <u32>n; i++) capgate_array_append(r, arrAt(all, i));
   return r;
 }
 
