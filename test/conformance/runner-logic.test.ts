@@ -7,7 +7,8 @@ import { parseCaseText, relaxFlowIndent } from "./case-file.js";
 import { fromExpected, fromRegoText, RObject, RSet } from "../support/values.js";
 import { mismatch } from "./compare.js";
 import { wrapQuery } from "../../src/policy/query-capture.js";
-import { isGenuineRegoError, passRate, tally, type Outcome } from "./runner.js";
+import { isGenuineRegoError, passRate, regorusErrorCode, tally, type Outcome } from "./runner.js";
+import { canonicalKey, canonicalNumber, compareJ, fromYamlNode, parseJsonExact, parseYamlExact } from "./json-values.js";
 
 /** Whether a result, in the module's Rego syntax, matches an expectation in the suite's encoding. */
 const ok = (actual: string, want: unknown): boolean => mismatch(fromRegoText(actual), fromExpected(want)) === null;
@@ -124,8 +125,38 @@ describe("outcomes", () => {
   it("counts excluded cases as failures in the pass rate and leaves skipped ones out", () => {
     const o = (kind: "value" | "error", status: Outcome["status"]): Outcome => ({ file: "f", folder: "d", note: "n", kind, status });
     const t = tally([o("value", "passed"), o("value", "excluded"), o("value", "skipped"), o("error", "failed")]);
-    expect(t.value).toEqual({ passed: 1, failed: 0, excluded: 1, skipped: 1 });
+    expect(t.value).toEqual({ passed: 1, failed: 0, excluded: 1, skipped: 1, na: 0 });
     expect(passRate(t.value)).toBe(0.5);
     expect(passRate(t.error)).toBe(0);
+  });
+});
+
+describe("OPA's judgement: JSON rows, numbers by value", () => {
+  it("numbers are equal by value, written any way, and exact beyond doubles", () => {
+    expect(canonicalNumber("1")).toBe(canonicalNumber("1.0"));
+    expect(canonicalNumber("100")).toBe(canonicalNumber("1e2"));
+    expect(canonicalNumber("0.10")).toBe(canonicalNumber("1e-1"));
+    expect(canonicalNumber("-0")).toBe(canonicalNumber("0"));
+    expect(canonicalNumber("9223372036854775809")).not.toBe(canonicalNumber("9223372036854775808"));
+  });
+
+  it("a module's JSON and a YAML expectation give the same key for the same rows", () => {
+    const got = parseJsonExact('[{"x": [1.0, "a", {"b": 12345678901234567891}]}]');
+    const want = fromYamlNode(parseYamlExact("- x: [1, a, {b: 12345678901234567891}]\n").contents);
+    expect(canonicalKey(got)).toBe(canonicalKey(want));
+    const other = fromYamlNode(parseYamlExact("- x: [1, a, {b: 12345678901234567890}]\n").contents);
+    expect(canonicalKey(got)).not.toBe(canonicalKey(other));
+  });
+
+  it("orders values as Rego does, for sort_bindings", () => {
+    const vs = (parseJsonExact('["b", 2, null, [1], {"a": 1}, true, 10]') as unknown[]).sort(compareJ as never);
+    expect(canonicalKey(vs as never)).toBe(canonicalKey(parseJsonExact('[null, true, 2, 10, "b", [1], {"a": 1}]')));
+  });
+
+  it("regorus error texts map to OPA's code only where it is certain", () => {
+    expect(regorusErrorCode("`if` keyword is required before rule body")).toBe("rego_parse_error");
+    expect(regorusErrorCode("`bits.xor` expects 2 arguments")).toBe("rego_type_error");
+    expect(regorusErrorCode("rules should not produce multiple outputs")).toBe("eval_conflict_error");
+    expect(regorusErrorCode("`lower` expects string argument.")).toBeUndefined();
   });
 });

@@ -13,10 +13,13 @@ import { VALUE_VAR, wrapQuery } from "../../src/policy/query-capture.js";
 import { fromExpected, RObject, type V } from "../support/values.js";
 import type { CaseFile, RawCase } from "./case-file.js";
 import { mismatch, show } from "./compare.js";
-import { evaluateTyped } from "./typed-eval.js";
+import { evaluateJsonText, evaluateTyped, setDataText } from "./typed-eval.js";
+import { canonicalKey, compareJ, JNum, jsonText, parseJsonExact, type J } from "./json-values.js";
+import type { OpaCase, OpaCaseFile } from "./opa-case-file.js";
 
 export type Kind = "value" | "error";
-export type Status = "passed" | "failed" | "excluded" | "skipped";
+/** `na`: a case OPA's own Wasm target skips (its wasm-exceptions.yaml), not counted. */
+export type Status = "passed" | "failed" | "excluded" | "skipped" | "na";
 
 export interface Outcome {
   file: string;
@@ -73,6 +76,40 @@ export function isGenuineRegoError(e: unknown): boolean {
   return e instanceof CapgateError && GENUINE_ERROR_CODES.has(e.code);
 }
 
+/** The codes of an error (several when a pass reported several). */
+export function errorCodes(e: unknown): string[] {
+  if (e instanceof CapgateErrors) return e.errors.map((x) => x.code);
+  return e instanceof CapgateError ? [e.code] : [];
+}
+
+/**
+ * An error case passes on a genuine Rego error, and, when the code it expects
+ * is known, only on an error of that code (as OPA's runner checks want_error_code).
+ */
+function judgeError(base: Omit<Outcome, "status">, e: unknown, wantCode: string | undefined): Outcome {
+  if (!isGenuineRegoError(e)) return { ...base, status: "failed", detail: `wanted a Rego error, got ${describeError(e)}` };
+  if (wantCode !== undefined && !errorCodes(e).includes(wantCode)) {
+    return { ...base, status: "failed", detail: `wanted ${wantCode}, got ${describeError(e)}` };
+  }
+  return { ...base, status: "passed", detail: describeError(e) };
+}
+
+/**
+ * regorus words its errors its own way; for the kinds below, OPA's code for the
+ * same failure is certain, so the case must fail with that code. Other texts
+ * keep the weaker judgement (any genuine Rego error).
+ */
+const REGORUS_ERROR_CODES: ReadonlyArray<[RegExp, ErrorCode]> = [
+  [/keyword is required|rule must have a body/, "rego_parse_error"],
+  [/expects \d+ arguments?\b|could not find function/, "rego_type_error"],
+  [/this import shadows previous import|(input|data) cannot be shadowed/, "rego_compile_error"],
+  [/rules should not produce multiple outputs/, "eval_conflict_error"],
+];
+
+export function regorusErrorCode(text: string): string | undefined {
+  return REGORUS_ERROR_CODES.find(([re]) => re.test(text))?.[1];
+}
+
 export function describeError(e: unknown): string {
   if (e instanceof CapgateError) return e.format();
   if (e instanceof CapgateErrors) return e.errors.map((x) => x.format()).join(" | ");
@@ -120,11 +157,7 @@ export async function runCase(file: CaseFile, c: RawCase, opts: RunOptions): Pro
       if (r !== undefined) results.push(r);
     }
   } catch (e) {
-    if (kind === "error") {
-      return isGenuineRegoError(e)
-        ? { ...base, status: "passed", detail: describeError(e) }
-        : { ...base, status: "failed", detail: `wanted a Rego error, got ${describeError(e)}` };
-    }
+    if (kind === "error") return judgeError(base, e, regorusErrorCode(c.error ?? ""));
     return { ...base, status: "failed", detail: describeError(e) };
   }
   if (kind === "error") return { ...base, status: "failed", detail: `wanted an error (${c.error}), got ${JSON.stringify(results)}` };
@@ -143,6 +176,76 @@ export async function runCase(file: CaseFile, c: RawCase, opts: RunOptions): Pro
     return { ...base, status: "failed", detail: `want prints ${JSON.stringify(c.want_prints)}, got ${JSON.stringify(prints)}` };
   }
   return { ...base, status: "passed" };
+}
+
+export interface OpaRunOptions {
+  /** OPA's Wasm exceptions: `topic/note` → reason; such cases are n/a. */
+  exceptions: Map<string, string>;
+  exclusions?: Exclusion[];
+}
+
+/** A result row with each array binding sorted, as OPA's runner does for sort_bindings. */
+function sortedRow(row: J): J {
+  if (row === null || typeof row !== "object" || Array.isArray(row) || row instanceof JNum) return row;
+  const out: { [k: string]: J } = {};
+  for (const [k, v] of Object.entries(row as { [k: string]: J })) out[k] = Array.isArray(v) ? [...v].sort(compareJ) : v;
+  return out;
+}
+
+function rowSet(rows: J[]): Map<string, J> {
+  return new Map(rows.map((r) => [canonicalKey(r), r]));
+}
+
+/**
+ * One of OPA's cases, judged as OPA's runner (v1/topdown/exported_test.go)
+ * judges it: strict built-in errors only when strict_error says so; the result
+ * rows compared as a set of JSON objects, numbers by value; want_defined on
+ * whether any row came back; an error case passes only with the code it wants.
+ */
+export async function runOpaCase(file: OpaCaseFile, c: OpaCase, opts: OpaRunOptions): Promise<Outcome> {
+  const kind: Kind = c.want_error_code !== undefined || c.want_error !== undefined ? "error" : "value";
+  const base = { file: file.file, folder: file.folder, note: c.note, kind };
+  const na = opts.exceptions.get(c.note);
+  if (na !== undefined) return { ...base, status: "na", detail: na };
+  const excl = opts.exclusions?.find((x) => x.file === file.file && x.note === c.note);
+  if (excl) return { ...base, status: "excluded", detail: excl.reason };
+
+  let rows: J[];
+  try {
+    const compiled = compilePolicy({
+      sources: c.modules.map((text, i) => ({ file: `rego_${i}`, text })),
+      entrypoints: [],
+      queries: [{ name: QUERY_NAME, text: c.query }],
+      regoVersion: 1,
+      strictBuiltinErrors: c.strict_error === true,
+    });
+    const inst = await instantiatePolicy(compiled.wasm);
+    setDataText(inst, jsonText(c.data ?? {}));
+    const input = c.input_term ?? (c.input === undefined ? undefined : jsonText(c.input));
+    const answer = parseJsonExact(evaluateJsonText(inst, input, QUERY_NAME));
+    if (!Array.isArray(answer)) throw new Error(`the module answered ${jsonText(answer)}, not a result set`);
+    rows = answer;
+  } catch (e) {
+    if (kind === "error") return judgeError(base, e, c.want_error_code);
+    return { ...base, status: "failed", detail: describeError(e) };
+  }
+  if (kind === "error") return { ...base, status: "failed", detail: `wanted ${c.want_error_code ?? "an error"} (${c.want_error ?? ""}), got ${jsonText(rows)}` };
+  if (c.want_defined !== undefined && c.want_defined !== rows.length > 0) {
+    return { ...base, status: "failed", detail: `want ${c.want_defined ? "defined" : "undefined"}, got ${jsonText(rows)}` };
+  }
+  if (c.want_result !== undefined) {
+    const got = rowSet(c.sort_bindings ? rows.map(sortedRow) : rows);
+    const want = rowSet(c.want_result);
+    const same = got.size === want.size && [...want.keys()].every((k) => got.has(k));
+    if (!same) return { ...base, status: "failed", detail: `want ${jsonText([...want.values()])}, got ${jsonText([...got.values()])}` };
+  }
+  return { ...base, status: "passed" };
+}
+
+export async function runOpaFiles(files: OpaCaseFile[], opts: OpaRunOptions): Promise<Outcome[]> {
+  const out: Outcome[] = [];
+  for (const f of files) for (const c of f.cases) out.push(await runOpaCase(f, c, opts));
+  return out;
 }
 
 export async function runFiles(files: CaseFile[], opts: RunOptions): Promise<Outcome[]> {
@@ -169,9 +272,10 @@ export interface Tally {
   failed: number;
   excluded: number;
   skipped: number;
+  na: number;
 }
 
-const emptyTally = (): Tally => ({ passed: 0, failed: 0, excluded: 0, skipped: 0 });
+const emptyTally = (): Tally => ({ passed: 0, failed: 0, excluded: 0, skipped: 0, na: 0 });
 
 export function tally(outcomes: Outcome[]): { value: Tally; error: Tally } {
   const t = { value: emptyTally(), error: emptyTally() };
@@ -179,7 +283,7 @@ export function tally(outcomes: Outcome[]): { value: Tally; error: Tally } {
   return t;
 }
 
-/** Share of cases passed, excluded ones counted as failures, suite-skipped ones left out. */
+/** Share of cases passed, excluded ones counted as failures, suite-skipped and n/a ones left out. */
 export function passRate(t: Tally): number {
   const n = t.passed + t.failed + t.excluded;
   return n === 0 ? 1 : t.passed / n;
@@ -189,7 +293,8 @@ export function formatReport(title: string, outcomes: Outcome[]): string {
   const folders = [...new Set(outcomes.map((o) => o.folder))].sort();
   const row = (name: string, os: Outcome[]): string => {
     const t = tally(os);
-    const cell = (x: Tally): string => `${x.passed}/${x.failed}/${x.excluded}`.padEnd(12) + (x.skipped ? ` (+${x.skipped} skipped)` : "").padEnd(14);
+    const aside = (x: Tally): string => [x.skipped ? `+${x.skipped} skipped` : "", x.na ? `+${x.na} n/a` : ""].filter(Boolean).join(", ");
+    const cell = (x: Tally): string => `${x.passed}/${x.failed}/${x.excluded}`.padEnd(12) + (aside(x) ? ` (${aside(x)})` : "").padEnd(14);
     return `${name.padEnd(34)} ${cell(t.value)} ${cell(t.error)}`;
   };
   const lines = [

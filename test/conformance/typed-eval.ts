@@ -34,3 +34,48 @@ export function evaluateTyped(inst: PolicyInstance, input: unknown, entrypoint: 
     return sortedItems(set);
   });
 }
+
+type Exports = Record<string, (...a: number[]) => number>;
+
+/** Copies text into the module's heap and parses it there as a Rego value (JSON is one), or fails. */
+function parseIntoModule(p: SdkPolicy, text: string, what: string): number {
+  const ex = p.wasmInstance.exports as Exports;
+  const bytes = new TextEncoder().encode(text);
+  const addr = ex["opa_malloc"]!(bytes.length);
+  new Uint8Array(p.mem.buffer).set(bytes, addr);
+  const v = ex["opa_value_parse"]!(addr, bytes.length);
+  if (v === 0) throw new Error(`the module could not parse the ${what}: ${text.slice(0, 80)}`);
+  return v;
+}
+
+/**
+ * Sets the base document from JSON text, parsed by the module itself, so that
+ * numbers stay exact (the SDK's setData goes through JSON.stringify of doubles).
+ */
+export function setDataText(inst: PolicyInstance, dataText: string): void {
+  const p = inst.policy as unknown as SdkPolicy;
+  const ex = p.wasmInstance.exports as Exports;
+  ex["opa_heap_ptr_set"]!(p.dataHeapPtr);
+  p.dataAddr = parseIntoModule(p, dataText, "data");
+  p.dataHeapPtr = ex["opa_heap_ptr_get"]!();
+}
+
+/**
+ * One evaluation through the context ABI (opa_eval_ctx_*, eval): the input is
+ * Rego text parsed by the module (so it may hold sets, as OPA's input_term
+ * does) and the result set comes back as the module's JSON text.
+ */
+export function evaluateJsonText(inst: PolicyInstance, inputText: string | undefined, entrypoint: string, opts: EvaluateOptions = {}): string {
+  return withEvaluationState(inst, entrypoint, opts, () => {
+    const p = inst.policy as unknown as SdkPolicy;
+    const ex = p.wasmInstance.exports as Exports;
+    ex["opa_heap_ptr_set"]!(p.dataHeapPtr);
+    const input = inputText === undefined ? 0 : parseIntoModule(p, inputText, "input");
+    const ctx = ex["opa_eval_ctx_new"]!();
+    if (input !== 0) ex["opa_eval_ctx_set_input"]!(ctx, input);
+    ex["opa_eval_ctx_set_data"]!(ctx, p.dataAddr);
+    ex["opa_eval_ctx_set_entrypoint"]!(ctx, p.entrypoints[entrypoint]!);
+    ex["eval"]!(ctx);
+    return readCString(p.mem, ex["opa_json_dump"]!(ex["opa_eval_ctx_get_result"]!(ctx)));
+  });
+}
