@@ -124,6 +124,8 @@ export interface ExprCommon {
   with: With[];
   /** Set on expressions the compiler introduced (OPA's `Generated`). */
   generated?: boolean;
+  /** A call hoisted out of a term (`f(x)` nested in another): its last argument is the result, so the arity is exact. */
+  hoisted?: boolean;
 }
 
 export type ExprForm =

@@ -113,7 +113,22 @@ export class ExprParser extends TokenCursor {
       if (negated) this.fail("illegal negation of 'every'");
       return this.parseEvery(loc);
     }
+    if (negated && this.notBodies && this.kind() === "{") return this.parseNotBody(loc);
     return this.parseLiteralExpr(negated, loc);
+  }
+
+  /**
+   * `not { a; b }` (rego.v2): true when the body has no solution. Held as
+   * `[true | a; b] == []`, which means exactly that: the body's variables stay
+   * local to it and the outer ones it uses must be bound before, as for `not`.
+   */
+  private parseNotBody(loc: Location): Expr {
+    const body = this.parseBraceBody();
+    const solutions: Term = { value: { kind: "arraycomp", term: { value: { kind: "boolean", value: true }, location: loc }, body }, location: loc };
+    const none: Term = { value: { kind: "array", items: [] }, location: loc };
+    const expr = this.mkExpr({ kind: "call", operator: builtinRef("equal", loc), args: [solutions, none] }, loc);
+    if (this.isKw("with")) expr.with = this.parseWith();
+    return expr;
   }
 
   protected mkExpr(form: ExprForm, loc: Location, negated = false): Expr {

@@ -39,6 +39,8 @@ export class TokenCursor {
   readonly keywords: Set<string>;
   /** Set by `import rego.v1` in a v0 module: v1's rule checks apply. */
   regoV1Import = false;
+  /** Set by `import rego.v2`: `not { ... }` negates a whole body. */
+  notBodies = false;
 
   constructor(
     protected readonly toks: Token[],

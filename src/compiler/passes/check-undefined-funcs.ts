@@ -10,7 +10,9 @@ import { ruleSetKey } from "./compiled-policy.js";
 import { type PassContext, forEachRule, report } from "./context.js";
 
 export function checkUndefinedFuncs(ctx: PassContext): void {
-  const checkCall = (operator: ast.Term, nargs: number, loc: ast.Location): void => {
+  // A hoisted call (`x := f(1)`) carries its result as an extra last argument;
+  // its own operands must match the arity exactly, as OPA checks a call term.
+  const checkCall = (operator: ast.Term, nargs: number, loc: ast.Location, hoisted = false): void => {
     const name = refName(operator);
     if (name === undefined) {
       report(ctx, "rego_type_error", "function name must be a reference", loc);
@@ -23,8 +25,8 @@ export function checkUndefinedFuncs(ctx: PassContext): void {
         return;
       }
       const arity = set.arity ?? 0;
-      if (nargs !== arity && nargs !== arity + 1) {
-        report(ctx, "rego_type_error", `${name}: arity mismatch: have ${nargs} arguments, want ${arity}`, loc);
+      if (hoisted ? nargs !== arity + 1 : nargs !== arity && nargs !== arity + 1) {
+        report(ctx, "rego_type_error", `${name}: arity mismatch: have ${hoisted ? nargs - 1 : nargs} arguments, want ${arity}`, loc);
       }
       return;
     }
@@ -35,14 +37,14 @@ export function checkUndefinedFuncs(ctx: PassContext): void {
     }
     ctx.builtins.add(name);
     if (decl.varargs) return;
-    if (nargs !== decl.arity && nargs !== decl.arity + 1) {
+    if (hoisted ? nargs !== decl.arity + 1 : nargs !== decl.arity && nargs !== decl.arity + 1) {
       const shown = OPERATOR_SYMBOLS[name] ? `${name} (${OPERATOR_SYMBOLS[name]})` : name;
-      report(ctx, "rego_type_error", `${shown}: arity mismatch: have ${nargs} arguments, want ${decl.arity}`, loc);
+      report(ctx, "rego_type_error", `${shown}: arity mismatch: have ${hoisted ? nargs - 1 : nargs} arguments, want ${decl.arity}`, loc);
     }
   };
   const visitBody = (b: ast.Body): void => {
     for (const e of b) {
-      if (e.kind === "call") checkCall(e.operator, e.args.length, e.location);
+      if (e.kind === "call") checkCall(e.operator, e.args.length, e.location, e.hoisted === true);
       if (e.kind === "every") visitBody(e.body);
       for (const w of e.with) checkWithTarget(ctx, w);
     }

@@ -6,7 +6,7 @@
 // used as an expression (`startswith(x, "a")`) becomes a call expression.
 
 import type * as ast from "../ast/types.js";
-import { varTerm } from "./ast-util.js";
+import { callExpr, term, varTerm } from "./ast-util.js";
 import { type PassContext, forEachRule, freshVar } from "./context.js";
 
 export function rewriteExprTerms(ctx: PassContext): void {
@@ -35,8 +35,9 @@ class Hoister {
   }
 
   private expr(e: ast.Expr): ast.Expr[] {
+    const withPre: ast.Expr[] = [];
+    const withs = e.with.map((w) => ({ ...w, value: this.term(w.value, withPre, []) }));
     const pre: ast.Expr[] = [];
-    const withs = e.with.map((w) => ({ ...w, value: this.term(w.value, pre, []) }));
     // Hoisted calls run under the same `with` modifiers as the expression they came from.
     let main: ast.Expr;
     switch (e.kind) {
@@ -59,7 +60,21 @@ class Hoister {
         main = { ...e, with: withs };
         break;
     }
-    return [...pre, main];
+    if (e.negated && pre.length > 0) return [...withPre, this.negatedBody([...pre, { ...main, negated: false }], e, withs)];
+    return [...withPre, ...pre, main];
+  }
+
+  /**
+   * `not f(g(x))`: the hoisted calls belong inside the negation, as in OPA, so
+   * that an undefined operand makes the negation true rather than the body
+   * fail. The expression becomes `[true | g(x, t); f(t)] == []` (no solution),
+   * run under the expression's `with` modifiers.
+   */
+  private negatedBody(body: ast.Body, e: ast.Expr, withs: ast.With[]): ast.Expr {
+    const loc = e.location;
+    const inner = body.map((x) => ({ ...x, with: [] }));
+    const solutions = term({ kind: "arraycomp", term: term({ kind: "boolean", value: true }, loc), body: inner }, loc);
+    return { ...callExpr("equal", [solutions, term({ kind: "array", items: [] }, loc)], loc), with: withs };
   }
 
   /** A call argument: a nested call becomes a generated var. */
@@ -73,7 +88,7 @@ class Hoister {
       case "call": {
         const args = v.args.map((a) => this.term(a, pre, withs));
         const out = varTerm(freshVar(this.ctx, "call"), t.location);
-        pre.push({ kind: "call", operator: v.operator, args: [...args, out], location: t.location, negated: false, with: withs, generated: true });
+        pre.push({ kind: "call", operator: v.operator, args: [...args, out], location: t.location, negated: false, with: withs, generated: true, hoisted: true });
         return out;
       }
       case "ref":
