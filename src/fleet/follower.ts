@@ -1,0 +1,372 @@
+// A follower that keeps a replica from NATS instead of the primary
+// (`sync --follow --nats`, and `serve` with sync.nats_url). It bootstraps from
+// the newest snapshot in the object store (digest always checked, signature
+// when it has a key), then reads the change stream from the snapshot's
+// sequence + 1 with an ordered consumer and applies changes in order, in
+// batches, recording the stream sequence with them. A skipped sequence, a
+// change whose predecessor it never saw, a recreated stream or a snapshot
+// beyond its position sends it back to a snapshot; the old replica serves
+// until the new one is complete (snapshot apply's atomic swap). The replica is
+// confirmed current only against the relay's heartbeat, so a dead relay or a
+// partition makes it stale, and the sidecar fails closed, as with the primary.
+import { randomUUID } from "node:crypto";
+import { createWriteStream, rmSync } from "node:fs";
+import { hostname } from "node:os";
+import { dirname, join } from "node:path";
+import { Readable } from "node:stream";
+import { pipeline } from "node:stream/promises";
+import type { NatsConnection, Subscription } from "@nats-io/transport-node";
+import { jetstream, type JetStreamManager, type JsMsg } from "@nats-io/jetstream";
+import type { ObjectStore } from "@nats-io/obj";
+import { CapgateError } from "../errors.js";
+import { writeMeta } from "../replica/meta.js";
+import { applySnapshot, type LoadedKey } from "../snapshot/index.js";
+import type { Change } from "../sync/apply-changes.js";
+import { ReplicaWriter } from "../sync/index.js";
+import { connectNats } from "./connect.js";
+import { encodeJson, parseChange, parseHeartbeat, parseSnapshotMeta, type Heartbeat, type StatusReport } from "./messages.js";
+import { createFollowerMetrics, type FollowerMetrics } from "./metrics.js";
+import { fleetNames, SNAPSHOT_OBJECT, type FleetNames } from "./names.js";
+import { readPosition, writePosition, type StreamPosition } from "./position.js";
+import { jetstreamManager, objectStore, streamInfo } from "./resources.js";
+
+export interface NatsFollowerOptions {
+  natsUrl: string;
+  /** A connection to share (many followers in one process); not closed by the follower. */
+  nc?: NatsConnection;
+  stream?: string;
+  replicaPath: string;
+  /** When set, snapshots must be signed with this key. */
+  key?: LoadedKey;
+  /** The name this follower reports under (default host, pid and replica path). */
+  id?: string;
+  signal: AbortSignal;
+  metrics?: FollowerMetrics;
+  /** Status report interval on the status subject (default 5000 ms; 0: none). */
+  reportEveryMs?: number;
+  onNote?: (line: string) => void;
+  /** Called after each committed batch with the changes it applied (benchmarks measure lag with it). */
+  onApplied?: (changes: Change[]) => void;
+  onBootstrap?: (snapshotId: string, streamSeq: number) => void;
+}
+
+/** Sends a follower back to a snapshot. */
+class NeedSnapshot extends Error {}
+
+const sleep = (ms: number, signal: AbortSignal): Promise<void> =>
+  new Promise((resolve) => {
+    if (signal.aborted) return resolve();
+    const t = setTimeout(done, ms);
+    function done(): void {
+      clearTimeout(t);
+      signal.removeEventListener("abort", done);
+      resolve();
+    }
+    signal.addEventListener("abort", done, { once: true });
+  });
+
+const MAX_PENDING_HEARTBEATS = 64;
+
+export class NatsFollower {
+  readonly names: FleetNames;
+  readonly id: string;
+  readonly metrics: FollowerMetrics;
+  private readonly writer: ReplicaWriter;
+  private readonly note: (line: string) => void;
+  private nc: NatsConnection | undefined;
+  private jsm: JetStreamManager | undefined;
+  private position: StreamPosition | undefined;
+  private watermark: number | null = null;
+  private confirmedAt = 0;
+  /** Heartbeats whose stream sequence the replica has not reached yet. */
+  private pending: Heartbeat[] = [];
+  private bootstrapping = false;
+  private counts = { bootstraps: 0, gaps: 0 };
+
+  constructor(private readonly o: NatsFollowerOptions) {
+    this.names = fleetNames(o.stream);
+    this.id = o.id ?? `${hostname()}:${process.pid}:${o.replicaPath}`;
+    this.metrics = o.metrics ?? createFollowerMetrics();
+    this.writer = new ReplicaWriter(o.replicaPath);
+    this.note = o.onNote ?? (() => undefined);
+  }
+
+  /** Runs until the signal aborts. Never throws for NATS, snapshot or message trouble: it notes and retries. */
+  async run(): Promise<void> {
+    const own = this.o.nc === undefined;
+    this.nc = this.o.nc ?? (await connectNats(this.o.natsUrl, { name: `capgate-follower ${this.id}`, persistent: true }));
+    const subs: Subscription[] = [
+      this.nc.subscribe(this.names.heartbeat, {
+        callback: (err, m) => {
+          if (err === null) this.onHeartbeat(m.data);
+        },
+      }),
+      this.nc.subscribe(this.names.statusPing, {
+        callback: (err, m) => {
+          if (err === null) m.respond(encodeJson(this.report()));
+        },
+      }),
+    ];
+    const every = this.o.reportEveryMs ?? 5000;
+    const reporter = every > 0 ? setInterval(() => this.nc?.publish(this.names.status, encodeJson(this.report())), every) : undefined;
+    let backoff = 250;
+    try {
+      while (!this.o.signal.aborted) {
+        try {
+          await this.session();
+          backoff = 250;
+        } catch (e) {
+          if (this.o.signal.aborted) break;
+          this.note(`${this.o.replicaPath}: ${(e as Error).message.split("\n")[0]}; retrying in ${backoff} ms`);
+          this.writer.close();
+          await sleep(backoff, this.o.signal);
+          backoff = Math.min(5000, backoff * 2);
+        }
+      }
+    } finally {
+      if (reporter) clearInterval(reporter);
+      for (const s of subs) s.unsubscribe();
+      this.writer.close();
+      if (own) await this.nc.drain().catch(() => this.nc?.close());
+    }
+  }
+
+  /** What `fleet status` shows for this follower. */
+  report(): StatusReport {
+    const lag = this.confirmedAt === 0 ? null : Math.max(0, (Date.now() - this.confirmedAt) / 1000);
+    return {
+      id: this.id,
+      replica: this.o.replicaPath,
+      stream_seq: this.position?.seq ?? null,
+      watermark: this.watermark,
+      confirmed_at: this.confirmedAt === 0 ? null : new Date(this.confirmedAt).toISOString(),
+      lag_seconds: lag,
+      state: this.bootstrapping ? "bootstrapping" : this.position === undefined ? "no replica" : "following",
+      bootstraps: this.counts.bootstraps,
+      gaps: this.counts.gaps,
+      at: new Date().toISOString(),
+    };
+  }
+
+  /** One stretch of following: decide whether a snapshot is needed, then consume until a gap or an error. */
+  private async session(): Promise<void> {
+    this.jsm ??= await jetstreamManager(this.nc!);
+    const info = await streamInfo(this.jsm, this.names.stream);
+    if (info === undefined) throw new CapgateError("sync_error", `no stream ${this.names.stream} on NATS yet (is a relay running?)`);
+    this.loadPosition();
+    const snapshots = await objectStore(this.nc!, this.names.snapshotBucket, false);
+    const snap = snapshots === undefined ? null : await snapshots.info(SNAPSHOT_OBJECT);
+    const snapSeq = snap === null || snap.deleted ? undefined : Number(snap.metadata?.["stream_seq"]);
+    const p = this.position;
+    const why =
+      p === undefined ? "replica has no stream position"
+      : p.stream !== this.names.stream || p.created !== info.created ? `stream ${this.names.stream} is not the one the replica followed`
+      : p.seq > info.state.last_seq ? `replica is at sequence ${p.seq}, beyond the stream's end ${info.state.last_seq}`
+      : snapSeq !== undefined && snapSeq > p.seq ? `snapshot at sequence ${snapSeq} is newer than the replica's ${p.seq}`
+      : p.seq + 1 < info.state.first_seq ? `stream starts at ${info.state.first_seq}, past the replica's ${p.seq}`
+      : undefined;
+    if (why !== undefined) {
+      await this.bootstrap(snapshots, info.created, why);
+      return;
+    }
+    try {
+      await this.consume(p!.seq);
+    } catch (e) {
+      if (!(e instanceof NeedSnapshot)) throw e;
+      this.counts.gaps++;
+      this.metrics.gaps.inc();
+      await this.bootstrap(snapshots, info.created, e.message);
+    }
+  }
+
+  private loadPosition(): void {
+    const open = this.writer.get();
+    if (open === undefined) {
+      this.position = undefined;
+      this.watermark = null;
+      return;
+    }
+    const meta = open.replica.meta();
+    this.position = readPosition(open.replica.db);
+    this.watermark = meta.watermark;
+    this.confirmedAt = Math.max(this.confirmedAt, Date.parse(meta.confirmedAt) || 0);
+  }
+
+  /** Replaces the replica with the newest snapshot in the object store. */
+  private async bootstrap(snapshots: ObjectStore | undefined, created: string, why: string): Promise<void> {
+    this.note(`${this.o.replicaPath}: ${why}: bootstrapping from the newest snapshot`);
+    const r = snapshots === undefined ? null : await snapshots.get(SNAPSHOT_OBJECT);
+    if (r === null) {
+      await this.nc!.request(this.names.snapshotRequest, encodeJson({ follower: this.id }), { timeout: 2000 }).catch(() => undefined);
+      throw new CapgateError("sync_error", `no snapshot in ${this.names.snapshotBucket} yet; asked the relay for one`);
+    }
+    const meta = parseSnapshotMeta(r.info.metadata, SNAPSHOT_OBJECT);
+    const file = join(dirname(this.o.replicaPath), `.capgate-nats-${randomUUID().slice(0, 8)}.snapshot`);
+    this.bootstrapping = true;
+    try {
+      await pipeline(Readable.fromWeb(r.data as never), createWriteStream(file));
+      const transport = await r.error;
+      if (transport !== null) throw new CapgateError("snapshot_error", `snapshot object ${SNAPSHOT_OBJECT}: ${transport.message}`);
+      this.writer.close();
+      const applied = await applySnapshot(file, this.o.replicaPath, this.o.key ? { key: this.o.key } : {});
+      const open = this.writer.get();
+      if (open === undefined) throw new CapgateError("replica_error", `${this.o.replicaPath}: cannot open the replica just applied`);
+      const seq = Number(meta.stream_seq);
+      writePosition(open.replica.db, { stream: this.names.stream, created, seq });
+      this.position = { stream: this.names.stream, created, seq };
+      this.watermark = applied.meta.watermark;
+      this.counts.bootstraps++;
+      this.metrics.bootstraps.inc();
+      this.metrics.appliedSeq.set(seq);
+      this.o.onBootstrap?.(applied.meta.snapshotId, seq);
+      this.note(`${this.o.replicaPath}: applied snapshot ${applied.meta.snapshotId} (watermark ${applied.meta.watermark ?? "none"}, stream sequence ${seq})`);
+    } finally {
+      this.bootstrapping = false;
+      rmSync(file, { force: true });
+    }
+  }
+
+  /** Applies the stream from `after` + 1 until a gap (NeedSnapshot), an error, or abort. */
+  private consume(after: number): Promise<void> {
+    const js = jetstream(this.nc!);
+    return new Promise<void>((resolve, reject) => {
+      let expected = after + 1;
+      let batch: JsMsg[] = [];
+      let scheduled = false;
+      let done = false;
+      let stop: (() => Promise<void>) | undefined;
+      const finish = (e?: unknown): void => {
+        if (done) return;
+        done = true;
+        this.o.signal.removeEventListener("abort", onAbort);
+        void stop?.().catch(() => undefined);
+        if (e === undefined) resolve();
+        else reject(e);
+      };
+      const onAbort = (): void => finish();
+      this.o.signal.addEventListener("abort", onAbort, { once: true });
+      const flush = (): void => {
+        scheduled = false;
+        if (done || batch.length === 0) return;
+        const msgs = batch;
+        batch = [];
+        try {
+          this.applyBatch(msgs);
+        } catch (e) {
+          finish(e);
+        }
+      };
+      void js.consumers
+        .get(this.names.stream, { filter_subjects: this.names.changes, deliver_policy: "by_start_sequence" as never, opt_start_seq: expected })
+        .then(async (consumer) => {
+          const messages = await consumer.consume({
+            max_messages: 1000,
+            callback: (m) => {
+              if (done) return;
+              if (m.seq < expected) return;
+              if (m.seq > expected) {
+                finish(new NeedSnapshot(`stream sequence ${m.seq} arrived after ${expected - 1}: sequences skipped`));
+                return;
+              }
+              expected++;
+              batch.push(m);
+              if (!scheduled) {
+                scheduled = true;
+                setImmediate(flush);
+              }
+            },
+          });
+          stop = () => messages.close().then(() => undefined);
+          if (done) await stop();
+          void messages.closed().then((err) => finish(err instanceof Error ? err : undefined));
+        })
+        .catch((e: unknown) => finish(e));
+      if (this.o.signal.aborted) finish();
+    });
+  }
+
+  /** One SQLite transaction: the changes, the watermark, the stream position, and any heartbeat now reached. */
+  private applyBatch(msgs: JsMsg[]): void {
+    const open = this.writer.get();
+    if (open === undefined) throw new NeedSnapshot("replica disappeared");
+    const db = open.replica.db;
+    let wm = this.watermark ?? 0;
+    const applied: Change[] = [];
+    db.exec("BEGIN IMMEDIATE");
+    try {
+      for (const m of msgs) {
+        let parsed;
+        try {
+          parsed = parseChange(m.data, m.headers?.get("Capgate-Prev"), m.seq);
+        } catch (e) {
+          throw new NeedSnapshot((e as Error).message);
+        }
+        const { change, prev } = parsed;
+        if (change.seq <= wm) continue;
+        if (prev > wm) throw new NeedSnapshot(`change ${change.seq} follows change ${prev}, but the replica holds changes up to ${wm} only`);
+        open.applier.apply(change);
+        applied.push(change);
+        wm = change.seq;
+      }
+      const seq = msgs[msgs.length - 1]!.seq;
+      writeMeta(db, { watermark: wm });
+      writePosition(db, { seq });
+      const confirm = this.reached(seq);
+      if (confirm !== undefined) writeMeta(db, { confirmedAt: confirm });
+      db.exec("COMMIT");
+      this.position = { ...this.position!, seq };
+      this.watermark = wm;
+      if (confirm !== undefined) this.confirmed(confirm);
+      this.metrics.appliedSeq.set(seq);
+    } catch (e) {
+      if (db.inTransaction) db.exec("ROLLBACK");
+      throw e;
+    }
+    if (applied.length > 0) this.o.onApplied?.(applied);
+  }
+
+  /** The newest pending heartbeat time at or below `seq`, dropping those it covers. */
+  private reached(seq: number): string | undefined {
+    let at: string | undefined;
+    this.pending = this.pending.filter((h) => {
+      if (h.stream_seq > seq) return true;
+      if (Date.parse(h.at) > this.confirmedAt && (at === undefined || h.at > at)) at = h.at;
+      return false;
+    });
+    return at;
+  }
+
+  private confirmed(at: string): void {
+    this.confirmedAt = Math.max(this.confirmedAt, Date.parse(at));
+    this.metrics.lagSeconds.set(Math.max(0, (Date.now() - this.confirmedAt) / 1000));
+  }
+
+  private onHeartbeat(data: Uint8Array): void {
+    let hb: Heartbeat;
+    try {
+      hb = parseHeartbeat(data);
+    } catch (e) {
+      this.note(`${this.o.replicaPath}: ignored: ${(e as Error).message}`);
+      return;
+    }
+    this.pending.push(hb);
+    if (this.pending.length > MAX_PENDING_HEARTBEATS) this.pending.shift();
+    this.metrics.lagSeconds.set(this.confirmedAt === 0 ? 0 : Math.max(0, (Date.now() - this.confirmedAt) / 1000));
+    if (this.bootstrapping || this.position === undefined) return;
+    const at = this.reached(this.position.seq);
+    if (at === undefined) return;
+    try {
+      const open = this.writer.get();
+      if (open === undefined) return;
+      writeMeta(open.replica.db, { confirmedAt: at });
+      this.confirmed(at);
+    } catch (e) {
+      this.note(`${this.o.replicaPath}: cannot record the heartbeat: ${(e as Error).message}`);
+    }
+  }
+}
+
+/** Runs a NATS follower until the signal aborts. */
+export function followNats(opts: NatsFollowerOptions): Promise<void> {
+  return new NatsFollower(opts).run();
+}
