@@ -1,5 +1,6 @@
 // Every built-in capgate supplies to compiled policies through the SDK's
 // custom built-ins (OPA's `opa_builtinN` imports), one family per file.
+import { awsBuiltins } from "./aws.js";
 import { cryptoBuiltins } from "./crypto.js";
 import { deadlineBuiltins } from "./deadline.js";
 import { globBuiltins } from "./glob.js";
@@ -23,6 +24,7 @@ export type { HostBuiltin, HostContext } from "./types.js";
 export { toJsonText } from "./types.js";
 
 export const hostBuiltinFamilies: Record<string, HostBuiltin[]> = {
+  aws: awsBuiltins,
   crypto: cryptoBuiltins,
   deadline: deadlineBuiltins,
   glob: globBuiltins,

@@ -195,8 +195,10 @@ export const RUNTIME_FUNCTIONS: Readonly<Record<string, RuntimeFunction>> = {
  * capgate_tz_offset_builtin: the builtins() id of TZ_OFFSET_BUILTIN, which the time.*
  *   built-ins call for a zone other than UTC; -1 (default) makes such a zone an error.
  *   The emitter sets it when the policy calls one of them (RUNTIME_HOST_CALLS).
+ * capgate_aws_sign_builtin: the builtins() id of AWS_SIGN_BUILTIN, which
+ *   providers.aws.sign_req calls; -1 (default) makes the call an error.
  */
-export const RUNTIME_GLOBALS = ["capgate_heap_base", "capgate_builtin_strict", "capgate_deadline_builtin", "capgate_tz_offset_builtin"] as const;
+export const RUNTIME_GLOBALS = ["capgate_heap_base", "capgate_builtin_strict", "capgate_deadline_builtin", "capgate_tz_offset_builtin", "capgate_aws_sign_builtin"] as const;
 
 /**
  * The host built-in that ends an evaluation past its deadline by throwing; it
@@ -216,12 +218,21 @@ export const DEADLINE_GLOBAL = "capgate_deadline_builtin";
 export const TZ_OFFSET_BUILTIN = "$capgate.tz_offset";
 
 /**
+ * The host built-in providers.aws.sign_req asks for the signed headers:
+ * `(request object, config object, time_ns number)` → the request's headers
+ * with Authorization and the x-amz-* headers added, or a string: the error to
+ * report. The request, with any sets in it, stays in the module.
+ */
+export const AWS_SIGN_BUILTIN = "$capgate.aws_sign";
+
+/**
  * Host built-ins that in-Wasm built-ins call themselves (builtins-table.ts
  * `host`): when the policy calls such a built-in, the emitter lists the host
  * built-in in builtins() and writes its id into the runtime global named here.
  */
 export const RUNTIME_HOST_CALLS: Readonly<Record<string, { global: string; arity: number }>> = {
   [TZ_OFFSET_BUILTIN]: { global: "capgate_tz_offset_builtin", arity: 3 },
+  [AWS_SIGN_BUILTIN]: { global: "capgate_aws_sign_builtin", arity: 3 },
 };
 
 /**
@@ -246,5 +257,5 @@ export const RUNTIME_IMPORTS = {
   opa_abort: "env.opa_abort(msg_ptr: i32): void — NUL-terminated message; the SDK throws it",
   opa_println: "env.opa_println(msg_ptr: i32): void — NUL-terminated line",
   opa_builtin0: "env.opa_builtin0(builtin_id: i32, ctx: i32): i32 — the deadline check (capgate_deadline_builtin)",
-  opa_builtin3: "env.opa_builtin3(builtin_id: i32, ctx: i32, a: i32, b: i32, c: i32): i32 — time zone offsets (capgate_tz_offset_builtin)",
+  opa_builtin3: "env.opa_builtin3(builtin_id: i32, ctx: i32, a: i32, b: i32, c: i32): i32 — time zone offsets (capgate_tz_offset_builtin), AWS signatures (capgate_aws_sign_builtin)",
 } as const;

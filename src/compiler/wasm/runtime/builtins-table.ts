@@ -12,7 +12,7 @@
 // mutable global `capgate_builtin_strict` to 0 for OPA's non-strict mode (errors
 // become undefined).
 
-import { TZ_OFFSET_BUILTIN } from "./abi.js";
+import { AWS_SIGN_BUILTIN, TZ_OFFSET_BUILTIN } from "./abi.js";
 
 export interface RuntimeBuiltin {
   /** The runtime.wasm export implementing it. */
@@ -57,6 +57,8 @@ export const RUNTIME_BUILTINS: ReadonlyMap<string, RuntimeBuiltin> = new Map([
   // Zones other than UTC: offsets from the host, the arithmetic in Wasm.
   ...fam("time", [["time.add_date", 4], ["time.date", 1], ["time.clock", 1], ["time.weekday", 1], ["time.diff", 2]], TZ_OFFSET_BUILTIN),
   ...fam("units", [["units.parse", 1], ["units.parse_bytes", 1]]),
+  // The request stays in Wasm; the host signs it and answers the headers.
+  ...fam("providers", [["providers.aws.sign_req", 3]], AWS_SIGN_BUILTIN),
 ]);
 
 /** The in-Wasm implementation of a Rego built-in, or undefined for host built-ins. */

@@ -49,3 +49,4 @@ export * from "./builtins/json-valid";
 export * from "./builtins/print";
 export * from "./builtins/urlquery";
 export * from "./builtins/walk";
+export * from "./builtins/providers";

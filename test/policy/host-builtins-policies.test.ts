@@ -1,0 +1,45 @@
+// Built-ins whose work is split between the module and the host, run end to
+// end: compiled policies, real Wasm, the SDK with capgate's host built-ins.
+// What matters here is what the data-driven cases cannot see: Rego values that
+// JSON would lose (sets) surviving the trip, and errors reported under the
+// name of the built-in the policy called.
+import { describe, expect, it } from "vitest";
+import { compilePolicy } from "../../src/compiler/index.js";
+import { CapgateError } from "../../src/errors.js";
+import { evaluatePolicy, instantiatePolicy } from "../../src/policy/evaluate.js";
+
+async function run(source: string, entrypoint: string, input: unknown = {}): Promise<unknown> {
+  const { wasm } = compilePolicy({ sources: [{ file: "p.rego", text: source }], entrypoints: [entrypoint] });
+  const inst = await instantiatePolicy(wasm, {});
+  const rs = evaluatePolicy(inst, input, entrypoint);
+  return rs[0]?.["result"];
+}
+
+const AWS = `package t
+cfg := {"aws_access_key": "AKID", "aws_secret_access_key": "SECRET", "aws_service": "s3", "aws_region": "eu-west-1"}
+signed := providers.aws.sign_req({"method": "PUT", "url": "https://b.s3.amazonaws.com/k", "body": {"tags": {"a", "b"}}, "headers": {"x-extra": "1"}}, cfg, 1700000000000000000)
+body_is_kept := is_set(signed.body.tags)
+headers := object.keys(signed.headers)
+bad := providers.aws.sign_req({"url": "https://x"}, cfg, 1)
+`;
+
+describe("providers.aws.sign_req (Wasm, signing on the host)", () => {
+  it("returns the request with its sets intact and the signature headers added", async () => {
+    expect(await run(AWS, "t/body_is_kept")).toBe(true);
+    expect(((await run(AWS, "t/headers")) as string[]).sort()).toEqual(
+      ["Authorization", "host", "x-amz-content-sha256", "x-amz-date", "x-extra"].sort(),
+    );
+  });
+
+  it("signs the body as OPA marshals it: the set as a sorted array", async () => {
+    const signed = (await run(AWS, "t/signed")) as { headers: Record<string, string> };
+    const { createHash } = await import("node:crypto");
+    expect(signed.headers["x-amz-content-sha256"]).toBe(createHash("sha256").update('{"tags":["a","b"]}').digest("hex"));
+  });
+
+  it("reports a bad request under the built-in's name", async () => {
+    const err = await run(AWS, "t/bad").catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(CapgateError);
+    expect((err as CapgateError).message).toContain('providers.aws.sign_req: operand 1 invalid values for required request parameters(s): {"method"}');
+  });
+});
