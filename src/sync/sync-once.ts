@@ -114,7 +114,7 @@ export async function syncOnce(primary: Primary, writer: ReplicaWriter, opts: Sy
 async function applyChanges(primary: Primary, writer: ReplicaWriter, opts: SyncOptions): Promise<SyncResult> {
   const batch = opts.batchRows ?? 10_000;
   const open = writer.get();
-  if (!open) return freshSnapshot(primary, writer, writer.unusable ?? `no usable replica at ${writer.path}`, opts);
+  if (!open) return freshSnapshot(primary, writer, `no usable replica at ${writer.path} (${writer.unusable ?? "none"})`, opts);
   const meta = open.replica.meta();
   if (meta.watermark === null) return freshSnapshot(primary, writer, "replica has no change-feed watermark (taken before the change log existed)", opts);
   const startedAt = new Date();
