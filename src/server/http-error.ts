@@ -12,6 +12,17 @@ const PROBLEM_STATUS: Readonly<Record<string, ContentfulStatusCode>> = {
   unknown_route: 404,
   method_not_allowed: 405,
   unauthorized: 401,
+  // TOTP enrollment (src/server/totp-enroll.ts).
+  unknown_user: 404,
+  no_pending_enrollment: 404,
+  already_enrolled: 409,
+  enrollment_expired: 410,
+  // The admin API's refusals (src/admin/).
+  forbidden: 403,
+  not_found: 404,
+  conflict: 409,
+  precondition_failed: 412,
+  too_many_requests: 429,
 };
 
 export interface HttpError {
