@@ -11,6 +11,7 @@ import { netBuiltins } from "./net.js";
 import { printBuiltins } from "./print.js";
 import { randBuiltins } from "./rand.js";
 import { regexBuiltins } from "./regex.js";
+import { regexGlobsBuiltins } from "./regex-globs.js";
 import { semverBuiltins } from "./semver.js";
 import { stringsBuiltins } from "./sprintf.js";
 import { timeBuiltins } from "./time.js";
@@ -35,6 +36,7 @@ export const hostBuiltinFamilies: Record<string, HostBuiltin[]> = {
   print: printBuiltins,
   rand: randBuiltins,
   regex: regexBuiltins,
+  "regex-globs": regexGlobsBuiltins,
   semver: semverBuiltins,
   strings: stringsBuiltins,
   time: timeBuiltins,
