@@ -11,10 +11,11 @@ export const REPLICA_FORMAT = 1;
  * Primary migration versions whose tables this capgate can mirror: 4 is the
  * capability model with its data migration, 5 adds the change log, 6 adds the
  * TOTP bookkeeping tables, 7 rekeys them per (tenant, user) and adds pending
- * TOTP enrollments (neither mirrored). A newer migration that changes
- * mirrored tables must raise `max` together with tables.ts.
+ * TOTP enrollments, 8 the admin API's tables, 9 the relay's note on the change
+ * log, 10 sidecar status reports (none of 6-10 mirrored). A newer migration
+ * that changes mirrored tables must raise `max` together with tables.ts.
  */
-export const SUPPORTED_SCHEMA_VERSIONS = { min: 4, max: 7 } as const;
+export const SUPPORTED_SCHEMA_VERSIONS = { min: 4, max: 10 } as const;
 
 export function isSupportedSchemaVersion(v: number): boolean {
   return Number.isInteger(v) && v >= SUPPORTED_SCHEMA_VERSIONS.min && v <= SUPPORTED_SCHEMA_VERSIONS.max;

@@ -1,7 +1,8 @@
 // The sidecar's HTTP surface (Hono): /decide (single and batch), OPA's
-// /v1/data/{path}, /mfa/totp/verify, /health, /ready and /metrics. Routes parse
-// and validate, then hand over to the Decider or the TOTP verifier; every error
-// is thrown as CapgateError and turned into the one JSON error shape by onError.
+// /v1/data/{path}, /mfa/totp/verify and /mfa/totp/enroll[/confirm], /health,
+// /ready and /metrics. Routes parse and validate, then hand over to the
+// Decider or the TOTP verifier; every error is thrown as CapgateError and
+// turned into the one JSON error shape by onError.
 import { randomUUID, timingSafeEqual } from "node:crypto";
 import { performance } from "node:perf_hooks";
 import { Hono, type Context, type MiddlewareHandler } from "hono";
@@ -17,6 +18,7 @@ import { inputError, toHttpError } from "./http-error.js";
 import type { ServerMetrics } from "./metrics.js";
 import { turnBatched } from "./turn-batch.js";
 import { parseTotpInput, verifyTotp, type TotpDeps } from "./totp.js";
+import { confirmEnrollment, startEnrollment } from "./totp-enroll.js";
 
 export interface AppDeps {
   decider: Decider;
@@ -133,6 +135,15 @@ export function createApp(deps: AppDeps): Hono {
     });
     return c.json(answer);
   });
+
+  app.post("/mfa/totp/enroll", limit, async (c) => {
+    const started = await startEnrollment(deps.totp, await readJson(c));
+    // The answer holds the new secret: no cache may keep it.
+    c.header("cache-control", "no-store");
+    return c.json(started);
+  });
+
+  app.post("/mfa/totp/enroll/confirm", limit, async (c) => c.json(await confirmEnrollment(deps.totp, await readJson(c))));
 
   deps.extraRoutes?.(app);
 

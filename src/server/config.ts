@@ -74,6 +74,10 @@ const configSchema = z
           .min(10, "must be at least 10 (80 bits, the shortest secret authenticator apps have used)")
           .max(64)
           .default(16),
+        // How long a started enrollment (POST /mfa/totp/enroll) may be confirmed.
+        enrollment_seconds: positiveInt.max(86_400).default(600),
+        // The issuer authenticator apps show for an enrolled account.
+        issuer: z.string().min(1).max(100).default("capgate"),
         // base64url of 32 random bytes (A256GCM key for the stored secrets).
         encryption_key: z
           .string()

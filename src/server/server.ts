@@ -23,6 +23,7 @@ import { openReplicaFacts, type CorruptionFinder, type ReplicaFactsOptions } fro
 import { currentGeneration, isCorruptReplica } from "../replica/index.js";
 import { startStatusReporter, type StatusReporter } from "./status-reporter.js";
 import { secretGuardrails, type TotpDeps } from "./totp.js";
+import { primaryTotpEnrollments } from "./totp-enroll.js";
 import { decodeKey, primaryTotpSecrets } from "./totp-secrets.js";
 import { primaryTotpStore, type Queryable } from "./totp-store.js";
 
@@ -152,6 +153,7 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
     key: config.totp.encryption_key === undefined ? null : decodeKey(config.totp.encryption_key),
     secrets: primary === null ? null : primaryTotpSecrets(primary),
     store: primary === null ? null : primaryTotpStore(primary),
+    enrollments: primary === null ? null : primaryTotpEnrollments(primary),
     signer,
     assertionTtlSeconds: config.assertion.ttl_seconds,
     clock,

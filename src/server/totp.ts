@@ -12,6 +12,7 @@ import { CapgateError, isCapgateError } from "../errors.js";
 import type { AssertionSigner } from "./assertion.js";
 import { fromZod } from "./decisions.js";
 import { decryptTotpSecret, type TotpSecretSource } from "./totp-secrets.js";
+import type { TotpEnrollmentStore } from "./totp-enroll.js";
 import type { Lockout, TotpStore, TotpSubject } from "./totp-store.js";
 import { safeParseWorded } from "../zod-wording.js";
 
@@ -23,6 +24,10 @@ export interface TotpSettings {
   lockout_seconds: number;
   /** The shortest usable secret, in bytes (otplib's default is 16). */
   min_secret_bytes: number;
+  /** How long a started enrollment may be confirmed. */
+  enrollment_seconds: number;
+  /** The issuer an authenticator app shows beside an enrolled account. */
+  issuer: string;
 }
 
 const DEFAULT_LIMITS = createGuardrails();
@@ -45,6 +50,7 @@ export interface TotpDeps {
   key: Uint8Array | null;
   secrets: TotpSecretSource | null;
   store: TotpStore | null;
+  enrollments: TotpEnrollmentStore | null;
   signer: AssertionSigner | null;
   assertionTtlSeconds: number;
   clock: () => number;
