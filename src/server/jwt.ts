@@ -1,6 +1,7 @@
 // Signature verification for token.validate, with jose: keys from a JWKS file,
-// an algorithm allow-list (never `none`). Only the signature and the shape are
-// checked here; expiry, not-before, the tenant's TTL limit and MFA are rules of
+// an algorithm allow-list (never `none`). Only the signature and the shape
+// (including that exp, nbf and iat are sane NumericDates) are checked here;
+// expiry, issue time, not-before, the tenant's TTL limit and MFA are rules of
 // capgate/token/validate, which receives the verified claims. A token that
 // fails here reaches the policy as {verified: false, error}, never as claims.
 import { readFileSync } from "node:fs";
@@ -56,6 +57,7 @@ export function createJwtVerifier(jwks: JSONWebKeySet, algorithms: readonly stri
         return { verified: false, error: "claims_not_json", header };
       }
       if (typeof claims !== "object" || claims === null || Array.isArray(claims)) return { verified: false, error: "claims_not_object", header };
+      if (badTimeClaim(claims as Record<string, unknown>) !== undefined) return { verified: false, error: "invalid_time_claim", header };
       return { verified: true, header, claims: claims as Record<string, unknown> };
     },
   };
@@ -65,6 +67,25 @@ export function createJwtVerifier(jwks: JSONWebKeySet, algorithms: readonly stri
 export const noKeysVerifier: JwtVerifier = {
   verify: () => Promise.resolve({ verified: false, error: "no_keys_configured" }),
 };
+
+/** RFC 7519's time claims (§4.1.4-6). */
+const TIME_CLAIMS = ["exp", "nbf", "iat"] as const;
+/** 9999-12-31T23:59:59Z: no sound issuer dates a token later, and 1e308 would defeat every lifetime rule. */
+const MAX_NUMERIC_DATE = 253_402_300_799;
+
+/**
+ * The first time claim that is present but not a NumericDate a real issuer
+ * writes (a finite number from 1970 to 9999). Whether the dates are acceptable
+ * now (expired, issued ahead) is the policy's rule; this is only their shape.
+ */
+function badTimeClaim(claims: Record<string, unknown>): string | undefined {
+  for (const name of TIME_CLAIMS) {
+    if (!Object.hasOwn(claims, name)) continue;
+    const v = claims[name];
+    if (typeof v !== "number" || !Number.isFinite(v) || v < 0 || v > MAX_NUMERIC_DATE) return name;
+  }
+  return undefined;
+}
 
 function classify(e: unknown): string {
   if (e instanceof errors.JWSSignatureVerificationFailed) return "bad_signature";

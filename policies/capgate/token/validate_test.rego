@@ -68,3 +68,73 @@ test_unknown_tenant if {
 	r.allow == false
 	"unknown_tenant" in r.reasons
 }
+
+# Time claims: a token from the future, absurd or non-numeric dates are invalid
+# tokens, never an evaluation error.
+
+test_issued_ten_years_ahead if {
+	iat := now + ((10 * 365) * 86400)
+	r := check(relaxed_tenant, token({"iat": iat, "exp": iat + 600}))
+	r.allow == false
+	r.reasons == {"invalid_token"}
+}
+
+test_issued_ahead_within_tolerance if {
+	r := validate with input as {
+		"request": {"tenant_id": "globex"}, "tenant": relaxed_tenant, "defaults": defaults,
+		"token": token({"iat": now + 20, "exp": now + 600}), "config": {"clock_tolerance_seconds": 30},
+	}
+		with time.now_ns as now_ns
+	r.allow == true
+}
+
+test_issued_ahead_beyond_tolerance if {
+	r := validate with input as {
+		"request": {"tenant_id": "globex"}, "tenant": relaxed_tenant, "defaults": defaults,
+		"token": token({"iat": now + 31, "exp": now + 600}), "config": {"clock_tolerance_seconds": 30},
+	}
+		with time.now_ns as now_ns
+	r.reasons == {"invalid_token"}
+}
+
+test_absurd_dates if {
+	r := check(relaxed_tenant, token({"iat": 1e308, "exp": 1e308}))
+	r.allow == false
+	r.reasons == {"invalid_token"}
+}
+
+test_negative_date if {
+	r := check(relaxed_tenant, token({"iat": -5, "exp": now + 600}))
+	r.reasons == {"invalid_token"}
+}
+
+test_string_exp if {
+	r := check(relaxed_tenant, token({"iat": now - 10, "exp": "9999999999"}))
+	r.allow == false
+	r.reasons == {"invalid_token"}
+}
+
+test_string_iat_on_strict_tenant if {
+	r := check(strict_tenant, token({"iat": "yesterday", "exp": now + 600, "amr": ["otp"]}))
+	r.reasons == {"invalid_token"}
+}
+
+test_missing_iat if {
+	r := check(relaxed_tenant, token({"exp": now + 600}))
+	r.reasons == {"invalid_token"}
+}
+
+test_string_nbf if {
+	r := check(relaxed_tenant, token({"iat": now - 10, "exp": now + 600, "nbf": "now"}))
+	r.reasons == {"invalid_token"}
+}
+
+test_null_nbf if {
+	r := check(relaxed_tenant, token({"iat": now - 10, "exp": now + 600, "nbf": null}))
+	r.reasons == {"invalid_token"}
+}
+
+test_nbf_ahead_is_not_yet_valid if {
+	r := check(relaxed_tenant, token({"iat": now - 10, "exp": now + 600, "nbf": now + 300}))
+	r.reasons == {"not_yet_valid"}
+}
