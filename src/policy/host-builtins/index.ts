@@ -6,6 +6,7 @@ import { deadlineBuiltins } from "./deadline.js";
 import { globBuiltins } from "./glob.js";
 import { graphqlBuiltins } from "./graphql.js";
 import { jsonBuiltins } from "./json.js";
+import { jsonSchemaBuiltins } from "./json-schema.js";
 import { jwtBuiltins } from "./jwt.js";
 import { netBuiltins } from "./net.js";
 import { printBuiltins } from "./print.js";
@@ -31,6 +32,7 @@ export const hostBuiltinFamilies: Record<string, HostBuiltin[]> = {
   glob: globBuiltins,
   graphql: graphqlBuiltins,
   json: jsonBuiltins,
+  "json-schema": jsonSchemaBuiltins,
   jwt: jwtBuiltins,
   net: netBuiltins,
   print: printBuiltins,
