@@ -1,0 +1,29 @@
+// Requests too broken to reach the Hono app, answered in the one JSON error
+// shape all the same: what @hono/node-server cannot turn into a Request (a
+// backslash in the path, a Host it cannot parse), which it would answer with an
+// empty 400, and what Node's HTTP parser rejects (bad framing, oversized
+// headers), which it would answer with a bare status line or not at all.
+import type { Server } from "node:http";
+import type { Duplex } from "node:stream";
+import { RequestError } from "@hono/node-server";
+import { inputError, toHttpError } from "./http-error.js";
+
+/** getRequestListener's errorHandler: the adapter's refusal as an invalid_input answer. */
+export function malformedRequestAnswer(e: unknown): Response {
+  const err = e instanceof RequestError ? inputError("request", "malformed_request", e.message) : e;
+  const { status, body } = toHttpError(err);
+  return new Response(JSON.stringify(body), { status, headers: { "content-type": "application/json" } });
+}
+
+/** Answers Node's parser errors with a JSON 400 and closes the connection, as Node's docs advise. */
+export function answerClientErrors(server: Server): void {
+  server.on("clientError", (err: NodeJS.ErrnoException, socket: Duplex) => {
+    if (err.code === "ECONNRESET" || !socket.writable) {
+      socket.destroy();
+      return;
+    }
+    const { status, body } = toHttpError(inputError("request", "malformed_request", `is not a valid HTTP/1.1 request (${err.code ?? "parse error"})`));
+    const text = JSON.stringify(body);
+    socket.end(`HTTP/1.1 ${status} Bad Request\r\ncontent-type: application/json\r\ncontent-length: ${Buffer.byteLength(text)}\r\nconnection: close\r\n\r\n${text}`);
+  });
+}

@@ -1,0 +1,46 @@
+// Property-based fuzzing of the Rego parser and compiler passes (fast-check,
+// fixed seed, a modest number of runs; `npm run fuzz` runs longer): random
+// and mutated conformance sources are either accepted or refused with
+// capgate's one-line rego_* errors, never with a crash.
+import fc from "fast-check";
+import { describe, expect, it } from "vitest";
+import { checkOutcome, loadCorpus, mutatedSource, parseOutcome, randomSource } from "./rego-cases.js";
+
+const SEED = 20261204;
+const corpus = loadCorpus();
+
+describe("Rego front end fuzz", () => {
+  it("the corpus is there (a missing corpus fails, it does not skip)", () => {
+    expect(corpus.length).toBeGreaterThan(500);
+  });
+
+  it("parser: random sources", () => {
+    fc.assert(
+      fc.property(randomSource, fc.constantFrom(0 as const, 1 as const), (text, v) => {
+        const r = parseOutcome(text, v);
+        if (r.wrong !== null) throw new Error(r.wrong);
+      }),
+      { seed: SEED, numRuns: 400 },
+    );
+  });
+
+  it("parser: mutated conformance sources", () => {
+    fc.assert(
+      fc.property(mutatedSource(corpus), (src) => {
+        const r = parseOutcome(src.text, src.regoVersion);
+        if (r.wrong !== null) throw new Error(r.wrong);
+      }),
+      { seed: SEED, numRuns: 400 },
+    );
+  });
+
+  it("parser and compiler passes: mutated conformance sources", () => {
+    fc.assert(
+      fc.property(mutatedSource(corpus), (src) => {
+        const r = checkOutcome(src.text, src.regoVersion);
+        if (r.wrong !== null) throw new Error(r.wrong);
+      }),
+      { seed: SEED, numRuns: 150 },
+    );
+  }, 120_000);
+});
