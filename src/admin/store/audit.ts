@@ -60,7 +60,7 @@ export async function readAudit(db: Queryable, q: AuditQuery): Promise<AuditReco
         AND ($2::text IS NULL OR actor = $2::text)
         AND ($3::timestamptz IS NULL OR at >= $3::timestamptz)
         AND ($4::bigint IS NULL OR id < $4::bigint)
-      ORDER BY id DESC LIMIT $5`,
+      ORDER BY admin_audit.id DESC LIMIT $5`,
     [q.tenant, q.actor, q.since, q.before_id, q.limit],
   );
   return rows.map((r) => ({
