@@ -115,7 +115,6 @@ export async function checkCode(
     guardrails: secretGuardrails(settings.min_secret_bytes),
   };
   const currentStep = Math.floor(now / 1000 / settings.period_seconds);
-  let result: Awaited<ReturnType<typeof verifyOtp>>;
   try {
     // Knowing that a code was a used one reveals nothing about any code still usable.
     if (lastStep !== null)
@@ -125,12 +124,12 @@ export async function checkCode(
     const rules = { threshold: settings.lockout_threshold, lockoutSeconds: settings.lockout_seconds };
     const reservation = await store.reserve(subject, now, rules);
     if (!reservation.granted) return lockedOut(reservation.lockout, now);
-    try {
-      result = await verifyOtp({ ...options, token: code, epoch: Math.floor(now / 1000), epochTolerance: settings.window * settings.period_seconds });
-    } catch (e) {
-      await store.release(subject, now);
-      throw e;
-    }
+    const result = await verifyOtp({ ...options, token: code, epoch: Math.floor(now / 1000), epochTolerance: settings.window * settings.period_seconds }).catch(
+      async (e: unknown) => {
+        await store.release(subject, now);
+        throw e;
+      },
+    );
     // The TOTP strategy always reports the matched step; without one a code cannot be made single-use.
     if (!result.valid || !("timeStep" in result)) {
       const after = await store.settleFailure(subject, now, rules);
