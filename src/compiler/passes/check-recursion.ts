@@ -5,7 +5,7 @@
 
 import type * as ast from "../ast/types.js";
 import { walkBody, walkTerm } from "./ast-util.js";
-import { dataPathString, groundPrefix, treeKeys } from "./build-rule-tree.js";
+import { dataPathString, treeKeys } from "./build-rule-tree.js";
 import { type RuleSet, type RuleTreeNode, ruleSetKey } from "./compiled-policy.js";
 import { type PassContext, report } from "./context.js";
 
@@ -14,18 +14,25 @@ function dependencies(ctx: PassContext, set: RuleSet): Set<string> {
   const addRef = (terms: ast.Term[]): void => {
     const head = terms[0];
     if (!head || head.value.kind !== "var" || head.value.name !== "data") return;
-    const prefix = groundPrefix(treeKeys(terms));
-    let node: RuleTreeNode | undefined = ctx.ruleTree;
-    for (const key of prefix) {
-      if (node.ruleSet) break;
-      node = node.children.get(key);
-      if (!node) return;
-    }
+    const keys = treeKeys(terms).slice(1);
     const below = (n: RuleTreeNode): void => {
       if (n.ruleSet) out.add(ruleSetKey(n.ruleSet.path));
       n.children.forEach(below);
     };
-    below(node);
+    // Walk the tree as the ref would: a string key takes its child, any other
+    // key (a var, a call's result) may be any child, so `data[x].allow.p`
+    // reaches only rule sets under some `*.allow.p`, as OPA's graph has it.
+    const walk = (n: RuleTreeNode, i: number): void => {
+      if (n.ruleSet || i >= keys.length) return below(n);
+      const k = keys[i]!.value;
+      if (k.kind === "string") {
+        const child = n.children.get(k.value);
+        if (child) walk(child, i + 1);
+      } else {
+        n.children.forEach((c) => walk(c, i + 1));
+      }
+    };
+    walk(ctx.ruleTree, 0);
   };
   const visit = (t: ast.Term): void => {
     if (t.value.kind === "ref") addRef(t.value.terms);

@@ -6,7 +6,7 @@
 // the outer variables they share (closures), so those must be bound first.
 
 import type * as ast from "../ast/types.js";
-import { refName } from "./ast-util.js";
+import { isGround, refName, termString } from "./ast-util.js";
 import { BUILTINS } from "./builtin-decls.js";
 import { ruleSetKey } from "./compiled-policy.js";
 import { type PassContext, displayName, forEachRule, report } from "./context.js";
@@ -41,6 +41,16 @@ function topVars(t: ast.Term, out: Vars = new Set()): Vars {
 }
 
 /** Vars a term mentions anywhere, nested bodies included. */
+/** Plain vars in key position of the refs in `t` (outside comprehensions). */
+function refKeyVars(t: ast.Term, out: Vars): void {
+  const v = t.value;
+  if (v.kind === "ref") {
+    v.terms.forEach((x, i) => (i > 0 && x.value.kind === "var" ? out.add(x.value.name) : refKeyVars(x, out)));
+  } else if (v.kind === "array" || v.kind === "set") v.items.forEach((x) => refKeyVars(x, out));
+  else if (v.kind === "object") v.entries.forEach(([k, x]) => (refKeyVars(k, out), refKeyVars(x, out)));
+  else if (v.kind === "call") v.args.forEach((x) => refKeyVars(x, out));
+}
+
 function allVars(t: ast.Term, out: Vars = new Set()): Vars {
   const v = t.value;
   if (v.kind === "arraycomp" || v.kind === "setcomp") {
@@ -146,17 +156,37 @@ export class SafetyChecker {
     return this.needs(t, outer, out);
   }
 
+  /**
+   * The element pairs two collections unify through: arrays of one length item
+   * by item, objects with the same ground keys value by value (as OPA's
+   * unification does), so a var bound on either side binds its partner.
+   */
+  private unifyPairs(a: ast.Term, b: ast.Term): Array<readonly [ast.Term, ast.Term]> | undefined {
+    const av = a.value;
+    const bv = b.value;
+    if (av.kind === "array" && bv.kind === "array" && av.items.length === bv.items.length) return av.items.map((x, i) => [x, bv.items[i]!] as const);
+    if (av.kind !== "object" || bv.kind !== "object" || av.entries.length !== bv.entries.length) return undefined;
+    if (![...av.entries, ...bv.entries].every(([k]) => isGround(k))) return undefined;
+    const byKey = new Map(bv.entries.map(([k, x]) => [termString(k), x]));
+    const out: Array<readonly [ast.Term, ast.Term]> = [];
+    for (const [k, x] of av.entries) {
+      const other = byKey.get(termString(k));
+      if (other === undefined) return undefined;
+      out.push([x, other]);
+    }
+    return out;
+  }
+
   private subset(a: Vars, b: Vars): boolean {
     for (const x of a) if (!b.has(x)) return false;
     return true;
   }
 
   private unifyOutputs(a: ast.Term, b: ast.Term, bound: Vars, outer: Vars): Vars | undefined {
-    const av = a.value;
-    const bv = b.value;
-    if (av.kind === "array" && bv.kind === "array" && av.items.length === bv.items.length) {
+    const pairs = this.unifyPairs(a, b);
+    if (pairs) {
       const acc = new Set(bound);
-      const pending = av.items.map((x, i) => [x, bv.items[i]!] as const);
+      const pending = [...pairs];
       let progress = true;
       while (pending.length > 0 && progress) {
         progress = false;
@@ -239,7 +269,11 @@ export class SafetyChecker {
         const needs = new Set<string>();
         inputs.forEach((t) => this.needs(t, outer, needs));
         if (e.args.length > arity) this.patternNeeds(e.args[e.args.length - 1]!, outer, needs);
-        if (!this.subset(needs, bound)) return undefined;
+        // A var that is a ref's key is bound by iterating the ref, and then serves the
+        // other operands too (`x == input.xs[x]`), as OPA's outputVarsForExprRefs has it.
+        const available = new Set(bound);
+        e.args.forEach((t) => refKeyVars(t, available));
+        if (!this.subset(needs, available)) return undefined;
         const out = new Set(bound);
         e.args.forEach((t) => topVars(t, out));
         return out;

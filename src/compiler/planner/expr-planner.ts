@@ -6,7 +6,7 @@
 import { CapgateError } from "../../errors.js";
 import type * as ast from "../ast/types.js";
 import * as ir from "../ir/types.js";
-import { refName } from "../passes/ast-util.js";
+import { isGround, refName, termString } from "../passes/ast-util.js";
 import { BUILTINS } from "../passes/builtin-decls.js";
 import type { RuleSet, RuleTreeNode } from "../passes/compiled-policy.js";
 import { ruleSetKey } from "../passes/compiled-policy.js";
@@ -248,12 +248,10 @@ export abstract class ExprPlanner extends PlannerState {
     if (!this.f.mocks.has(name)) {
       if (name === "eq" && args.length === 2) return this.planUnify(args[0]!, args[1]!, k);
       if ((name === "equal" || name === "neq") && args.length === 2) {
-        return this.planTerm(args[0]!, (a) =>
-          this.planTerm(args[1]!, (b) => {
-            this.emit({ kind: name === "equal" ? "Equal" : "NotEqual", a, b });
-            k();
-          }),
-        );
+        return this.planTerms(args, ([a, b]) => {
+          this.emit({ kind: name === "equal" ? "Equal" : "NotEqual", a: a!, b: b! });
+          k();
+        });
       }
     }
     this.planCall(name, args, (result, hasOutput) => {
@@ -354,8 +352,13 @@ export abstract class ExprPlanner extends PlannerState {
     if (bv.kind === "var" && !this.isBound(bv.name)) return this.planTerm(a, (op) => this.unifyLocal(b, this.local(op), k));
     if (av.kind === "array" && bv.kind === "array") {
       if (av.items.length !== bv.items.length) return; // never unifies: the rest of the body is unreachable
-      const step = (i: number): void => (i >= av.items.length ? k() : this.planUnify(av.items[i]!, bv.items[i]!, () => step(i + 1)));
-      return step(0);
+      return this.planPairs(av.items.map((x, i) => [x, bv.items[i]!] as const), k);
+    }
+    if (av.kind === "object" && bv.kind === "object" && [...av.entries, ...bv.entries].every(([key]) => isGround(key))) {
+      const byKey = new Map(bv.entries.map(([key, x]) => [termString(key), x]));
+      const pairs = av.entries.map(([key, x]) => [x, byKey.get(termString(key))] as const);
+      if (av.entries.length !== bv.entries.length || pairs.some(([, y]) => y === undefined)) return; // never unifies
+      return this.planPairs(pairs as Array<readonly [ast.Term, ast.Term]>, k);
     }
     if (this.hasUnbound(a)) return this.planTerm(b, (op) => this.unifyLocal(a, this.local(op), k));
     if (this.hasUnbound(b)) return this.planTerm(a, (op) => this.unifyLocal(b, this.local(op), k));
@@ -365,6 +368,20 @@ export abstract class ExprPlanner extends PlannerState {
         k();
       }),
     );
+  }
+
+  /**
+   * Unifies collections element by element, each time taking a pair one side
+   * of which is fully bound, so that `[x, 1] = [y, x]` binds x before y, as
+   * OPA's unification does in any order.
+   */
+  private planPairs(pairs: ReadonlyArray<readonly [ast.Term, ast.Term]>, k: K): void {
+    if (pairs.length === 0) return k();
+    let i = pairs.findIndex(([a, b]) => !this.hasUnbound(a) || !this.hasUnbound(b));
+    if (i < 0) i = 0;
+    const [a, b] = pairs[i]!;
+    const rest = pairs.filter((_, j) => j !== i);
+    this.planUnify(a, b, () => this.planPairs(rest, k));
   }
 
   /** Unifies the pattern `t` with the value in `l`, binding t's unbound vars. */
@@ -428,9 +445,41 @@ export abstract class ExprPlanner extends PlannerState {
 
   // ------------------------------------------------------------ terms
 
-  protected planTerms(ts: ast.Term[], k: (ops: ir.Operand[]) => void, i = 0, acc: ir.Operand[] = []): void {
-    if (i >= ts.length) return k(acc);
-    this.planTerm(ts[i]!, (op) => this.planTerms(ts, k, i + 1, [...acc, op]));
+  /**
+   * Plans terms and passes their operands in order. A term that reads a var
+   * only a later term's ref binds (`x == input.xs[x]`) waits for that term.
+   */
+  protected planTerms(ts: ast.Term[], k: (ops: ir.Operand[]) => void): void {
+    const ops: Array<ir.Operand | undefined> = ts.map(() => undefined);
+    const step = (left: number[]): void => {
+      if (left.length === 0) return k(ops as ir.Operand[]);
+      const i = left.find((j) => !this.readsUnbound(ts[j]!)) ?? left[0]!;
+      this.planTerm(ts[i]!, (op) => {
+        ops[i] = op;
+        step(left.filter((j) => j !== i));
+      });
+    };
+    step(ts.map((_, i) => i));
+  }
+
+  /** Whether evaluating `t` reads an unbound var (ref keys bind theirs; comprehensions are closed). */
+  private readsUnbound(t: ast.Term): boolean {
+    const v = t.value;
+    switch (v.kind) {
+      case "var":
+        return !this.isBound(v.name);
+      case "ref":
+        return v.terms.some((x, i) => (i > 0 && x.value.kind === "var" ? false : this.readsUnbound(x)));
+      case "array":
+      case "set":
+        return v.items.some((x) => this.readsUnbound(x));
+      case "object":
+        return v.entries.some(([a, b]) => this.readsUnbound(a) || this.readsUnbound(b));
+      case "call":
+        return v.args.some((x) => this.readsUnbound(x));
+      default:
+        return false;
+    }
   }
 
   planTerm(t: ast.Term, k: KOp): void {
@@ -584,7 +633,7 @@ export abstract class ExprPlanner extends PlannerState {
         }
         return this.planRefRest(this.baseData(node.path), terms, i, k);
       }
-      return this.materialize(node, (op) => this.planRefRest(this.local(op), terms, i, k));
+      return this.materialize(node, (op) => this.planRefRest(this.local(op), terms, i, k), terms.slice(i));
     }
   }
 
@@ -599,8 +648,14 @@ export abstract class ExprPlanner extends PlannerState {
     return cur;
   }
 
-  /** The whole document at a rule tree node: base data merged with every rule set below. */
-  protected materialize(node: RuleTreeNode, k: KOp): void {
+  /**
+   * The whole document at a rule tree node: base data merged with every rule
+   * set below. With `rest`, the keys the ref will still apply (`data[x].a.b`),
+   * rule sets the ref cannot reach are left out (their place holds only base
+   * data, which the ref may still read): as OPA plans only the rules a dynamic
+   * ref can match, so `p := data[x].a.b` is not its own dependency.
+   */
+  protected materialize(node: RuleTreeNode, k: KOp, rest?: ast.Term[]): void {
     const mock = this.f.mocks.get(mockKeyOf(node));
     if (mock) return this.planMock(mock, k);
     if (node.ruleSet) {
@@ -611,8 +666,10 @@ export abstract class ExprPlanner extends PlannerState {
     this.emit({ kind: "MakeObject", target: obj });
     for (const child of node.children.values()) {
       if (child.ruleSet?.kind === "function" && child.ruleSet.arity !== 0) continue;
+      const key = rest?.[0] === undefined ? undefined : treeKeyText(rest[0]);
+      if (rest !== undefined && rest.length > 0 && ((key !== undefined && key !== child.key) || !reachable(child, rest.slice(1)))) continue;
       const b = this.block(() =>
-        this.materialize(child, (v) => this.emit({ kind: "ObjectInsert", key: this.str(child.key), value: v, object: obj })),
+        this.materialize(child, (v) => this.emit({ kind: "ObjectInsert", key: this.str(child.key), value: v, object: obj }), rest?.slice(1)),
       );
       this.emit({ kind: "Block", blocks: [b] });
     }
@@ -632,6 +689,25 @@ export abstract class ExprPlanner extends PlannerState {
     this.emit({ kind: "Block", blocks: [getBase, merge] });
     k({ kind: "local", local: res });
   }
+}
+
+/** A ref key as a rule tree key: strings, and numbers by their text; undefined for any other term. */
+function treeKeyText(t: ast.Term): string | undefined {
+  if (t.value.kind === "string") return t.value.value;
+  if (t.value.kind === "number") return t.value.text;
+  return undefined;
+}
+
+/** Whether a rule set lies on a path the keys `rest` can take below `node` (or holds it). */
+function reachable(node: RuleTreeNode, rest: ast.Term[]): boolean {
+  if (node.ruleSet || rest.length === 0) return true;
+  const key = treeKeyText(rest[0]!);
+  if (key !== undefined) {
+    const child = node.children.get(key);
+    return child !== undefined && reachable(child, rest.slice(1));
+  }
+  for (const child of node.children.values()) if (reachable(child, rest.slice(1))) return true;
+  return false;
 }
 
 /** The mock key of a rule tree node: the name a `with` target gives it. */
