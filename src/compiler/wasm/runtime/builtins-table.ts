@@ -44,7 +44,7 @@ export const RUNTIME_BUILTINS: ReadonlyMap<string, RuntimeBuiltin> = new Map([
   ...fam("graphs", [["graph.reachable", 2], ["graph.reachable_paths", 2]]),
   ...fam("casts", [["cast_array", 1], ["cast_set", 1], ["cast_string", 1], ["cast_boolean", 1], ["cast_null", 1], ["cast_object", 1]]),
   ...fam("urlquery", [["urlquery.encode", 1], ["urlquery.decode", 1], ["urlquery.encode_object", 1], ["urlquery.decode_object", 1]]),
-  ...fam("net", [["net.cidr_contains", 2], ["net.cidr_intersects", 2]]),
+  ...fam("net", [["net.cidr_contains", 2], ["net.cidr_intersects", 2], ["net.cidr_contains_matches", 2], ["net.cidr_merge", 1]]),
   ...fam("glob", [["glob.match", 3]]),
   ...fam("json", [["json.patch", 2]]),
   ...fam("json-filter", [["json.filter", 2], ["json.remove", 2]]),

@@ -1,7 +1,13 @@
 // CIDR built-ins for IPv4 and IPv6. Addresses are held in 16 bytes (IPv4 in
 // its mapped form); as in Go, an IPv4 and an IPv6 network never match.
-//   net.cidr_contains 2 | net.cidr_intersects 2
-import { T_STRING, strLen, strPtr, capgate_boolean } from "../value";
+//   net.cidr_contains 2 | net.cidr_intersects 2 | net.cidr_contains_matches 2 | net.cidr_merge 1
+import {
+  T_STRING, T_ARRAY, T_SET, T_OBJECT, strLen, strPtr, arrLen, arrAt, capgate_boolean, capgate_array, capgate_set,
+  capgate_number_int, capgate_string,
+} from "../value";
+import { capgate_array_append, capgate_set_add } from "../collections";
+import { opa_malloc } from "../memory";
+import { tabLen, entryAt, entryKey, entryValue } from "../table";
 import { typeErr, builtinErr, isType } from "./common";
 
 // Two parsed networks: 16 address bytes each, plus prefix lengths (in IPv6 bits).
@@ -132,15 +138,21 @@ function samePrefix(a: usize, b: usize, bits: i32): bool {
   return (<u32>load<u8>(a + full) & mask) == (<u32>load<u8>(b + full) & mask);
 }
 
-export function capgate_bi_net_cidr_contains(cidr: usize, x: usize): usize {
-  if (!isType(cidr, T_STRING)) return typeErr("net.cidr_contains", 1, "string", cidr);
-  if (!isType(x, T_STRING)) return typeErr("net.cidr_contains", 2, "string", x);
-  if (!parseNet(cidr, ADDR_A, true)) return builtinErr("net.cidr_contains", "invalid CIDR");
+/** Does network `cidr` contain address or network `x`? 1 or 0, or -1 after recording the error under `name`. */
+function contains(name: string, cidr: usize, x: usize): i32 {
+  if (!isType(cidr, T_STRING)) { typeErr(name, 1, "string", cidr); return -1; }
+  if (!isType(x, T_STRING)) { typeErr(name, 2, "string", x); return -1; }
+  if (!parseNet(cidr, ADDR_A, true)) { builtinErr(name, "invalid CIDR"); return -1; }
   let pa = prefix;
   let fa = isV6;
-  if (!parseNet(x, ADDR_B, false)) return builtinErr("net.cidr_contains", "invalid IP address or CIDR");
+  if (!parseNet(x, ADDR_B, false)) { builtinErr(name, "invalid IP address or CIDR"); return -1; }
   let pb = prefix;
-  return capgate_boolean(fa == isV6 && pb >= pa && samePrefix(ADDR_A, ADDR_B, pa) ? 1 : 0);
+  return fa == isV6 && pb >= pa && samePrefix(ADDR_A, ADDR_B, pa) ? 1 : 0;
+}
+
+export function capgate_bi_net_cidr_contains(cidr: usize, x: usize): usize {
+  let r = contains("net.cidr_contains", cidr, x);
+  return r < 0 ? 0 : capgate_boolean(<u32>r);
 }
 
 export function capgate_bi_net_cidr_intersects(a: usize, b: usize): usize {
@@ -152,4 +164,217 @@ export function capgate_bi_net_cidr_intersects(a: usize, b: usize): usize {
   if (!parseNet(b, ADDR_B, true)) return builtinErr("net.cidr_intersects", "invalid CIDR");
   let pb = prefix;
   return capgate_boolean(fa == isV6 && samePrefix(ADDR_A, ADDR_B, pa < pb ? pa : pb) ? 1 : 0);
+}
+
+const MATCHES = "net.cidr_contains_matches";
+
+/** The network of one element of a cidr_contains_matches operand: a string, or the first item of an array. */
+function matchTerm(operand: u32, v: usize): usize {
+  if (isType(v, T_STRING)) return v;
+  if (isType(v, T_ARRAY) && arrLen(v) > 0) return arrAt(v, 0);
+  builtinErr(MATCHES, operand == 1 ? "operand 1: element must be string or non-empty array" : "operand 2: element must be string or non-empty array");
+  return 0;
+}
+
+// The (key, network) pairs of an operand: a string is its own key; array
+// elements are keyed by index, set elements by themselves, object values by key.
+let pairKeys: usize = 0;
+let pairNets: usize = 0;
+function pairsOf(operand: u32, v: usize): bool {
+  pairKeys = capgate_array(0);
+  pairNets = capgate_array(0);
+  if (isType(v, T_STRING)) {
+    capgate_array_append(pairKeys, v);
+    capgate_array_append(pairNets, v);
+    return true;
+  }
+  if (isType(v, T_ARRAY)) {
+    for (let i: u32 = 0; i < arrLen(v); i++) {
+      let t = matchTerm(operand, arrAt(v, i));
+      if (t == 0) return false;
+      capgate_array_append(pairKeys, capgate_number_int(<i64>i));
+      capgate_array_append(pairNets, t);
+    }
+    return true;
+  }
+  if (isType(v, T_SET) || isType(v, T_OBJECT)) {
+    let set = isType(v, T_SET);
+    for (let i: u32 = 0; i < tabLen(v); i++) {
+      let e = entryAt(v, i);
+      let t = matchTerm(operand, set ? entryKey(e) : entryValue(e));
+      if (t == 0) return false;
+      capgate_array_append(pairKeys, entryKey(e));
+      capgate_array_append(pairNets, t);
+    }
+    return true;
+  }
+  typeErr(MATCHES, operand, "one of {string, array, set, object}", v);
+  return false;
+}
+
+/** The set of [key1, key2] where the network of key1 in `a` contains the address or network of key2 in `b`. */
+export function capgate_bi_net_cidr_contains_matches(a: usize, b: usize): usize {
+  if (!pairsOf(1, a)) return 0;
+  let ka = pairKeys, na = pairNets;
+  if (!pairsOf(2, b)) return 0;
+  let kb = pairKeys, nb = pairNets;
+  let out = capgate_set();
+  for (let i: u32 = 0; i < arrLen(na); i++) {
+    for (let j: u32 = 0; j < arrLen(nb); j++) {
+      let r = contains(MATCHES, arrAt(na, i), arrAt(nb, j));
+      if (r < 0) return 0;
+      if (r == 1) {
+        let pair = capgate_array(2);
+        capgate_array_append(pair, arrAt(ka, i));
+        capgate_array_append(pair, arrAt(kb, j));
+        capgate_set_add(out, pair);
+      }
+    }
+  }
+  return out;
+}
+
+// net.cidr_merge: networks as 18-byte records (16 address bytes in IPv6 form,
+// the prefix in IPv6 bits, 1 for IPv6), sorted, contained ones dropped and
+// sibling halves joined, as OPA's mergeCIDRs does.
+const MERGE = "net.cidr_merge";
+const REC: usize = 18;
+
+// @ts-ignore: decorator
+@inline function recV6(r: usize): u8 { return load<u8>(r, 17); }
+// @ts-ignore: decorator
+@inline function recPrefix(r: usize): i32 { return <i32>load<u8>(r, 16); }
+
+/** Clears the bits of the address past the prefix. */
+function mask(r: usize): void {
+  let bits = recPrefix(r);
+  for (let i = 0; i < 16; i++) {
+    let keep = bits - i * 8;
+    let m: u32 = keep >= 8 ? 0xff : keep <= 0 ? 0 : (<u32>0xff << <u32>(8 - keep)) & 0xff;
+    store<u8>(r + <usize>i, <u8>(<u32>load<u8>(r + <usize>i) & m));
+  }
+}
+
+function compareRec(a: usize, b: usize): i32 {
+  if (recV6(a) != recV6(b)) return <i32>recV6(a) - <i32>recV6(b);
+  let c = memory.compare(a, b, 16);
+  if (c != 0) return c;
+  return recPrefix(a) - recPrefix(b);
+}
+
+/** Are a and b the two halves of one network? */
+function siblings(a: usize, b: usize): bool {
+  let p = recPrefix(a);
+  if (p != recPrefix(b) || recV6(a) != recV6(b) || p <= (recV6(a) ? 0 : 96)) return false;
+  if (!samePrefix(a, b, p - 1)) return false;
+  let byte = <usize>((p - 1) >> 3);
+  let bit: u32 = <u32>0x80 >> <u32>((p - 1) & 7);
+  return (<u32>load<u8>(a + byte) & bit) == 0 && (<u32>load<u8>(b + byte) & bit) != 0;
+}
+
+function hex4(out: usize, o: u32, v: u32): u32 {
+  let started = false;
+  for (let s: i32 = 12; s >= 0; s -= 4) {
+    let d = (v >> <u32>s) & 15;
+    if (d == 0 && !started && s > 0) continue;
+    started = true;
+    store<u8>(out + o++, <u8>(d < 10 ? 48 + d : 87 + d));
+  }
+  return o;
+}
+
+function dec(out: usize, o: u32, v: u32): u32 {
+  if (v >= 100) store<u8>(out + o++, <u8>(48 + v / 100));
+  if (v >= 10) store<u8>(out + o++, <u8>(48 + (v / 10) % 10));
+  store<u8>(out + o++, <u8>(48 + v % 10));
+  return o;
+}
+
+/** "a.b.c.d/n", or IPv6 as Go prints it (the first longest run of two or more zero groups as "::"). */
+function recText(r: usize): usize {
+  let out = opa_malloc(48);
+  let o: u32 = 0;
+  if (!recV6(r)) {
+    for (let i: usize = 12; i < 16; i++) {
+      o = dec(out, o, load<u8>(r + i));
+      if (i < 15) store<u8>(out + o++, 46);
+    }
+    store<u8>(out + o++, 47);
+    o = dec(out, o, <u32>(recPrefix(r) - 96));
+    return capgate_string(out, o);
+  }
+  let bestAt: i32 = -1, bestLen: i32 = 1;
+  for (let i = 0; i < 8; ) {
+    let j = i;
+    while (j < 8 && load<u16>(r + (<usize>j << 1)) == 0) j++;
+    if (j - i > bestLen) { bestAt = i; bestLen = j - i; }
+    i = j == i ? i + 1 : j;
+  }
+  for (let i = 0; i < 8; i++) {
+    if (i == bestAt) {
+      store<u8>(out + o++, 58);
+      store<u8>(out + o++, 58);
+      i += bestLen - 1;
+      continue;
+    }
+    if (i > 0 && i != bestAt + bestLen) store<u8>(out + o++, 58);
+    let g = (<u32>load<u8>(r + (<usize>i << 1)) << 8) | <u32>load<u8>(r + (<usize>i << 1) + 1);
+    o = hex4(out, o, g);
+  }
+  store<u8>(out + o++, 47);
+  o = dec(out, o, <u32>recPrefix(r));
+  return capgate_string(out, o);
+}
+
+/** One element of cidr_merge's operand into the record at r: a CIDR, or an IPv4 address as a /32. */
+function mergeRecord(v: usize, r: usize): bool {
+  if (!isType(v, T_STRING)) { typeErr(MERGE, 1, "array or set of strings", v); return false; }
+  if (!parseNet(v, r, false)) { builtinErr(MERGE, "invalid CIDR or IP address"); return false; }
+  let slash = false;
+  for (let i: u32 = 0; i < strLen(v); i++) if (load<u8>(strPtr(v) + i) == 47) slash = true;
+  if (!slash && isV6) { builtinErr(MERGE, "IPv6 invalid: needs prefix length"); return false; }
+  store<u8>(r + 16, <u8>prefix);
+  store<u8>(r + 17, isV6 ? 1 : 0);
+  mask(r);
+  return true;
+}
+
+export function capgate_bi_net_cidr_merge(v: usize): usize {
+  let isSet = isType(v, T_SET);
+  if (!isSet && !isType(v, T_ARRAY)) return typeErr(MERGE, 1, "one of {array, set}", v);
+  let n = isSet ? tabLen(v) : arrLen(v);
+  let recs = opa_malloc(<usize>(n == 0 ? 1 : n) * REC);
+  let order = opa_malloc(<usize>(n == 0 ? 1 : n) << 2);
+  for (let i: u32 = 0; i < n; i++) {
+    let r = recs + <usize>i * REC;
+    if (!mergeRecord(isSet ? entryKey(entryAt(v, i)) : arrAt(v, i), r)) return 0;
+    // Insertion sort of record pointers.
+    let j = i;
+    while (j > 0 && compareRec(<usize>load<u32>(order + (<usize>(j - 1) << 2)), r) > 0) {
+      store<u32>(order + (<usize>j << 2), load<u32>(order + (<usize>(j - 1) << 2)));
+      j--;
+    }
+    store<u32>(order + (<usize>j << 2), <u32>r);
+  }
+  // A stack of kept networks: each new one is dropped when the top contains
+  // it, else pushed and joined with the top while they are sibling halves.
+  let stack = opa_malloc(<usize>(n == 0 ? 1 : n) * REC);
+  let top: i32 = -1;
+  for (let i: u32 = 0; i < n; i++) {
+    let r = <usize>load<u32>(order + (<usize>i << 2));
+    if (top >= 0) {
+      let t = stack + <usize>top * REC;
+      if (recV6(t) == recV6(r) && recPrefix(t) <= recPrefix(r) && samePrefix(t, r, recPrefix(t))) continue;
+    }
+    top++;
+    memory.copy(stack + <usize>top * REC, r, REC);
+    while (top >= 1 && siblings(stack + <usize>(top - 1) * REC, stack + <usize>top * REC)) {
+      top--;
+      let parent = stack + <usize>top * REC;
+      store<u8>(parent + 16, <u8>(recPrefix(parent) - 1));
+    }
+  }
+  let out = capgate_set();
+  for (let i: i32 = 0; i <= top; i++) capgate_set_add(out, recText(stack + <usize>i * REC));
+  return out;
 }
