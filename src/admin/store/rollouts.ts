@@ -95,7 +95,12 @@ interface TargetSql {
 function targetSql(kind: RolloutTargetKind): TargetSql {
   return kind === "capability"
     ? { table: "tenant_capabilities", keyColumn: "capability_key", valueExpr: "t.value" }
-    : { table: "tenant_features", keyColumn: "feature_key", valueExpr: "jsonb_build_object('enabled', t.enabled)" };
+    : {
+        table: "tenant_features",
+        keyColumn: "feature_key",
+        // NULL for no row, as for a capability: never {"enabled": null}.
+        valueExpr: "CASE WHEN t.tenant_id IS NULL THEN NULL ELSE jsonb_build_object('enabled', t.enabled) END",
+      };
 }
 
 /**
