@@ -206,7 +206,7 @@ export class NatsFollower {
     try {
       await pipeline(Readable.fromWeb(r.data as never), createWriteStream(file));
       const transport = await r.error;
-      if (transport !== null) throw new CapgateError("snapshot_error", `snapshot object ${SNAPSHOT_OBJECT}: ${transport.message}`);
+      if (transport) throw new CapgateError("snapshot_error", `snapshot object ${SNAPSHOT_OBJECT}: ${transport.message}`);
       this.writer.close();
       const applied = await applySnapshot(file, this.o.replicaPath, this.o.key ? { key: this.o.key } : {});
       const open = this.writer.get();
