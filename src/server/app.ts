@@ -15,6 +15,7 @@ import type { DecisionLog } from "./decision-log.js";
 import type { Engine } from "./engine.js";
 import type { FactSource } from "./facts.js";
 import { inputError, toHttpError } from "./http-error.js";
+import { notFoundOrWrongMethod } from "./method-check.js";
 import type { ServerMetrics } from "./metrics.js";
 import { turnBatched } from "./turn-batch.js";
 import { parseTotpInput, verifyTotp, type TotpDeps } from "./totp.js";
@@ -32,6 +33,8 @@ export interface AppDeps {
   maxBatch: number;
   /** When set, every route but /health needs `Authorization: Bearer <token>`. */
   adminToken?: string | undefined;
+  /** Refuses a Host header naming no address of this sidecar (DNS rebinding); see host-check.ts. */
+  hostCheck: MiddlewareHandler;
   /** Extra routes on the same app (the benchmark's no-op baseline route). */
   extraRoutes?: ((app: Hono) => void) | undefined;
 }
@@ -47,9 +50,8 @@ export function createApp(deps: AppDeps): Hono {
     const { status, body } = toHttpError(e);
     return c.json(body, status);
   });
-  app.notFound((c) => {
-    throw inputError("path", "unknown_route", `no route ${c.req.method} ${c.req.path}`);
-  });
+  app.notFound(notFoundOrWrongMethod(app));
+  app.use("*", deps.hostCheck);
 
   if (deps.adminToken !== undefined) {
     const expected = Buffer.from(`Bearer ${deps.adminToken}`);

@@ -24,6 +24,11 @@ const configSchema = z
     port: z.number().int().min(0).max(65535).default(8181),
     // Binding beyond loopback exposes decisions to the network; it must be asked for.
     allow_non_loopback: z.boolean().default(false),
+    // Host header names answered besides the bound address and localhost (DNS rebinding guard):
+    // "name" for any port, "name:port" for one.
+    allowed_hosts: z
+      .array(z.string().regex(/^(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9_.-]+)(:\d{1,5})?$/, "must be a host name or address, optionally with :port"))
+      .default([]),
     admin_token: z.string().min(16, "must be at least 16 characters").optional(),
     bundle: z.string().min(1).optional(),
     replica: z.string().min(1).optional(),
@@ -153,6 +158,7 @@ const ENV: ReadonlyArray<readonly [string, string, "string" | "int" | "bool" | "
   ["CAPGATE_HOST", "host", "string"],
   ["CAPGATE_PORT", "port", "int"],
   ["CAPGATE_ALLOW_NON_LOOPBACK", "allow_non_loopback", "bool"],
+  ["CAPGATE_ALLOWED_HOSTS", "allowed_hosts", "list"],
   ["CAPGATE_ADMIN_TOKEN", "admin_token", "string"],
   ["CAPGATE_BUNDLE", "bundle", "string"],
   ["CAPGATE_REPLICA", "replica", "string"],

@@ -11,6 +11,7 @@ const PROBLEM_STATUS: Readonly<Record<string, ContentfulStatusCode>> = {
   unsupported_content_type: 415,
   unknown_route: 404,
   method_not_allowed: 405,
+  misdirected_host: 421,
   unauthorized: 401,
   // TOTP enrollment (src/server/totp-enroll.ts).
   unknown_user: 404,

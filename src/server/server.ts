@@ -3,13 +3,15 @@
 // a good one appears), reads the JWT keys and TOTP settings, connects to the
 // primary when configured, and serves the Hono app on the configured address.
 import type { AddressInfo } from "node:net";
-import { serve, type ServerType } from "@hono/node-server";
+import { createServer } from "node:http";
+import { getRequestListener, type ServerType } from "@hono/node-server";
 import type { Hono } from "hono";
 import pg from "pg";
 import pino, { type Logger } from "pino";
 import { CapgateError, isCapgateError } from "../errors.js";
 import { createApp } from "./app.js";
 import { loadAssertionSigner, type AssertionSigner } from "./assertion.js";
+import { answerClientErrors, malformedRequestAnswer } from "./malformed-request.js";
 import { bundleLoader, configuredVerifier } from "./bundle-loader.js";
 import type { ServerConfig } from "./config.js";
 import { Decider } from "./decide.js";
@@ -18,6 +20,7 @@ import { Engine, type BundleLoader } from "./engine.js";
 import type { FactSource } from "./facts.js";
 import { createJwtVerifier, noKeysVerifier, readJwks } from "./jwt.js";
 import { createMetrics, setPolicyRevision, type ServerMetrics } from "./metrics.js";
+import { hostCheck } from "./host-check.js";
 import { Reloader, type WatchedFile } from "./reload.js";
 import { openReplicaFacts, type CorruptionFinder, type ReplicaFactsOptions } from "./replica-facts.js";
 import { currentGeneration, isCorruptReplica } from "../replica/index.js";
@@ -169,6 +172,8 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
     deadlineMs: config.decision_deadline_ms,
     clockToleranceSeconds: config.jwt.clock_tolerance_seconds,
   });
+  // The port is known once listening (0 picks one); the Host check reads it per request.
+  let boundPort = config.port;
   const app = createApp({
     decider,
     engine,
@@ -180,16 +185,21 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
     maxBodyBytes: config.max_body_bytes,
     maxBatch: config.max_batch,
     adminToken: config.admin_token,
+    hostCheck: hostCheck({ boundHost: config.host, port: () => boundPort, allowedHosts: config.allowed_hosts, exempt: ["/health"] }),
     extraRoutes: opts.extraRoutes,
   });
 
   const server: ServerType = await new Promise((resolve, reject) => {
-    const s = serve({ fetch: app.fetch, hostname: config.host, port: config.port }, () => resolve(s));
+    // As @hono/node-server's serve() builds it, plus JSON answers to requests too broken for the app.
+    const s = createServer(getRequestListener(app.fetch, { hostname: config.host, errorHandler: malformedRequestAnswer }));
+    answerClientErrors(s);
+    s.listen(config.port, config.host, () => resolve(s));
     s.once("error", (e: NodeJS.ErrnoException) =>
       reject(new CapgateError("config_error", `cannot listen on ${config.host}:${config.port}: ${e.code ?? e.message}`)),
     );
   });
   const port = (server.address() as AddressInfo).port;
+  boundPort = port;
   const host = config.host.includes(":") ? `[${config.host}]` : config.host;
   log.info({ host: config.host, port }, "capgate serving");
   const status: StatusReporter | null =
