@@ -63,6 +63,12 @@ describe("HTTP boundary fuzz", () => {
     expect(body).toMatch(pattern);
   });
 
+  it("quotes a caller's path holding a line break, so the error stays one line (found by the fuzzer)", async () => {
+    const answer = await send(target.url, { method: "POST", path: "/v1/data/capgate%0Ax", headers: { "content-type": "application/json" }, body: "{}" });
+    expect(answer?.status).toBe(404);
+    expect(JSON.parse(answer!.text)).toMatchObject({ error: { message: 'path: no decision at "/v1/data/capgate\\nx"' } });
+  });
+
   it("leaves the server up and nothing unhandled", async () => {
     const health = await fetch(new URL("/health", target.url));
     expect(health.status).toBe(200);
