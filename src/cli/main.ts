@@ -3,6 +3,7 @@
 // non-zero exit, never as a stack trace; CAPGATE_DEBUG=1 shows the stack.
 import { Command, CommanderError } from "commander";
 import { isCapgateError, CapgateErrors } from "../errors.js";
+import { setApplicationName } from "../primary/index.js";
 import { commandGroups } from "./commands/index.js";
 
 export function buildProgram(): Command {
@@ -10,9 +11,18 @@ export function buildProgram(): Command {
     .description("Authorization sidecar: Rego policies compiled to WebAssembly, answering from a SQLite replica")
     .version("0.1.0")
     .showHelpAfterError(false)
-    .exitOverride();
+    .exitOverride()
+    // PostgreSQL connections are named after the command that made them (capgate-serve, capgate-sync ...).
+    .hook("preAction", (_program, action) => setApplicationName(topCommand(action).name()));
   for (const register of commandGroups) register(program);
   return program;
+}
+
+/** The subcommand directly under `capgate` that `cmd` belongs to ("sync" for `sync prune`). */
+function topCommand(cmd: Command): Command {
+  let c = cmd;
+  while (c.parent !== null && c.parent.parent !== null) c = c.parent;
+  return c;
 }
 
 export function formatError(e: unknown): string {

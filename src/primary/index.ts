@@ -18,5 +18,6 @@ export {
   DEFAULT_DATA_DIR,
   type OpenPrimaryOptions,
 } from "./open.js";
+export { applicationName, setApplicationName } from "./application-name.js";
 export { addPrimaryOptions, primaryOptionsFromFlags, type PrimaryFlags } from "./cli-options.js";
 export { databaseError, driverErrorFacts, type DriverErrorFacts } from "./errors.js";

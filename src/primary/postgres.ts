@@ -1,5 +1,6 @@
 // The primary as a PostgreSQL server, through a pg connection pool.
 import pg from "pg";
+import { applicationName } from "./application-name.js";
 import { databaseError, isConnectionFailure, wrapDriver } from "./errors.js";
 import { beginOptionsSql } from "./transaction-sql.js";
 import type {
@@ -78,6 +79,7 @@ function session(client: pg.PoolClient): PrimarySession {
 export async function openPostgres(opts: PostgresOptions): Promise<Primary> {
   const pool = new pg.Pool({
     connectionString: opts.url,
+    application_name: applicationName(),
     max: opts.maxConnections ?? 10,
     connectionTimeoutMillis: opts.connectTimeoutMs ?? 10_000,
     types: typeParsers,

@@ -4,7 +4,7 @@
 // problem fails the check, a warning names a feature that will be off.
 import pg from "pg";
 import { isCapgateError } from "../errors.js";
-import { redactUrl } from "../primary/index.js";
+import { applicationName, redactUrl } from "../primary/index.js";
 import { loadAssertionSigner } from "./assertion.js";
 import { bundleLoader, configuredVerifier } from "./bundle-loader.js";
 import type { ServerConfig } from "./config.js";
@@ -81,7 +81,7 @@ export async function preflight(config: ServerConfig, clock: () => number = Date
 
   if (config.database_url === undefined) add("warning", "primary", "no database_url: TOTP verification is not configured");
   else {
-    const client = new pg.Client({ connectionString: config.database_url, connectionTimeoutMillis: PRIMARY_TIMEOUT_MS });
+    const client = new pg.Client({ connectionString: config.database_url, application_name: applicationName(), connectionTimeoutMillis: PRIMARY_TIMEOUT_MS });
     try {
       await client.connect();
       await client.query("SELECT 1");

@@ -24,6 +24,7 @@ import { hostCheck } from "./host-check.js";
 import { Reloader, type WatchedFile } from "./reload.js";
 import { openReplicaFacts, type CorruptionFinder, type ReplicaFactsOptions } from "./replica-facts.js";
 import { currentGeneration, isCorruptReplica } from "../replica/index.js";
+import { applicationName } from "../primary/index.js";
 import { startStatusReporter, type StatusReporter } from "./status-reporter.js";
 import { secretGuardrails, type TotpDeps } from "./totp.js";
 import { primaryTotpEnrollments } from "./totp-enroll.js";
@@ -81,7 +82,7 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
   let pool: pg.Pool | null = null;
   let primary: Queryable | null = opts.primary ?? null;
   if (primary === null && config.database_url !== undefined) {
-    pool = new pg.Pool({ connectionString: config.database_url, max: 4 });
+    pool = new pg.Pool({ connectionString: config.database_url, application_name: applicationName(), max: 4 });
     pool.on("error", (e) => log.error({ err: e.message }, "primary connection error"));
     primary = pool;
   }

@@ -8,7 +8,7 @@
 // The loop itself (followPrimary) also drives `capgate relay`, whose pass
 // publishes to NATS instead of writing a replica.
 import pg from "pg";
-import type { Primary } from "../primary/index.js";
+import { applicationName, type Primary } from "../primary/index.js";
 import { ReplicaWriter, syncOnce, type SyncResult } from "./sync-once.js";
 
 export const CHANGE_CHANNEL = "capgate_changes";
@@ -103,7 +103,7 @@ export async function followPrimary(opts: FollowPrimaryOptions): Promise<void> {
     try {
       primary = await opts.connect();
       if (opts.listenUrl !== undefined) {
-        listener = new pg.Client({ connectionString: opts.listenUrl });
+        listener = new pg.Client({ connectionString: opts.listenUrl, application_name: applicationName() });
         listener.on("notification", poke);
         listener.on("error", (e) => {
           broken = e;
