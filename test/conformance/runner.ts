@@ -7,6 +7,8 @@
 import { readFileSync } from "node:fs";
 import YAML from "yaml";
 import { compilePolicy } from "../../src/compiler/index.js";
+import { termString } from "../../src/compiler/ast/print.js";
+import { parseQuery } from "../../src/compiler/parser/index.js";
 import { CapgateError, CapgateErrors, type ErrorCode } from "../../src/errors.js";
 import { instantiatePolicy } from "../../src/policy/evaluate.js";
 import { VALUE_VAR, wrapQuery } from "../../src/policy/query-capture.js";
@@ -184,6 +186,18 @@ export interface OpaRunOptions {
   exclusions?: Exclusion[];
 }
 
+/**
+ * OPA's input_term is Rego text (sets, trailing commas); capgate's parser reads
+ * it and its printer writes the value in the plain Rego value syntax the
+ * module's opa_value_parse reads.
+ */
+function regoValueText(text: string): string {
+  const body = parseQuery(text, { file: "input_term" }).body;
+  const e = body[0];
+  if (body.length !== 1 || e === undefined || e.kind !== "term") throw new Error(`input_term is not a single term: ${text}`);
+  return termString(e.term);
+}
+
 /** A result row with each array binding sorted, as OPA's runner does for sort_bindings. */
 function sortedRow(row: J): J {
   if (row === null || typeof row !== "object" || Array.isArray(row) || row instanceof JNum) return row;
@@ -221,7 +235,7 @@ export async function runOpaCase(file: OpaCaseFile, c: OpaCase, opts: OpaRunOpti
     });
     const inst = await instantiatePolicy(compiled.wasm);
     setDataText(inst, jsonText(c.data ?? {}));
-    const input = c.input_term ?? (c.input === undefined ? undefined : jsonText(c.input));
+    const input = c.input_term !== undefined ? regoValueText(c.input_term) : c.input === undefined ? undefined : jsonText(c.input);
     const answer = parseJsonExact(evaluateJsonText(inst, input, QUERY_NAME));
     if (!Array.isArray(answer)) throw new Error(`the module answered ${jsonText(answer)}, not a result set`);
     rows = answer;

@@ -17,6 +17,7 @@ import { resolveRefs } from "./resolve-refs.js";
 import { rewriteExprTerms } from "./rewrite-expr-terms.js";
 import { rewriteLocalVars } from "./rewrite-local-vars.js";
 import { rewritePrintCalls } from "./rewrite-print-calls.js";
+import { rewriteRegoMetadata } from "./rewrite-rego-metadata.js";
 import { checkKeywords } from "./check-keywords.js";
 
 export type { CompiledPolicy, NamedQuery } from "./compiled-policy.js";
@@ -39,6 +40,8 @@ export const PASSES: readonly Pass[] = [
   { name: "ResolveRefs", run: resolveRefs },
   { name: "RewriteLocalVars", run: rewriteLocalVars },
   { name: "RewritePrintCalls", run: rewritePrintCalls },
+  // Before terms are flattened: rego.metadata.* calls become constants where they stand.
+  { name: "RewriteRegoMetadataCalls", run: rewriteRegoMetadata },
   { name: "RewriteExprTerms", run: rewriteExprTerms },
   { name: "SetRuleTree", run: buildRuleTree },
   { name: "CheckRuleConflicts", run: checkRuleConflicts },
