@@ -104,7 +104,8 @@ export function createApp(deps: AppDeps): Hono {
   app.post("/v1/data/*", limit, async (c) => {
     const path = c.req.path.slice("/v1/data/".length);
     const spec = decisionByEntrypoint(path);
-    if (spec === undefined) throw inputError("path", "unknown_route", `no decision at /v1/data/${path}`);
+    // Quoted: the path is the caller's, decoded, and may hold a line break.
+    if (spec === undefined) throw inputError("path", "unknown_route", `no decision at ${JSON.stringify(`/v1/data/${path}`)}`);
     const body = await readJson(c);
     if (!isObject(body)) throw inputError("body", "wrong_type", "must be a JSON object {\"input\": ...}");
     const unknown = Object.keys(body).find((k) => k !== "input");

@@ -37,9 +37,10 @@ export function allowedMethods(app: Hono, path: string): string[] {
 export function notFoundOrWrongMethod(app: Hono): NotFoundHandler {
   return (c) => {
     const allow = allowedMethods(app, c.req.path);
-    if (allow.length === 0) throw inputError("path", "unknown_route", `no route ${c.req.method} ${c.req.path}`);
+    // The path is quoted: it is the caller's, decoded, and may hold a line break.
+    if (allow.length === 0) throw inputError("path", "unknown_route", `no route ${c.req.method} ${JSON.stringify(c.req.path)}`);
     // Set before throwing: the error handler's answer is built on this same context.
     c.header("Allow", allow.join(", "));
-    throw inputError("method", "method_not_allowed", `${c.req.method} is not allowed on ${c.req.path} (allowed: ${allow.join(", ")})`);
+    throw inputError("method", "method_not_allowed", `${c.req.method} is not allowed on ${JSON.stringify(c.req.path)} (allowed: ${allow.join(", ")})`);
   };
 }

@@ -67,6 +67,8 @@ describe("HTTP boundary fuzz", () => {
     const answer = await send(target.url, { method: "POST", path: "/v1/data/capgate%0Ax", headers: { "content-type": "application/json" }, body: "{}" });
     expect(answer?.status).toBe(404);
     expect(JSON.parse(answer!.text)).toMatchObject({ error: { message: 'path: no decision at "/v1/data/capgate\\nx"' } });
+    const elsewhere = await send(target.url, { method: "POST", path: "/x%0Ay", headers: { "content-type": "application/json" }, body: "{}" });
+    expect(JSON.parse(elsewhere!.text)).toMatchObject({ error: { message: 'path: no route POST "/x\\ny"' } });
   });
 
   it("leaves the server up and nothing unhandled", async () => {
