@@ -268,12 +268,16 @@ export abstract class ExprPlanner extends PlannerState {
       if (mock.kind === "func") {
         target = mock.name;
       } else {
-        // A value replacement: every call returns it; the arguments are not evaluated.
+        // A value replacement: every call returns it, once its arguments are
+        // defined (OPA evaluates them: `count(input) with count as 1` needs input).
         const arity = this.arityOf(name) ?? args.length;
         const out = args.length > arity ? args[arity] : undefined;
-        return this.planMock(mock, (v) => {
-          if (out) this.unifyLocal(out, this.local(v), () => k(v, true));
-          else k(v, false);
+        return this.planTerms(args.slice(0, arity), (ops) => {
+          for (const op of ops) if (op.kind === "local") this.emit({ kind: "IsDefined", source: op.local });
+          this.planMock(mock, (v) => {
+            if (out) this.unifyLocal(out, this.local(v), () => k(v, true));
+            else k(v, false);
+          });
         });
       }
     }
@@ -286,11 +290,11 @@ export abstract class ExprPlanner extends PlannerState {
         const set = this.compiled.ruleSets.get(ruleSetKey(target.split(".").slice(1)));
         if (!set) this.fail(`undefined function ${target}`);
         // A replacement function that calls the function it replaces reaches the
-        // original (as in OPA), so its own mock is not in effect inside it.
+        // original (as in OPA), so its own mock is not in effect inside it; nor
+        // are the other built-in mocks: a mock never calls another mock.
         const mocks = this.f.mocks;
         if (target !== name) {
-          this.f.mocks = new Map(mocks);
-          this.f.mocks.delete(name);
+          this.f.mocks = new Map([...mocks].filter(([key]) => key !== name && (key === "input" || key === "data" || key.startsWith("data.") || !BUILTINS.has(key))));
         }
         let called: { name: string; mockArgs: ir.Operand[] };
         try {
