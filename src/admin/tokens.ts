@@ -19,7 +19,7 @@ export async function createAdminToken(
   if (!(ROLES as readonly string[]).includes(opts.role)) throw inputError("role", "invalid", `must be one of ${ROLES.join(", ")}`);
   const role = opts.role as Role;
   if (role === "tenant-admin" && opts.tenant === undefined) throw inputError("tenant", "missing", "is required for a tenant-admin token");
-  if ((role === "operator" || role === "sidecar") && opts.tenant !== undefined) throw inputError("tenant", "invalid", `a ${role} token is not bound to a tenant`);
+  if ((role === "operator" || role === "sidecar") && opts.tenant !== undefined) throw inputError("tenant", "invalid", `${role} tokens are not bound to a tenant`);
   const id = `tok_${randomBytes(5).toString("hex")}`;
   const name = opts.name ?? `${role}-${id.slice(4)}`;
   if (name.trim() === "" || name.length > 200) throw inputError("name", "invalid", "must be 1 to 200 characters");
