@@ -182,7 +182,9 @@ async function readJson(c: Context): Promise<unknown> {
   try {
     return JSON.parse(text);
   } catch (e) {
-    throw inputError("body", "malformed_json", `is not valid JSON (${(e as Error).message})`);
+    // V8's message quotes the text around the fault, which may hold a line break: escaped, the error stays one line.
+    const reason = (e as Error).message.replace(/[\u0000-\u001f\u2028\u2029]/g, (ch) => `\\u${ch.charCodeAt(0).toString(16).padStart(4, "0")}`);
+    throw inputError("body", "malformed_json", `is not valid JSON (${reason})`);
   }
 }
 

@@ -6,7 +6,16 @@ import { inputError } from "./http-error.js";
 import { safeParseWorded } from "../zod-wording.js";
 import type { CapgateError } from "../errors.js";
 
-const id = z.string().min(1).max(256);
+/**
+ * A tenant or user id as every route takes it. The primary is PostgreSQL, whose text
+ * cannot hold NUL: such an id names nobody, and asking the primary for it is an error there.
+ */
+export const principalId = z
+  .string()
+  .min(1)
+  .max(256)
+  .refine((s) => !s.includes("\u0000"), "must not contain a NUL character");
+const id = principalId;
 
 const tokenIssueInput = z
   .object({

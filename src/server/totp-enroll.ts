@@ -10,7 +10,7 @@ import { generateSecret, generateURI } from "otplib";
 import QRCode from "qrcode";
 import { z } from "zod";
 import { CapgateError } from "../errors.js";
-import { fromZod } from "./decisions.js";
+import { fromZod, principalId } from "./decisions.js";
 import { inputError } from "./http-error.js";
 import { checkCode, requireConfigured, totpInputSchema, type CodeRefusal, type TotpDeps } from "./totp.js";
 import { encryptTotpSecret } from "./totp-secrets.js";
@@ -39,7 +39,7 @@ export interface TotpEnrollmentStore {
   confirm(subject: TotpSubject, jwe: string, nowMs: number): Promise<boolean>;
 }
 
-const enrollSchema = z.object({ tenant_id: z.string().min(1).max(256), user_id: z.string().min(1).max(256) }).strict();
+const enrollSchema = z.object({ tenant_id: principalId, user_id: principalId }).strict();
 
 function parse<T>(schema: z.ZodType<T>, body: unknown): T {
   const r = safeParseWorded(schema, body);

@@ -10,7 +10,7 @@ import { createGuardrails, generate as generateOtp, type OTPGuardrails, verify a
 import { z } from "zod";
 import { CapgateError, isCapgateError } from "../errors.js";
 import type { AssertionSigner } from "./assertion.js";
-import { fromZod } from "./decisions.js";
+import { fromZod, principalId } from "./decisions.js";
 import { decryptTotpSecret, type TotpSecretSource } from "./totp-secrets.js";
 import type { TotpEnrollmentStore } from "./totp-enroll.js";
 import type { Lockout, TotpStore, TotpSubject } from "./totp-store.js";
@@ -67,8 +67,8 @@ export type TotpOutcome =
 export function totpInputSchema(digits: number) {
   return z
     .object({
-      tenant_id: z.string().min(1).max(256),
-      user_id: z.string().min(1).max(256),
+      tenant_id: principalId,
+      user_id: principalId,
       code: z.string().regex(new RegExp(`^\\d{${digits}}$`), `must be a string of ${digits} digits`),
     })
     .strict();

@@ -71,6 +71,23 @@ describe("HTTP boundary fuzz", () => {
     expect(JSON.parse(elsewhere!.text)).toMatchObject({ error: { message: 'path: no route POST "/x\\ny"' } });
   });
 
+  it("keeps a malformed-JSON error one line when the text it quotes holds a line break (found by the fuzzer)", async () => {
+    const answer = await send(target.url, { method: "POST", path: "/decide", headers: { "content-type": "application/json" }, body: Uint8Array.of(0x0a, 0x00) });
+    expect(answer?.status).toBe(400);
+    const message = (JSON.parse(answer!.text) as { error: { message: string } }).error.message;
+    expect(message).toMatch(/^body: is not valid JSON \(/);
+    expect(message).not.toMatch(/[\n\r]/);
+  });
+
+  it("refuses an id holding NUL with 400 naming the field, not a 500 from the primary (found by the fuzzer)", async () => {
+    const json = { "content-type": "application/json" };
+    const totp = await send(target.url, { method: "POST", path: "/mfa/totp/verify", headers: json, body: JSON.stringify({ tenant_id: "acme", user_id: "u-alice\u0000", code: "000000" }) });
+    expect(totp?.status).toBe(400);
+    expect(JSON.parse(totp!.text)).toMatchObject({ error: { message: "user_id: must not contain a NUL character", details: { field: "user_id" } } });
+    const decide = await send(target.url, { method: "POST", path: "/decide", headers: json, body: JSON.stringify({ decision: "mfa.requirement", input: { tenant_id: "ac\u0000me", user_id: "u-alice" } }) });
+    expect(JSON.parse(decide!.text)).toMatchObject({ error: { details: { field: "input.tenant_id" } } });
+  });
+
   it("leaves the server up and nothing unhandled", async () => {
     const health = await fetch(new URL("/health", target.url));
     expect(health.status).toBe(200);
