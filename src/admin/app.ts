@@ -32,6 +32,7 @@ import { registerRolloutRoutes } from "./routes/rollouts.js";
 import { registerTenantRoutes } from "./routes/tenants.js";
 import { registerUserRoutes } from "./routes/users.js";
 import type { AdminService } from "./service.js";
+import { mountDashboard } from "./dashboard/index.js";
 
 export const API_BASE = "/admin/v1";
 
@@ -118,7 +119,7 @@ export function createAdminApp(deps: AdminAppDeps): Hono<AdminEnv> {
   });
   app.get("/metrics", async (c) => c.body(await metrics.registry.metrics(), 200, { "content-type": metrics.registry.contentType }));
 
-  deps.extraRoutes?.(app, { service: deps.service, authenticate: deps.authenticate, limiter, log: deps.log, primary: deps.primary });
+  (deps.extraRoutes ?? mountDashboard)(app, { service: deps.service, authenticate: deps.authenticate, limiter, log: deps.log, primary: deps.primary });
   return app;
 }
 
