@@ -9,6 +9,7 @@ import { createHash, createHmac, generateKeyPairSync, sign as rsaSign, verify as
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import fc from "fast-check";
 import { create, extract } from "tar";
 import { afterAll, describe, expect, it } from "vitest";
 import { CapgateError } from "../../src/errors.js";
@@ -262,4 +263,30 @@ describe("refusals: one line naming the file and the problem", () => {
     expect(() => loadBundleSigner({ keyFile: rsaPrivate, alg: "none" })).toThrow(/--signing-alg: "none" is not one of/);
     expect(() => loadBundleSigner({ keyFile: rsaPrivate, claimsFile: file("c.json", '{"files": []}') })).toThrow(/"files" is the signer's to write/);
   });
+});
+
+describe("integrity, as a property: a changed byte anywhere in a signed bundle's files", () => {
+  it("is refused, or (a structured file only re-spaced) loads exactly the signed data and module", async () => {
+    const signed = signaturesFile({ alg: "RS256", kid: "default" }, opaPayload(), rs256);
+    const verifier = loadBundleVerifier({ keyFile: rsaPublic });
+    const original = await readBundle(await tarOf({ ...BUNDLE_FILES, ".signatures.json": signed }), { verifier });
+    const names = Object.keys(BUNDLE_FILES) as Array<keyof typeof BUNDLE_FILES>;
+    await fc.assert(
+      fc.asyncProperty(fc.constantFrom(...names), fc.nat(), fc.integer({ min: 0, max: 255 }), async (name, at, byte) => {
+        const bytes = Buffer.from(BUNDLE_FILES[name]);
+        const i = at % bytes.length;
+        fc.pre(bytes[i] !== byte);
+        bytes[i] = byte;
+        try {
+          const b = await readBundle(await tarOf({ ...BUNDLE_FILES, [name]: bytes, ".signatures.json": signed }), { verifier });
+          expect(b.data).toEqual(original.data);
+          expect(Buffer.from(b.wasm).equals(Buffer.from(original.wasm))).toBe(true);
+          expect(b.manifest).toEqual(original.manifest);
+        } catch (e) {
+          expect((e as CapgateError).code).toBe("bundle_error");
+        }
+      }),
+      { seed: 20261204, numRuns: 150 },
+    );
+  }, 120_000);
 });
