@@ -82,7 +82,7 @@ for (const file of files) {
 describe("host built-ins: coverage and per-evaluation state", () => {
   it("every host built-in has at least one data-driven case", () => {
     const all = Object.values(hostBuiltinFamilies).flat().map((b) => b.name);
-    const missing = all.filter((n) => !covered.has(n) && !/^io\.jwt\.verify_(hs384|hs512|rs|ps|es)/.test(n));
+    const missing = all.filter((n) => !covered.has(n) && !/^io\.jwt\.verify_(hs384|hs512|rs|ps|es|eddsa)/.test(n));
     expect(missing).toEqual([]);
   });
 
@@ -145,6 +145,19 @@ describe("host built-ins: asymmetric JWT signatures (keys made by jose)", () => 
       expect(call(name, [forged, pem])).toBe(false);
     });
   }
+
+  it("EdDSA: verify_eddsa and decode_verify accept an Ed25519 signature and refuse a forged one; encode_sign signs one", async () => {
+    const { publicKey, privateKey } = await generateKeyPair("EdDSA", { crv: "Ed25519", extractable: true });
+    const token = await new SignJWT({ sub: "u1" }).setProtectedHeader({ alg: "EdDSA" }).sign(privateKey);
+    const pem = await exportSPKI(publicKey);
+    expect(call("io.jwt.verify_eddsa", [token, pem])).toBe(true);
+    expect(call("io.jwt.verify_eddsa", [token, JSON.stringify({ keys: [await exportJWK(publicKey)] })])).toBe(true);
+    expect(call("io.jwt.decode_verify", [token, { cert: pem }])).toEqual([true, { alg: "EdDSA" }, { sub: "u1" }]);
+    const [h, , s] = token.split(".");
+    expect(call("io.jwt.verify_eddsa", [`${h}.${Buffer.from('{"sub":"admin"}').toString("base64url")}.${s}`, pem])).toBe(false);
+    const made = call("io.jwt.encode_sign", [{ alg: "EdDSA" }, { sub: "u2" }, await exportJWK(privateKey)]) as string;
+    expect(call("io.jwt.verify_eddsa", [made, pem])).toBe(true);
+  });
 
   it("encode_sign makes tokens that verify_* accepts", async () => {
     for (const alg of ["RS256", "ES384", "PS256"] as const) {

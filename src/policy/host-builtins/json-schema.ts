@@ -4,8 +4,8 @@
 // {error, desc, field, type}, with gojsonschema's wording and type names.
 import { createRequire } from "node:module";
 import { isIP } from "node:net";
-import Ajv, { type AnySchemaObject, type ErrorObject, type ValidateFunction } from "ajv";
-import AjvDraft04 from "ajv-draft-04";
+import { Ajv, type AnySchemaObject, type ErrorObject, type ValidateFunction } from "ajv";
+import ajvDraft04 from "ajv-draft-04";
 import { builtinError, typeName, type HostBuiltin } from "./types.js";
 
 type Validator = { validate: (data: unknown) => boolean; errors: () => ErrorObject[] };
@@ -42,7 +42,7 @@ let engines: { draft4: Ajv; modern: Ajv } | undefined;
 
 function engine(schema: unknown): Ajv {
   engines ??= {
-    draft4: withFormats(new AjvDraft04({ ...options, unknownFormats: "ignore" } as never) as unknown as Ajv),
+    draft4: withFormats(new ajvDraft04.default({ ...options }) as unknown as Ajv),
     modern: (() => {
       const ajv = withFormats(new Ajv({ ...options }));
       ajv.addMetaSchema(createRequire(import.meta.url)("ajv/dist/refs/json-schema-draft-06.json") as AnySchemaObject);
