@@ -1,12 +1,17 @@
 // The `capgate` command line: one program, one subcommand group per file in
-// ./commands. Errors reach the user as one line (`code: message`) and a
+// ./commands, only the group asked for loaded. Errors reach the user as one line (`code: message`) and a
 // non-zero exit, never as a stack trace; CAPGATE_DEBUG=1 shows the stack.
 import { Command, CommanderError } from "commander";
 import { isCapgateError, CapgateErrors } from "../errors.js";
 import { setApplicationName } from "../primary/index.js";
 import { commandGroups } from "./commands/index.js";
 
-export function buildProgram(): Command {
+/**
+ * The program, with the command group `argv` asks for loaded and registered
+ * in full; every other group is listed by name and summary only.
+ */
+export async function buildProgram(argv: readonly string[]): Promise<Command> {
+  const wanted = requestedCommand(argv.slice(2));
   const program = new Command("capgate")
     .description("Authorization sidecar: Rego policies compiled to WebAssembly, answering from a SQLite replica")
     .version("0.1.0")
@@ -14,8 +19,17 @@ export function buildProgram(): Command {
     .exitOverride()
     // PostgreSQL connections are named after the command that made them (capgate-serve, capgate-sync ...).
     .hook("preAction", (_program, action) => setApplicationName(topCommand(action).name()));
-  for (const register of commandGroups) register(program);
+  for (const group of commandGroups) {
+    if (group.name === wanted) (await group.load())(program);
+    else program.command(group.name).summary(group.summary);
+  }
   return program;
+}
+
+/** The top-level command named by the arguments (`serve`, or `serve` in `help serve`), if any. */
+function requestedCommand(args: readonly string[]): string | undefined {
+  const words = args.filter((a) => !a.startsWith("-"));
+  return words[0] === "help" ? words[1] : words[0];
 }
 
 /** The subcommand directly under `capgate` that `cmd` belongs to ("sync" for `sync prune`). */
@@ -33,8 +47,8 @@ export function formatError(e: unknown): string {
 }
 
 export async function main(argv: string[]): Promise<void> {
-  const program = buildProgram();
   try {
+    const program = await buildProgram(argv);
     await program.parseAsync(argv);
   } catch (e) {
     if (e instanceof CommanderError) {

@@ -1,9 +1,12 @@
 // `capgate quickstart`: the embedded, zero-setup demo behind `npm start` (see
-// src/quickstart/run.ts). It runs until Ctrl-C (SIGINT) or SIGTERM.
+// src/quickstart/run.ts). It runs until Ctrl-C (SIGINT) or SIGTERM. Flags are
+// checked before anything is set up, and the set-up code (the compiler, the
+// embedded primary) is loaded only when the command runs, never for --help.
 import { isAbsolute, relative } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { Command } from "commander";
-import { runQuickstart } from "../../quickstart/run.js";
+import { CapgateError } from "../../errors.js";
+import { isLoopback } from "../../server/config.js";
 
 function port(v: string): number {
   if (!/^\d+$/.test(v) || Number(v) > 65535) throw new Error(`--port must be an integer from 0 to 65535, got ${JSON.stringify(v)}`);
@@ -18,6 +21,8 @@ export function registerQuickstart(program: Command): void {
     .option("--host <host>", "loopback address to bind (default 127.0.0.1)")
     .option("--dir <dir>", "state directory: primary, replica, bundle, dev keys (default ./.capgate)")
     .action(async (flags: { port?: number; host?: string; dir?: string }) => {
+      if (flags.host !== undefined && !isLoopback(flags.host)) throw nonLoopback(flags.host);
+      const { runQuickstart } = await import("../../quickstart/run.js");
       const bin = fileURLToPath(new URL("../../../bin/capgate.js", import.meta.url));
       // Short from the repository root (where `npm start` runs), absolute elsewhere.
       const rel = relative(process.cwd(), bin);
@@ -39,4 +44,12 @@ export function registerQuickstart(program: Command): void {
         process.off("SIGTERM", stop);
       }
     });
+}
+
+/** The demo serves dev keys and an admin-less sidecar: it binds loopback only. */
+function nonLoopback(host: string): CapgateError {
+  return new CapgateError(
+    "config_error",
+    `--host ${host}: quickstart binds a loopback address only (it serves dev keys without an admin token); use --host 127.0.0.1, --host ::1 or --host localhost, with --port to choose the port; to serve other machines, run \`capgate serve\` with --allow-non-loopback and --admin-token`,
+  );
 }
