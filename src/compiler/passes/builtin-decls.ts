@@ -46,7 +46,7 @@ const ROWS: Array<[string, number, ("relation" | "varargs")?]> = [
   // encoding
   ["base64.encode", 1], ["base64.decode", 1], ["base64.is_valid", 1], ["base64url.encode", 1],
   ["base64url.encode_no_pad", 1], ["base64url.decode", 1], ["urlquery.encode", 1], ["urlquery.decode", 1],
-  ["urlquery.encode_object", 1], ["urlquery.decode_object", 1], ["json.marshal", 1],
+  ["urlquery.encode_object", 1], ["urlquery.decode_object", 1], ["uri.parse", 1], ["uri.is_valid", 1], ["json.marshal", 1],
   ["json.marshal_with_options", 2], ["json.unmarshal", 1], ["json.is_valid", 1], ["yaml.marshal", 1],
   ["yaml.unmarshal", 1], ["yaml.is_valid", 1], ["hex.encode", 1], ["hex.decode", 1],
   ["json.verify_schema", 1], ["json.match_schema", 2],

@@ -18,6 +18,7 @@ import { stringsBuiltins } from "./sprintf.js";
 import { timeBuiltins } from "./time.js";
 import { timeZoneBuiltins } from "./time-zone.js";
 import type { HostBuiltin } from "./types.js";
+import { uriBuiltins } from "./uri.js";
 import { urlqueryBuiltins } from "./urlquery.js";
 import { uuidBuiltins } from "./uuid.js";
 import { yamlBuiltins } from "./yaml.js";
@@ -43,6 +44,7 @@ export const hostBuiltinFamilies: Record<string, HostBuiltin[]> = {
   strings: stringsBuiltins,
   time: timeBuiltins,
   "time-zone": timeZoneBuiltins,
+  uri: uriBuiltins,
   urlquery: urlqueryBuiltins,
   uuid: uuidBuiltins,
   yaml: yamlBuiltins,
