@@ -21,7 +21,7 @@ const ROWS: Array<[string, number, ("relation" | "varargs")?]> = [
   // aggregates
   ["count", 1], ["sum", 1], ["product", 1], ["max", 1], ["min", 1], ["sort", 1], ["all", 1], ["any", 1],
   // arrays and sets
-  ["array.concat", 2], ["array.slice", 3], ["array.reverse", 1], ["intersection", 1], ["union", 1], ["set_diff", 2],
+  ["array.concat", 2], ["array.slice", 3], ["array.reverse", 1], ["array.flatten", 1], ["intersection", 1], ["union", 1], ["set_diff", 2],
   // objects
   ["object.get", 3], ["object.remove", 2], ["object.union", 2], ["object.union_n", 1], ["object.filter", 2],
   ["object.keys", 1], ["object.subset", 2], ["json.filter", 2], ["json.remove", 2], ["json.patch", 2],
@@ -73,7 +73,7 @@ const ROWS: Array<[string, number, ("relation" | "varargs")?]> = [
   ["io.jwt.verify_es256", 2], ["io.jwt.verify_es384", 2], ["io.jwt.verify_es512", 2], ["io.jwt.verify_eddsa", 2],
   // networks, graphs, misc
   ["net.cidr_contains", 2], ["net.cidr_intersects", 2], ["net.cidr_merge", 1], ["net.cidr_expand", 1],
-  ["net.cidr_is_valid", 1], ["net.cidr_contains_matches", 2], ["net.lookup_ip_addr", 1],
+  ["net.cidr_is_valid", 1], ["net.cidr_contains_matches", 2], ["net.cidr_overlap", 2], ["net.lookup_ip_addr", 1],
   ["graph.reachable", 2], ["graph.reachable_paths", 2], ["walk", 1, "relation"], ["trace", 1],
   ["opa.runtime", 0], ["http.send", 1], ["rego.parse_module", 2], ["rego.metadata.chain", 0],
   ["rego.metadata.rule", 0], ["providers.aws.sign_req", 3],

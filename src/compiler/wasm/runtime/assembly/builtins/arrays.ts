@@ -1,5 +1,5 @@
 // Array built-ins.
-//   array.concat 2 | array.slice 3 | array.reverse 1
+//   array.concat 2 | array.slice 3 | array.reverse 1 | array.flatten 1
 import { T_ARRAY, T_NUMBER, arrLen, arrAt, capgate_array } from "../value";
 import { capgate_array_append } from "../collections";
 import { numberAsInt, lastInt } from "../numbers";
@@ -39,5 +39,19 @@ export function capgate_bi_array_reverse(a: usize): usize {
   let n = arrLen(a);
   let r = capgate_array(n);
   for (let i = n; i > 0; i--) capgate_array_append(r, arrAt(a, i - 1));
+  return r;
+}
+
+/** One level: the items of array items, other items as they are. */
+export function capgate_bi_array_flatten(a: usize): usize {
+  if (!isType(a, T_ARRAY)) return typeErr("array.flatten", 1, "array", a);
+  let n = arrLen(a);
+  let r = capgate_array(n);
+  for (let i: u32 = 0; i < n; i++) {
+    let x = arrAt(a, i);
+    if (isType(x, T_ARRAY)) {
+      for (let j: u32 = 0; j < arrLen(x); j++) capgate_array_append(r, arrAt(x, j));
+    } else capgate_array_append(r, x);
+  }
   return r;
 }

@@ -1,6 +1,7 @@
 // CIDR built-ins for IPv4 and IPv6. Addresses are held in 16 bytes (IPv4 in
 // its mapped form); as in Go, an IPv4 and an IPv6 network never match.
 //   net.cidr_contains 2 | net.cidr_intersects 2 | net.cidr_contains_matches 2 | net.cidr_merge 1
+//   net.cidr_overlap 2 (deprecated name of net.cidr_contains)
 import {
   T_STRING, T_ARRAY, T_SET, T_OBJECT, strLen, strPtr, arrLen, arrAt, capgate_boolean, capgate_array, capgate_set,
   capgate_number_int, capgate_string,
@@ -152,6 +153,12 @@ function contains(name: string, cidr: usize, x: usize): i32 {
 
 export function capgate_bi_net_cidr_contains(cidr: usize, x: usize): usize {
   let r = contains("net.cidr_contains", cidr, x);
+  return r < 0 ? 0 : capgate_boolean(<u32>r);
+}
+
+/** The deprecated name of net.cidr_contains. */
+export function capgate_bi_net_cidr_overlap(cidr: usize, x: usize): usize {
+  let r = contains("net.cidr_overlap", cidr, x);
   return r < 0 ? 0 : capgate_boolean(<u32>r);
 }
 

@@ -1,5 +1,5 @@
 // Set built-ins (operators &, |, - on sets, and the n-ary forms).
-//   and 2 | or 2 | intersection 1 | union 1   (minus on sets lives in arithmetic.ts)
+//   and 2 | or 2 | intersection 1 | union 1 | set_diff 2 (deprecated)   (minus on sets lives in arithmetic.ts)
 import { T_SET, capgate_set } from "../value";
 import { tabLen, tabFind, entryAt, entryKey, tabCopy } from "../table";
 import { capgate_set_add } from "../collections";
@@ -69,4 +69,11 @@ export function capgate_bi_union(s: usize): usize {
     for (let j: u32 = 0; j < m; j++) capgate_set_add(r, entryKey(entryAt(x, j)));
   }
   return r;
+}
+
+/** The deprecated set_diff(a, b): a - b for two sets. */
+export function capgate_bi_set_diff(a: usize, b: usize): usize {
+  if (!isType(a, T_SET)) return typeErr("set_diff", 1, "set", a);
+  if (!isType(b, T_SET)) return typeErr("set_diff", 2, "set", b);
+  return capgate_set_diff(a, b);
 }
