@@ -250,9 +250,18 @@ export const HTTP_CLASSES: ReadonlyArray<{ name: string; requests: fc.Arbitrary<
   },
   {
     name: "http /v1/data",
-    requests: route(
-      fc.tuple(fc.oneof(fc.constantFrom(...ENTRYPOINTS), fc.constantFrom("capgate", "capgate/token", "capgate/token/issue/", "/capgate/mfa/requirement", "capgate/../capgate/token/issue"), fc.webSegment()), queryString).map(([p, q]) => `/v1/data/${p}${q}`),
-      fc.record({ input: fc.oneof(decisionInput, fc.jsonValue({ maxDepth: 2 })), other: fc.jsonValue({ maxDepth: 1 }) }, { requiredKeys: [] }),
+    requests: fc.oneof(
+      // The decision's own entrypoint with an input of its shape: these reach the policy.
+      fc.record({ method, headers, shaped: shapedRequest, query: queryString }).map(({ method: m, headers: h, shaped, query }) => ({
+        method: m,
+        path: `/v1/data/${ENTRYPOINTS[DECISION_NAMES.indexOf(shaped.decision)]!}${query}`,
+        headers: h,
+        body: JSON.stringify({ input: shaped.input }),
+      })),
+      route(
+        fc.tuple(fc.oneof(fc.constantFrom(...ENTRYPOINTS), fc.constantFrom("capgate", "capgate/token", "capgate/token/issue/", "/capgate/mfa/requirement", "capgate/../capgate/token/issue"), fc.webSegment()), queryString).map(([p, q]) => `/v1/data/${p}${q}`),
+        fc.record({ input: fc.oneof(decisionInput, fc.jsonValue({ maxDepth: 2 })), other: fc.jsonValue({ maxDepth: 1 }) }, { requiredKeys: [] }),
+      ),
     ),
   },
   { name: "http /mfa/totp/verify", requests: route(fc.constant("/mfa/totp/verify"), totpRequest) },
