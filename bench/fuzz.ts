@@ -1,9 +1,10 @@
 // `npm run fuzz`: the fuzz classes of test/fuzz/ run longer than CI runs them,
 // with a fresh seed (or FUZZ_SEED), FUZZ_RUNS cases per HTTP class and ten
-// times that per Rego parser class. Prints, per class, the cases tried and
+// times that per Rego parser class and for the bundle reader. Prints, per class, the cases tried and
 // what they were answered, and any counterexample with the seed and path to
 // replay it; exits 1 on a finding or an unhandled rejection.
 import fc from "fast-check";
+import { bundleFuzzTarget, damaged, readOutcome } from "../test/fuzz/bundle-cases.js";
 import { HTTP_CLASSES, judge, send } from "../test/fuzz/http-cases.js";
 import { startFuzzTarget } from "../test/fuzz/http-target.js";
 import { checkOutcome, loadCorpus, mutatedSource, parseOutcome, randomSource } from "../test/fuzz/rego-cases.js";
@@ -40,7 +41,7 @@ function report<T>(t: Tally, details: fc.RunDetails<T>): void {
   if (t.failure !== null) process.stdout.write(`    ${t.failure}\n`);
 }
 
-process.stdout.write(`fuzz: seed ${seed}, ${runs} cases per HTTP class, ${runs * 10} per parser class, ${runs} for the compiler passes\n`);
+process.stdout.write(`fuzz: seed ${seed}, ${runs} cases per HTTP class, ${runs * 10} per parser class and for the bundle reader, ${runs} for the compiler passes\n`);
 
 const corpus = loadCorpus();
 for (const [name, arb, check, n] of [
@@ -58,6 +59,21 @@ for (const [name, arb, check, n] of [
     { seed, numRuns: n },
   );
   report(t, details);
+}
+
+{
+  const bundles = await bundleFuzzTarget();
+  const t = tally("bundle reader: damaged signed");
+  const details = await fc.check(
+    fc.asyncProperty(damaged(bundles.tar), async (bytes) => {
+      const r = await readOutcome(bundles, bytes);
+      count(t, r.outcome);
+      if (r.wrong !== null) throw new Error(r.wrong);
+    }),
+    { seed, numRuns: runs * 10 },
+  );
+  report(t, details);
+  bundles.close();
 }
 
 const target = await startFuzzTarget(`fuzz_bench_${process.pid}`);
