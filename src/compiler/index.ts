@@ -27,7 +27,11 @@ export interface CompilePolicyOptions {
   entrypoints?: string[];
   queries?: PolicyQuery[];
   regoVersion?: ast.RegoVersion;
-  /** OPA's strict built-in errors (default true): false makes a failing in-Wasm built-in undefined. */
+  /**
+   * OPA's strict built-in errors. Off by default, as in OPA: a built-in that
+   * fails (in Wasm or on the host) makes its expression undefined; on, it is an
+   * evaluation error. The module exports the setting (`capgate_builtin_strict`).
+   */
   strictBuiltinErrors?: boolean;
 }
 
@@ -61,7 +65,7 @@ export function compilePolicy(opts: CompilePolicyOptions): CompiledModule {
   }
   const compiled = compile(modules, { queries });
   const policy = plan(compiled, { entrypoints, queries: queries.map((q) => q.name) });
-  const wasm = emit(policy, opts.strictBuiltinErrors === undefined ? {} : { strictBuiltinErrors: opts.strictBuiltinErrors });
+  const wasm = emit(policy, { strictBuiltinErrors: opts.strictBuiltinErrors ?? false });
   return {
     wasm,
     entrypoints: [...entrypoints, ...queries.map((q) => q.name)],

@@ -6,7 +6,7 @@ import { loadPolicy, type LoadedPolicy } from "@open-policy-agent/opa-wasm";
 import { CapgateError, isCapgateError, type ErrorCode, type SourceLocation } from "../errors.js";
 import { hostBuiltins, toJsonText, type HostContext } from "./host-builtins/index.js";
 import { preferCapgateBuiltins } from "./sdk-builtins.js";
-import { DEADLINE_BUILTIN, DEADLINE_GLOBAL } from "../compiler/wasm/runtime/abi.js";
+import { DEADLINE_BUILTIN, DEADLINE_GLOBAL, STRICT_GLOBAL } from "../compiler/wasm/runtime/abi.js";
 
 export interface PolicyInstance {
   policy: LoadedPolicy;
@@ -22,14 +22,25 @@ export interface PolicyInstance {
 
 const encoder = new TextEncoder();
 
-function customBuiltins(ctx: HostContext): Record<string, (...args: unknown[]) => unknown> {
+/**
+ * The host built-ins for one module. `strict` reads the module's strict
+ * built-in errors setting: off (OPA's default), a failing host built-in makes
+ * its call undefined, as an in-Wasm one does; a deadline still ends the run.
+ */
+function customBuiltins(ctx: HostContext, strict: () => boolean): Record<string, (...args: unknown[]) => unknown> {
   const out: Record<string, (...args: unknown[]) => unknown> = {};
   for (const b of hostBuiltins.values()) {
     out[b.name] = (...args: unknown[]) => {
       if (args.length !== b.arity) {
         throw new CapgateError("eval_builtin_error", `${b.name}: expects ${b.arity} operands, got ${args.length}`);
       }
-      const r = b.impl(args, ctx);
+      let r: unknown;
+      try {
+        r = b.impl(args, ctx);
+      } catch (e) {
+        if (strict() || (isCapgateError(e) && e.code === "eval_deadline_error")) throw e;
+        return undefined;
+      }
       // Raw JSON text keeps 64-bit integers exact (the SDK would JSON.stringify a double).
       return r === undefined ? undefined : encoder.encode(toJsonText(r)).buffer;
     };
@@ -63,9 +74,14 @@ function enableDeadlineChecks(policy: LoadedPolicy, table: Record<string, number
 export async function instantiatePolicy(wasm: Uint8Array, data?: unknown): Promise<PolicyInstance> {
   preferCapgateBuiltins(hostBuiltins.keys());
   const context: HostContext = { nowNs: undefined, uuids: undefined, rand: undefined, deadline: undefined, prints: undefined };
-  let policy: LoadedPolicy;
+  let policy: LoadedPolicy | undefined;
+  // Modules without the export (built before it existed) keep the strict behaviour they had.
+  const strict = (): boolean => {
+    const g = policy === undefined ? undefined : strictGlobal(policy);
+    return g === undefined || g.value !== 0;
+  };
   try {
-    policy = await loadPolicy(wasm, undefined, customBuiltins(context));
+    policy = await loadPolicy(wasm, undefined, customBuiltins(context, strict));
   } catch (e) {
     throw new CapgateError("bundle_error", `cannot load the policy module: ${errorText(e)}`, { cause: e });
   }
@@ -78,6 +94,22 @@ export async function instantiatePolicy(wasm: Uint8Array, data?: unknown): Promi
   }
   if (data !== undefined) setPolicyData(policy, data);
   return { policy, entrypoints: Object.keys(policy.entrypoints as Record<string, number>), builtins, context, prints: [] };
+}
+
+/** The module's exported strict-errors global (a WebAssembly.Global), when it has one. */
+function strictGlobal(policy: LoadedPolicy): { value: number } | undefined {
+  const g = (policy.wasmInstance as unknown as { exports: Record<string, unknown> }).exports[STRICT_GLOBAL];
+  return g !== null && typeof g === "object" && "value" in g ? (g as { value: number }) : undefined;
+}
+
+/** Turns OPA's strict built-in errors on or off for a loaded module (a bundle's manifest may ask for it). */
+export function setStrictBuiltinErrors(inst: PolicyInstance, on: boolean): void {
+  const g = strictGlobal(inst.policy);
+  if (g === undefined) {
+    if (!on) throw new CapgateError("bundle_error", "the policy module cannot turn strict built-in errors off (it was built before the setting was exported)");
+    return;
+  }
+  g.value = on ? 1 : 0;
 }
 
 export function setPolicyData(policy: LoadedPolicy, data: unknown): void {

@@ -4,7 +4,8 @@
 import { readFile } from "node:fs/promises";
 import { CapgateError } from "../errors.js";
 import { readBundle, type ReadBundleOptions } from "./bundle.js";
-import { instantiatePolicy, type PolicyInstance } from "./evaluate.js";
+import { instantiatePolicy, setStrictBuiltinErrors, type PolicyInstance } from "./evaluate.js";
+import { STRICT_BUILTIN_ERRORS_KEY } from "./manifest.js";
 import type { BundleManifest } from "./manifest.js";
 import type { VerifiedSignature } from "./signing/index.js";
 
@@ -31,6 +32,11 @@ export async function loadPolicyBundle(source: string | Uint8Array, opts: ReadBu
   } else bytes = source;
   const bundle = await readBundle(bytes, opts);
   const instance = await instantiatePolicy(bundle.wasm, bundle.data);
+  const strict = bundle.manifest.metadata?.[STRICT_BUILTIN_ERRORS_KEY];
+  if (strict !== undefined && typeof strict !== "boolean") {
+    throw new CapgateError("bundle_error", `.manifest: metadata.${STRICT_BUILTIN_ERRORS_KEY} must be true or false`);
+  }
+  if (strict !== undefined) setStrictBuiltinErrors(instance, strict);
   const declared = bundle.manifest.wasm.map((w) => w.entrypoint);
   const unknown = declared.filter((e) => !instance.entrypoints.includes(e));
   if (unknown.length > 0) {

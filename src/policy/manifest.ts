@@ -26,6 +26,13 @@ export interface BundleManifest {
   [extra: string]: unknown;
 }
 
+/**
+ * `metadata.strict_builtin_errors: true` asks the loader for OPA's strict
+ * built-in errors (a failing built-in is an evaluation error, so the sidecar
+ * denies with it) whatever the module was built with.
+ */
+export const STRICT_BUILTIN_ERRORS_KEY = "strict_builtin_errors";
+
 export function defaultManifest(entrypoints: string[], revision = ""): BundleManifest {
   return { revision, roots: [""], wasm: entrypoints.map((entrypoint) => ({ entrypoint, module: "/policy.wasm" })) };
 }

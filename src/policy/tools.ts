@@ -7,6 +7,7 @@ import { parse } from "../compiler/parser/index.js";
 import { compile } from "../compiler/passes/index.js";
 import { CapgateError, CapgateErrors } from "../errors.js";
 import { writeBundle } from "./bundle.js";
+import { STRICT_BUILTIN_ERRORS_KEY } from "./manifest.js";
 import { evaluatePolicy, instantiatePolicy } from "./evaluate.js";
 import { splitSolution, wrapQuery } from "./query-capture.js";
 
@@ -16,6 +17,8 @@ export interface BuildBundleOptions {
   data?: Record<string, unknown>;
   regoVersion?: ast.RegoVersion;
   revision?: string;
+  /** OPA's strict built-in errors (default off, as in OPA); recorded in the manifest's metadata too. */
+  strictBuiltinErrors?: boolean;
 }
 
 /** Compiles the sources and writes a bundle in `opa build -t wasm` layout; returns .tar.gz bytes. */
@@ -24,6 +27,7 @@ export async function buildBundle(opts: BuildBundleOptions): Promise<{ bundle: U
     sources: opts.sources,
     ...(opts.entrypoints ? { entrypoints: opts.entrypoints.map(normalizeEntrypoint) } : {}),
     ...(opts.regoVersion !== undefined ? { regoVersion: opts.regoVersion } : {}),
+    strictBuiltinErrors: opts.strictBuiltinErrors === true,
   });
   // Fail before writing: a bundle whose module cannot load would only fail later, in the sidecar.
   await instantiatePolicy(compiled.wasm, opts.data ?? {});
@@ -32,6 +36,7 @@ export async function buildBundle(opts: BuildBundleOptions): Promise<{ bundle: U
     entrypoints: compiled.entrypoints,
     data: opts.data ?? {},
     ...(opts.revision !== undefined ? { revision: opts.revision } : {}),
+    ...(opts.strictBuiltinErrors === true ? { metadata: { [STRICT_BUILTIN_ERRORS_KEY]: true } } : {}),
   });
   return { bundle, entrypoints: compiled.entrypoints, builtins: compiled.builtins };
 }
@@ -42,6 +47,8 @@ export interface EvalQueryOptions {
   data?: Record<string, unknown>;
   input?: unknown;
   regoVersion?: ast.RegoVersion;
+  /** OPA's strict built-in errors: a failing built-in is an error, not undefined. */
+  strictBuiltinErrors?: boolean;
 }
 
 export interface EvalQueryResult {
@@ -60,6 +67,7 @@ export async function evalQuery(opts: EvalQueryOptions): Promise<EvalQueryResult
     entrypoints: [],
     queries: [{ name: EVAL_QUERY, text: wrapped ?? opts.query }],
     ...(opts.regoVersion !== undefined ? { regoVersion: opts.regoVersion } : {}),
+    strictBuiltinErrors: opts.strictBuiltinErrors === true,
   });
   const inst = await instantiatePolicy(compiled.wasm, opts.data ?? {});
   const rs = evaluatePolicy(inst, opts.input, EVAL_QUERY);
@@ -107,12 +115,18 @@ export async function runTests(opts: {
   data?: Record<string, unknown>;
   regoVersion?: ast.RegoVersion;
   run?: RegExp;
+  strictBuiltinErrors?: boolean;
 }): Promise<TestResult[]> {
   const regoVersion = opts.regoVersion ?? 1;
   const modules = opts.sources.map((s) => parse(s.text, { file: s.file, regoVersion }));
   const tests = findTests(modules).filter((t) => opts.run === undefined || opts.run.test(testName(t.path)));
   if (tests.length === 0) return [];
-  const compiled = compilePolicy({ sources: opts.sources, entrypoints: tests.map((t) => t.path), regoVersion });
+  const compiled = compilePolicy({
+    sources: opts.sources,
+    entrypoints: tests.map((t) => t.path),
+    regoVersion,
+    strictBuiltinErrors: opts.strictBuiltinErrors === true,
+  });
   const inst = await instantiatePolicy(compiled.wasm, opts.data ?? {});
   return tests.map(({ path, file }) => {
     const name = testName(path);

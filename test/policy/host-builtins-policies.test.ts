@@ -9,7 +9,8 @@ import { CapgateError } from "../../src/errors.js";
 import { evaluatePolicy, instantiatePolicy } from "../../src/policy/evaluate.js";
 
 async function run(source: string, entrypoint: string, input: unknown = {}): Promise<unknown> {
-  const { wasm } = compilePolicy({ sources: [{ file: "p.rego", text: source }], entrypoints: [entrypoint] });
+  // Strict built-in errors, so that a failing call shows its error (OPA's default makes it undefined).
+  const { wasm } = compilePolicy({ sources: [{ file: "p.rego", text: source }], entrypoints: [entrypoint], strictBuiltinErrors: true });
   const inst = await instantiatePolicy(wasm, {});
   const rs = evaluatePolicy(inst, input, entrypoint);
   return rs[0]?.["result"];

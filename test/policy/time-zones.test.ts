@@ -10,7 +10,8 @@ import { hostBuiltins } from "../../src/policy/host-builtins/index.js";
 import { evaluatePolicy, instantiatePolicy, type PolicyInstance } from "../../src/policy/evaluate.js";
 
 async function load(rego: string): Promise<PolicyInstance> {
-  const compiled = compilePolicy({ sources: [{ file: "t.rego", text: rego }], entrypoints: ["t"] });
+  // Strict built-in errors, so that an unknown zone shows its error (OPA's default makes it undefined).
+  const compiled = compilePolicy({ sources: [{ file: "t.rego", text: rego }], entrypoints: ["t"], strictBuiltinErrors: true });
   return instantiatePolicy(compiled.wasm);
 }
 

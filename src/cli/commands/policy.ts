@@ -6,7 +6,7 @@ import { Option, type Command } from "commander";
 import { CapgateError } from "../../errors.js";
 import { signBundle } from "../../policy/bundle.js";
 import { loadBundleSigner } from "../../policy/signing/index.js";
-import { readDataDocument, readDocument, readSources } from "../../policy/sources.js";
+import { collectData, readDataDocument, readDocument, readSources } from "../../policy/sources.js";
 
 // The compiler loads binaryen (seconds to start); only policy commands pay for it.
 const tools = (): Promise<typeof import("../../policy/tools.js")> => import("../../policy/tools.js");
@@ -28,17 +28,21 @@ export function registerPolicyCommands(program: Command): void {
     .option("--signing-key <file>", "sign the bundle (OPA's /.signatures.json): PEM private key, or a file holding an HMAC secret")
     .option("--signing-alg <alg>", "signature algorithm: RS256 (default), RS384, RS512, PS256..512, ES256..512, EdDSA, HS256..512")
     .option("--claims-file <file>", "JSON object of extra claims for the signature (iss, scope, keyid, ...)")
-    .action(async (paths: string[], o: { output: string; entrypoint: string[]; v0: boolean; data?: string; revision?: string; signingKey?: string; signingAlg?: string; claimsFile?: string }) => {
+    .option("--strict-builtin-errors", "a failing built-in is an evaluation error, not undefined (OPA's strict-builtin-errors)", false)
+    .action(async (paths: string[], o: { output: string; entrypoint: string[]; v0: boolean; data?: string; revision?: string; signingKey?: string; signingAlg?: string; claimsFile?: string; strictBuiltinErrors: boolean }) => {
       if (o.signingKey === undefined && (o.signingAlg !== undefined || o.claimsFile !== undefined))
         throw new CapgateError("invalid_input", "--signing-alg and --claims-file need --signing-key");
       // The key is read before compiling, so a bad key fails in a moment, not after the build.
       const signer = o.signingKey === undefined ? null : loadBundleSigner({ keyFile: o.signingKey, alg: o.signingAlg, claimsFile: o.claimsFile });
+      // Data files in the directories go into the bundle beside --data, as `opa build` puts them.
+      const data = collectData(paths, o.data ? readDataDocument(o.data) : undefined);
       const r = await (await tools()).buildBundle({
         sources: readSources(paths),
         ...(o.entrypoint.length ? { entrypoints: o.entrypoint } : {}),
         regoVersion: o.v0 ? 0 : 1,
-        ...(o.data ? { data: readDataDocument(o.data) } : {}),
+        ...(data !== undefined ? { data } : {}),
         ...(o.revision !== undefined ? { revision: o.revision } : {}),
+        strictBuiltinErrors: o.strictBuiltinErrors,
       });
       const bytes = signer === null ? r.bundle : await signBundle(r.bundle, signer);
       try {
@@ -57,13 +61,15 @@ export function registerPolicyCommands(program: Command): void {
     .option("--v0", "parse Rego v0 syntax", false)
     .option("--data <file>", "JSON or YAML data document")
     .option("--input <file>", "JSON or YAML input document")
-    .action(async (paths: string[], o: { query: string; v0: boolean; data?: string; input?: string }) => {
+    .option("--strict-builtin-errors", "a failing built-in is an evaluation error, not undefined (OPA's strict-builtin-errors)", false)
+    .action(async (paths: string[], o: { query: string; v0: boolean; data?: string; input?: string; strictBuiltinErrors: boolean }) => {
       const r = await (await tools()).evalQuery({
         sources: readSources(paths),
         query: o.query,
         regoVersion: o.v0 ? 0 : 1,
         ...(o.data ? { data: readDataDocument(o.data) } : {}),
         ...(o.input ? { input: readDocument(o.input, "input file") } : {}),
+        strictBuiltinErrors: o.strictBuiltinErrors,
       });
       for (const line of r.prints) process.stderr.write(line + "\n");
       process.stdout.write(JSON.stringify(r.resultSet, null, 2) + "\n");
@@ -76,11 +82,13 @@ export function registerPolicyCommands(program: Command): void {
     .option("--v0", "parse Rego v0 syntax", false)
     .option("--data <file>", "JSON or YAML data document")
     .option("-r, --run <regex>", "run only the tests whose name (data.pkg.test_x) the regular expression matches")
+    .option("--strict-builtin-errors", "a failing built-in is an evaluation error, not undefined (OPA's strict-builtin-errors)", false)
     .addOption(new Option("--format <format>", "pretty: a line per test and a summary; json: an array of results").choices(["pretty", "json"]).default("pretty"))
-    .action(async (paths: string[], o: { v0: boolean; data?: string; run?: string; format: "pretty" | "json" }) => {
+    .action(async (paths: string[], o: { v0: boolean; data?: string; run?: string; format: "pretty" | "json"; strictBuiltinErrors: boolean }) => {
       const results = await (await tools()).runTests({
         sources: readSources(paths),
         regoVersion: o.v0 ? 0 : 1,
+        strictBuiltinErrors: o.strictBuiltinErrors,
         ...(o.data ? { data: readDataDocument(o.data) } : {}),
         ...(o.run !== undefined ? { run: testFilter(o.run) } : {}),
       });

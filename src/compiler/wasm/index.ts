@@ -7,7 +7,7 @@ import type * as ir from "../ir/types.js";
 import { GENERATED_EXPORTS, RUNTIME_ABI_EXPORTS, addAbiExports } from "./abi-exports.js";
 import { BodyEmitter, PRINT, assignConflictKind, type Callee, type ModuleContext } from "./emit-stmt.js";
 import { LinkedRuntime, runtimeBytes } from "./link-runtime.js";
-import { DEADLINE_BUILTIN, DEADLINE_GLOBAL, RUNTIME_HOST_CALLS } from "./runtime/abi.js";
+import { DEADLINE_BUILTIN, DEADLINE_GLOBAL, RUNTIME_HOST_CALLS, STRICT_GLOBAL } from "./runtime/abi.js";
 import { defaultRuntimeBuiltins, type RuntimeBuiltin } from "./runtime-builtins.js";
 import { addEpoch, addMemoWrapper } from "./memoize.js";
 import { StaticData } from "./static-data.js";
@@ -15,7 +15,6 @@ import { StaticData } from "./static-data.js";
 const i32 = binaryen.i32;
 
 /** The runtime global switching built-in errors between abort and undefined. */
-const STRICT_GLOBAL = "capgate_builtin_strict";
 
 
 export interface EmitOptions {
@@ -155,7 +154,9 @@ function link(policy: ir.Policy, rt: LinkedRuntime, opts: EmitOptions): Uint8Arr
 
   rt.placeStatic(data.base, data.bytes());
   if (opts.strictBuiltinErrors !== undefined) rt.setGlobalInit(STRICT_GLOBAL, opts.strictBuiltinErrors ? 1 : 0);
-  rt.pruneExports(new Set<string>([...RUNTIME_ABI_EXPORTS, ...GENERATED_EXPORTS, DEADLINE_GLOBAL]));
+  // The strict-errors global is exported so a host can read it (host built-ins fail
+  // the same way as in-Wasm ones) and a bundle's manifest can turn it on at load.
+  rt.pruneExports(new Set<string>([...RUNTIME_ABI_EXPORTS, ...GENERATED_EXPORTS, DEADLINE_GLOBAL, STRICT_GLOBAL]));
   m.addMemoryExport(rt.memoryName, "memory");
 
   if (opts.optimize) {

@@ -207,6 +207,9 @@ export const RUNTIME_GLOBALS = ["capgate_heap_base", "capgate_builtin_strict", "
 export const DEADLINE_BUILTIN = "$capgate.deadline";
 export const DEADLINE_GLOBAL = "capgate_deadline_builtin";
 
+/** The exported global holding OPA's strict built-in errors setting (1 on, 0 off). */
+export const STRICT_GLOBAL = "capgate_builtin_strict";
+
 /**
  * The host built-in the time.* built-ins ask for a time zone's UTC offset, so
  * the calendar arithmetic stays exact in Wasm while the zone database stays in
