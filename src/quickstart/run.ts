@@ -2,7 +2,9 @@
 // It migrates and seeds the embedded primary, stores the demo user's TOTP
 // secret, exports a snapshot and applies it to the replica, builds the policy
 // bundle, then serves the sidecar (following the primary, so the replica stays
-// current) and prints ready-to-paste curl lines. Every step reuses what an
+// current) and prints ready-to-paste curl lines. The sidecar runs in a process
+// of its own (sidecar-process.ts) without the compiler and PGlite, so what
+// serves stays as small as a deployed sidecar. Every step reuses what an
 // earlier run left, so running it again is safe; holding the primary's
 // directory lock for the whole run keeps a second concurrent run out.
 import { mkdirSync, writeFileSync } from "node:fs";
@@ -15,11 +17,11 @@ import { openPrimary, type Primary } from "../primary/index.js";
 import { buildBundle } from "../policy/tools.js";
 import { readSources } from "../policy/sources.js";
 import { loadConfig } from "../server/config.js";
-import { startServer, type RunningServer } from "../server/server.js";
 import { applySnapshot, exportSnapshot } from "../snapshot/index.js";
 import { follow } from "../sync/index.js";
 import { DEMO_TOTP_USER, demoTotpSecret, enrollDemoTotp } from "./demo-totp.js";
 import { ensureDevKeys } from "./keys.js";
+import { startSidecarProcess, type SidecarProcess } from "./sidecar-process.js";
 import { scenarios } from "./scenarios.js";
 
 export interface QuickstartOptions {
@@ -70,7 +72,7 @@ export async function runQuickstart(opts: QuickstartOptions): Promise<void> {
   const primary = await openPrimary({ dataDir: join(stateDir, "primary") });
   const follower = new AbortController();
   let following: Promise<void> | null = null;
-  let server: RunningServer | null = null;
+  let server: SidecarProcess | null = null;
   try {
     const m = await migrate(primary, { up: "all" });
     out(`primary ${primary.location}: ${m.steps.length === 0 ? "schema already at" : "migrated to"} version ${m.to ?? "none"}`);
@@ -111,19 +113,19 @@ export async function runQuickstart(opts: QuickstartOptions): Promise<void> {
       onNote: (line) => out(`sync: ${line}`),
     });
     const decisionLog = join(stateDir, "decisions.log");
-    const config = loadConfig({
-      flags: {
-        host: opts.host ?? "127.0.0.1",
-        port: opts.port ?? 8181,
-        bundle: bundlePath,
-        replica: replicaPath,
-        decision_log: decisionLog,
-        log_level: "warn",
-        "totp.encryption_key": keys.totpKey,
-        "assertion.signing_key_file": keys.assertionKeyFile,
-      },
-    });
-    server = await startServer({ config, primary });
+    const settings = {
+      host: opts.host ?? "127.0.0.1",
+      port: opts.port ?? 8181,
+      bundle: bundlePath,
+      replica: replicaPath,
+      decision_log: decisionLog,
+      log_level: "warn",
+      "totp.encryption_key": keys.totpKey,
+      "assertion.signing_key_file": keys.assertionKeyFile,
+    };
+    // Checked here too, so a bad setting is reported before a process is started for it.
+    loadConfig({ flags: settings });
+    server = await startSidecarProcess(settings, primary);
 
     out("");
     out(`capgate quickstart ready on ${server.url}  (Ctrl-C stops it; decisions are logged to ${decisionLog})`);
@@ -137,17 +139,20 @@ export async function runQuickstart(opts: QuickstartOptions): Promise<void> {
       for (const line of s.lines) out(line);
     }
     out("");
-    await new Promise<void>((done) => {
-      if (signal.aborted) return done();
-      signal.addEventListener("abort", () => done(), { once: true });
+    const sidecar = server;
+    const ended = await new Promise<{ code: number | null; signal: NodeJS.Signals | null } | null>((done) => {
+      if (signal.aborted) return done(null);
+      signal.addEventListener("abort", () => done(null), { once: true });
+      void sidecar.ended.then(done);
     });
+    if (ended !== null) throw new CapgateError("config_error", `the sidecar process (pid ${sidecar.pid}) stopped unexpectedly (${ended.code ?? ended.signal}); see its output above`);
     out("stopping");
   } catch (e) {
     if (!(e instanceof Interrupted)) throw e;
     out("interrupted; stopped before serving");
   } finally {
     // Order matters: nothing may query the primary once it is closed.
-    if (server !== null) await server.close();
+    if (server !== null) await server.stop();
     follower.abort();
     if (following !== null) await following;
     await primary.close();

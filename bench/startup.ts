@@ -1,0 +1,125 @@
+// `npm run bench:startup`: how long capgate takes to start, and how much memory
+// the quickstart's sidecar holds, beside a floor measured in the same run.
+//  1. start-up: `node -e 0` (the floor: starting Node itself), `capgate
+//     --help`, and `capgate serve` until it listens (its "capgate serving on"
+//     line), each run --runs times in turn, median and p99, and each median's
+//     ratio to the floor's (target: within 2x);
+//  2. memory: `capgate quickstart` in a temporary directory, the resident set
+//     of its sidecar process (and, for comparison, of the quickstart's own
+//     process holding PGlite and the compiler) once ready and again after
+//     --requests decisions (target: the sidecar under 250 MB).
+// The bundle and replica `serve` starts from are the ones that quickstart run
+// builds. Options: --runs N (default 15), --requests N (default 2000).
+import { spawn, type ChildProcess } from "node:child_process";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { performance } from "node:perf_hooks";
+import { fileURLToPath } from "node:url";
+
+const bin = fileURLToPath(new URL("../bin/capgate.js", import.meta.url));
+
+function arg(name: string, dflt: number): number {
+  const i = process.argv.indexOf(`--${name}`);
+  return i >= 0 ? Number(process.argv[i + 1]) : dflt;
+}
+
+function quantile(xs: number[], q: number): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.min(s.length - 1, Math.floor(q * s.length))]!;
+}
+
+/** Runs a process to its end; answers the wall time in ms. */
+async function timed(args: string[]): Promise<number> {
+  const t0 = performance.now();
+  const child = spawn(process.execPath, args, { stdio: "ignore" });
+  const code = await new Promise<number | null>((resolve) => child.once("close", resolve));
+  if (code !== 0) throw new Error(`node ${args.join(" ")} exited ${code}`);
+  return performance.now() - t0;
+}
+
+/** Starts a process and resolves when `ready` matches its output: the time taken and the process. */
+async function until(args: string[], ready: RegExp, cwd?: string): Promise<{ ms: number; child: ChildProcess; output: () => string }> {
+  const t0 = performance.now();
+  const child = spawn(process.execPath, args, { stdio: ["ignore", "pipe", "pipe"], ...(cwd === undefined ? {} : { cwd }) });
+  let output = "";
+  return new Promise((resolve, reject) => {
+    const look = (d: Buffer): void => {
+      output += d.toString();
+      if (ready.test(output)) resolve({ ms: performance.now() - t0, child, output: () => output });
+    };
+    child.stdout!.on("data", look);
+    child.stderr!.on("data", look);
+    child.once("close", (code) => reject(new Error(`node ${args.join(" ")} exited ${code} before it was ready:\n${output}`)));
+  });
+}
+
+async function stop(child: ChildProcess, sig: NodeJS.Signals = "SIGTERM"): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const closed = new Promise((resolve) => child.once("close", resolve));
+  child.kill(sig);
+  await closed;
+}
+
+function rssMb(pid: number): number {
+  const line = readFileSync(`/proc/${pid}/status`, "utf8").split("\n").find((l) => l.startsWith("VmRSS:"))!;
+  return Number(/(\d+)/.exec(line)![1]) / 1024;
+}
+
+function childrenOf(pid: number): number[] {
+  return readFileSync(`/proc/${pid}/task/${pid}/children`, "utf8").trim().split(/\s+/).filter(Boolean).map(Number);
+}
+
+const fmt = (ms: number): string => `${ms.toFixed(0).padStart(5)} ms`;
+
+async function main(): Promise<void> {
+  const runs = arg("runs", 15);
+  const requests = arg("requests", 2000);
+  const dir = mkdtempSync(join(tmpdir(), "capgate-bench-startup-"));
+  try {
+    // The quickstart first: it builds the bundle and replica `serve` starts from.
+    const qs = await until([bin, "quickstart", "--port", "0", "--dir", join(dir, "state")], /\/mfa\/totp\/verify/, dir);
+    const url = /ready on (http:\/\/\S+)/.exec(qs.output())![1]!;
+    const sidecar = childrenOf(qs.child.pid!)[0]!;
+    const atReady = { sidecar: rssMb(sidecar), quickstart: rssMb(qs.child.pid!) };
+    const body = JSON.stringify({ decision: "token.issue", input: { tenant_id: "acme", user_id: "u-bob", token_type: "access", auth: { methods: ["pwd"] } } });
+    for (let i = 0; i < requests; i++) {
+      const res = await fetch(`${url}/decide`, { method: "POST", headers: { "content-type": "application/json" }, body });
+      await res.text();
+    }
+    const afterLoad = { sidecar: rssMb(sidecar), quickstart: rssMb(qs.child.pid!) };
+    await stop(qs.child, "SIGINT");
+
+    const state = join(dir, "state");
+    const serveArgs = [bin, "serve", "--bundle", join(state, "bundle.tar.gz"), "--replica", join(state, "replica.db"), "--port", "0", "--no-watch", "--decision-log", "off", "--max-staleness", "86400"];
+    const floor: number[] = [];
+    const help: number[] = [];
+    const serve: number[] = [];
+    // In turn, so a slow second on this shared machine slows all three alike.
+    for (let i = 0; i < runs; i++) {
+      floor.push(await timed(["-e", "0"]));
+      help.push(await timed([bin, "--help"]));
+      const s = await until(serveArgs, /capgate serving on/);
+      serve.push(s.ms);
+      await stop(s.child);
+    }
+    const f = quantile(floor, 0.5);
+    const line = (label: string, xs: number[], target: string): string => {
+      const m = quantile(xs, 0.5);
+      return `${label.padEnd(34)} median ${fmt(m)}, p99 ${fmt(quantile(xs, 0.99))}   ${(m / f).toFixed(2)}x the floor${target}`;
+    };
+    console.log(`start-up, ${runs} runs each`);
+    console.log(line("floor: node -e 0", floor, ""));
+    console.log(line("capgate --help", help, "   (target within 2x)"));
+    console.log(line("capgate serve, until listening", serve, "   (target within 2x)"));
+    console.log("");
+    console.log(`quickstart memory (resident set)`);
+    console.log(`${"sidecar process, ready".padEnd(34)} ${atReady.sidecar.toFixed(0).padStart(5)} MB   (target under 250 MB)`);
+    console.log(`${`sidecar process, after ${requests} decisions`.padEnd(34)} ${afterLoad.sidecar.toFixed(0).padStart(5)} MB   (target under 250 MB)`);
+    console.log(`${"quickstart process (PGlite, compiler)".padEnd(34)} ${afterLoad.quickstart.toFixed(0).padStart(5)} MB   (not serving)`);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+await main();
