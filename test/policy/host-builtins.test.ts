@@ -71,7 +71,7 @@ for (const file of files) {
         const got = call(c.call, c.args, ctx);
         if (c.want_prints !== undefined) expect(ctx.prints).toEqual(c.want_prints);
         if (c.want_undefined) expect(got).toBeUndefined();
-        else if (c.want_match !== undefined) expect(String(got)).toMatch(new RegExp(c.want_match));
+        else if (c.want_match !== undefined) expect(typeof got === "string" ? got : toJsonText(got)).toMatch(new RegExp(c.want_match, "s"));
         else if (c.want_min !== undefined) expect(BigInt(toJsonText(got))).toBeGreaterThanOrEqual(c.want_min);
         else expect(canon(got)).toBe(canon(c.want));
       });

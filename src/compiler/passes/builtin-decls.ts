@@ -64,6 +64,7 @@ const ROWS: Array<[string, number, ("relation" | "varargs")?]> = [
   ["crypto.sha256", 1], ["crypto.sha1", 1], ["crypto.md5", 1], ["crypto.hmac.sha256", 2],
   ["crypto.hmac.sha1", 2], ["crypto.hmac.sha512", 2], ["crypto.hmac.md5", 2], ["crypto.hmac.equal", 2],
   ["crypto.x509.parse_certificates", 1], ["crypto.x509.parse_and_verify_certificates", 1],
+  ["crypto.x509.parse_and_verify_certificates_with_options", 2],
   ["crypto.x509.parse_certificate_request", 1], ["crypto.x509.parse_rsa_private_key", 1],
   ["crypto.x509.parse_keypair", 2], ["crypto.parse_private_keys", 1],
   ["io.jwt.decode", 1], ["io.jwt.decode_verify", 2], ["io.jwt.encode_sign", 3], ["io.jwt.encode_sign_raw", 3],

@@ -21,6 +21,7 @@ import type { HostBuiltin } from "./types.js";
 import { uriBuiltins } from "./uri.js";
 import { urlqueryBuiltins } from "./urlquery.js";
 import { uuidBuiltins } from "./uuid.js";
+import { x509Builtins } from "./x509.js";
 import { yamlBuiltins } from "./yaml.js";
 
 export type { HostBuiltin, HostContext } from "./types.js";
@@ -47,6 +48,7 @@ export const hostBuiltinFamilies: Record<string, HostBuiltin[]> = {
   uri: uriBuiltins,
   urlquery: urlqueryBuiltins,
   uuid: uuidBuiltins,
+  x509: x509Builtins,
   yaml: yamlBuiltins,
 };
 
