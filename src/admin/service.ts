@@ -159,15 +159,15 @@ export function createAdminService(primary: PrimarySession) {
     async putCapability(ctx: ChangeContext, tenantId: string, key: string, value: unknown, ifMatch?: string): Promise<store.CapabilityState> {
       assertCanWrite(ctx.principal, tenantId);
       return tx(async (q) => {
-        await store.lockTenant(q, tenantId);
-        const entry = await catalogEntry(q, key);
+        const cur = await store.lockCapability(q, tenantId, key);
         const checked = checkValue(key, value);
-        const before = store.capabilityState(key, (await store.readCapabilityRows(q, tenantId, key)).get(key), entry.default_value);
+        const before = store.capabilityState(key, cur.row, cur.defaultValue);
         checkIfMatch(ifMatch, before.etag);
-        await store.upsertCapability(q, tenantId, key, checked);
-        const after = store.capabilityState(key, (await store.readCapabilityRows(q, tenantId, key)).get(key), entry.default_value);
-        await store.writeAudit(q, audit(ctx, "capability.put", tenantId, `tenants/${tenantId}/capabilities/${key}`, before, after));
-        return after;
+        const row = await store.writeCapabilityAudited(q, tenantId, key, checked, {
+          ...auditOf(ctx, "capability.put", `tenants/${tenantId}/capabilities/${key}`),
+          before: withoutEtag(before),
+        });
+        return store.capabilityState(key, row, cur.defaultValue);
       });
     },
 
@@ -188,14 +188,15 @@ export function createAdminService(primary: PrimarySession) {
     async putFeature(ctx: ChangeContext, tenantId: string, key: string, enabled: boolean, ifMatch?: string): Promise<store.FeatureState> {
       assertCanWrite(ctx.principal, tenantId);
       return tx(async (q) => {
-        await store.lockTenant(q, tenantId);
-        if (!store.featureKeys(await store.readCatalog(q)).includes(key)) throw store.notFound("key", `no feature ${JSON.stringify(key)}`);
-        const before = store.featureState(key, (await store.readFeatureRows(q, tenantId, key)).get(key));
+        const cur = await store.lockCapability(q, tenantId, key, "feature");
+        const row = cur.row === undefined ? undefined : { enabled: cur.row.value["enabled"] === true, source: cur.row.source, updated_at: cur.row.updated_at };
+        const before = store.featureState(key, row);
         checkIfMatch(ifMatch, before.etag);
-        await store.upsertFeature(q, tenantId, key, enabled);
-        const after = store.featureState(key, (await store.readFeatureRows(q, tenantId, key)).get(key));
-        await store.writeAudit(q, audit(ctx, "feature.put", tenantId, `tenants/${tenantId}/features/${key}`, before, after));
-        return after;
+        const written = await store.writeFeatureAudited(q, tenantId, key, enabled, {
+          ...auditOf(ctx, "feature.put", `tenants/${tenantId}/features/${key}`),
+          before: withoutEtag(before),
+        });
+        return store.featureState(key, written);
       });
     },
 
@@ -339,6 +340,10 @@ async function beforeStates(q: Queryable, r: store.RolloutRecord, tenants: reado
 
 function audit(ctx: ChangeContext, action: string, tenantId: string | null, target: string, before: unknown, after: unknown): store.AuditEntry {
   return { actor: ctx.principal.actor, action, tenant_id: tenantId, target, before: withoutEtag(before), after: withoutEtag(after), request_id: ctx.requestId };
+}
+
+function auditOf(ctx: ChangeContext, action: string, target: string): Omit<store.WriteAudit, "before"> {
+  return { actor: ctx.principal.actor, action, target, request_id: ctx.requestId };
 }
 
 /** A row's state as the trail keeps it: the ETag is derived, not data. */

@@ -11,11 +11,15 @@ export {
   readFeatureRows,
   featureState,
   upsertFeature,
+  lockCapability,
+  writeCapabilityAudited,
+  writeFeatureAudited,
   notFound,
   etagOf,
   type TenantRow,
   type CapabilityState,
   type FeatureState,
+  type WriteAudit,
 } from "./tenants.js";
 export { readUser, resetTotp, type UserView, type UserCapability, type TotpResetResult } from "./users.js";
 export { writeAudit, writeAuditMany, readAudit, type AuditEntry, type AuditRecord, type AuditQuery } from "./audit.js";

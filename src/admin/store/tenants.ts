@@ -141,3 +141,87 @@ export async function upsertFeature(tx: Queryable, tenantId: string, key: string
     [tenantId, key, enabled],
   );
 }
+
+type StoredRow = { value: Record<string, unknown>; source: string; updated_at: string };
+
+/**
+ * A write's preconditions: locks the tenant (404 when unknown), then finds the
+ * capability in the catalog (404 when unknown) and reads the tenant's row for
+ * it. Two statements on purpose: a statement that waited for the lock sees the
+ * locked row anew but the rest of its join as of before the wait, so the row
+ * is read only once the lock is held.
+ */
+export async function lockCapability(
+  tx: Queryable,
+  tenantId: string,
+  key: string,
+  kind?: string,
+): Promise<{ defaultValue: Record<string, unknown>; row: StoredRow | undefined }> {
+  await lockTenant(tx, tenantId);
+  const { rows } = await tx.query<Record<string, unknown>>(
+    `SELECT c.default_value, tc.value, tc.source, ${isoSql("tc.updated_at")} AS updated_at, tf.enabled, tf.source AS f_source,
+            ${isoSql("tf.updated_at")} AS f_updated_at, c.key IS NOT NULL AS known
+       FROM tenants t
+       LEFT JOIN capabilities c ON c.key = $2 AND ($3::text IS NULL OR c.kind = $3::text)
+       LEFT JOIN tenant_capabilities tc ON tc.tenant_id = t.id AND tc.capability_key = $2
+       LEFT JOIN tenant_features tf ON tf.tenant_id = t.id AND tf.feature_key = $2
+      WHERE t.id = $1`,
+    [tenantId, key, kind ?? null],
+  );
+  const r = rows[0];
+  if (r === undefined) throw notFound("tenant", `no tenant ${JSON.stringify(tenantId)}`);
+  if (r["known"] !== true) throw notFound("key", `no ${kind ?? "capability"} ${JSON.stringify(key)} in the catalog`);
+  if (kind === "feature")
+    return {
+      defaultValue: {},
+      row: r["enabled"] === null ? undefined : { value: { enabled: r["enabled"] === true }, source: String(r["f_source"]), updated_at: String(r["f_updated_at"]) },
+    };
+  return {
+    defaultValue: r["default_value"] as Record<string, unknown>,
+    row: r["value"] === null ? undefined : { value: r["value"] as Record<string, unknown>, source: String(r["source"]), updated_at: String(r["updated_at"]) },
+  };
+}
+
+export interface WriteAudit {
+  actor: string;
+  action: string;
+  target: string;
+  before: unknown;
+  request_id: string | null;
+}
+
+/** The upsert (source `admin`) and its audit row in one statement; returns the row written. */
+export async function writeCapabilityAudited(tx: Queryable, tenantId: string, key: string, value: Record<string, unknown>, audit: WriteAudit): Promise<StoredRow> {
+  const { rows } = await tx.query<Record<string, unknown>>(
+    `WITH up AS (
+       INSERT INTO tenant_capabilities (tenant_id, capability_key, value, source) VALUES ($1, $2, $3::jsonb, 'admin')
+       ON CONFLICT (tenant_id, capability_key) DO UPDATE SET value = EXCLUDED.value, source = 'admin'
+       RETURNING value, source, ${isoSql("updated_at")} AS updated_at
+     ), logged AS (
+       INSERT INTO admin_audit (actor, action, tenant_id, target, before, after, request_id)
+       SELECT $4, $5, $1, $6, $7::jsonb, jsonb_build_object('value', value, 'source', source, 'updated_at', updated_at), $8 FROM up
+     )
+     SELECT value, source, updated_at FROM up`,
+    [tenantId, key, JSON.stringify(value), audit.actor, audit.action, audit.target, JSON.stringify(audit.before), audit.request_id],
+  );
+  const r = rows[0]!;
+  return { value: r["value"] as Record<string, unknown>, source: String(r["source"]), updated_at: String(r["updated_at"]) };
+}
+
+/** The feature upsert (source `admin`) and its audit row in one statement. */
+export async function writeFeatureAudited(tx: Queryable, tenantId: string, key: string, enabled: boolean, audit: WriteAudit): Promise<{ enabled: boolean; source: string; updated_at: string }> {
+  const { rows } = await tx.query<Record<string, unknown>>(
+    `WITH up AS (
+       INSERT INTO tenant_features (tenant_id, feature_key, enabled, source) VALUES ($1, $2, $3, 'admin')
+       ON CONFLICT (tenant_id, feature_key) DO UPDATE SET enabled = EXCLUDED.enabled, source = 'admin'
+       RETURNING enabled, source, ${isoSql("updated_at")} AS updated_at
+     ), logged AS (
+       INSERT INTO admin_audit (actor, action, tenant_id, target, before, after, request_id)
+       SELECT $4, $5, $1, $6, $7::jsonb, jsonb_build_object('enabled', enabled, 'source', source, 'updated_at', updated_at), $8 FROM up
+     )
+     SELECT enabled, source, updated_at FROM up`,
+    [tenantId, key, enabled, audit.actor, audit.action, audit.target, JSON.stringify(audit.before), audit.request_id],
+  );
+  const r = rows[0]!;
+  return { enabled: r["enabled"] === true, source: String(r["source"]), updated_at: String(r["updated_at"]) };
+}
