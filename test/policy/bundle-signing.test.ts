@@ -107,6 +107,7 @@ describe("OPA's canonical JSON (the text a structured file's digest is taken ove
   it("refuses what has no single canonical form or a weak hash, in one line", () => {
     expect(() => canonicalJson('{"s": "\\ud800"}', "/data.json")).toThrow(/^\/data\.json holds a lone UTF-16 surrogate/);
     expect(() => canonicalJson("{nope", "/data.json")).toThrow(/^\/data\.json is not valid JSON/);
+    expect(() => canonicalJson("[".repeat(200_000) + "]".repeat(200_000), "/data.json")).toThrow(/^\/data\.json (is nested too deeply|is not valid JSON)/);
     expect(() => hashBundleFile("data.json", Buffer.from("{}"), "MD5")).toThrow('/data.json: the bundle signature hashes it with "MD5", which is too weak to trust');
   });
 });
