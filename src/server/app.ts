@@ -20,6 +20,7 @@ import type { ServerMetrics } from "./metrics.js";
 import { turnBatched } from "./turn-batch.js";
 import { parseTotpInput, verifyTotp, type TotpDeps } from "./totp.js";
 import { confirmEnrollment, startEnrollment } from "./totp-enroll.js";
+import { AUTHZEN_DEFAULTS, mountAuthZen, type AuthZenSettings } from "./authzen/index.js";
 
 export interface AppDeps {
   decider: Decider;
@@ -35,6 +36,9 @@ export interface AppDeps {
   adminToken?: string | undefined;
   /** Refuses a Host header naming no address of this sidecar (DNS rebinding); see host-check.ts. */
   hostCheck: MiddlewareHandler;
+  /** The AuthZEN routes' settings (src/server/authzen/); their defaults when absent. */
+  authzen?: AuthZenSettings | undefined;
+  decisionDeadlineMs?: number | undefined;
   /** Extra routes on the same app (the benchmark's no-op baseline route). */
   extraRoutes?: ((app: Hono) => void) | undefined;
 }
@@ -113,6 +117,17 @@ export function createApp(deps: AppDeps): Hono {
     const req: DecisionRequest = { spec, input: parseInput(spec, body["input"], "input") };
     const { answer, json } = await decide(req);
     return c.body(`{"decision_id":${JSON.stringify(answer.decision_id)},"result":${json}}`, 200, JSON_TYPE);
+  });
+
+  mountAuthZen(app, {
+    engine: deps.engine,
+    decisionLog: deps.decisionLog,
+    metrics: deps.metrics,
+    settings: deps.authzen ?? AUTHZEN_DEFAULTS,
+    deadlineMs: deps.decisionDeadlineMs ?? 100,
+    maxEvaluations: deps.maxBatch,
+    limit,
+    readJson,
   });
 
   app.post("/mfa/totp/verify", limit, async (c) => {

@@ -30,6 +30,8 @@ export type Evaluation =
   | { ok: true; result: Record<string, unknown> }
   | { ok: false; reason: "policy_not_loaded" | "policy_undefined" | "policy_result_invalid" | "evaluation_error" | "deadline_exceeded"; error?: string };
 
+export type DocumentEvaluation = { ok: true; document: unknown } | Extract<Evaluation, { ok: false }>;
+
 /** How long the warm-up evaluation of a new bundle may take before the bundle is refused. */
 const WARM_UP_DEADLINE_MS = 10_000;
 
@@ -37,11 +39,21 @@ export class Engine {
   private bundle: PolicyBundle | null = null;
   private bundlePath: string | null = null;
 
-  /** `clock` gives epoch milliseconds: the policy's time.now_ns() is read from it for every evaluation. */
+  /**
+   * `clock` gives epoch milliseconds: the policy's time.now_ns() is read from it for every evaluation.
+   * `standalone` names entrypoints that make a bundle servable without capgate's decisions (the
+   * AuthZEN entrypoint): such a bundle may lack all of them, never some.
+   */
   constructor(
     private readonly loader: BundleLoader,
     private readonly clock: () => number = Date.now,
+    private readonly standalone: readonly string[] = [],
   ) {}
+
+  /** The entrypoints of the bundle serving now (none without one). */
+  get entrypoints(): readonly string[] {
+    return this.bundle === null ? [] : entrypointNames(this.bundle);
+  }
 
   get loaded(): boolean {
     return this.bundle !== null;
@@ -64,12 +76,14 @@ export class Engine {
       throw new CapgateError("bundle_error", `${path}: refused: ${isCapgateError(e) ? e.format() : (e as Error).message}`, { cause: e });
     }
     const names = entrypointNames(candidate);
+    const served = DECISIONS.map((d) => d.entrypoint).filter((ep) => names.includes(ep));
     const missing = DECISIONS.map((d) => d.entrypoint).filter((ep) => !names.includes(ep));
-    if (missing.length > 0) throw new CapgateError("bundle_error", `${path}: refused: missing entrypoint(s) ${missing.join(", ")}`);
+    const standalone = served.length === 0 && this.standalone.some((ep) => names.includes(ep));
+    if (missing.length > 0 && !standalone) throw new CapgateError("bundle_error", `${path}: refused: missing entrypoint(s) ${missing.join(", ")}`);
     // One evaluation per entrypoint before serving: it compiles the Wasm tiers and
     // sizes the heap now, so the first real decision does not pay for it (and
     // miss its deadline). A module that traps on a minimal input is refused.
-    for (const ep of DECISIONS.map((d) => d.entrypoint)) {
+    for (const ep of served) {
       try {
         candidate.policy.evaluate({ request: {}, tenant: null, user: null, defaults: {} }, ep, this.nowNs(), performance.now() + WARM_UP_DEADLINE_MS);
       } catch (e) {
@@ -87,6 +101,16 @@ export class Engine {
    * answer (closed).
    */
   evaluate(entrypoint: string, inputJson: string, deadline: number): Evaluation {
+    const evaluation = this.evaluateDocument(entrypoint, inputJson, deadline);
+    if (!evaluation.ok) return evaluation;
+    const doc = evaluation.document;
+    if (typeof doc !== "object" || doc === null || Array.isArray(doc) || typeof (doc as { allow?: unknown }).allow !== "boolean")
+      return { ok: false, reason: "policy_result_invalid" };
+    return { ok: true, result: doc as Record<string, unknown> };
+  }
+
+  /** As evaluate, but the entrypoint's document of any shape (the AuthZEN routes judge it themselves). */
+  evaluateDocument(entrypoint: string, inputJson: string, deadline: number): DocumentEvaluation {
     const bundle = this.bundle;
     if (bundle === null) return { ok: false, reason: "policy_not_loaded" };
     let resultSet: unknown;
@@ -98,10 +122,8 @@ export class Engine {
     }
     // opa-wasm answers a result set: [] when the document is undefined, else [{result}].
     if (!Array.isArray(resultSet) || resultSet.length === 0) return { ok: false, reason: "policy_undefined" };
-    const doc = (resultSet[0] as { result?: unknown }).result;
-    if (resultSet.length !== 1 || typeof doc !== "object" || doc === null || Array.isArray(doc) || typeof (doc as { allow?: unknown }).allow !== "boolean")
-      return { ok: false, reason: "policy_result_invalid" };
-    return { ok: true, result: doc as Record<string, unknown> };
+    if (resultSet.length !== 1) return { ok: false, reason: "policy_result_invalid" };
+    return { ok: true, document: (resultSet[0] as { result?: unknown }).result };
   }
 
   private nowNs(): bigint {
