@@ -24,7 +24,7 @@ table { border-collapse: collapse; width: 100%; margin: .5rem 0 1rem; }
 caption { text-align: left; font-weight: 600; padding: .25rem 0; }
 th, td { text-align: left; padding: .4rem .6rem; border-bottom: 1px solid var(--line); vertical-align: top; }
 thead th { background: var(--band); }
-td.num { text-align: right; font-variant-numeric: tabular-nums; }
+td.num, th.num { text-align: right; font-variant-numeric: tabular-nums; }
 td.json { font-family: ui-monospace, monospace; font-size: .85rem; overflow-wrap: anywhere; }
 table.audit td:nth-child(-n+3) { white-space: nowrap; }
 tr.silent { color: var(--muted); }

@@ -111,9 +111,9 @@ export function FleetPage(props: { principal: Principal; csrf: string; fleet: Fl
               <th scope="col">Sidecar</th>
               <th scope="col">Policy revision</th>
               <th scope="col">Replica version</th>
-              <th scope="col">Replica age</th>
-              <th scope="col">Decisions/s</th>
-              <th scope="col">Deny rate</th>
+              <th scope="col" class="num">Replica age</th>
+              <th scope="col" class="num">Decisions/s</th>
+              <th scope="col" class="num">Deny rate</th>
               <th scope="col">Last seen</th>
             </tr>
           </thead>
@@ -232,10 +232,10 @@ export function Plot(props: { points: PlotPoint[] }) {
           <caption class="visually-hidden">Decisions per second and deny rate per minute and decision</caption>
           <thead>
             <tr>
-              <th scope="col">Minutes ago</th>
+              <th scope="col" class="num">Minutes ago</th>
               <th scope="col">Decision</th>
-              <th scope="col">Decisions/s</th>
-              <th scope="col">Deny rate</th>
+              <th scope="col" class="num">Decisions/s</th>
+              <th scope="col" class="num">Deny rate</th>
             </tr>
           </thead>
           <tbody>

@@ -17,13 +17,17 @@ function describeTarget(r: RolloutView): string {
 function Progress(props: { r: RolloutView }) {
   const { r } = props;
   const reached = r.current_stage === 0 ? 0 : r.stages[r.current_stage - 1]!.percent;
+  // After a rollback no tenant holds the rollout's value any more: the bar is empty.
+  const shown = r.status === "rolled_back" ? 0 : reached;
   return (
     <span class="progress">
-      <progress id={`progress-${r.id}`} max={100} value={reached} aria-label={`Rollout ${r.id} progress`}>
-        {reached}%
+      <progress id={`progress-${r.id}`} max={100} value={shown} aria-label={`Rollout ${r.id} progress`}>
+        {shown}%
       </progress>
       <span>
-        stage {r.current_stage} of {r.stages.length} ({reached}% of tenants)
+        {r.status === "rolled_back"
+          ? `rolled back after stage ${r.current_stage} of ${r.stages.length}`
+          : `stage ${r.current_stage} of ${r.stages.length} (${reached}% of tenants)`}
       </span>
     </span>
   );
@@ -170,7 +174,7 @@ export function RolloutPage(props: { principal: Principal; csrf: string; r: Roll
         <thead>
           <tr>
             <th scope="col">Stage</th>
-            <th scope="col">Percent</th>
+            <th scope="col" class="num">Percent</th>
             <th scope="col">Applied</th>
             <th scope="col">Tenants</th>
           </tr>

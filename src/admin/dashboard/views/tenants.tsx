@@ -54,7 +54,7 @@ export function TenantList(props: { principal: Principal; csrf: string; tenants:
               <tr>
                 <th scope="col">Tenant</th>
                 <th scope="col">Name</th>
-                <th scope="col">Token TTL limit</th>
+                <th scope="col" class="num">Token TTL limit</th>
                 <th scope="col">MFA required</th>
                 <th scope="col">Features on</th>
               </tr>
@@ -210,7 +210,7 @@ export function UsersPage(props: { principal: Principal; csrf: string; tenantId:
                 ))}
                 {canWrite && (
                   <td>
-                    <a href={`${base}/users/${encodeURIComponent(u.id)}/reset-mfa`}>Reset MFA of {u.id}</a>
+                    {u.capabilities["totp"] === undefined ? "—" : <a href={`${base}/users/${encodeURIComponent(u.id)}/reset-mfa`}>Reset MFA of {u.id}</a>}
                   </td>
                 )}
               </tr>
