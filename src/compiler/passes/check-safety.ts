@@ -241,8 +241,10 @@ export class SafetyChecker {
   private exprOutputs(e: ast.Expr, bound: Vars, outer: Vars): Vars | undefined {
     for (const w of this.withValues(e)) if (!this.subset(this.needs(w, outer), bound)) return undefined;
     if (e.negated) {
+      // A negation binds nothing, not even a ref's key (`not input.bad[y]` is unsafe
+      // in OPA): every var in it must be bound before.
       const needs = new Set<string>();
-      exprOperands(e).forEach((t) => this.needs(t, outer, needs));
+      exprOperands(e).forEach((t) => (this.needs(t, outer, needs), refKeyVars(t, needs)));
       return this.subset(needs, bound) ? new Set(bound) : undefined;
     }
     switch (e.kind) {
@@ -308,7 +310,7 @@ export class SafetyChecker {
       const seen = new Set<string>();
       for (const e of remaining) {
         const vars = new Set<string>();
-        exprOperands(e).forEach((t) => this.needs(t, scopeOuter, vars));
+        exprOperands(e).forEach((t) => (this.needs(t, scopeOuter, vars), e.negated ? refKeyVars(t, vars) : undefined));
         this.withValues(e).forEach((w) => this.needs(w, scopeOuter, vars));
         if (e.kind === "call" && e.args.length > 0) exprAllVars(e, vars);
         for (const x of vars) {
