@@ -15,6 +15,7 @@ import { regexBuiltins } from "./regex.js";
 import { regexGlobsBuiltins } from "./regex-globs.js";
 import { semverBuiltins } from "./semver.js";
 import { stringsBuiltins } from "./sprintf.js";
+import { templateBuiltins } from "./template.js";
 import { timeBuiltins } from "./time.js";
 import { timeZoneBuiltins } from "./time-zone.js";
 import type { HostBuiltin } from "./types.js";
@@ -43,6 +44,7 @@ export const hostBuiltinFamilies: Record<string, HostBuiltin[]> = {
   "regex-globs": regexGlobsBuiltins,
   semver: semverBuiltins,
   strings: stringsBuiltins,
+  template: templateBuiltins,
   time: timeBuiltins,
   "time-zone": timeZoneBuiltins,
   uri: uriBuiltins,
