@@ -2,10 +2,10 @@
 // encrypts stored TOTP secrets and the private JWK that signs TOTP assertions.
 // Made once and reused, so a second run keeps decrypting what the first stored;
 // a damaged file is replaced (these are throwaway dev keys, never production ones).
-import { randomBytes } from "node:crypto";
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { exportJWK, generateKeyPair, importJWK, type JWK } from "jose";
+import { importJWK, type JWK } from "jose";
+import { newAssertionKey, newTotpEncryptionKey } from "../keys/index.js";
 
 export interface DevKeys {
   /** base64url of 32 bytes: the sidecar's totp.encryption_key. */
@@ -40,15 +40,14 @@ export async function ensureDevKeys(stateDir: string): Promise<DevKeys> {
   const totpKeyFile = join(stateDir, "totp-encryption.key");
   let totpKey = readTotpKey(totpKeyFile);
   if (totpKey === null) {
-    totpKey = randomBytes(32).toString("base64url");
+    totpKey = newTotpEncryptionKey();
     writeFileSync(totpKeyFile, totpKey + "\n", { mode: 0o600 });
     created.push(totpKeyFile);
   }
   const assertionKeyFile = join(stateDir, "assertion-signing.jwk.json");
   if (!(await assertionKeyUsable(assertionKeyFile))) {
-    const { privateKey } = await generateKeyPair("ES256", { extractable: true });
-    const jwk = { ...(await exportJWK(privateKey)), alg: "ES256", kid: "capgate-quickstart" };
-    writeFileSync(assertionKeyFile, JSON.stringify(jwk, null, 2) + "\n", { mode: 0o600 });
+    const { privateJwk } = await newAssertionKey("ES256", "capgate-quickstart");
+    writeFileSync(assertionKeyFile, JSON.stringify(privateJwk, null, 2) + "\n", { mode: 0o600 });
     created.push(assertionKeyFile);
   }
   return { totpKey, totpKeyFile, assertionKeyFile, created };

@@ -40,6 +40,7 @@ export const commandGroups: CommandGroup[] = [
     load: async () => (await import("./relay.js")).registerRelay,
   },
   { name: "totp", summary: "TOTP secrets on the primary", load: async () => (await import("./totp.js")).registerTotp },
+  { name: "keys", summary: "make the sidecar's keys: TOTP secret encryption, TOTP assertion signing", load: async () => (await import("./keys.js")).registerKeys },
   {
     name: "admin",
     summary: "the admin API on the primary: capability values, features, MFA resets, audit trail, staged rollouts",
