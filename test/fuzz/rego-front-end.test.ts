@@ -4,6 +4,7 @@
 // capgate's one-line rego_* errors, never with a crash.
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
+import { parse } from "../../src/compiler/parser/index.js";
 import { checkOutcome, loadCorpus, mutatedSource, parseOutcome, randomSource } from "./rego-cases.js";
 
 const SEED = 20261204;
@@ -12,6 +13,12 @@ const corpus = loadCorpus();
 describe("Rego front end fuzz", () => {
   it("the corpus is there (a missing corpus fails, it does not skip)", () => {
     expect(corpus.length).toBeGreaterThan(500);
+  });
+
+  it("names a control character after a backslash in a string, so the error stays one line (found by npm run fuzz)", () => {
+    expect(parseOutcome('package test\n\np := glob.match("\\\n', 1)).toEqual({ ok: false, wrong: null });
+    expect(() => parse('package test\np := "\\\t"', { file: "t.rego" })).toThrow('illegal escape sequence: "\\" followed by U+0009');
+    expect(() => parse('package test\np := "\\q"', { file: "t.rego" })).toThrow('illegal escape sequence "\\q"');
   });
 
   it("parser: random sources", () => {

@@ -290,7 +290,11 @@ export function tokenize(source: string): LexResult {
             step();
           }
         } else {
-          return `illegal escape sequence "\\${String.fromCodePoint(src.codePointAt(i) ?? 0)}"`;
+          const c = src.codePointAt(i) ?? 0;
+          // A control character (a line break above all) is named, not printed: errors are one line.
+          if (c < 0x20 || c === 0x7f || c === 0x2028 || c === 0x2029)
+            return `illegal escape sequence: "\\" followed by U+${c.toString(16).toUpperCase().padStart(4, "0")}`;
+          return `illegal escape sequence "\\${String.fromCodePoint(c)}"`;
         }
       }
     }
