@@ -16,7 +16,7 @@ import { dirname, join } from "node:path";
 import { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import type { NatsConnection, Subscription } from "@nats-io/transport-node";
-import { jetstream, type JetStreamManager, type JsMsg } from "@nats-io/jetstream";
+import { jetstream, type JetStreamManager, type JsMsg, type StreamInfo } from "@nats-io/jetstream";
 import type { ObjectStore } from "@nats-io/obj";
 import { CapgateError } from "../errors.js";
 import { writeMeta } from "../replica/meta.js";
@@ -166,7 +166,7 @@ export class NatsFollower {
       : p.seq + 1 < info.state.first_seq ? `stream starts at ${info.state.first_seq}, past the replica's ${p.seq}`
       : undefined;
     if (why !== undefined) {
-      await this.bootstrap(snapshots, info.created, why);
+      await this.bootstrap(snapshots, info, why);
       return;
     }
     try {
@@ -175,8 +175,13 @@ export class NatsFollower {
       if (!(e instanceof NeedSnapshot)) throw e;
       this.counts.gaps++;
       this.metrics.gaps.inc();
-      await this.bootstrap(snapshots, info.created, e.message);
+      await this.bootstrap(snapshots, (await streamInfo(this.jsm, this.names.stream)) ?? info, e.message);
     }
+  }
+
+  /** Asks the leading relay for a fresh snapshot (answered by the next pass); best effort. */
+  private async askForSnapshot(): Promise<void> {
+    await this.nc!.request(this.names.snapshotRequest, encodeJson({ follower: this.id }), { timeout: 2000 }).catch(() => undefined);
   }
 
   private loadPosition(): void {
@@ -193,14 +198,21 @@ export class NatsFollower {
   }
 
   /** Replaces the replica with the newest snapshot in the object store. */
-  private async bootstrap(snapshots: ObjectStore | undefined, created: string, why: string): Promise<void> {
+  private async bootstrap(snapshots: ObjectStore | undefined, info: StreamInfo, why: string): Promise<void> {
     this.note(`${this.o.replicaPath}: ${why}: bootstrapping from the newest snapshot`);
+    const created = info.created;
     const r = snapshots === undefined ? null : await snapshots.get(SNAPSHOT_OBJECT);
     if (r === null) {
-      await this.nc!.request(this.names.snapshotRequest, encodeJson({ follower: this.id }), { timeout: 2000 }).catch(() => undefined);
+      await this.askForSnapshot();
       throw new CapgateError("sync_error", `no snapshot in ${this.names.snapshotBucket} yet; asked the relay for one`);
     }
     const meta = parseSnapshotMeta(r.info.metadata, SNAPSHOT_OBJECT);
+    if (Number(meta.stream_seq) + 1 < info.state.first_seq) {
+      // The changes right after it are gone from the stream: applying it would only lead to another gap.
+      await r.data.cancel().catch(() => undefined);
+      await this.askForSnapshot();
+      throw new CapgateError("sync_error", `the newest snapshot (stream sequence ${meta.stream_seq}) is older than the stream's first message ${info.state.first_seq}; asked the relay for a new one`);
+    }
     const file = join(dirname(this.o.replicaPath), `.capgate-nats-${randomUUID().slice(0, 8)}.snapshot`);
     this.bootstrapping = true;
     try {
@@ -261,6 +273,8 @@ export class NatsFollower {
         .then(async (consumer) => {
           const messages = await consumer.consume({
             max_messages: 1000,
+            // Pull requests expire (and idle heartbeats flow) every few seconds, so a restarted server is noticed quickly.
+            expires: 5000,
             callback: (m) => {
               if (done) return;
               if (m.seq < expected) return;

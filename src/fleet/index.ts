@@ -13,3 +13,4 @@ export {
 } from "./resources.js";
 export { NatsFollower, followNats, type NatsFollowerOptions } from "./follower.js";
 export { readPosition, writePosition, type StreamPosition } from "./position.js";
+export { startSidecarSync, type SidecarFleet, type SidecarSyncSettings } from "./sidecar.js";

@@ -78,31 +78,44 @@ export class ChangePublisher {
     this.heartbeat(startedAt);
   }
 
-  /** Reads the stream's end; an empty stream, or a log pruned past it, starts from a fresh snapshot. */
+  /**
+   * Reads the stream's end: the last message's change id, or, for a stream
+   * with no messages, the watermark of a snapshot recorded at its last
+   * sequence. Without either (a new or purged stream), or with a log pruned
+   * past it, the stream continues from a fresh snapshot.
+   */
   private async locate(primary: Primary): Promise<void> {
     const info = await this.o.jsm.streams.info(this.o.names.stream);
-    if (info.state.messages === 0) {
-      this.o.onNote(`stream ${this.o.names.stream} holds no changes (sequence ${info.state.last_seq}): starting it from a fresh snapshot`);
-      await this.snapshot(primary, true);
-      return;
-    }
-    const last = await this.o.jsm.streams.getMessage(this.o.names.stream, { seq: info.state.last_seq });
-    if (last === null) throw new CapgateError("sync_error", `stream ${this.o.names.stream}: its last message ${info.state.last_seq} cannot be read`);
-    const id = Number(last.header.get("Nats-Msg-Id"));
-    if (!Number.isSafeInteger(id) || id <= 0) {
-      throw new CapgateError("sync_error", `stream ${this.o.names.stream} message ${last.seq} has no change id (Nats-Msg-Id); is another program publishing to ${this.o.names.changes}?`);
-    }
-    this.pos = { change: id, stream: last.seq };
-    const pruned = await prunedThrough(primary);
-    if (pruned > id) {
-      this.o.onNote(`change log pruned through ${pruned}, past the stream's last change ${id}: publishing a fresh snapshot`);
-      await this.snapshot(primary, true);
-      return;
-    }
+    const last = info.state.last_seq;
     const snap = await this.o.snapshots.info(SNAPSHOT_OBJECT);
+    const snapMeta = snap === null || snap.deleted ? undefined : snap.metadata;
+    let pos: Position | undefined;
+    if (info.state.messages > 0) {
+      const m = await this.o.jsm.streams.getMessage(this.o.names.stream, { seq: last });
+      if (m === null) throw new CapgateError("sync_error", `stream ${this.o.names.stream}: its last message ${last} cannot be read`);
+      const id = Number(m.header.get("Nats-Msg-Id"));
+      if (!Number.isSafeInteger(id) || id <= 0) {
+        throw new CapgateError("sync_error", `stream ${this.o.names.stream} message ${m.seq} has no change id (Nats-Msg-Id); is another program publishing to ${this.o.names.changes}?`);
+      }
+      pos = { change: id, stream: m.seq };
+    } else if (snapMeta?.["stream_seq"] === String(last) && /^\d+$/.test(snapMeta["watermark"] ?? "")) {
+      pos = { change: Number(snapMeta["watermark"]), stream: last };
+    }
+    if (pos === undefined) {
+      this.o.onNote(`stream ${this.o.names.stream} holds no changes after sequence ${last}: starting it from a fresh snapshot`);
+      await this.snapshot(primary, true);
+      return;
+    }
+    const pruned = await prunedThrough(primary);
+    if (pruned > pos.change) {
+      this.o.onNote(`change log pruned through ${pruned}, past the stream's last change ${pos.change}: publishing a fresh snapshot`);
+      await this.snapshot(primary, true);
+      return;
+    }
+    this.pos = pos;
     // Followers must be able to join: a snapshot whose position the stream no longer reaches is useless.
-    if (snap === null || snap.deleted || Number(snap.metadata?.["stream_seq"] ?? -1) < info.state.first_seq - 1) this.snapshotWanted = true;
-    this.o.onNote(`continuing stream ${this.o.names.stream} after sequence ${last.seq} (change ${id})`);
+    if (snapMeta === undefined || Number(snapMeta["stream_seq"] ?? -1) < info.state.first_seq - 1) this.snapshotWanted = true;
+    this.o.onNote(`continuing stream ${this.o.names.stream} after sequence ${pos.stream} (change ${pos.change})`);
   }
 
   /** Publishes every change above the position (up to `upTo` when given) in log order. */
