@@ -73,7 +73,7 @@ const TOKENS = [
   "package", "import", "as", "default", "if", "else", "not", "with", "some", "every", "in", "contains", "future.keywords", "rego.v1",
   "data", "input", "true", "false", "null", "x", "y", "p", "q", "f", "_", "a.b", "count", "sum", "object.get", "print", "walk",
   ":=", "=", "==", "!=", "<", "<=", ">", ">=", "+", "-", "*", "/", "%", "|", "&", ".", ",", ";", ":", "\n", " ", "\t",
-  "(", ")", "[", "]", "{", "}", '"', '"s"', '"\\u00e9"', '"\\q"', "`raw`", "`", "0", "1", "-1", "1.5e3", "1e400", "0x10", "#", "# METADATA\n# entrypoint: true\n",
+  "(", ")", "[", "]", "{", "}", '"', '"s"', '"\\u00e9"', '"\\q"', "`raw`", "`multi\nline`", "`", '"\\\n', '"\\\t"', "0", "1", "-1", "1.5e3", "1e400", "0x10", "#", "# METADATA\n# entrypoint: true\n",
   "\u00e9", "\u{1F600}", "\u0000", "\r\n",
 ];
 
