@@ -44,3 +44,39 @@ describe("providers.aws.sign_req (Wasm, signing on the host)", () => {
     expect((err as CapgateError).message).toContain('providers.aws.sign_req: operand 1 invalid values for required request parameters(s): {"method"}');
   });
 });
+
+describe("built-in declarations and implementations agree", () => {
+  // Handled by the compiler itself: unification, assignment, print's rewrite, rule metadata.
+  const COMPILER = new Set(["eq", "assign", "print", "rego.metadata.chain", "rego.metadata.rule"]);
+
+  it("every declared built-in runs in Wasm or on the host with the declared arity, unless declared absent", async () => {
+    const { BUILTINS } = await import("../../src/compiler/passes/builtin-decls.js");
+    const { RUNTIME_BUILTINS } = await import("../../src/compiler/wasm/runtime/builtins-table.js");
+    const { hostBuiltins } = await import("../../src/policy/host-builtins/index.js");
+    const wrong: string[] = [];
+    for (const [name, decl] of BUILTINS) {
+      if (COMPILER.has(name)) continue;
+      const arity = RUNTIME_BUILTINS.get(name)?.arity ?? hostBuiltins.get(name)?.arity;
+      if (decl.absent ? arity !== undefined : arity !== decl.arity) wrong.push(`${name}: declared ${decl.absent ? "absent" : decl.arity}, implemented ${arity ?? "nowhere"}`);
+    }
+    expect(wrong).toEqual([]);
+  });
+
+  it("a call to a built-in capgate does not provide is a compile error naming it; with may still name it", () => {
+    const src = `package t
+r := http.send({"method": "get", "url": "https://example.com"})
+`;
+    let err: unknown;
+    try {
+      compilePolicy({ sources: [{ file: "p.rego", text: src }], entrypoints: ["t/r"] });
+    } catch (e) {
+      err = e;
+    }
+    expect(String((err as Error).message ?? err)).toContain("undefined function http.send (capgate does not provide this built-in)");
+    const mocked = `package t
+f(x) := x
+r := 1 if { true with http.send as f }
+`;
+    expect(() => compilePolicy({ sources: [{ file: "p.rego", text: mocked }], entrypoints: ["t/r"] })).not.toThrow();
+  });
+});

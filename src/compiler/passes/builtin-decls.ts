@@ -10,10 +10,17 @@ export interface BuiltinDecl {
   relation?: boolean;
   /** Any number of arguments (rewritten by the passes before planning). */
   varargs?: boolean;
+  /**
+   * An OPA built-in capgate does not provide (network and runtime access the
+   * sidecar refuses, or not yet done): known, so `with` may replace it, but a
+   * call is a compile error naming it, as OPA reports a built-in its
+   * capabilities lack.
+   */
+  absent?: boolean;
 }
 
 /** [name, arity, flags] rows; grouped by family as in OPA's documentation. */
-const ROWS: Array<[string, number, ("relation" | "varargs")?]> = [
+const ROWS: Array<[string, number, ("relation" | "varargs" | "absent")?]> = [
   // operators (the parser turns infix syntax into these calls)
   ["eq", 2], ["assign", 2], ["equal", 2], ["neq", 2], ["lt", 2], ["lte", 2], ["gt", 2], ["gte", 2],
   ["plus", 2], ["minus", 2], ["mul", 2], ["div", 2], ["rem", 2], ["and", 2], ["or", 2],
@@ -74,16 +81,21 @@ const ROWS: Array<[string, number, ("relation" | "varargs")?]> = [
   ["io.jwt.verify_es256", 2], ["io.jwt.verify_es384", 2], ["io.jwt.verify_es512", 2], ["io.jwt.verify_eddsa", 2],
   // networks, graphs, misc
   ["net.cidr_contains", 2], ["net.cidr_intersects", 2], ["net.cidr_merge", 1], ["net.cidr_expand", 1],
-  ["net.cidr_is_valid", 1], ["net.cidr_contains_matches", 2], ["net.cidr_overlap", 2], ["net.lookup_ip_addr", 1],
+  ["net.cidr_is_valid", 1], ["net.cidr_contains_matches", 2], ["net.cidr_overlap", 2], ["net.lookup_ip_addr", 1, "absent"],
   ["graph.reachable", 2], ["graph.reachable_paths", 2], ["walk", 1, "relation"], ["trace", 1],
-  ["opa.runtime", 0], ["http.send", 1], ["rego.parse_module", 2], ["rego.metadata.chain", 0],
-  ["rego.metadata.rule", 0], ["providers.aws.sign_req", 3],
+  ["opa.runtime", 0, "absent"], ["http.send", 1, "absent"], ["rego.parse_module", 2, "absent"],
+  ["rego.metadata.chain", 0], ["rego.metadata.rule", 0], ["providers.aws.sign_req", 3],
 ];
 
 export const BUILTINS: ReadonlyMap<string, BuiltinDecl> = new Map(
   ROWS.map(([name, arity, flag]) => [
     name,
-    { arity, ...(flag === "relation" ? { relation: true } : {}), ...(flag === "varargs" ? { varargs: true } : {}) },
+    {
+      arity,
+      ...(flag === "relation" ? { relation: true } : {}),
+      ...(flag === "varargs" ? { varargs: true } : {}),
+      ...(flag === "absent" ? { absent: true } : {}),
+    },
   ]),
 );
 

@@ -31,8 +31,8 @@ export function checkUndefinedFuncs(ctx: PassContext): void {
       return;
     }
     const decl = BUILTINS.get(name);
-    if (!decl) {
-      report(ctx, "rego_type_error", `undefined function ${name}`, loc);
+    if (!decl || decl.absent) {
+      report(ctx, "rego_type_error", `undefined function ${name}${decl ? " (capgate does not provide this built-in)" : ""}`, loc);
       return;
     }
     ctx.builtins.add(name);
