@@ -188,6 +188,28 @@ describe("resources", () => {
     expect(stored.rows[0]!.token_hash).not.toContain(made.token.slice(6, 20));
   });
 
+  it("refuses a body over the limit, declared or streamed, with 413 and changes nothing", async () => {
+    const before = await stateOf(f.primary);
+    const big = JSON.stringify({ value: { seconds: 600 }, pad: "x".repeat(70 * 1024) });
+    const declared = await call(f.url, "PUT", TTL, { token: f.tokens.operator, raw: big, headers: { "content-type": "application/json" } });
+    expect(declared.status).toBe(413);
+    expect(declared.json["error"]["details"]).toEqual({ field: "body", problem: "body_too_large" });
+    const chunks = new ReadableStream<Uint8Array>({
+      start(ctl) {
+        for (let i = 0; i < 70; i++) ctl.enqueue(new TextEncoder().encode("x".repeat(1024)));
+        ctl.close();
+      },
+    });
+    const streamed = await fetch(f.url + TTL, {
+      method: "PUT",
+      headers: { authorization: `Bearer ${f.tokens.operator}`, "content-type": "application/json" },
+      body: chunks,
+      duplex: "half",
+    } as RequestInit);
+    expect(streamed.status).toBe(413);
+    expect(await stateOf(f.primary)).toBe(before);
+  });
+
   it("answers /health, /ready and /metrics, and serves the OpenAPI document without a token", async () => {
     expect((await call(f.url, "GET", "/health")).json).toEqual({ status: "ok" });
     expect(await call(f.url, "GET", "/ready")).toMatchObject({ status: 200, json: { ready: true } });

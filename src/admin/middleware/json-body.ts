@@ -2,16 +2,20 @@
 // an oversized or malformed body each get their own one-line 4xx in the
 // common error shape (the validator would otherwise see an empty object).
 import type { MiddlewareHandler } from "hono";
+import { bodyLimit } from "hono/body-limit";
 import { inputError } from "../../server/http-error.js";
 
 export function jsonBody(maxBytes: number): MiddlewareHandler {
-  return async (c, next) => {
-    if (c.req.method !== "POST" && c.req.method !== "PUT" && c.req.method !== "PATCH") return next();
-    const declared = c.req.header("content-length");
-    if (declared !== undefined && (!/^\d+$/.test(declared) || Number(declared) > maxBytes))
-      throw inputError("body", "body_too_large", `is larger than the limit of ${maxBytes} bytes`);
+  const tooLarge = () => inputError("body", "body_too_large", `is larger than the limit of ${maxBytes} bytes`);
+  // Only a body without a declared length needs counting as it streams in.
+  const streamingLimit = bodyLimit({
+    maxSize: maxBytes,
+    onError: () => {
+      throw tooLarge();
+    },
+  });
+  const check: MiddlewareHandler = async (c, next) => {
     const text = await c.req.text();
-    if (Buffer.byteLength(text) > maxBytes) throw inputError("body", "body_too_large", `is larger than the limit of ${maxBytes} bytes`);
     if (text.trim() === "") return next();
     const type = c.req.header("content-type") ?? "";
     if (!/^application\/json\s*(;|$)/i.test(type))
@@ -22,5 +26,12 @@ export function jsonBody(maxBytes: number): MiddlewareHandler {
       throw inputError("body", "malformed_json", `is not valid JSON (${(e as Error).message})`);
     }
     return next();
+  };
+  return async (c, next) => {
+    if (c.req.method !== "POST" && c.req.method !== "PUT" && c.req.method !== "PATCH") return next();
+    const declared = c.req.header("content-length");
+    if (declared === undefined) return streamingLimit(c, () => check(c, next));
+    if (!/^\d+$/.test(declared) || Number(declared) > maxBytes) throw tooLarge();
+    return check(c, next);
   };
 }
