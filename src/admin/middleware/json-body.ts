@@ -30,7 +30,10 @@ export function jsonBody(maxBytes: number): MiddlewareHandler {
   return async (c, next) => {
     if (c.req.method !== "POST" && c.req.method !== "PUT" && c.req.method !== "PATCH") return next();
     const declared = c.req.header("content-length");
-    if (declared === undefined) return streamingLimit(c, () => check(c, next));
+    if (declared === undefined)
+      return streamingLimit(c, async () => {
+        await check(c, next);
+      });
     if (!/^\d+$/.test(declared) || Number(declared) > maxBytes) throw tooLarge();
     return check(c, next);
   };
