@@ -12,10 +12,10 @@
 // a literal's items or what a local was bound to; nothing deeper is tracked.
 // Signatures are in builtin-types.ts.
 //
-// OPA also types a rule by its head value (ast/check.go checkRule), so that
-// `y if false` then `count(y)` is an error. capgate does not yet: doing so
-// turns 22 conformance cases that pass such rules to built-ins into compile
-// errors, and whether to follow OPA there is a decision still to be made.
+// Rules are typed by their values, as OPA's checkRule does: a complete rule
+// whose every definition (else and default included) has a literal value has
+// that literal's kind, so `r := 5` then `count(r)` is a rego_type_error. A rule
+// with any other value (a var, a ref, a call) may be anything.
 
 import type * as ast from "../ast/types.js";
 import { refName, walkTerm } from "./ast-util.js";
@@ -30,21 +30,60 @@ class Env {
     readonly kinds = new Map<string, TypeMask>(),
     /** For a variable that is an array or a set, the kinds of what it holds. */
     readonly elements = new Map<string, TypeMask>(),
+    /** The kinds of complete rules whose values are all literals, by `data.` name. */
+    readonly rules: ReadonlyMap<string, TypeMask> = new Map(),
   ) {}
 
   /** A copy for an enclosed body: it reads the outer variables, and what it binds stays inside. */
   copy(): Env {
-    return new Env(new Map(this.kinds), new Map(this.elements));
+    return new Env(new Map(this.kinds), new Map(this.elements), this.rules);
   }
 }
 
 export function checkTypes(ctx: PassContext): void {
+  const rules = ruleKinds(ctx);
   forEachRule(ctx, (r) => {
-    const env = new Env();
+    const env = new Env(new Map(), new Map(), rules);
     checkBody(ctx, r.body, env);
     for (const t of [r.head.key, r.head.value]) if (t) checkTerm(ctx, t, env);
   });
-  for (const q of ctx.queries) checkBody(ctx, q.body, new Env());
+  for (const q of ctx.queries) checkBody(ctx, q.body, new Env(new Map(), new Map(), rules));
+}
+
+/** Complete rules typed by their values: known only when every definition's value is a literal. */
+function ruleKinds(ctx: PassContext): Map<string, TypeMask> {
+  const out = new Map<string, TypeMask>();
+  const none = new Env();
+  for (const set of ctx.ruleSets.values()) {
+    if (set.kind !== "complete") continue;
+    let mask: TypeMask = 0;
+    for (const entry of [...set.rules, ...(set.default ? [set.default] : [])]) {
+      for (let r: ast.Rule | undefined = entry.rule; r; r = r.else) {
+        const v = r.head.value;
+        mask |= v === undefined ? KIND.boolean : isLiteral(v) ? typeOf(v, none) : ANY;
+      }
+    }
+    if (mask !== 0 && mask !== ANY) out.set(["data", ...set.path].join("."), mask);
+  }
+  return out;
+}
+
+function isLiteral(t: ast.Term): boolean {
+  const v = t.value;
+  switch (v.kind) {
+    case "null":
+    case "boolean":
+    case "number":
+    case "string":
+      return true;
+    case "array":
+    case "set":
+      return v.items.every(isLiteral);
+    case "object":
+      return v.entries.every(([k, x]) => isLiteral(k) && isLiteral(x));
+    default:
+      return false;
+  }
 }
 
 function checkBody(ctx: PassContext, body: ast.Body, env: Env): void {
@@ -220,8 +259,10 @@ function typeOf(t: ast.Term, env: Env): TypeMask {
       const name = refName(v.operator);
       return (name !== undefined && BUILTIN_TYPES.get(name)?.result.kinds) || ANY;
     }
-    case "ref":
-      return ANY;
+    case "ref": {
+      const name = refName(t);
+      return (name !== undefined && env.rules.get(name)) || ANY;
+    }
   }
 }
 
