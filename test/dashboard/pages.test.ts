@@ -3,6 +3,7 @@
 // the audit trail, a revoked token ending its session, failed sign-ins
 // limited per source, a viewer's read-only pages, and forms refused with the
 // field named and nothing changed.
+import { request } from "node:http";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { revokeAdminToken, listAdminTokens } from "../../src/admin/index.js";
 import { dashboardFixture, type DashboardFixture } from "./fixture.js";
@@ -40,6 +41,23 @@ async function get(s: Session, path: string) {
 async function postForm(s: Session, path: string, fields: Record<string, string>) {
   const res = await fetch(f.url + path, { method: "POST", headers: { cookie: s.cookie }, body: new URLSearchParams({ _csrf: s.csrf, ...fields }), redirect: "manual" });
   return { status: res.status, headers: res.headers, text: await res.text() };
+}
+
+/** A POST on a connection of its own, with headers fetch may not set (Host) or a body the server may refuse unread. */
+function rawPost(path: string, headers: Record<string, string>, body: string): Promise<{ status: number; cookie: string | undefined }> {
+  const url = new URL(f.url + path);
+  return new Promise((resolve, reject) => {
+    const req = request(
+      { host: url.hostname, port: url.port, path: url.pathname, method: "POST", agent: false, headers: { "content-length": String(Buffer.byteLength(body)), ...headers } },
+      (res) => {
+        res.resume();
+        res.on("end", () => resolve({ status: res.statusCode ?? 0, cookie: res.headers["set-cookie"]?.[0] }));
+      },
+    );
+    // The server may answer and close before reading a refused body.
+    req.on("error", (e: NodeJS.ErrnoException) => (e.code === "EPIPE" || e.code === "ECONNRESET" ? undefined : reject(e)));
+    req.end(body);
+  });
 }
 
 async function count(sql: string): Promise<number> {
@@ -101,6 +119,51 @@ describe("dashboard pages", () => {
     const id = (await listAdminTokens(f.primary)).find((t) => t.name === "short-lived")!.id;
     await revokeAdminToken(f.primary, id, "test");
     expect((await get(s, "/admin/tenants")).status).toBe(303);
+  });
+
+  it("sets the session cookie Secure off loopback or behind TLS, and refuses a sign-in or form posted from another site", async () => {
+    const signInWith = (headers: Record<string, string>) =>
+      fetch(`${f.url}/admin/sign-in`, { method: "POST", headers, body: new URLSearchParams({ token: f.tokens.operator }), redirect: "manual" });
+    const loopback = await signInWith({});
+    expect(loopback.headers.get("set-cookie")).toMatch(/HttpOnly/);
+    expect(loopback.headers.get("set-cookie")).toMatch(/SameSite=Strict/);
+    expect(loopback.headers.get("set-cookie")).not.toMatch(/Secure/);
+    const form = { "content-type": "application/x-www-form-urlencoded" };
+    const offLoopback = await rawPost("/admin/sign-in", { ...form, host: "admin.example.com" }, new URLSearchParams({ token: f.tokens.operator }).toString());
+    expect(offLoopback.cookie).toMatch(/; Secure/);
+    expect((await signInWith({ "x-forwarded-proto": "https" })).headers.get("set-cookie")).toMatch(/; Secure/);
+    const foreign = await signInWith({ origin: "https://evil.example" });
+    expect(foreign.status).toBe(403);
+    expect(foreign.headers.get("set-cookie")).toBeNull();
+    const s = await signIn(f.tokens.operator);
+    const audit = await count("SELECT count(*)::text AS n FROM admin_audit");
+    const res = await fetch(`${f.url}/admin/tenants/acme/capabilities/max_token_ttl`, {
+      method: "POST",
+      headers: { cookie: s.cookie, origin: "https://evil.example" },
+      body: new URLSearchParams({ _csrf: s.csrf, seconds: "120" }),
+      redirect: "manual",
+    });
+    expect(res.status).toBe(403);
+    expect(await count("SELECT count(*)::text AS n FROM admin_audit")).toBe(audit);
+  });
+
+  it("refuses an oversized form (413) and an oversized status report (413), storing nothing", async () => {
+    const s = await signIn(f.tokens.operator);
+    const audit = await count("SELECT count(*)::text AS n FROM admin_audit");
+    const big = await rawPost(
+      "/admin/tenants/acme/capabilities/max_token_ttl",
+      { cookie: s.cookie, "content-type": "application/x-www-form-urlencoded" },
+      new URLSearchParams({ _csrf: s.csrf, seconds: "120", pad: "x".repeat(100_000) }).toString(),
+    );
+    expect(big.status).toBe(413);
+    expect(await count("SELECT count(*)::text AS n FROM admin_audit")).toBe(audit);
+    const report = await rawPost(
+      "/status",
+      { authorization: `Bearer ${f.tokens.sidecar}`, "content-type": "application/json" },
+      JSON.stringify({ labels: { id: "huge", pad: "x".repeat(300_000) } }),
+    );
+    expect(report.status).toBe(413);
+    expect(await count("SELECT count(*)::text AS n FROM sidecar_status WHERE sidecar_id = 'huge'")).toBe(0);
   });
 
   it("refuses a sidecar token at sign-in", async () => {

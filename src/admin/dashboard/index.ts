@@ -11,13 +11,17 @@ import type { AdminEnv } from "../middleware/index.js";
 import { rolloutRoutes } from "./routes-rollouts.js";
 import { tenantRoutes } from "./routes-tenants.js";
 import { auditRoute, fleetRoute, signInRoutes, signOutRoute, statusRoute } from "./routes-views.js";
-import { requireCsrf, requireSession, securityHeaders, SessionStore, type DashboardEnv } from "./session.js";
+import { bodyLimit } from "hono/body-limit";
+import { requireCsrf, requireSession, sameOrigin, securityHeaders, SessionStore, type DashboardEnv } from "./session.js";
 import { DASHBOARD_CSS } from "./styles.js";
 
 export { parseStatusReport, readFleet, readPlot, recordStatus, type FleetMember, type PlotPoint } from "./status-store.js";
 
 /** The pages that need a signed-in session (and a CSRF token on every POST). */
 const SIGNED_IN = ["/admin/tenants", "/admin/tenants/*", "/admin/rollouts", "/admin/rollouts/*", "/admin/audit", "/admin/fleet", "/admin/sign-out"];
+
+/** A dashboard form is a few fields; anything larger is refused before it is read. */
+const formLimit = bodyLimit({ maxSize: 64 * 1024, onError: (c) => c.text("This form is too large.", 413) });
 
 const HTMX = readFileSync(createRequire(import.meta.url).resolve("htmx.org/dist/htmx.min.js"), "utf8");
 
@@ -29,6 +33,7 @@ export function mountDashboard(adminApp: Hono<AdminEnv>, kit: AdminMountKit): vo
 
   statusRoute(app, kit);
   app.use("/admin/*", securityHeaders());
+  app.post("/admin/*", sameOrigin(), formLimit);
   app.get("/admin", (c) => c.redirect("/admin/tenants", 303));
   app.get("/admin/", (c) => c.redirect("/admin/tenants", 303));
   const asset = (body: string, type: string) => () =>

@@ -1,5 +1,6 @@
 // Sign-in and sign-out, the audit trail and the fleet pages.
 import type { Hono } from "hono";
+import { bodyLimit } from "hono/body-limit";
 import type { AdminMountKit } from "../app.js";
 import { authenticate as authenticateMiddleware, sourceOf } from "../middleware/index.js";
 import { assertCanReadAll } from "../principal.js";
@@ -92,15 +93,18 @@ export function fleetRoute(app: Hono<DashboardEnv>, kit: AdminMountKit): void {
  */
 export function statusRoute(app: Hono<DashboardEnv>, kit: AdminMountKit): void {
   const auth = authenticateMiddleware(kit.authenticate, kit.limiter);
-  app.post("/status", auth, async (c) => {
+  const limit = bodyLimit({
+    maxSize: MAX_REPORT_BYTES,
+    onError: () => {
+      throw inputError("body", "body_too_large", `is larger than the limit of ${MAX_REPORT_BYTES} bytes`);
+    },
+  });
+  app.post("/status", auth, limit, async (c) => {
     const principal = c.get("principal");
     if (principal.role !== "sidecar") throw inputError("authorization", "forbidden", `role ${principal.role} may not report status; use a token of role sidecar`);
-    const declared = c.req.header("content-length");
-    if (declared !== undefined && Number(declared) > MAX_REPORT_BYTES) throw inputError("body", "body_too_large", `is larger than the limit of ${MAX_REPORT_BYTES} bytes`);
     const type = c.req.header("content-type") ?? "";
     if (!/^application\/json\s*(;|$)/i.test(type)) throw inputError("content-type", "unsupported_content_type", "must be application/json");
     const text = await c.req.text();
-    if (text.length > MAX_REPORT_BYTES) throw inputError("body", "body_too_large", `is larger than the limit of ${MAX_REPORT_BYTES} bytes`);
     let body: unknown;
     try {
       body = JSON.parse(text);

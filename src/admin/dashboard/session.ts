@@ -116,10 +116,35 @@ export function requireCsrf(): MiddlewareHandler<DashboardEnv> {
   };
 }
 
-/** Secure unless the dashboard is reached on a loopback address, where browsers allow plain http. */
+/**
+ * Secure unless the dashboard is reached on a loopback address over plain http
+ * (where browsers would not send a Secure cookie back); a TLS proxy in front says
+ * so with X-Forwarded-Proto.
+ */
 function secureCookie(c: Context): boolean {
+  if (c.req.header("x-forwarded-proto")?.toLowerCase() === "https") return true;
   const host = new URL(c.req.url).hostname.replace(/^\[(.*)\]$/, "$1");
   return !isLoopback(host);
+}
+
+/**
+ * A POST whose Origin names another site is refused before anything else, the
+ * sign-in included (so another site cannot sign a browser in with its own token).
+ */
+export function sameOrigin(): MiddlewareHandler {
+  return async (c, next) => {
+    const origin = c.req.header("origin");
+    if (c.req.method !== "GET" && c.req.method !== "HEAD" && origin !== undefined && origin !== "null") {
+      let host: string | null = null;
+      try {
+        host = new URL(origin).host;
+      } catch {
+        host = null;
+      }
+      if (host !== new URL(c.req.url).host) return c.text("This form was sent from another site and is refused.", 403);
+    }
+    return next();
+  };
 }
 
 function sameText(a: string, b: string): boolean {
