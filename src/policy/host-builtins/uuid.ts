@@ -3,6 +3,8 @@
 import { randomUUID } from "node:crypto";
 import { str, type HostBuiltin } from "./types.js";
 
+/** 32 hex digits without dashes, which Google's uuid.Parse also takes. */
+const UUID_PLAIN = /^([0-9a-fA-F]{8})([0-9a-fA-F]{4})([0-9a-fA-F]{4})([0-9a-fA-F]{4})([0-9a-fA-F]{12})$/;
 const UUID = /^(?:urn:uuid:)?\{?([0-9a-fA-F]{8})-([0-9a-fA-F]{4})-([0-9a-fA-F]{4})-([0-9a-fA-F]{4})-([0-9a-fA-F]{12})\}?$/;
 /** 100-ns intervals between the Gregorian reform (1582-10-15) and the Unix epoch. */
 const GREGORIAN_OFFSET = 122192928000000000n;
@@ -10,7 +12,7 @@ const DOMAINS = ["Person", "Group", "Org"];
 
 /** uuid.parse as OPA (Google's uuid package): version, variant and, per version, time, clock sequence, node. */
 function parseUuid(s: string): Record<string, unknown> | undefined {
-  const m = UUID.exec(s);
+  const m = UUID.exec(s) ?? UUID_PLAIN.exec(s);
   if (!m) return undefined;
   const hex = m.slice(1, 6).join("").toLowerCase();
   const b = Buffer.from(hex, "hex");

@@ -104,6 +104,7 @@ function subset(sup: usize, sub: usize): bool {
       let sv = entryValue(f), bv = entryValue(e);
       if (isType(sv, T_OBJECT) && isType(bv, T_OBJECT)) { if (!subset(sv, bv)) return false; }
       else if (isType(sv, T_SET) && isType(bv, T_SET)) { if (!subset(sv, bv)) return false; }
+      else if (isType(sv, T_ARRAY) && isType(bv, T_ARRAY)) { if (!subset(sv, bv)) return false; }
       else if (!equalValues(sv, bv)) return false;
     }
     return true;

@@ -427,7 +427,11 @@ export function capgate_bi_to_number(v: usize): usize {
 }
 
 
-/** strings.replace_n: at each position the first matching key (in key order) is replaced. */
+/**
+ * strings.replace_n as Go's strings.Replacer: at each position the first
+ * matching key (in key order) is replaced. An empty key matches at every
+ * position, including the end, but not twice in a row at the same place.
+ */
 export function capgate_bi_strings_replace_n(patterns: usize, s: usize): usize {
   if (!isType(patterns, T_OBJECT)) return typeErr("strings.replace_n", 1, "object", patterns);
   if (!S(s)) return typeErr("strings.replace_n", 2, "string", s);
@@ -440,20 +444,28 @@ export function capgate_bi_strings_replace_n(patterns: usize, s: usize): usize {
   let p = strPtr(s), n = strLen(s);
   let b = bufNew(n + 16);
   let i: u32 = 0;
-  while (i < n) {
+  let prevEmpty = false;
+  while (i <= n) {
     let done = false;
     for (let k: u32 = 0; k < np; k++) {
       let e = entryAt(patterns, k);
       let o = entryKey(e);
       let on = strLen(o);
-      if (on > 0 && on <= n - i && memory.compare(p + i, strPtr(o), on) == 0) {
+      if (on == 0 ? !prevEmpty : on <= n - i && memory.compare(p + i, strPtr(o), on) == 0) {
         bufBytes(b, strPtr(entryValue(e)), strLen(entryValue(e)));
         i += on;
+        prevEmpty = on == 0;
         done = true;
         break;
       }
     }
-    if (!done) { bufBytes(b, p + i, 1); i++; }
+    if (done) continue;
+    prevEmpty = false;
+    if (i == n) break;
+    utf8Decode(p + i, n - i);
+    let l = lastLen();
+    bufBytes(b, p + i, l);
+    i += l;
   }
   return capgate_string(bufData(b), bufLen(b));
 }
