@@ -13,4 +13,5 @@ export {
 } from "./resources.js";
 export { NatsFollower, followNats, type NatsFollowerOptions } from "./follower.js";
 export { readPosition, writePosition, type StreamPosition } from "./position.js";
-export { startSidecarSync, type SidecarFleet, type SidecarSyncSettings } from "./sidecar.js";
+export { startSidecarSync, type SidecarFleet, type SidecarFleetOptions, type SidecarSyncSettings } from "./sidecar.js";
+export { publishBundle, watchBundles, type PublishedBundle, type BundleWatchOptions } from "./bundles.js";

@@ -54,6 +54,24 @@ export function registerPolicyCommands(program: Command): void {
     });
 
   policy
+    .command("publish")
+    .description("put a bundle in the fleet's NATS object store; sidecars with bundle_source: nats load it")
+    .argument("<bundle>", "bundle file (.tar.gz, what `capgate policy build` writes)")
+    .requiredOption("--nats <url>", "NATS server(s), e.g. nats://127.0.0.1:4222")
+    .option("--stream <name>", "the fleet's stream (the relay's --stream)", "CAPGATE")
+    .action(async (file: string, o: { nats: string; stream: string }) => {
+      const { connectNats, fleetNames, publishBundle } = await import("../../fleet/index.js");
+      const names = fleetNames(o.stream);
+      const nc = await connectNats(o.nats, { name: "capgate policy publish" });
+      try {
+        const r = await publishBundle(nc, names, file);
+        process.stdout.write(`published ${file} to ${r.bucket}: revision ${r.revision || "(none)"}, ${r.bytes} bytes, sha256 ${r.sha256}, ${r.signed ? "signed" : "unsigned"}\n`);
+      } finally {
+        await nc.close();
+      }
+    });
+
+  policy
     .command("eval")
     .description("compile a query with the policies to Wasm, evaluate it and print the result set as JSON")
     .argument("[paths...]", "Rego files or directories", [])
@@ -77,7 +95,7 @@ export function registerPolicyCommands(program: Command): void {
 
   policy
     .command("test")
-    .description("run the test_* rules of *_test.rego files through the compiled module")
+    .description("run the test_* rules of the modules through the compiled module (exit 2 when a test fails, as opa test)")
     .argument("[paths...]", "directories or files (default: the current directory)", ["."])
     .option("--v0", "parse Rego v0 syntax", false)
     .option("--data <file>", "JSON or YAML data document")
@@ -93,9 +111,10 @@ export function registerPolicyCommands(program: Command): void {
         ...(o.run !== undefined ? { run: testFilter(o.run) } : {}),
       });
       const pass = results.filter((t) => t.status === "PASS").length;
-      if (results.length === 0 || pass !== results.length) process.exitCode = 1;
+      // As opa test: 2 when a test fails or errs (1 is left to errors that stop the run).
+      if (pass !== results.length) process.exitCode = 2;
       if (o.format === "json") {
-        process.stdout.write(JSON.stringify(results, null, 2) + "\n");
+        process.stdout.write(JSON.stringify(results.map((t) => t.toolsJson), null, 2) + "\n");
         return;
       }
       let file = "";
@@ -112,7 +131,7 @@ export function registerPolicyCommands(program: Command): void {
       const err = results.filter((t) => t.status === "ERROR").length;
       process.stdout.write("-".repeat(80) + "\n");
       if (n === 0) {
-        process.stdout.write(`no tests found (test_* rules in *_test.rego files${o.run !== undefined ? ` matching ${o.run}` : ""})\n`);
+        process.stdout.write(`no tests found (test_* rules${o.run !== undefined ? ` matching ${o.run}` : ""})\n`);
         return;
       }
       if (pass > 0) process.stdout.write(`PASS: ${pass}/${n}\n`);

@@ -23,6 +23,8 @@ interface ServeFlags {
   verificationKey?: string;
   verificationKeyId?: string;
   scope?: string;
+  nats?: string;
+  stream?: string;
 }
 
 function integer(name: string) {
@@ -54,6 +56,8 @@ export function registerServe(program: Command): void {
     .option("--verification-key <file>", "refuse bundles not signed with this key (OPA format): PEM public key or certificate, or a file holding an HMAC secret")
     .option("--verification-key-id <id>", "key id the bundle signature must name, if it names one (default: default)")
     .option("--scope <scope>", "scope the bundle signature must carry (default: none)")
+    .option("--nats <url>", "keep the replica from a relay over NATS JetStream (sync.nats_url)")
+    .option("--stream <name>", "the relay's stream (sync.stream, default CAPGATE)")
     .option("--check", "load and check the config, bundle, replica, keys and primary, print what was found, and exit (1 on a problem) without serving")
     .action(async (flags: ServeFlags) => {
       const config = loadConfig({
@@ -73,6 +77,8 @@ export function registerServe(program: Command): void {
           "bundle_verification.key_file": flags.verificationKey,
           "bundle_verification.key_id": flags.verificationKeyId,
           "bundle_verification.scope": flags.scope,
+          "sync.nats_url": flags.nats,
+          "sync.stream": flags.stream,
           // commander sets watch=true unless --no-watch; only an explicit "no" overrides the file.
           watch: flags.watch === false ? false : undefined,
         },
