@@ -115,6 +115,64 @@ const configSchema = z
         for (const k of ["key_id", "scope"] as const)
           if (v[k] !== undefined) ctx.addIssue({ code: "custom", path: [k], message: "has no effect without bundle_verification.key_file" });
       }),
+    // Keep `replica` from a relay over NATS JetStream (`capgate relay`) inside the sidecar.
+    sync: z
+      .object({
+        nats_url: z.string().min(1),
+        stream: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, "must be 1-64 letters, digits, '_' or '-'").default("CAPGATE"),
+        // Public key (PEM or JWK) snapshots must be signed with; unsigned ones are then refused.
+        key_file: z.string().min(1).optional(),
+      })
+      .strict()
+      .optional(),
+    // "nats": the bundle comes from the fleet's object store (`capgate policy publish`) on sync.nats_url.
+    bundle_source: z.enum(["file", "nats"]).default("file"),
+    // The bundle from an OPA bundle service instead of a file (src/server/bundle-service.ts).
+    bundle_service: z
+      .object({
+        url: z.url({ protocol: /^https?$/, error: "must be an http(s) URL" }),
+        resource: z.string().min(1).default("bundles/bundle.tar.gz"),
+        polling: z
+          .object({
+            min_delay_seconds: positiveInt.max(86_400).default(60),
+            max_delay_seconds: positiveInt.max(86_400).default(120),
+            long_polling_timeout_seconds: positiveInt.max(3600).optional(),
+          })
+          .strict()
+          .prefault({})
+          .refine((p) => p.min_delay_seconds <= p.max_delay_seconds, { message: "min_delay_seconds must not exceed max_delay_seconds", path: ["min_delay_seconds"] }),
+        credentials: z.object({ bearer: z.string().min(1).optional() }).strict().optional(),
+        // Where the last activated bundle is kept, so a restart without the service still serves.
+        persistence_directory: z.string().min(1).default(".capgate/bundles"),
+      })
+      .strict()
+      .optional(),
+    // Decision events uploaded to a service speaking OPA's decision log API (src/server/decision-upload.ts), beside `decision_log`.
+    decision_logs: z
+      .object({
+        url: z.url({ protocol: /^https?$/, error: "must be an http(s) URL" }),
+        resource: z.string().min(1).default("/logs"),
+        min_delay_seconds: positiveInt.max(86_400).default(300),
+        max_delay_seconds: positiveInt.max(86_400).default(600),
+        upload_size_limit_bytes: positiveInt.min(1024).max(64 * 1024 * 1024).default(32_768),
+        max_decisions_per_second: z.number().positive().optional(),
+        // Events waiting for an upload; past it the oldest are dropped (and counted).
+        buffer_size_limit_bytes: positiveInt.max(1024 * 1024 * 1024).default(16 * 1024 * 1024),
+        credentials: z.object({ bearer: z.string().min(1).optional() }).strict().optional(),
+      })
+      .strict()
+      .refine((d) => d.min_delay_seconds <= d.max_delay_seconds, { message: "min_delay_seconds must not exceed max_delay_seconds", path: ["min_delay_seconds"] })
+      .optional(),
+    // The AuthZEN 1.0 API (src/server/authzen/): the entrypoints it asks, and what its metadata advertises.
+    authzen: z
+      .object({
+        entrypoint: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*(\/[A-Za-z_][A-Za-z0-9_]*)*$/, "must be an entrypoint path such as authzen/decision").default("authzen/decision"),
+        batch_entrypoint: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*(\/[A-Za-z_][A-Za-z0-9_]*)*$/, "must be an entrypoint path such as authzen/decision").default("authzen/evaluations"),
+        policy_decision_point: z.url({ protocol: /^https?$/, error: "must be an http(s) URL" }).optional(),
+        search_page_size: positiveInt.max(1000).default(50),
+      })
+      .strict()
+      .prefault({}),
     // Status reports to a control plane (`capgate admin serve`), OPA status API style.
     status: z
       .object({
@@ -128,6 +186,12 @@ const configSchema = z
   })
   .strict()
   .superRefine((c, ctx) => {
+    if (c.sync !== undefined && c.replica === undefined)
+      ctx.addIssue({ code: "custom", path: ["sync"], message: "needs `replica`: the file the NATS follower keeps" });
+    if (c.bundle_service !== undefined && c.bundle !== undefined)
+      ctx.addIssue({ code: "custom", path: ["bundle_service"], message: "set either `bundle` (a file) or `bundle_service`, not both" });
+    if (c.bundle_source === "nats" && c.sync === undefined)
+      ctx.addIssue({ code: "custom", path: ["bundle_source"], message: "nats needs sync.nats_url" });
     if (!isLoopback(c.host)) {
       if (!c.allow_non_loopback)
         ctx.addIssue({
@@ -181,6 +245,10 @@ const ENV: ReadonlyArray<readonly [string, string, "string" | "int" | "bool" | "
   ["CAPGATE_VERIFICATION_KEY", "bundle_verification.key_file", "string"],
   ["CAPGATE_VERIFICATION_KEY_ID", "bundle_verification.key_id", "string"],
   ["CAPGATE_BUNDLE_SCOPE", "bundle_verification.scope", "string"],
+  ["CAPGATE_SYNC_NATS_URL", "sync.nats_url", "string"],
+  ["CAPGATE_SYNC_STREAM", "sync.stream", "string"],
+  ["CAPGATE_SYNC_KEY_FILE", "sync.key_file", "string"],
+  ["CAPGATE_BUNDLE_SOURCE", "bundle_source", "string"],
   ["CAPGATE_STATUS_URL", "status.url", "string"],
   ["CAPGATE_STATUS_BEARER", "status.bearer", "string"],
 ];

@@ -3,6 +3,8 @@
 // a good one appears), reads the JWT keys and TOTP settings, connects to the
 // primary when configured, and serves the Hono app on the configured address.
 import type { AddressInfo } from "node:net";
+import { hostname } from "node:os";
+import { basename } from "node:path";
 import { createServer } from "node:http";
 import { getRequestListener, type ServerType } from "@hono/node-server";
 import type { Hono } from "hono";
@@ -22,10 +24,13 @@ import { createJwtVerifier, noKeysVerifier, readJwks } from "./jwt.js";
 import { createMetrics, setPolicyRevision, type ServerMetrics } from "./metrics.js";
 import { hostCheck } from "./host-check.js";
 import { Reloader, type WatchedFile } from "./reload.js";
+import { startBundleService, type BundleService } from "./bundle-service.js";
+import { startSidecarSync } from "../fleet/index.js";
 import { openReplicaFacts, type CorruptionFinder, type ReplicaFactsOptions } from "./replica-facts.js";
 import { currentGeneration, isCorruptReplica } from "../replica/index.js";
 import { applicationName } from "../primary/index.js";
-import { startStatusReporter, type StatusReporter } from "./status-reporter.js";
+import { startStatusReporter, VERSION, type StatusReporter } from "./status-reporter.js";
+import { startDecisionUpload, teeDecisionLog, type DecisionUploader } from "./decision-upload.js";
 import { secretGuardrails, type TotpDeps } from "./totp.js";
 import { primaryTotpEnrollments } from "./totp-enroll.js";
 import { decodeKey, primaryTotpSecrets } from "./totp-secrets.js";
@@ -54,6 +59,10 @@ export interface RunningServer {
   metrics: ServerMetrics;
   decisionLog: DecisionLog;
   reloader: Reloader;
+  /** The OPA bundle service client, when the bundle comes from one. */
+  bundleService: BundleService | null;
+  /** The decision-log uploader, when decision_logs is configured. */
+  decisionUpload: DecisionUploader | null;
   facts(): FactSource | null;
   /** What SIGHUP asks for: the decision log file reopened, and a changed bundle or replica loaded now. */
   reload(): Promise<void>;
@@ -68,9 +77,22 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
   // descriptor while a batch is only partly written would land mid-line.
   const log = opts.logger ?? pino({ level: config.log_level, base: { service: "capgate" } }, pino.destination(config.decision_log === "stdout" ? 2 : 1));
   const metrics = createMetrics();
-  const decisionLog = createDecisionLog(config.decision_log, log);
+  const localDecisionLog = createDecisionLog(config.decision_log, log);
+  const decisionUpload =
+    config.decision_logs === undefined
+      ? null
+      : startDecisionUpload({
+          settings: config.decision_logs,
+          log,
+          id: config.status?.id ?? hostname(),
+          version: VERSION,
+          bundleName: () => config.bundle_service?.resource ?? basename(engine.path ?? "policy"),
+          clock,
+        });
+  const decisionLog = decisionUpload === null ? localDecisionLog : teeDecisionLog(localDecisionLog, decisionUpload);
   // The bundle verification key is read now too: a bad key file stops start-up.
-  const engine = new Engine(opts.bundleLoader ?? bundleLoader(configuredVerifier(config)), clock);
+  // A bundle holding only the AuthZEN entrypoint is served too (its decisions answer no capgate decision).
+  const engine = new Engine(opts.bundleLoader ?? bundleLoader(configuredVerifier(config)), clock, [config.authzen.entrypoint]);
   const openFacts = opts.openFacts ?? openReplicaFacts;
 
   // Key material is read now: a bad file stops start-up with a config_error.
@@ -133,14 +155,37 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
     const path = config.bundle;
     await loadPolicy(path).catch((e) => refused(path, e));
     watched.push({ path, load: () => loadPolicy(path) });
-  } else log.warn("no policy bundle configured: every decision is denied (policy_not_loaded)");
+  } else if (config.bundle_service === undefined) log.warn("no policy bundle configured: every decision is denied (policy_not_loaded)");
+  const bundleService =
+    config.bundle_service === undefined
+      ? null
+      : await startBundleService({
+          settings: config.bundle_service,
+          activate: async (path) => {
+            await loadPolicy(path);
+            return { revision: engine.revision ?? "" };
+          },
+          log,
+          clock,
+        });
   if (config.replica !== undefined) {
     const path = config.replica;
     await openReplica(path).catch((e) => refused(path, e));
     watched.push({ path, load: () => openReplica(path) });
   } else log.warn("no replica configured: every decision is denied (replica_missing)");
   const reloader = new Reloader(watched, refused);
-  if (config.watch) reloader.start(opts.watchIntervalMs ?? 1000);
+  // A NATS follower swaps in a new replica on every bootstrap: the watcher must run to pick it up.
+  if (config.watch || config.sync !== undefined) reloader.start(opts.watchIntervalMs ?? 1000);
+  const fleet =
+    config.sync === undefined
+      ? null
+      : startSidecarSync({
+          sync: config.sync,
+          replica: config.replica!,
+          registry: metrics.registry,
+          log,
+          loadBundle: config.bundle_source === "nats" ? (path) => loadPolicy(path) : undefined,
+        });
   const integrityTimer =
     config.replica_integrity_check_seconds === 0 ? null : setInterval(() => facts?.checkIntegrity(), config.replica_integrity_check_seconds * 1000);
   integrityTimer?.unref();
@@ -188,6 +233,8 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
     adminToken: config.admin_token,
     hostCheck: hostCheck({ boundHost: config.host, port: () => boundPort, allowedHosts: config.allowed_hosts, exempt: ["/health"] }),
     extraRoutes: opts.extraRoutes,
+    authzen: config.authzen,
+    decisionDeadlineMs: config.decision_deadline_ms,
   });
 
   const server: ServerType = await new Promise((resolve, reject) => {
@@ -214,6 +261,8 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
     metrics,
     decisionLog,
     reloader,
+    bundleService,
+    decisionUpload,
     facts: () => facts,
     async reload() {
       // Never rejects: a signal handler has no one to report to but the service log.
@@ -226,6 +275,8 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
     },
     async close() {
       reloader.stop();
+      await bundleService?.close();
+      await fleet?.close();
       if (integrityTimer !== null) clearInterval(integrityTimer);
       await status?.close();
       const closing = new Promise<void>((resolve) => server.close(() => resolve()));

@@ -69,7 +69,8 @@ export interface StatusReporter {
 }
 
 const SEND_TIMEOUT_MS = 5_000;
-const VERSION = readVersion();
+/** capgate's version (package.json), as reports and uploaded decision events label it. */
+export const VERSION = readVersion();
 
 /** Counts per decision name: [answered, denied]. */
 type Counts = Map<string, [number, number]>;
