@@ -85,28 +85,29 @@ export interface TestResult {
   /** `data.pkg.test_name` */
   name: string;
   file: string;
+  /** Where the test rule starts (its first definition). */
+  location: { file: string; row: number; col: number };
+  /** Evaluation time in nanoseconds, as OPA's reporters give it. */
+  duration: number;
   status: TestStatus;
   /** The error for ERROR, the value for a FAIL that was defined. */
   detail?: string;
   prints: string[];
 }
 
-const isTestFile = (f: string): boolean => f.endsWith("_test.rego");
-
-/** The test rules (`test_*`, not functions) of the `*_test.rego` modules, as entrypoint paths. */
-export function findTests(modules: ast.Module[]): Array<{ path: string; file: string }> {
-  const seen = new Map<string, string>();
+/** The test rules (`test_*`, not functions) of every module, as `opa test` finds them, as entrypoint paths. */
+export function findTests(modules: ast.Module[]): Array<{ path: string; file: string; location: ast.Location }> {
+  const seen = new Map<string, { file: string; location: ast.Location }>();
   for (const m of modules) {
-    if (!isTestFile(m.file)) continue;
     const pkg = m.package.path.slice(1).map((t) => (t.value.kind === "string" ? t.value.value : ""));
     for (const r of m.rules) {
       const head = r.head.ref[0]?.value;
       if (r.head.ref.length !== 1 || head?.kind !== "var" || !head.name.startsWith("test_") || r.head.args) continue;
       const path = [...pkg, head.name].join("/");
-      if (!seen.has(path)) seen.set(path, m.file);
+      if (!seen.has(path)) seen.set(path, { file: m.file, location: r.location });
     }
   }
-  return [...seen].map(([path, file]) => ({ path, file }));
+  return [...seen].map(([path, at]) => ({ path, ...at }));
 }
 
 /** Runs every test rule (those whose `data.` name `run` matches, when given) through one compiled module, as `opa test` does. */
@@ -128,23 +129,37 @@ export async function runTests(opts: {
     strictBuiltinErrors: opts.strictBuiltinErrors === true,
   });
   const inst = await instantiatePolicy(compiled.wasm, opts.data ?? {});
-  return tests.map(({ path, file }) => {
-    const name = testName(path);
+  return tests.map(({ path, file, location }) => {
+    const base = { name: testName(path), file, location: { file, row: location.row, col: location.col } };
+    const t0 = process.hrtime.bigint();
+    const took = (): number => Number(process.hrtime.bigint() - t0);
     try {
       const rs = evaluatePolicy(inst, undefined, path);
+      const duration = took();
       const prints = inst.prints;
       const value = rs[0]?.["result"];
-      if (rs.length === 0) return { name, file, status: "FAIL" as const, detail: "undefined", prints };
-      if (value === false) return { name, file, status: "FAIL" as const, detail: "false", prints };
-      return { name, file, status: "PASS" as const, prints };
+      if (rs.length === 0) return { ...base, duration, status: "FAIL" as const, detail: "undefined", prints };
+      if (value === false) return { ...base, duration, status: "FAIL" as const, detail: "false", prints };
+      return { ...base, duration, status: "PASS" as const, prints };
     } catch (e) {
-      return { name, file, status: "ERROR" as const, detail: e instanceof CapgateError ? e.format() : String(e), prints: inst.prints };
+      return { ...base, duration: took(), status: "ERROR" as const, detail: e instanceof CapgateError ? e.format() : String(e), prints: inst.prints };
     }
   });
 }
 
 function testName(path: string): string {
   return `data.${path.split("/").join(".")}`;
+}
+
+/** A result as one entry of `opa test --format json` (tester.Result): package and name apart, fail/error flags, output as base64. */
+export function opaTestJson(t: TestResult): Record<string, unknown> {
+  const dot = t.name.lastIndexOf(".");
+  const out: Record<string, unknown> = { location: t.location, package: t.name.slice(0, dot), name: t.name.slice(dot + 1) };
+  if (t.status === "FAIL") out["fail"] = true;
+  if (t.status === "ERROR") out["error"] = { message: t.detail ?? "" };
+  out["duration"] = t.duration;
+  if (t.prints.length > 0) out["output"] = Buffer.from(t.prints.map((p) => p + "\n").join("")).toString("base64");
+  return out;
 }
 
 function asErrors(e: unknown): CapgateError[] {

@@ -103,7 +103,8 @@ export function registerPolicyCommands(program: Command): void {
     .option("--strict-builtin-errors", "a failing built-in is an evaluation error, not undefined (OPA's strict-builtin-errors)", false)
     .addOption(new Option("--format <format>", "pretty: a line per test and a summary; json: an array of results").choices(["pretty", "json"]).default("pretty"))
     .action(async (paths: string[], o: { v0: boolean; data?: string; run?: string; format: "pretty" | "json"; strictBuiltinErrors: boolean }) => {
-      const results = await (await tools()).runTests({
+      const t = await tools();
+      const results = await t.runTests({
         sources: readSources(paths),
         regoVersion: o.v0 ? 0 : 1,
         strictBuiltinErrors: o.strictBuiltinErrors,
@@ -114,7 +115,7 @@ export function registerPolicyCommands(program: Command): void {
       // As opa test: 2 when a test fails or errs (1 is left to errors that stop the run).
       if (pass !== results.length) process.exitCode = 2;
       if (o.format === "json") {
-        process.stdout.write(JSON.stringify(results.map((t) => t.toolsJson), null, 2) + "\n");
+        process.stdout.write(JSON.stringify(results.map(t.opaTestJson), null, 2) + "\n");
         return;
       }
       let file = "";
