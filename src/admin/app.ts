@@ -69,6 +69,7 @@ export function createAdminApp(deps: AdminAppDeps): Hono<AdminEnv> {
     const err = e instanceof HTTPException ? fromHttpException(e) : e;
     if (!isCapgateError(err)) deps.log.error({ err: (e as Error).message, stack: (e as Error).stack, path: c.req.path }, "unexpected error");
     const { status, body } = toHttpError(err);
+    c.set("refusal", { code: body.error.code, message: body.error.message });
     return c.json(body, status);
   });
   app.notFound((c) => {

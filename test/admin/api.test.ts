@@ -5,7 +5,9 @@
 import { writeFileSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { Writable } from "node:stream";
 import { exportJWK, generateKeyPair, SignJWT } from "jose";
+import pino from "pino";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { revokeAdminToken, createAdminToken } from "../../src/admin/index.js";
 import { adminFixture, call, stateOf, type AdminFixture } from "./helpers.js";
@@ -216,6 +218,40 @@ describe("resources", () => {
     const m = await fetch(`${f.url}/metrics`);
     expect(await m.text()).toMatch(/capgate_admin_requests_total\{method="PUT",route="\/admin\/v1\/tenants\/:tenant\/capabilities\/:key",status="200"\}/);
     expect((await call(f.url, "GET", "/admin/v1/openapi.json")).json["openapi"]).toBe("3.1.0");
+  });
+});
+
+describe("the service log", () => {
+  const lines: Array<Record<string, unknown>> = [];
+  let f: AdminFixture;
+  beforeAll(async () => {
+    const sink = new Writable({
+      write(chunk: Buffer, _enc, done) {
+        for (const l of chunk.toString().split("\n")) if (l !== "") lines.push(JSON.parse(l) as Record<string, unknown>);
+        done();
+      },
+    });
+    f = await adminFixture("servicelog", undefined, {}, pino({ level: "info" }, sink));
+  }, 120_000);
+  afterAll(async () => {
+    await f?.close();
+  });
+
+  it("gets a line per refused request, with who and why; the audit trail gets none", async () => {
+    const audited = await f.primary.query<{ n: string }>("SELECT count(*)::text AS n FROM admin_audit");
+    const r = await call(f.url, "PUT", "/admin/v1/tenants/globex/capabilities/max_token_ttl", { token: f.tokens.acmeAdmin, headers: { "x-request-id": "refused-1" }, body: { value: { seconds: 600 } } });
+    expect(r.status).toBe(403);
+    await call(f.url, "PUT", TTL, { token: f.tokens.acmeAdmin, headers: { "x-request-id": "refused-2" }, body: { value: { seconds: 6 } } });
+    expect(lines.find((l) => l["request_id"] === "refused-1")).toMatchObject({
+      status: 403,
+      actor: "acme-admin",
+      role: "tenant-admin",
+      code: "invalid_input",
+      reason: 'authorization: this token is limited to tenant "acme"',
+      path: "/admin/v1/tenants/globex/capabilities/max_token_ttl",
+    });
+    expect(lines.find((l) => l["request_id"] === "refused-2")).toMatchObject({ status: 400, reason: "value.seconds: must be at least 60" });
+    expect((await f.primary.query<{ n: string }>("SELECT count(*)::text AS n FROM admin_audit")).rows).toEqual(audited.rows);
   });
 });
 

@@ -2,6 +2,7 @@
 // CAPGATE_TEST_DATABASE_URL, or PGlite) migrated through 000008 with the demo
 // tenants and users, one token per role, and the admin server on an
 // ephemeral loopback port, called over real HTTP.
+import type { Logger } from "pino";
 import { migrate } from "../../src/migrate/index.js";
 import { seedDemo } from "../../src/demo/seed.js";
 import { createAdminToken, loadAdminConfig, startAdminServer, type RunningAdminServer } from "../../src/admin/index.js";
@@ -39,7 +40,7 @@ export async function migrateToAdmin(primary: Primary, upTo = ADMIN_VERSION): Pr
   }
 }
 
-export async function adminFixture(area: string, engine?: Engine, config: Record<string, unknown> = {}): Promise<AdminFixture> {
+export async function adminFixture(area: string, engine?: Engine, config: Record<string, unknown> = {}, logger?: Logger): Promise<AdminFixture> {
   const tp = await freshPrimary(`admin_${area}`, engine);
   try {
     await migrateToAdmin(tp.primary);
@@ -58,6 +59,7 @@ export async function adminFixture(area: string, engine?: Engine, config: Record
     const server = await startAdminServer({
       config: loadAdminConfig({ flags: { port: 0, log_level: process.env["CAPGATE_TEST_LOG"] ?? "silent", ...config } }),
       primary: tp.primary,
+      ...(logger !== undefined ? { logger } : {}),
     });
     return { tp, primary: tp.primary, server, url: server.url, tokens, close: async () => { await server.close(); await tp.cleanup(); } };
   } catch (e) {

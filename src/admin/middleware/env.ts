@@ -6,5 +6,7 @@ export interface AdminEnv {
     requestId: string;
     /** Set by the authentication middleware on every /admin/v1 route. */
     principal: Principal;
+    /** What onError answered, for the service log's line about the refusal. */
+    refusal: { code: string; message: string };
   };
 }

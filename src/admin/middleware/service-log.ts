@@ -10,8 +10,18 @@ export function serviceLog(log: Logger): MiddlewareHandler<AdminEnv> {
     const status = c.res.status;
     if (status < 400) return;
     const principal = c.get("principal") as AdminEnv["Variables"]["principal"] | undefined;
+    const refusal = c.get("refusal") as AdminEnv["Variables"]["refusal"] | undefined;
     log[status >= 500 ? "error" : "warn"](
-      { request_id: c.get("requestId"), method: c.req.method, path: c.req.path, status, actor: principal?.actor ?? null, role: principal?.role ?? null },
+      {
+        request_id: c.get("requestId"),
+        method: c.req.method,
+        path: c.req.path,
+        status,
+        actor: principal?.actor ?? null,
+        role: principal?.role ?? null,
+        code: refusal?.code ?? null,
+        reason: refusal?.message ?? null,
+      },
       "admin request refused",
     );
   };
