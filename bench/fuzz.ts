@@ -7,7 +7,7 @@ import fc from "fast-check";
 import { bundleFuzzTarget, damaged, readOutcome } from "../test/fuzz/bundle-cases.js";
 import { HTTP_CLASSES, judge, send } from "../test/fuzz/http-cases.js";
 import { startFuzzTarget } from "../test/fuzz/http-target.js";
-import { checkOutcome, loadCorpus, mutatedSource, parseOutcome, randomSource } from "../test/fuzz/rego-cases.js";
+import { buildOutcome, checkOutcome, loadCorpus, loadCorpusCases, mutatedCase, mutatedSource, parseOutcome, randomSource } from "../test/fuzz/rego-cases.js";
 
 const seed = process.env["FUZZ_SEED"] !== undefined ? Number(process.env["FUZZ_SEED"]) : Math.floor(Math.random() * 2 ** 31);
 const runs = Number(process.env["FUZZ_RUNS"] ?? 2000);
@@ -41,7 +41,7 @@ function report<T>(t: Tally, details: fc.RunDetails<T>): void {
   if (t.failure !== null) process.stdout.write(`    ${t.failure}\n`);
 }
 
-process.stdout.write(`fuzz: seed ${seed}, ${runs} cases per HTTP class, ${runs * 10} per parser class and for the bundle reader, ${runs} for the compiler passes\n`);
+process.stdout.write(`fuzz: seed ${seed}, ${runs} cases per HTTP class, ${runs * 10} per parser class and for the bundle reader, ${runs} for the compiler passes and for whole builds\n`);
 
 const corpus = loadCorpus();
 for (const [name, arb, check, n] of [
@@ -57,6 +57,19 @@ for (const [name, arb, check, n] of [
       if (r.wrong !== null) throw new Error(r.wrong);
     }),
     { seed, numRuns: n },
+  );
+  report(t, details);
+}
+
+{
+  const t = tally("rego build: mutated cases");
+  const details = fc.check(
+    fc.property(mutatedCase(loadCorpusCases()), (c) => {
+      const r = buildOutcome(c);
+      count(t, r.wrong !== null ? "crash" : r.ok ? "built" : "refused");
+      if (r.wrong !== null) throw new Error(r.wrong);
+    }),
+    { seed, numRuns: runs },
   );
   report(t, details);
 }

@@ -10,6 +10,7 @@ import { join, relative, resolve } from "node:path";
 import fc from "fast-check";
 import { parseDocument } from "yaml";
 import type { RegoVersion } from "../../src/compiler/ast/types.js";
+import { compilePolicy } from "../../src/compiler/index.js";
 import { parse } from "../../src/compiler/parser/index.js";
 import { CapgateError, CapgateErrors } from "../../src/errors.js";
 import { checkPolicies } from "../../src/policy/tools.js";
@@ -22,17 +23,32 @@ export interface CorpusSource {
   regoVersion: RegoVersion;
 }
 
-/** Every module of the conformance cases; OPA's are Rego v1, regorus' v0 but for bindings.yaml. */
-export function loadCorpus(dir = conformanceDir): CorpusSource[] {
+/** A conformance case: its modules and the query it evaluates. */
+export interface CorpusCase {
+  modules: string[];
+  query: string;
+  regoVersion: RegoVersion;
+}
+
+/** Every case of the conformance corpus with modules and a query; OPA's are Rego v1, regorus' v0 but for bindings.yaml. */
+export function loadCorpusCases(dir = conformanceDir): CorpusCase[] {
   if (!existsSync(dir)) throw new Error(`conformance corpus not found at ${dir} (set CAPGATE_CONFORMANCE_DIR)`);
-  const out: CorpusSource[] = [];
+  const out: CorpusCase[] = [];
   for (const file of yamlFiles(dir)) {
     const rel = relative(dir, file);
     const regoVersion: RegoVersion = rel.startsWith("opa") || rel.endsWith(join("binding", "bindings.yaml")) ? 1 : 0;
-    const doc = parseDocument(readFileSync(file, "utf8"), { strict: false }).toJS() as { cases?: Array<{ modules?: unknown }> } | null;
-    for (const c of doc?.cases ?? []) for (const m of Array.isArray(c.modules) ? c.modules : []) if (typeof m === "string") out.push({ text: m, regoVersion });
+    const doc = parseDocument(readFileSync(file, "utf8"), { strict: false }).toJS() as { cases?: Array<{ modules?: unknown; query?: unknown }> } | null;
+    for (const c of doc?.cases ?? []) {
+      const modules = (Array.isArray(c.modules) ? c.modules : []).filter((m): m is string => typeof m === "string");
+      if (modules.length > 0) out.push({ modules, query: typeof c.query === "string" ? c.query : "data", regoVersion });
+    }
   }
   return out;
+}
+
+/** Every module of the conformance cases. */
+export function loadCorpus(dir = conformanceDir): CorpusSource[] {
+  return loadCorpusCases(dir).flatMap((c) => c.modules.map((text) => ({ text, regoVersion: c.regoVersion })));
 }
 
 /** Null when `e` is one of capgate's rego errors with one-line messages; else what is wrong. */
@@ -90,25 +106,53 @@ export const randomSource = fc.oneof(
   },
 );
 
-/** A mutation of one corpus source: edits at random places, a few at a time. */
-export function mutatedSource(corpus: readonly CorpusSource[]): fc.Arbitrary<CorpusSource> {
-  const edit = fc.oneof(
+const edit = fc.oneof(
     fc.record({ kind: fc.constant("delete" as const), at: fc.nat(), len: fc.integer({ min: 1, max: 30 }) }),
     fc.record({ kind: fc.constant("duplicate" as const), at: fc.nat(), len: fc.integer({ min: 1, max: 60 }) }),
     fc.record({ kind: fc.constant("insert" as const), at: fc.nat(), text: fc.constantFrom(...TOKENS) }),
     fc.record({ kind: fc.constant("truncate" as const), at: fc.nat() }),
     fc.record({ kind: fc.constant("char" as const), at: fc.nat(), text: fc.string({ unit: "binary", minLength: 1, maxLength: 1 }) }),
   );
-  return fc.tuple(fc.constantFrom(...corpus), fc.array(edit, { minLength: 1, maxLength: 5 })).map(([src, edits]) => {
-    let t = src.text;
-    for (const e of edits) {
-      const at = t.length === 0 ? 0 : e.at % (t.length + 1);
-      if (e.kind === "delete") t = t.slice(0, at) + t.slice(at + e.len);
-      else if (e.kind === "duplicate") t = t.slice(0, at + e.len) + t.slice(at);
-      else if (e.kind === "insert") t = `${t.slice(0, at)}${e.text}${t.slice(at)}`;
-      else if (e.kind === "truncate") t = t.slice(0, at);
-      else t = `${t.slice(0, at)}${e.text}${t.slice(at + 1)}`;
-    }
-    return { text: t, regoVersion: src.regoVersion };
+const edits = fc.array(edit, { minLength: 1, maxLength: 5 });
+
+function applyEdits(text: string, list: ReadonlyArray<typeof edit extends fc.Arbitrary<infer E> ? E : never>): string {
+  let t = text;
+  for (const e of list) {
+    const at = t.length === 0 ? 0 : e.at % (t.length + 1);
+    if (e.kind === "delete") t = t.slice(0, at) + t.slice(at + e.len);
+    else if (e.kind === "duplicate") t = t.slice(0, at + e.len) + t.slice(at);
+    else if (e.kind === "insert") t = `${t.slice(0, at)}${e.text}${t.slice(at)}`;
+    else if (e.kind === "truncate") t = t.slice(0, at);
+    else t = `${t.slice(0, at)}${e.text}${t.slice(at + 1)}`;
+  }
+  return t;
+}
+
+/** A mutation of one corpus source: edits at random places, a few at a time. */
+export function mutatedSource(corpus: readonly CorpusSource[]): fc.Arbitrary<CorpusSource> {
+  return fc.tuple(fc.constantFrom(...corpus), edits).map(([src, list]) => ({ text: applyEdits(src.text, list), regoVersion: src.regoVersion }));
+}
+
+/** A corpus case with one of its modules mutated (none, now and then: the unmutated case must build too). */
+export function mutatedCase(cases: readonly CorpusCase[]): fc.Arbitrary<CorpusCase> {
+  return fc.tuple(fc.constantFrom(...cases), fc.nat(), fc.option(edits, { freq: 8 })).map(([c, which, list]) => {
+    const i = which % c.modules.length;
+    const modules = c.modules.map((m, k) => (k === i && list !== null ? applyEdits(m, list) : m));
+    return { modules, query: c.query, regoVersion: c.regoVersion };
   });
+}
+
+/** Parse, compile, plan and emit Wasm for the case's query, as `policy eval` does. */
+export function buildOutcome(c: CorpusCase): { ok: boolean; wrong: string | null } {
+  try {
+    compilePolicy({
+      sources: c.modules.map((text, i) => ({ file: `fuzz${i}.rego`, text })),
+      entrypoints: [],
+      queries: [{ name: "fuzz/query", text: c.query }],
+      regoVersion: c.regoVersion,
+    });
+    return { ok: true, wrong: null };
+  } catch (e) {
+    return { ok: false, wrong: notRegoError(e) };
+  }
 }

@@ -1,11 +1,11 @@
-// Property-based fuzzing of the Rego parser and compiler passes (fast-check,
+// Property-based fuzzing of the Rego parser, compiler passes, planner and Wasm emitter (fast-check,
 // fixed seed, a modest number of runs; `npm run fuzz` runs longer): random
 // and mutated conformance sources are either accepted or refused with
 // capgate's one-line rego_* errors, never with a crash.
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { parse } from "../../src/compiler/parser/index.js";
-import { checkOutcome, loadCorpus, mutatedSource, parseOutcome, randomSource } from "./rego-cases.js";
+import { buildOutcome, checkOutcome, loadCorpus, loadCorpusCases, mutatedCase, mutatedSource, parseOutcome, randomSource } from "./rego-cases.js";
 
 const SEED = 20261204;
 const corpus = loadCorpus();
@@ -48,6 +48,16 @@ describe("Rego front end fuzz", () => {
         if (r.wrong !== null) throw new Error(r.wrong);
       }),
       { seed: SEED, numRuns: 150 },
+    );
+  }, 120_000);
+
+  it("the whole build (passes, planner, Wasm emitter): conformance cases with a module mutated, for their query", () => {
+    fc.assert(
+      fc.property(mutatedCase(loadCorpusCases()), (c) => {
+        const r = buildOutcome(c);
+        if (r.wrong !== null) throw new Error(r.wrong);
+      }),
+      { seed: SEED, numRuns: 120 },
     );
   }, 120_000);
 });
