@@ -7,6 +7,8 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from "node:net";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { CapgateErrors } from "../../src/errors.js";
+import { loadConfig } from "../../src/server/config.js";
 import type { StatusReport } from "../../src/server/status-reporter.js";
 import type { RunningServer } from "../../src/server/server.js";
 import { buildReplica, buildTestBundle, createTestPrimary, post, startTestServer, tempDir, type TestPrimary } from "../server/helpers.js";
@@ -145,4 +147,28 @@ describe("status reports", () => {
       await back.close();
     }
   }, 120_000);
+
+  it("takes its settings from the config and the environment, and refuses bad ones with one line each", () => {
+    expect(loadConfig({ flags: { status: { url: "http://127.0.0.1:8282" } } }).status).toEqual({ url: "http://127.0.0.1:8282", interval_seconds: 15 });
+    expect(loadConfig({ env: { CAPGATE_STATUS_URL: "https://admin.example", CAPGATE_STATUS_BEARER: "cgadm_0123456789abcdef" } }).status).toEqual({
+      url: "https://admin.example",
+      bearer: "cgadm_0123456789abcdef",
+      interval_seconds: 15,
+    });
+    const lines = (status: unknown): string[] => {
+      try {
+        loadConfig({ flags: { status } });
+      } catch (e) {
+        if (e instanceof CapgateErrors) return e.errors.map((x) => x.format());
+        throw e;
+      }
+      return [];
+    };
+    expect(lines({ url: "ftp://x" })).toEqual(["config_error: status.url: must be an http(s) URL"]);
+    expect(lines({ url: "http://x", bearer: "short", interval_seconds: 0 })).toEqual([
+      "config_error: status.bearer: must be at least 16 characters",
+      expect.stringMatching(/^config_error: status\.interval_seconds: /),
+    ]);
+    expect(lines({ url: "http://x", surprise: true })).toEqual(["config_error: status: unknown setting(s) surprise"]);
+  });
 });
