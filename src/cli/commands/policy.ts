@@ -141,6 +141,14 @@ export function registerPolicyCommands(program: Command): void {
     });
 
   policy
+    .command("capabilities")
+    .description("print capgate's capabilities (built-ins, keywords, features) in OPA's JSON format, for opa check --capabilities and Regal")
+    .action(async () => {
+      const { capgateCapabilities } = await import("../../policy/capabilities.js");
+      process.stdout.write(JSON.stringify(capgateCapabilities(), null, 2) + "\n");
+    });
+
+  policy
     .command("check")
     .description("parse and compile only; report every error as file:row:col: code: message")
     .argument("<paths...>", "Rego files or directories")
