@@ -3,6 +3,7 @@
 // cannot be trusted) and must be replaced by a fresh snapshot, so corruption is
 // named separately from a busy lock or a missing file, which may pass.
 import type Database from "better-sqlite3";
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
 
 /** SQLite's result codes for a damaged or foreign file (extended codes start with these). */
 const CORRUPTION_CODES = ["SQLITE_CORRUPT", "SQLITE_NOTADB"];
@@ -37,4 +38,29 @@ export function quickCheck(db: Database.Database, maxProblems = 3): string | nul
   const lines = rows.map((r) => String(Object.values(r as Record<string, unknown>)[0]));
   if (lines.length === 1 && lines[0] === "ok") return null;
   return `quick_check: ${lines.join("; ")}`;
+}
+
+/** The note beside a replica generation file saying a reader found it damaged. */
+const damageNote = (file: string): string => `${file}.damaged`;
+
+/**
+ * Leaves a note beside the generation file that a reader found it damaged, so
+ * whatever writes the replica (`sync --follow`, a NATS follower, the
+ * quickstart's follower), in this process or another, replaces it with a
+ * fresh snapshot even when its own check did not see the damage. Best effort:
+ * a reader that may not write there says so in its own log.
+ */
+export function reportDamage(file: string, reason: string): void {
+  writeFileSync(damageNote(file), reason.replace(/\s+/g, " ") + "\n");
+}
+
+/** Why a reader reported `file` damaged, or undefined when none did. */
+export function reportedDamage(file: string): string | undefined {
+  const note = damageNote(file);
+  if (!existsSync(note)) return undefined;
+  try {
+    return readFileSync(note, "utf8").trim() || "reported damaged by a reader";
+  } catch {
+    return "reported damaged by a reader";
+  }
 }

@@ -14,9 +14,18 @@
 // No SQLite error escapes except from a lookup (whose caller denies): a
 // damaged file found by a lookup, the view's timer or an integrity check marks
 // the source corrupt for good, and from then on it is never read again and
-// every decision is denied until a fresh snapshot replaces the file.
+// every decision is denied until a fresh snapshot replaces the file; a note
+// beside the file (reportDamage) tells whatever follows the primary to do so.
 import type Database from "better-sqlite3";
-import { corruptReplicaError, isCorruptReplica, openReplica, preparePolicyFacts, quickCheck, type Replica } from "../replica/index.js";
+import {
+  corruptReplicaError,
+  isCorruptReplica,
+  openReplica,
+  preparePolicyFacts,
+  quickCheck,
+  reportDamage,
+  type Replica,
+} from "../replica/index.js";
 import { SECRET_KEYS, withoutSecrets, type FactSource, type ReplicaState } from "./facts.js";
 
 export const VIEW_MS = 100;
@@ -75,7 +84,13 @@ export function replicaFacts(replica: Replica, maxStalenessSeconds: number, cloc
     if (corrupt !== null) return;
     corrupt = reason;
     endView();
-    opts.onCorrupt?.(reason, foundBy);
+    let unreported: string | undefined;
+    try {
+      reportDamage(replica.file, reason);
+    } catch (e) {
+      unreported = (e as Error).message;
+    }
+    opts.onCorrupt?.(unreported === undefined ? reason : `${reason} (the follower could not be told: ${unreported})`, foundBy);
   };
   /** Notes a SQLite failure: a damaged file marks the source corrupt; other failures pass. */
   const noted = (e: unknown, foundBy: CorruptionFinder): unknown => {

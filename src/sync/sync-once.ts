@@ -9,7 +9,8 @@ import { dirname, join } from "node:path";
 import { CapgateError } from "../errors.js";
 import type { Primary } from "../primary/index.js";
 import { isCorruptReplica, openReplica, type Replica } from "../replica/open.js";
-import { quickCheck } from "../replica/integrity.js";
+import { quickCheck, reportedDamage } from "../replica/integrity.js";
+import { currentGeneration } from "../replica/files.js";
 import { writeMeta } from "../replica/meta.js";
 import { isSupportedSchemaVersion } from "../replica/schema.js";
 import { exportSnapshot, readSchemaVersion } from "../snapshot/export.js";
@@ -46,6 +47,13 @@ export class ReplicaWriter {
   /** The open replica (checked with quick_check when opened), reopened when a snapshot replaced it; undefined when unusable. */
   get(): { replica: Replica; applier: ChangeApplier } | undefined {
     if (this.replica && this.replica.replaced()) this.close();
+    // A sidecar that found the file damaged said so beside it (reportDamage).
+    const file = this.replica?.file ?? currentGeneration(this.path);
+    const reported = file === undefined ? undefined : reportedDamage(file);
+    if (reported !== undefined) {
+      this.markUnusable(`a reader found ${this.path} damaged: ${reported}`);
+      return undefined;
+    }
     if (!this.replica) {
       try {
         this.replica = openReplica(this.path, { readonly: false, integrityCheck: true });

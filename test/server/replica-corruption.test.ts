@@ -4,7 +4,8 @@
 // replica_corrupt, stay alive, say so on /ready (503) and count it in a metric;
 // a damaged index page, which no decision reads, must be found by the
 // scheduled quick_check; and `capgate sync --follow` must replace the damaged
-// file with a fresh snapshot, after which the sidecar answers again.
+// file with a fresh snapshot, after which the sidecar answers again, also when
+// only the sidecar noticed (it leaves a note beside the file).
 import Database from "better-sqlite3";
 import { spawn, type ChildProcess } from "node:child_process";
 import { randomBytes } from "node:crypto";
@@ -201,6 +202,27 @@ describe("a replica damaged while serving", () => {
     await until(async () => (await ready(s.url)).status === 200, "/ready to return to 200");
     const after = (await ready(s.url)).json["replica"] as { version: string };
     expect(after.version).not.toBe(version.version);
+    expect((await mfa(s.url, user)).json).toMatchObject({ allow: healthy["allow"], reasons: healthy["reasons"] });
+    expect(s.alive() && follower.alive()).toBe(true);
+    await stop(follower);
+    await stop(s);
+  }, 180_000);
+
+  it("is replaced by a follower that never checks it itself, told by the sidecar that found the damage", async () => {
+    const replica = await newReplica("told");
+    // Neither process checks on a schedule: only the sidecar's lookups and load check can find the damage.
+    const s = await serve(replica, [], { CAPGATE_REPLICA_INTEGRITY_CHECK_SECONDS: "0" });
+    const follower = start(["sync", "--follow", "--replica", replica, "--database-url", db.url!, "--poll-interval", "200", "--integrity-check", "0"]);
+    const user = bulkId(Math.floor(BULK_USERS * 0.5));
+    const healthy = (await mfa(s.url, user)).json;
+
+    const pages = pageCount(replica);
+    overwritePages(replica, Math.floor(pages * 0.3), Math.floor(pages * 0.2));
+    for (let i = 0; i < 20; i++) await mfa(s.url, bulkId(Math.floor(BULK_USERS * (0.4 + i * 0.01))));
+
+    await until(async () => /replaced by a fresh snapshot/.test(follower.output()), "the follower to replace the replica");
+    expect(follower.output()).toMatch(/a reader found .* damaged/);
+    await until(async () => (await ready(s.url)).status === 200, "/ready to return to 200");
     expect((await mfa(s.url, user)).json).toMatchObject({ allow: healthy["allow"], reasons: healthy["reasons"] });
     expect(s.alive() && follower.alive()).toBe(true);
     await stop(follower);
