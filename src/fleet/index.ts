@@ -15,3 +15,4 @@ export { NatsFollower, followNats, type NatsFollowerOptions } from "./follower.j
 export { readPosition, writePosition, type StreamPosition } from "./position.js";
 export { startSidecarSync, type SidecarFleet, type SidecarFleetOptions, type SidecarSyncSettings } from "./sidecar.js";
 export { publishBundle, watchBundles, type PublishedBundle, type BundleWatchOptions } from "./bundles.js";
+export { collectFleetStatus, formatFleetStatus, type FleetStatus } from "./status.js";

@@ -5,7 +5,7 @@
 import { describe, expect, it } from "vitest";
 import { openReplica } from "../../src/replica/index.js";
 import { replicaRows } from "../replica/compare.js";
-import { eventually, useFleet } from "./helpers.js";
+import { eventually, NATS_URL, runCapgate, useFleet } from "./helpers.js";
 
 export const EDITS = [
   "INSERT INTO tenants (id, name) VALUES ('tn', 'New tenant')",
@@ -52,5 +52,41 @@ describe("relay and followers", () => {
     }
     // users.mfa_secret never leaves the primary, over NATS either.
     expect(JSON.stringify(replicaRows(fs[0]!.replica))).not.toContain("SECRETSECRET");
+  });
+
+  it("fleet status lists followers with applied sequence and lag; relay and followers export metrics", async () => {
+    const relay = fleet.relay({ extra: ["--metrics-port", "0"] });
+    const fs = [fleet.follower("s1"), fleet.follower("s2"), fleet.follower("s3")];
+    for (const x of fs) await eventually(() => fleet.sameAsPrimary(x.replica), `${x.replica} bootstrapped`);
+    for (const sql of EDITS.slice(0, 4)) await fleet.tp.primary.exec(sql);
+    for (const x of fs) await eventually(() => fleet.sameAsPrimary(x.replica), `${x.replica} current`);
+    await eventually(() => fs.every((x) => x.f.report().lag_seconds !== null), "followers confirmed by a heartbeat");
+
+    const c = runCapgate(["fleet", "status", "--nats", NATS_URL, "--stream", fleet.stream, "--format", "json"]);
+    await new Promise<void>((r) => c.proc.once("exit", () => r()));
+    expect(c.proc.exitCode).toBe(0);
+    const status = JSON.parse(c.stdout()) as { stream: { last_seq: number }; leader: string; followers: { replica: string; stream_seq: number; lag_seconds: number; state: string; bootstraps: number }[] };
+    expect(status.leader).toMatch(/.+/);
+    expect(status.followers.map((f) => f.replica).sort()).toEqual(fs.map((x) => x.replica).sort());
+    for (const f of status.followers) {
+      expect(f).toMatchObject({ stream_seq: status.stream.last_seq, state: "following", bootstraps: 1 });
+      expect(typeof f.lag_seconds).toBe("number");
+    }
+    const text = runCapgate(["fleet", "status", "--nats", NATS_URL, "--stream", fleet.stream]);
+    await new Promise<void>((r) => text.proc.once("exit", () => r()));
+    expect(text.stdout()).toMatch(/3 followers answered/);
+    process.stdout.write(text.stdout());
+
+    const port = /metrics at http:\/\/127\.0\.0\.1:(\d+)\/metrics/.exec(relay.stderr())?.[1];
+    expect(port).toBeDefined();
+    const relayMetrics = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
+    expect(relayMetrics).toMatch(new RegExp(`capgate_relay_published_seq ${status.stream.last_seq}\\b`));
+    expect(relayMetrics).toMatch(/capgate_relay_leader 1/);
+    expect(relayMetrics).toMatch(/capgate_relay_snapshots_total [1-9]/);
+    const followerMetrics = await fs[0]!.f.metrics.registry.metrics();
+    expect(followerMetrics).toMatch(new RegExp(`capgate_fleet_applied_seq ${status.stream.last_seq}\\b`));
+    expect(followerMetrics).toMatch(/capgate_fleet_bootstraps_total 1/);
+    expect(followerMetrics).toMatch(/capgate_fleet_gaps_total 0/);
+    expect(followerMetrics).toMatch(/capgate_fleet_lag_seconds \d/);
   });
 });

@@ -39,6 +39,11 @@ export const commandGroups: CommandGroup[] = [
     summary: "publish the primary's changes, snapshots and a heartbeat to NATS JetStream for a fleet of sidecars",
     load: async () => (await import("./relay.js")).registerRelay,
   },
+  {
+    name: "fleet",
+    summary: "look at the sidecars following a relay over NATS (fleet status)",
+    load: async () => (await import("./fleet.js")).registerFleet,
+  },
   { name: "totp", summary: "TOTP secrets on the primary", load: async () => (await import("./totp.js")).registerTotp },
   { name: "keys", summary: "make the sidecar's keys: TOTP secret encryption, TOTP assertion signing", load: async () => (await import("./keys.js")).registerKeys },
   {
