@@ -151,7 +151,7 @@ describe("dashboard in Chromium", () => {
     await operator.locator("form[action$='/max_token_ttl']").evaluate((form) => ((form as unknown as { noValidate: boolean }).noValidate = true));
     await operator.getByRole("button", { name: "Save TTL limit" }).click();
     await operator.locator("#ttl-error").waitFor();
-    expect(await operator.locator("#ttl-error").textContent()).toContain("must be at least 60");
+    expect(await operator.locator("#ttl-error").textContent()).toBe("Must be at least 60");
     expect(await ttl.getAttribute("aria-invalid")).toBe("true");
     expect(await ttl.getAttribute("aria-describedby")).toContain("ttl-error");
     expect(await ttl.inputValue()).toBe("30");

@@ -197,7 +197,7 @@ describe("dashboard pages", () => {
     for (const [fields, id, words] of cases) {
       const r = await postForm(s, "/admin/rollouts", fields);
       expect(r.status, JSON.stringify(fields)).toBe(400);
-      expect(new RegExp(`id="${id}"[^>]*>[^<]*${words}`).test(r.text), `${JSON.stringify(fields)}: ${r.text.slice(r.text.indexOf("field-error"), r.text.indexOf("field-error") + 200)}`).toBe(true);
+      expect(new RegExp(`id="${id}"[^>]*>[^<]*${words}`, "i").test(r.text), `${JSON.stringify(fields)}: ${r.text.slice(r.text.indexOf("field-error"), r.text.indexOf("field-error") + 200)}`).toBe(true);
     }
     expect(await count("SELECT count(*)::text AS n FROM admin_rollouts")).toBe(before);
   });

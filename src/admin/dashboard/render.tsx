@@ -23,7 +23,14 @@ export function refusal(e: unknown): { status: 400 | 403 | 404 | 409 | 412; mess
   const known = [400, 403, 404, 409, 412] as const;
   const s = (known as readonly number[]).includes(status) ? (status as (typeof known)[number]) : 400;
   if (status >= 500) throw e;
-  return { status: s, message: e.message, field };
+  return { status: s, message: besideField(e.message, field), field };
+}
+
+/** Shown next to its field, a message need not repeat the field's name: "value.seconds: must be ..." reads "Must be ...". */
+function besideField(message: string, field: string): string {
+  if (field === "" || !message.startsWith(`${field}: `)) return message;
+  const rest = message.slice(field.length + 2);
+  return rest.charAt(0).toUpperCase() + rest.slice(1);
 }
 
 export function errorPage(c: Ctx, e: unknown): Response {
