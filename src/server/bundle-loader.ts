@@ -4,6 +4,8 @@
 // evaluatePolicy (per-evaluation time, deadline, UUIDs and print capture,
 // errors as CapgateError). Given a verifier (`bundle_verification`), a bundle
 // whose signature is missing or wrong, or whose files it does not cover, is refused.
+import { readFile } from "node:fs/promises";
+import { readBundle } from "../policy/bundle.js";
 import { evaluatePolicy } from "../policy/evaluate.js";
 import { loadPolicyBundle } from "../policy/load.js";
 import { loadBundleVerifier, type BundleVerifier } from "../policy/signing/index.js";
@@ -23,6 +25,11 @@ export function bundleLoader(verifier: BundleVerifier | null): BundleLoader {
 
 /** Loads bundles without checking signatures. */
 export const loadBundle: BundleLoader = bundleLoader(null);
+
+/** Whether the bundle file holds a `/.signatures.json` (for a warning when nothing checks it). */
+export async function isSignedBundle(path: string): Promise<boolean> {
+  return (await readBundle(await readFile(path))).signed;
+}
 
 /** The configured verifier, its key read now (a bad key file is a config_error), or null. */
 export function configuredVerifier(config: ServerConfig): BundleVerifier | null {

@@ -6,7 +6,7 @@ import pg from "pg";
 import { isCapgateError } from "../errors.js";
 import { applicationName, redactUrl } from "../primary/index.js";
 import { loadAssertionSigner } from "./assertion.js";
-import { bundleLoader, configuredVerifier } from "./bundle-loader.js";
+import { bundleLoader, configuredVerifier, isSignedBundle } from "./bundle-loader.js";
 import type { ServerConfig } from "./config.js";
 import { Engine, entrypointNames } from "./engine.js";
 import { createJwtVerifier, readJwks } from "./jwt.js";
@@ -33,6 +33,8 @@ export async function preflight(config: ServerConfig, clock: () => number = Date
       const b = await new Engine(bundleLoader(verifier), clock).load(config.bundle);
       const signature = verifier === null ? "" : `; signature verified (key id ${verifier.keyId})`;
       add("ok", "bundle", `${config.bundle}: revision ${b.revision}, entrypoints ${entrypointNames(b).join(", ")}${signature}`);
+      if (verifier === null && (await isSignedBundle(config.bundle)))
+        add("warning", "bundle", `${config.bundle} is signed, but no bundle_verification.key_file is set: its signature is not checked`);
     } catch (e) {
       add("problem", "bundle", reason(e));
     }

@@ -174,6 +174,8 @@ describe("the CLI", () => {
     const good = deploy(join(tmp.dir, "check-good.tar.gz"), bundles.good1);
     const ok = await runCli(["serve", "--check", "--bundle", good, "--verification-key", publicKey]);
     expect(ok.stdout).toMatch(/^ok +bundle: .*check-good\.tar\.gz: revision signed-1, .*; signature verified \(key id default\)$/m);
+    const unchecked = await runCli(["serve", "--check", "--bundle", good]);
+    expect(unchecked.stdout).toMatch(/^warning +bundle: .*check-good\.tar\.gz is signed, but no bundle_verification\.key_file is set: its signature is not checked$/m);
   }, 120_000);
 
   it("policy build --signing-key writes a bundle that verifies; --scope must then match", async () => {
