@@ -21,6 +21,7 @@ import { turnBatched } from "./turn-batch.js";
 import { parseTotpInput, verifyTotp, type TotpDeps } from "./totp.js";
 import { confirmEnrollment, startEnrollment } from "./totp-enroll.js";
 import { AUTHZEN_DEFAULTS, mountAuthZen, type AuthZenSettings } from "./authzen/index.js";
+import { checkHealth, type HealthSource } from "./health.js";
 
 export interface AppDeps {
   decider: Decider;
@@ -39,6 +40,8 @@ export interface AppDeps {
   /** The AuthZEN routes' settings (src/server/authzen/); their defaults when absent. */
   authzen?: AuthZenSettings | undefined;
   decisionDeadlineMs?: number | undefined;
+  /** What /health?bundles and ?plugins check (health.ts); plain /health only without it. */
+  health?: HealthSource | undefined;
   /** Extra routes on the same app (the benchmark's no-op baseline route). */
   extraRoutes?: ((app: Hono) => void) | undefined;
 }
@@ -165,7 +168,11 @@ export function createApp(deps: AppDeps): Hono {
 
   deps.extraRoutes?.(app);
 
-  app.get("/health", (c) => c.json({ status: "ok" }));
+  app.get("/health", (c) => {
+    const q = { bundles: c.req.query("bundles") !== undefined, plugins: c.req.query("plugins") !== undefined, excludePlugins: c.req.queries("exclude-plugin") ?? [] };
+    const health = deps.health === undefined ? ({ ok: true } as const) : checkHealth(deps.health, q);
+    return health.ok ? c.json({ status: "ok" }) : c.json({ error: { code: "unhealthy", message: health.message } }, 500);
+  });
 
   app.get("/ready", (c) => {
     const facts = deps.facts();

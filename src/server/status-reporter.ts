@@ -13,6 +13,7 @@ import type { Logger } from "pino";
 import type { Engine } from "./engine.js";
 import type { FactSource, ReplicaState } from "./facts.js";
 import type { ServerMetrics } from "./metrics.js";
+import type { PluginStatus } from "./health.js";
 
 export interface StatusSettings {
   /** The control plane's base URL; reports go to `${url}/status`. */
@@ -64,6 +65,8 @@ export interface StatusReport {
 export interface StatusReporter {
   /** Sends a report now (after the one in flight, if any); resolves once it has been tried. */
   reportNow(): Promise<void>;
+  /** OK while reports are delivered, ERROR while they fail (/health?plugins). */
+  state(): PluginStatus;
   /** Stops the timers and waits for a report in flight. */
   close(): Promise<void>;
 }
@@ -147,6 +150,7 @@ export function startStatusReporter(deps: StatusReporterDeps): StatusReporter {
 
   return {
     reportNow,
+    state: () => (failing ? { state: "ERROR", message: `reports to ${target} are not delivered` } : { state: "OK" }),
     async close() {
       closed = true;
       clearInterval(periodic);
