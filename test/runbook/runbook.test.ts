@@ -103,7 +103,12 @@ function stopAll(): void {
   }
 }
 
+/** What the documents' commands use besides capgate; a missing one fails the suite by name. */
+const TOOLS = ["bash", "curl", "jq", "psql", "pg_dump", "pg_restore"];
+
 beforeAll(async () => {
+  const missing = TOOLS.filter((t) => spawnSync("bash", ["-c", `command -v ${t}`], { stdio: "ignore" }).status !== 0);
+  if (missing.length > 0) throw new Error(`the runbook's commands need ${missing.join(", ")} on PATH (Debian: apt-get install curl jq postgresql-client)`);
   tmp = tempDir("capgate-runbook-");
   db = await createTestDatabase("runbook");
   const bin = join(tmp.dir, "bin");
