@@ -14,6 +14,7 @@ import type { Engine } from "./engine.js";
 import type { FactSource, ReplicaState } from "./facts.js";
 import type { ServerMetrics } from "./metrics.js";
 import type { PluginStatus } from "./health.js";
+import type { BundleStatus } from "./bundle-service.js";
 
 export interface StatusSettings {
   /** The control plane's base URL; reports go to `${url}/status`. */
@@ -36,6 +37,10 @@ export interface StatusReporterDeps {
   clock?: () => number;
   /** How often the reporter looks for a changed revision or replica (ms). */
   changeCheckMs?: number;
+  /** The bundle service client's status (downloads, errors), when the bundle comes from one. */
+  bundleStatus?: (() => BundleStatus) | undefined;
+  /** Every plugin's state as /health?plugins sees it; the reporter's own three otherwise. */
+  plugins?: (() => Record<string, PluginStatus>) | undefined;
 }
 
 /** Decisions answered in a report's window, for one decision name. */
@@ -49,8 +54,8 @@ export interface DecisionWindow {
 
 export interface StatusReport {
   labels: { id: string; version: string };
-  bundles: Record<string, { name: string; active_revision?: string; last_successful_activation?: string }>;
-  plugins: Record<string, { state: "OK" | "NOT_READY" | "ERROR"; message?: string }>;
+  bundles: Record<string, { name: string; active_revision?: string; last_successful_activation?: string } & Partial<BundleStatus>>;
+  plugins: Record<string, PluginStatus>;
   capgate: {
     started_at: string;
     uptime_seconds: number;
@@ -97,14 +102,19 @@ export function startStatusReporter(deps: StatusReporterDeps): StatusReporter {
     const revision = deps.engine.revision;
     if (revision !== activation.revision) activation = { revision, at: clock() };
     const r = replicaState(deps.facts);
-    return JSON.stringify([revision, r.status, r.version]);
+    // A new download error or plugin state is a change worth a report too.
+    return JSON.stringify([revision, r.status, r.version, deps.bundleStatus?.().message, deps.plugins?.()]);
   };
 
   const send = async (): Promise<void> => {
     fingerprint = observe();
     const now = clock();
     const counts = await decisionCounts(deps.metrics);
-    const report = buildReport({ id, now, startedAt, activation, bundlePath: deps.engine.path, engine: deps.engine, replica: replicaState(deps.facts), since: sent, counts });
+    const report = buildReport({
+      id, now, startedAt, activation, bundlePath: deps.engine.path, engine: deps.engine, replica: replicaState(deps.facts), since: sent, counts,
+      ...(deps.bundleStatus === undefined ? {} : { bundleStatus: deps.bundleStatus() }),
+      ...(deps.plugins === undefined ? {} : { plugins: deps.plugins() }),
+    });
     const headers: Record<string, string> = { "content-type": "application/json" };
     if (deps.settings.bearer !== undefined) headers["authorization"] = `Bearer ${deps.settings.bearer}`;
     try {
@@ -170,6 +180,8 @@ interface ReportParts {
   replica: ReplicaState;
   since: { at: number; counts: Counts };
   counts: Counts;
+  bundleStatus?: BundleStatus;
+  plugins?: Record<string, PluginStatus>;
 }
 
 /** The report for the window from `since` to `now` (exported for tests). */
@@ -186,18 +198,18 @@ export function buildReport(p: ReportParts): StatusReport {
     total += n;
     totalDenied += d;
   }
-  const name = p.bundlePath === null ? "policy" : basename(p.bundlePath);
+  const name = p.bundleStatus?.name ?? (p.bundlePath === null ? "policy" : basename(p.bundlePath));
   const revision = p.engine.revision;
+  const bundle = revision === null ? { name } : { name, active_revision: revision, last_successful_activation: new Date(p.activation.at).toISOString() };
   return {
     labels: { id: p.id, version: VERSION },
-    bundles: {
-      [name]: revision === null
-        ? { name }
-        : { name, active_revision: revision, last_successful_activation: new Date(p.activation.at).toISOString() },
-    },
+    // The bundle service's own status, when there is one, has the downloads and errors (its activation time is the exact one).
+    bundles: { [name]: { ...bundle, ...p.bundleStatus } },
     plugins: {
-      bundle: p.engine.loaded ? { state: "OK" } : { state: "NOT_READY", message: "no policy bundle loaded" },
-      replica: p.replica.status === "current" ? { state: "OK" } : { state: "NOT_READY", message: `replica ${p.replica.status}` },
+      ...(p.plugins ?? {
+        bundle: p.engine.loaded ? { state: "OK" } : { state: "NOT_READY", message: "no policy bundle loaded" },
+        replica: p.replica.status === "current" ? { state: "OK" } : { state: "NOT_READY", message: `replica ${p.replica.status}` },
+      }),
       status: { state: "OK" },
     },
     capgate: {
