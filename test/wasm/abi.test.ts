@@ -68,7 +68,9 @@ describe("emitted module ABI", () => {
         "function:opa_value_dump",
         "function:opa_value_parse",
         "function:opa_value_remove_path",
-        // capgate's one addition: where a host that provides the deadline check turns it on
+        // capgate's additions: OPA's strict built-in errors (read by host built-ins, set from
+        // a bundle's manifest), and where a host that provides the deadline check turns it on
+        "global:capgate_builtin_strict",
         "global:capgate_deadline_builtin",
         "global:opa_wasm_abi_minor_version",
         "global:opa_wasm_abi_version",
