@@ -11,6 +11,7 @@ export {
   assertCanReadAll,
   assertCanWrite,
   assertOperator,
+  assertReader,
   ROLES,
   type ChangeContext,
   type Principal,

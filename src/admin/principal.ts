@@ -26,9 +26,14 @@ function forbidden(message: string) {
   return inputError("authorization", "forbidden", message);
 }
 
+/** May `p` read at all? Every role but `sidecar` may. */
+export function assertReader(p: Principal): void {
+  if (p.role === "sidecar") throw forbidden("a sidecar token may only report status");
+}
+
 /** May `p` read tenant `tenantId`'s data? Throws 403 otherwise. */
 export function assertCanRead(p: Principal, tenantId: string): void {
-  if (p.role === "sidecar") throw forbidden("a sidecar token may only report status");
+  assertReader(p);
   if (p.tenantId !== null && p.tenantId !== tenantId) throw forbidden(`this token is limited to tenant ${JSON.stringify(p.tenantId)}`);
 }
 
@@ -40,7 +45,7 @@ export function assertCanWrite(p: Principal, tenantId: string): void {
 
 /** May `p` read what spans tenants (rollouts, the unfiltered audit trail)? */
 export function assertCanReadAll(p: Principal): void {
-  if (p.role === "sidecar") throw forbidden("a sidecar token may only report status");
+  assertReader(p);
   if (p.tenantId !== null) throw forbidden(`this token is limited to tenant ${JSON.stringify(p.tenantId)}`);
 }
 

@@ -9,7 +9,7 @@ import type { PrimarySession, Queryable } from "../primary/index.js";
 import { fromZod } from "../server/decisions.js";
 import { inputError } from "../server/http-error.js";
 import { safeParseWorded } from "../zod-wording.js";
-import { assertCanRead, assertCanReadAll, assertCanWrite, assertOperator, type ChangeContext, type Principal, type Role } from "./principal.js";
+import { assertCanRead, assertCanReadAll, assertCanWrite, assertOperator, assertReader, type ChangeContext, type Principal, type Role } from "./principal.js";
 import { inStage } from "./rollouts/index.js";
 import * as store from "./store/index.js";
 
@@ -35,7 +35,8 @@ export interface Page<T> {
 }
 
 export interface RolloutSpec {
-  capability?: { key: string; value: Record<string, unknown> } | undefined;
+  /** The value is checked against the capability's schema. */
+  capability?: { key: string; value?: unknown } | undefined;
   feature?: { key: string; enabled: boolean } | undefined;
   stages: number[];
   allow?: string[] | undefined;
@@ -135,13 +136,13 @@ export function createAdminService(primary: PrimarySession) {
 
   return {
     async catalog(p: Principal): Promise<CatalogView[]> {
-      if (p.role === "sidecar") assertCanReadAll(p);
+      assertReader(p);
       const entries = await store.readCatalog(primary);
       return entries.map((c) => ({ ...c, value_schema: valueJsonSchema(c.key) }));
     },
 
     async listTenants(p: Principal, opts: { limit?: number | undefined; cursor?: string | undefined }): Promise<Page<{ id: string; name: string; created_at: string; updated_at: string }>> {
-      if (p.role === "sidecar") assertCanReadAll(p);
+      assertReader(p);
       const limit = opts.limit ?? DEFAULT_PAGE;
       const after = opts.cursor === undefined ? null : decodeCursor(opts.cursor);
       const rows = await store.listTenants(primary, { after, limit: limit + 1, only: p.tenantId });

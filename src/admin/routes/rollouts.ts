@@ -56,7 +56,7 @@ async function noBody(c: Context): Promise<void> {
 }
 
 export function registerRolloutRoutes(api: OpenAPIHono<AdminEnv>, service: AdminService): void {
-  api.openapi(create, async (c) => c.json(await service.createRollout(changeContext(c), c.req.valid("json") as Parameters<AdminService["createRollout"]>[1]), 201));
+  api.openapi(create, async (c) => c.json(await service.createRollout(changeContext(c), c.req.valid("json")), 201));
   api.openapi(advance, async (c) => {
     await noBody(c);
     return c.json(await service.advanceRollout(changeContext(c), c.req.valid("param").id), 200);
