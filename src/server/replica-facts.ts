@@ -26,6 +26,7 @@ import {
   reportDamage,
   type Replica,
 } from "../replica/index.js";
+import { CapgateError } from "../errors.js";
 import { SECRET_KEYS, withoutSecrets, type FactSource, type ReplicaState } from "./facts.js";
 
 export const VIEW_MS = 100;
@@ -51,8 +52,35 @@ export function openReplicaFacts(
     return replicaFacts(replica, maxStalenessSeconds, clock, opts);
   } catch (e) {
     closeQuietly(replica);
-    throw isCorruptReplica(e) ? corruptReplicaError(path, (e as Error).message, e) : e;
+    if (!isCorruptReplica(e) || (e instanceof CapgateError && e.details?.["corrupt"] === true)) throw e;
+    throw corruptReplicaError(path, (e as Error).message, e);
   }
+}
+
+/**
+ * What serves in place of a replica found damaged before it ever served: it
+ * reads nothing, says corrupt (so /ready and every decision name the damage),
+ * and leaves the note that has a follower replace the file.
+ */
+export function damagedReplica(file: string, reason: string): FactSource {
+  try {
+    reportDamage(file, reason);
+  } catch {
+    // Best effort, as for a source marked corrupt while serving.
+  }
+  const refuse = (): never => {
+    throw new CapgateError("replica_error", reason, { details: { corrupt: true } });
+  };
+  return {
+    file,
+    state: () => ({ status: "corrupt", version: null, age_seconds: null, detail: reason }),
+    tenantJson: refuse,
+    userJson: refuse,
+    defaultsJson: () => "{}",
+    checkIntegrity: () => reason,
+    markCorrupt: () => undefined,
+    close: () => undefined,
+  };
 }
 
 export function replicaFacts(replica: Replica, maxStalenessSeconds: number, clock: () => number, opts: ReplicaFactsOptions = {}): FactSource {

@@ -26,11 +26,12 @@ import { hostCheck } from "./host-check.js";
 import { Reloader, type WatchedFile } from "./reload.js";
 import { startBundleService, type BundleService } from "./bundle-service.js";
 import { startSidecarSync } from "../fleet/index.js";
-import { openReplicaFacts, type CorruptionFinder, type ReplicaFactsOptions } from "./replica-facts.js";
+import { damagedReplica, openReplicaFacts, type CorruptionFinder, type ReplicaFactsOptions } from "./replica-facts.js";
 import { currentGeneration, isCorruptReplica } from "../replica/index.js";
 import { applicationName } from "../primary/index.js";
 import { startStatusReporter, VERSION, type StatusReporter } from "./status-reporter.js";
 import { startDecisionUpload, teeDecisionLog, type DecisionUploader } from "./decision-upload.js";
+import { sidecarHealth } from "./health.js";
 import { secretGuardrails, type TotpDeps } from "./totp.js";
 import { primaryTotpEnrollments } from "./totp-enroll.js";
 import { decodeKey, primaryTotpSecrets } from "./totp-secrets.js";
@@ -134,8 +135,13 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
       metrics.reloads.inc({ kind: "replica", outcome: "refused" });
       // Damaged in place: the file serving now is that file, so it must not be read either.
       if (isCorruptReplica(e)) {
-        if (facts !== null && facts.file === generationOf(path)) facts.markCorrupt((e as Error).message);
-        else onCorrupt((e as Error).message, "load");
+        const file = generationOf(path);
+        if (facts !== null && facts.file === file) facts.markCorrupt((e as Error).message);
+        else {
+          onCorrupt((e as Error).message, "load");
+          // Nothing good to keep serving: say why every decision is denied, until a follower replaces the file.
+          if (facts === null && file !== undefined) facts = damagedReplica(file, (e as Error).message);
+        }
       }
       throw e;
     }
@@ -218,6 +224,17 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
     deadlineMs: config.decision_deadline_ms,
     clockToleranceSeconds: config.jwt.clock_tolerance_seconds,
   });
+  // Started once listening (its default id names the port); /health reads it before that too.
+  let status: StatusReporter | null = null;
+  const health = sidecarHealth({
+    engine,
+    bundleName: config.bundle_service?.resource ?? (config.bundle !== undefined ? basename(config.bundle) : config.bundle_source === "nats" ? "nats" : null),
+    bundleService,
+    upload: decisionUpload,
+    status: () => status,
+    statusConfigured: config.status !== undefined,
+    replica: () => (config.replica === undefined ? null : (facts?.state().status ?? "missing")),
+  });
   // The port is known once listening (0 picks one); the Host check reads it per request.
   let boundPort = config.port;
   const app = createApp({
@@ -234,6 +251,7 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
     hostCheck: hostCheck({ boundHost: config.host, port: () => boundPort, allowedHosts: config.allowed_hosts, exempt: ["/health"] }),
     extraRoutes: opts.extraRoutes,
     authzen: config.authzen,
+    health,
     decisionDeadlineMs: config.decision_deadline_ms,
   });
 
@@ -250,8 +268,20 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
   boundPort = port;
   const host = config.host.includes(":") ? `[${config.host}]` : config.host;
   log.info({ host: config.host, port }, "capgate serving");
-  const status: StatusReporter | null =
-    config.status === undefined ? null : startStatusReporter({ settings: config.status, engine, facts: () => facts, metrics, log, port, clock });
+  status =
+    config.status === undefined
+      ? null
+      : startStatusReporter({
+          settings: config.status,
+          engine,
+          facts: () => facts,
+          metrics,
+          log,
+          port,
+          clock,
+          bundleStatus: bundleService === null ? undefined : () => bundleService.status(),
+          plugins: () => health.plugins(),
+        });
 
   return {
     url: `http://${host}:${port}`,

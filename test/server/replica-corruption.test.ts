@@ -185,6 +185,22 @@ describe("a replica damaged while serving", () => {
     await stop(s);
   }, 120_000);
 
+  it("says so when the replica is damaged before the sidecar starts: quick_check at load", async () => {
+    const replica = await newReplica("before");
+    const ro = new Database(realpathSync(replica), { readonly: true });
+    const root = ro.prepare("SELECT rootpage FROM sqlite_master WHERE name = 'users_tenant_id_idx'").pluck().get() as number;
+    ro.close();
+    overwritePages(replica, root, 1);
+    const s = await serve(replica, ["--no-watch"], { CAPGATE_REPLICA_INTEGRITY_CHECK_SECONDS: "0" });
+    const r = await ready(s.url);
+    expect(r.status).toBe(503);
+    expect(r.json["replica"]).toMatchObject({ status: "corrupt", detail: expect.stringContaining("quick_check") });
+    expect((await mfa(s.url, "u-alice")).json).toMatchObject({ allow: false, reasons: ["replica_corrupt"] });
+    expect(await metric(s.url, 'capgate_replica_corruptions_total{found_by="load"}')).toBe(1);
+    expect(s.alive()).toBe(true);
+    await stop(s);
+  }, 120_000);
+
   it("is replaced by `capgate sync --follow` with a fresh snapshot, and the sidecar answers again", async () => {
     const replica = await newReplica("follow");
     const s = await serve(replica, [], { CAPGATE_REPLICA_INTEGRITY_CHECK_SECONDS: "1" });
