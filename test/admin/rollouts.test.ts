@@ -38,6 +38,19 @@ describe.each(testEngines())("rollouts on %s", (engine) => {
     expect(created.json).toMatchObject({ status: "active", current_stage: 0, target: { kind: "capability", key: "max_token_ttl" }, rollback: null });
     const id = created.json["id"] as string;
     expect(await ttlRows(f)).toEqual(original);
+    // Reading spans tenants: viewers may, a tenant admin may not; only an operator steps.
+    expect((await call(f.url, "GET", `/admin/v1/rollouts/${id}`, { token: f.tokens.viewer })).status).toBe(200);
+    const untouched = await stateOf(f.primary);
+    for (const [method, path, token, status] of [
+      ["GET", `/rollouts/${id}`, f.tokens.acmeAdmin, 403],
+      ["POST", `/rollouts/${id}/advance`, f.tokens.viewer, 403],
+      ["POST", `/rollouts/${id}/advance`, f.tokens.acmeAdmin, 403],
+      ["POST", `/rollouts/${id}/rollback`, f.tokens.viewer, 403],
+      ["POST", `/rollouts/${id}/advance`, undefined, 401],
+    ] as const) {
+      expect([method, path, (await call(f.url, method, `/admin/v1${path}`, { token })).status]).toEqual([method, path, status]);
+      expect(await stateOf(f.primary)).toBe(untouched);
+    }
     const preview = created.json["stages"] as Array<{ tenants: string[]; applied: boolean }>;
     expect(preview[0]!.tenants).toContain("acme");
     expect(preview.every((s) => !s.applied && !s.tenants.includes("globex"))).toBe(true);
