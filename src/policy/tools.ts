@@ -1,15 +1,18 @@
 // The policy tools behind `capgate policy build|eval|test|check`, as typed
 // library functions: each takes sources (or paths) and returns data; printing
 // and exit codes belong to the CLI.
-import { compilePolicy, normalizeEntrypoint, type PolicySource } from "../compiler/index.js";
+import type { PolicySource } from "../compiler/index.js";
 import type * as ast from "../compiler/ast/types.js";
 import { parse } from "../compiler/parser/index.js";
 import { compile } from "../compiler/passes/index.js";
 import { CapgateError, CapgateErrors } from "../errors.js";
-import { writeBundle } from "./bundle.js";
 import { STRICT_BUILTIN_ERRORS_KEY } from "./manifest.js";
-import { evaluatePolicy, instantiatePolicy } from "./evaluate.js";
 import { splitSolution, wrapQuery } from "./query-capture.js";
+
+// Loaded when a tool needs them: the Wasm back end (binaryen), the SDK with the
+// host built-ins, the bundle writer. `policy check` needs none of them.
+const backEnd = (): Promise<typeof import("../compiler/index.js")> => import("../compiler/index.js");
+const runtime = (): Promise<typeof import("./evaluate.js")> => import("./evaluate.js");
 
 export interface BuildBundleOptions {
   sources: PolicySource[];
@@ -23,6 +26,9 @@ export interface BuildBundleOptions {
 
 /** Compiles the sources and writes a bundle in `opa build -t wasm` layout; returns .tar.gz bytes. */
 export async function buildBundle(opts: BuildBundleOptions): Promise<{ bundle: Uint8Array; entrypoints: string[]; builtins: string[] }> {
+  const { compilePolicy, normalizeEntrypoint } = await backEnd();
+  const { instantiatePolicy } = await runtime();
+  const { writeBundle } = await import("./bundle.js");
   const compiled = compilePolicy({
     sources: opts.sources,
     ...(opts.entrypoints ? { entrypoints: opts.entrypoints.map(normalizeEntrypoint) } : {}),
@@ -62,6 +68,8 @@ const EVAL_QUERY = "capgate/eval";
 
 export async function evalQuery(opts: EvalQueryOptions): Promise<EvalQueryResult> {
   const wrapped = wrapQuery(opts.query);
+  const { compilePolicy } = await backEnd();
+  const { evaluatePolicy, instantiatePolicy } = await runtime();
   const compiled = compilePolicy({
     sources: opts.sources,
     entrypoints: [],
@@ -122,6 +130,8 @@ export async function runTests(opts: {
   const modules = opts.sources.map((s) => parse(s.text, { file: s.file, regoVersion }));
   const tests = findTests(modules).filter((t) => opts.run === undefined || opts.run.test(testName(t.path)));
   if (tests.length === 0) return [];
+  const { compilePolicy } = await backEnd();
+  const { evaluatePolicy, instantiatePolicy } = await runtime();
   const compiled = compilePolicy({
     sources: opts.sources,
     entrypoints: tests.map((t) => t.path),
