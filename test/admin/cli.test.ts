@@ -4,6 +4,9 @@
 // a primary without the admin tables, and a served request before and after
 // its token is revoked.
 import { spawn, type ChildProcess } from "node:child_process";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { seedDemo } from "../../src/demo/seed.js";
 import { hashToken } from "../../src/admin/store/index.js";
@@ -83,6 +86,22 @@ describe("admin serve", () => {
     const r = await runCli(["admin", "serve", "--host", "0.0.0.0", "--database-url", db.url]);
     expect(r.code).toBe(1);
     expect(r.stderr).toMatch(/host: 0\.0\.0\.0 is not a loopback address; pass --allow-non-loopback to bind it/);
+  });
+
+  it("reports every bad setting of --config on its own line before starting", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "capgate-admin-config-"));
+    try {
+      const file = join(dir, "admin.yaml");
+      writeFileSync(file, "port: eighty\ncolour: blue\nauth_failures: { limit: 0 }\noidc: { issuer: https://idp.example, audience: a }\n");
+      const r = await runCli(["admin", "serve", "--config", file, "--database-url", db.url]);
+      expect(r.code).toBe(1);
+      expect(r.stderr).toMatch(/port: must be a number/);
+      expect(r.stderr).toMatch(/unknown setting\(s\) colour/);
+      expect(r.stderr).toMatch(/auth_failures\.limit: must be greater than 0|auth_failures\.limit: must be at least 1/);
+      expect(r.stderr).toMatch(/oidc: give exactly one of jwks_file or jwks_url/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it("refuses a primary without the admin tables, naming the fix", async () => {
