@@ -16,14 +16,20 @@
 //     each answer is a fail-closed denial with no lookups and no evaluation,
 //     yet the body is read and validated, and the answer gets its id,
 //     metrics and decision log line as every answer does;
-//  3. the sidecar's resident memory.
+//  3. AuthZEN: /access/v1/evaluation asked the same decision (an
+//     authzen/decision rule in the same bundle calling token.issue on the
+//     same facts, kept as bundle data) against /decide, in the same rounds;
+//     and a boxcar of 50 evaluations in one /access/v1/evaluations against
+//     50 single calls, in evaluations per second;
+//  4. the sidecar's resident memory.
 // Real parts throughout: policies/ compiled by capgate's compiler, a replica
 // built from the demo data (embedded primary unless CAPGATE_TEST_DATABASE_URL).
 // The sidecar runs in a child process of its own, so neither the primary used
 // for set-up nor the load generator shares its event loop or its memory.
 // Options: --seconds N (HTTP duration per round and route, default 4),
 // --rounds N (default 5), --connections N (default 10), --iterations N
-// (in-process, default 50000).
+// (in-process, default 50000). --workload realistic runs bench/decide-realistic.ts
+// instead: many tenants and users, a mix of decisions, 32 connections.
 import { spawn } from "node:child_process";
 import { once } from "node:events";
 import { join } from "node:path";
@@ -49,6 +55,34 @@ const body = {
   decision: "token.issue",
   input: { tenant_id: "acme", user_id: "u-alice", token_type: "access", requested_ttl_seconds: 5000, auth: { methods: ["pwd", "totp"] } },
 };
+
+/** The same decision as an AuthZEN evaluation, and 50 of them as one boxcar. */
+const authzen = {
+  subject: { type: "user", id: "u-alice", properties: { tenant_id: "acme" } },
+  action: { name: "token.issue" },
+  resource: { type: "token", id: "access", properties: { requested_ttl_seconds: 5000 } },
+  context: { auth_methods: ["pwd", "totp"] },
+};
+const BOXCAR = 50;
+const boxcar = { subject: authzen.subject, action: authzen.action, context: authzen.context, evaluations: Array.from({ length: BOXCAR }, () => ({ resource: authzen.resource })) };
+
+/** token.issue behind AuthZEN: the request mapped to capgate's input, the tenant and user facts read from bundle data. */
+const AUTHZEN_MODULE = `package authzen
+
+decision := allowed if {
+	request := {
+		"tenant_id": input.subject.properties.tenant_id,
+		"user_id": input.subject.id,
+		"token_type": input.resource.id,
+		"requested_ttl_seconds": input.resource.properties.requested_ttl_seconds,
+		"auth": {"methods": input.context.auth_methods},
+	}
+	capgate_input := object.union(data.bench.facts[request.tenant_id][request.user_id], {"request": request})
+	allowed := data.capgate.token.issue.allow with input as capgate_input
+}
+
+evaluations := [d | some r in input.evaluations; d := decision with input as r]
+`;
 
 function quantile(sorted: number[], q: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]!;
@@ -84,6 +118,8 @@ async function serveAndMeasure(dir: string): Promise<void> {
   const req = parseDecisionRequest(body);
   const first = await server.decider.decide(req);
   if (first.allow !== true || first["ttl_seconds"] !== 900) throw new Error(`unexpected answer: ${JSON.stringify(first)}`);
+  const viaAuthzen = await (await fetch(server.url + "/access/v1/evaluation", { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(authzen) })).json();
+  if ((viaAuthzen as { decision?: unknown }).decision !== true) throw new Error(`unexpected AuthZEN answer: ${JSON.stringify(viaAuthzen)}`);
   const denied = await closedServer.decider.decide(req);
   if (denied.allow !== false || denied.reasons.join() !== "replica_missing") throw new Error(`unexpected answer: ${JSON.stringify(denied)}`);
   const measure = async (decider: typeof server.decider): Promise<number[]> => {
@@ -122,6 +158,7 @@ async function main(): Promise<void> {
     const db = await createTestPrimary("bench");
     await buildReplica(db.primary, tmp.dir).finally(() => db.drop());
     await buildTestBundle(join(tmp.dir, "policy.tar.gz"), "bench");
+    await addAuthZen(join(tmp.dir, "policy.tar.gz"), join(tmp.dir, "replica.db"));
 
     process.stderr.write(`measuring in-process (${ITERATIONS} decisions) ...\n`);
     const child = spawn(process.execPath, [...process.execArgv, process.argv[1]!, "--serve", tmp.dir, "--iterations", String(ITERATIONS)], {
@@ -135,13 +172,13 @@ async function main(): Promise<void> {
         const u = (await (await fetch(inproc.url + "/cpu")).json()) as { user: number; system: number };
         return u.user + u.system;
       };
-      const run = async (path: string, base = inproc.url): Promise<Round> => {
+      const run = async (path: string, base = inproc.url, payload: unknown = body): Promise<Round> => {
         const before = await cpu();
         const r = await autocannon({
           url: base + path,
           method: "POST",
           headers: { "content-type": "application/json" },
-          body: JSON.stringify(body),
+          body: JSON.stringify(payload),
           connections: CONNECTIONS,
           duration: SECONDS,
         });
@@ -152,26 +189,41 @@ async function main(): Promise<void> {
       await run("/decide"); // warm-up of every path
       await run("/noop");
       await run("/decide", inproc.closedUrl);
-      const routes = { noop: () => run("/noop"), decide: () => run("/decide"), "fail-closed decide": () => run("/decide", inproc.closedUrl) };
-      const best: Partial<Record<keyof typeof routes, Round>> = {};
+      await run("/access/v1/evaluation", inproc.url, authzen);
+      await run("/access/v1/evaluations", inproc.url, boxcar);
+      const routes: Record<string, () => Promise<Round>> = {
+        noop: () => run("/noop"),
+        decide: () => run("/decide"),
+        "fail-closed decide": () => run("/decide", inproc.closedUrl),
+        "authzen evaluation": () => run("/access/v1/evaluation", inproc.url, authzen),
+        [`authzen boxcar of ${BOXCAR}`]: () => run("/access/v1/evaluations", inproc.url, boxcar),
+      };
+      const best: Partial<Record<string, Round>> = {};
       // Each round's ratios, of routes measured seconds apart: a neighbour that slows
       // a whole round slows both sides of its ratio, where best rounds may pair a
       // calm /decide with a disturbed no-op.
-      const paired: Array<{ decide: number; closed: number }> = [];
+      const paired: Array<{ decide: number; closed: number; authzen: number; boxcar: number }> = [];
       for (let i = 0; i < ROUNDS; i++) {
-        const round: Partial<Record<keyof typeof routes, Round>> = {};
-        for (const route of Object.keys(routes) as Array<keyof typeof routes>) {
-          const r = await routes[route]();
+        const round: Partial<Record<string, Round>> = {};
+        for (const route of Object.keys(routes)) {
+          const r = await routes[route]!();
           process.stderr.write(`  round ${i + 1} ${route}: ${r.rps.toFixed(0)} req/s, ${r.cpuUs.toFixed(1)} µs CPU per request\n`);
           round[route] = r;
           if (best[route] === undefined || r.rps > best[route]!.rps) best[route] = r;
         }
-        paired.push({ decide: round.decide!.rps / round.noop!.rps, closed: round["fail-closed decide"]!.rps / round.noop!.rps });
+        paired.push({
+          decide: round["decide"]!.rps / round["noop"]!.rps,
+          closed: round["fail-closed decide"]!.rps / round["noop"]!.rps,
+          authzen: round["authzen evaluation"]!.rps / round["decide"]!.rps,
+          boxcar: (round[`authzen boxcar of ${BOXCAR}`]!.rps * BOXCAR) / round["authzen evaluation"]!.rps,
+        });
       }
       const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
       const pct = (x: number) => `${(100 * x).toFixed(1)} %`;
-      const noop = best.noop!;
-      const decide = best.decide!;
+      const noop = best["noop"]!;
+      const decide = best["decide"]!;
+      const az = best["authzen evaluation"]!;
+      const azBox = best[`authzen boxcar of ${BOXCAR}`]!;
       const closed = best["fail-closed decide"]!;
       const rss = ((await (await fetch(inproc.url + "/rss")).json()) as { rss: number }).rss;
 
@@ -184,6 +236,8 @@ async function main(): Promise<void> {
       out("no-op route (best round)", `${noop.rps.toFixed(0)} req/s, p99 ${noop.p99} ms, ${noop.cpuUs.toFixed(1)} µs CPU per request`);
       out("/decide vs no-op", `${pct(median(paired.map((p) => p.decide)))} median of ${ROUNDS} rounds' ratios (${paired.map((p) => pct(p.decide)).join(", ")}); best rounds ${pct(decide.rps / noop.rps)}  (target >= 75 %)`);
       out("fail-closed /decide", `${closed.rps.toFixed(0)} req/s, ${closed.cpuUs.toFixed(1)} µs CPU per request; ${pct(median(paired.map((p) => p.closed)))} of no-op (median of rounds)`);
+      out("/access/v1/evaluation", `${az.rps.toFixed(0)} req/s (best round), p99 ${az.p99} ms, errors ${az.errors}; ${median(paired.map((p) => p.authzen)).toFixed(2)}x /decide, median of rounds' ratios (${paired.map((p) => p.authzen.toFixed(2)).join(", ")})  (target >= 0.9x)`);
+      out(`boxcar of ${BOXCAR} evaluations`, `${(azBox.rps * BOXCAR).toFixed(0)} evaluations/s (best round, ${azBox.rps.toFixed(0)} req/s, errors ${azBox.errors}) against ${az.rps.toFixed(0)} single calls/s: ${median(paired.map((p) => p.boxcar)).toFixed(1)}x, median of rounds' ratios`);
       out("sidecar resident memory", `${(rss / 1024 / 1024).toFixed(1)} MiB`);
     } finally {
       child.kill("SIGTERM");
@@ -194,6 +248,35 @@ async function main(): Promise<void> {
   }
 }
 
+/**
+ * Adds the AuthZEN module to the bench bundle: the same policies with
+ * authzen/decision and authzen/evaluations beside capgate's entrypoints, and
+ * the facts /decide reads from the replica for acme/u-alice as bundle data.
+ */
+async function addAuthZen(bundlePath: string, replicaPath: string): Promise<void> {
+  const { readFileSync, writeFileSync } = await import("node:fs");
+  const { compilePolicy } = await import("../src/compiler/index.js");
+  const { writeBundle } = await import("../src/policy/bundle.js");
+  const { collectRegoFiles } = await import("../src/policy/sources.js");
+  const { openReplicaFacts } = await import("../src/server/replica-facts.js");
+  const { buildPolicyInput } = await import("../src/server/facts.js");
+  const facts = openReplicaFacts(replicaPath, 3600, Date.now);
+  const { request: _request, ...known } = JSON.parse(buildPolicyInput(facts, body.input)) as Record<string, unknown>;
+  facts.close();
+  const sources = collectRegoFiles([join(import.meta.dirname, "..", "policies")])
+    .filter((f) => !f.endsWith("_test.rego"))
+    .map((file) => ({ file, text: readFileSync(file, "utf8") }));
+  sources.push({ file: "authzen.rego", text: AUTHZEN_MODULE });
+  const entrypoints = ["capgate/token/issue", "capgate/token/validate", "capgate/mfa/requirement", "authzen/decision", "authzen/evaluations"];
+  const m = compilePolicy({ sources, entrypoints });
+  writeFileSync(bundlePath, await writeBundle({ wasm: m.wasm, entrypoints: m.entrypoints, revision: "bench", data: { bench: { facts: { acme: { "u-alice": known } } } } }));
+}
+
 const serveAt = process.argv.indexOf("--serve");
-if (serveAt >= 0) await serveAndMeasure(process.argv[serveAt + 1]!);
+// --workload realistic: 10,000 tenants, 100,000 users, a Zipf mix of decisions (bench/decide-realistic.ts).
+if (process.argv[process.argv.indexOf("--workload") + 1] === "realistic") {
+  const realistic = await import("./decide-realistic.js");
+  if (serveAt >= 0) await realistic.realisticServe(process.argv[serveAt + 1]!);
+  else await realistic.realisticMain();
+} else if (serveAt >= 0) await serveAndMeasure(process.argv[serveAt + 1]!);
 else await main();
