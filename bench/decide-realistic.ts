@@ -1,0 +1,338 @@
+// `npm run bench:decide -- --workload realistic`: /decide on realistic traffic.
+// The replica holds 10,000 tenants and 100,000 users: the demo data is seeded
+// into a real primary and snapshotted into a replica as for every sidecar
+// suite, then each demo tenant's and user's rows (capabilities, features,
+// enrollment states as the data migration's rules made them) are copied in
+// SQL onto the generated tenants bt-NNNNN and users bu-NNNNNN, the way a
+// follower writes changes into the file in place. Requests are drawn over the
+// users by a Zipf law (s = 1; the rank order is shuffled so hot users are
+// spread over tenants): token.issue 50 %, token.validate 25 % with an ES256
+// JWT signed by a key in the sidecar's JWKS file, mfa.requirement 25 %.
+//
+// One run reports, at --connections (default 32) for --rounds rounds of
+// --seconds each: /decide, a no-op POST route of the same server and a
+// fail-closed /decide (a second server in the same process without a
+// replica), req/s, p50/p99 and the sidecar's CPU µs per request; then the
+// sidecar's RSS after its first 10,000 decisions and after a soak of
+// --soak-seconds (default 120) of in-process decisions on the same mix,
+// with the number of decisions it reached. Ratios are of routes measured in
+// the same round, since neighbours on this machine slow whole seconds down.
+import { spawn } from "node:child_process";
+import { once } from "node:events";
+import { readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { createInterface } from "node:readline";
+import autocannon from "autocannon";
+import Database from "better-sqlite3";
+import { exportJWK, generateKeyPair, SignJWT } from "jose";
+import pino from "pino";
+import { currentGeneration } from "../src/replica/index.js";
+import { loadConfig } from "../src/server/config.js";
+import { parseDecisionRequest } from "../src/server/decisions.js";
+import { startServer } from "../src/server/server.js";
+
+const TENANTS = 10_000;
+const USERS = 100_000;
+/** Distinct request bodies drawn (cycled by the load generator and the soak). */
+const BODIES = 60_000;
+
+function arg(name: string, dflt: number): number {
+  const i = process.argv.indexOf(`--${name}`);
+  return i >= 0 ? Number(process.argv[i + 1]) : dflt;
+}
+
+const SECONDS = arg("seconds", 5);
+const ROUNDS = arg("rounds", 3);
+const CONNECTIONS = arg("connections", 32);
+const SOAK_SECONDS = arg("soak-seconds", 120);
+
+/** Copies the demo tenants and users onto TENANTS and USERS generated ones, in one transaction. */
+export function enlargeReplica(replicaPath: string): void {
+  const file = currentGeneration(replicaPath);
+  if (file === undefined) throw new Error(`${replicaPath}: no replica`);
+  const db = new Database(file);
+  try {
+    db.pragma("journal_mode = WAL");
+    db.exec(`
+      BEGIN;
+      CREATE TEMP TABLE dt AS SELECT row_number() OVER (ORDER BY id) - 1 AS k, id FROM tenants;
+      CREATE TEMP TABLE du AS SELECT dt.k, row_number() OVER (PARTITION BY dt.k ORDER BY u.id) - 1 AS r,
+        count(*) OVER (PARTITION BY dt.k) AS cnt, u.id FROM users u JOIN dt ON dt.id = u.tenant_id;
+      CREATE TEMP TABLE nt AS WITH RECURSIVE n(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM n WHERE i < ${TENANTS - 1})
+        SELECT i, printf('bt-%05d', i) AS id, (SELECT id FROM dt WHERE k = i % (SELECT count(*) FROM dt)) AS tmpl FROM n;
+      INSERT INTO tenants (id, name) SELECT id, 'Bench tenant ' || i FROM nt;
+      INSERT INTO tenant_capabilities SELECT nt.id, c.capability_key, c.value, c.source FROM nt JOIN tenant_capabilities c ON c.tenant_id = nt.tmpl;
+      INSERT INTO tenant_features SELECT nt.id, f.feature_key, f.enabled, f.source FROM nt JOIN tenant_features f ON f.tenant_id = nt.tmpl;
+      CREATE TEMP TABLE nu AS WITH RECURSIVE n(j) AS (SELECT 0 UNION ALL SELECT j + 1 FROM n WHERE j < ${USERS - 1})
+        SELECT n.j, printf('bu-%06d', n.j) AS id, nt.id AS tenant_id,
+          (SELECT du.id FROM du WHERE du.k = nt.i % (SELECT count(*) FROM dt) AND du.r = (n.j / ${TENANTS}) % du.cnt) AS tmpl
+        FROM n JOIN nt ON nt.i = n.j % ${TENANTS};
+      INSERT INTO users (id, tenant_id, email, mfa_enabled)
+        SELECT nu.id, nu.tenant_id, nu.id || '@bench.example', u.mfa_enabled FROM nu JOIN users u ON u.id = nu.tmpl;
+      INSERT INTO user_capability_state SELECT nu.id, s.capability_key, s.status, s.data, s.source
+        FROM nu JOIN user_capability_state s ON s.user_id = nu.tmpl;
+      UPDATE replica_meta SET value = strftime('%Y-%m-%dT%H:%M:%fZ', 'now') WHERE key = 'confirmed_at';
+      COMMIT;`);
+    db.pragma("wal_checkpoint(TRUNCATE)");
+  } finally {
+    db.close();
+  }
+}
+
+/** A Zipf(s = 1) sampler over ranks 0..n-1 (inverse CDF by binary search). */
+function zipf(n: number, random: () => number): () => number {
+  const cdf = new Float64Array(n);
+  let sum = 0;
+  for (let i = 0; i < n; i++) cdf[i] = sum += 1 / (i + 1);
+  return () => {
+    const x = random() * sum;
+    let lo = 0;
+    let hi = n - 1;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (cdf[mid]! < x) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo;
+  };
+}
+
+/** mulberry32: a seeded generator, so every run draws the same requests. */
+function seeded(seed: number): () => number {
+  let a = seed;
+  return () => {
+    a = (a + 0x6d2b79f5) | 0;
+    let t = Math.imul(a ^ (a >>> 15), 1 | a);
+    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/** The request bodies (JSON text) and the JWKS file the sidecar verifies their tokens with. */
+async function buildRequests(dir: string): Promise<{ bodies: string[]; jwksFile: string; mix: Record<string, number> }> {
+  const { privateKey, publicKey } = await generateKeyPair("ES256", { extractable: true });
+  const jwksFile = join(dir, "jwks.json");
+  writeFileSync(jwksFile, JSON.stringify({ keys: [{ ...(await exportJWK(publicKey)), alg: "ES256", kid: "bench-1", use: "sig" }] }));
+  const random = seeded(20);
+  const rank = zipf(USERS, random);
+  // A shuffled rank order: the hottest users belong to unrelated tenants.
+  const order = Array.from({ length: USERS }, (_, i) => i);
+  for (let i = USERS - 1; i > 0; i--) {
+    const j = Math.floor(random() * (i + 1));
+    [order[i], order[j]] = [order[j]!, order[i]!];
+  }
+  const now = Math.floor(Date.now() / 1000);
+  const tokens = new Map<number, string>();
+  const token = async (u: number, tenant: string): Promise<string> => {
+    let t = tokens.get(u);
+    if (t === undefined) {
+      // A 4-minute lifetime fits every demo tenant's TTL limit (the lowest is 300 s).
+      t = await new SignJWT({ tenant_id: tenant, amr: ["pwd", "totp"] })
+        .setProtectedHeader({ alg: "ES256", kid: "bench-1" })
+        .setSubject(`bu-${String(u).padStart(6, "0")}`)
+        .setIssuedAt(now - 10)
+        .setExpirationTime(now + 230)
+        .sign(privateKey);
+      tokens.set(u, t);
+    }
+    return t;
+  };
+  const mix: Record<string, number> = { "token.issue": 0, "token.validate": 0, "mfa.requirement": 0 };
+  const bodies: string[] = [];
+  for (let i = 0; i < BODIES; i++) {
+    const u = order[rank()]!;
+    const user_id = `bu-${String(u).padStart(6, "0")}`;
+    const tenant_id = `bt-${String(u % TENANTS).padStart(5, "0")}`;
+    const pick = random();
+    let body: unknown;
+    if (pick < 0.5) {
+      const methods = random() < 0.5 ? ["pwd", "totp"] : ["pwd"];
+      body = { decision: "token.issue", input: { tenant_id, user_id, token_type: random() < 0.8 ? "access" : "refresh", requested_ttl_seconds: 600, auth: { methods } } };
+    } else if (pick < 0.75) body = { decision: "token.validate", input: { tenant_id, token: await token(u, tenant_id) } };
+    else body = { decision: "mfa.requirement", input: { tenant_id, user_id } };
+    mix[(body as { decision: string }).decision]!++;
+    bodies.push(JSON.stringify(body));
+  }
+  return { bodies, jwksFile, mix };
+}
+
+const rss = (): number => process.memoryUsage().rss;
+
+/** The child: the sidecar under test; runs its first 10,000 decisions, reports, then serves. */
+export async function realisticServe(dir: string): Promise<void> {
+  const flags = {
+    port: 0,
+    log_level: "warn",
+    watch: false,
+    replica: join(dir, "replica.db"),
+    bundle: join(dir, "policy.tar.gz"),
+    max_staleness_seconds: 86_400,
+    replica_integrity_check_seconds: 0,
+    jwt: { jwks_file: join(dir, "jwks.json") },
+  };
+  let soaked = 0;
+  const bodies = (JSON.parse(readFileSync(join(dir, "bodies.json"), "utf8")) as string[]).map((b) => parseDecisionRequest(JSON.parse(b)));
+  const server = await startServer({
+    config: loadConfig({ flags: { ...flags, decision_log: join(dir, "decisions.log") } }),
+    extraRoutes: (app) => {
+      app.post("/noop", (c) => c.json({ ok: true }));
+      app.get("/cpu", (c) => c.json(process.cpuUsage()));
+      app.get("/rss", (c) => c.json({ rss: rss() }));
+      // In-process decisions on the same mix for `seconds`: the memory soak.
+      app.post("/soak", async (c) => {
+        const seconds = Number(c.req.query("seconds"));
+        const until = Date.now() + seconds * 1000;
+        const cpu0 = process.cpuUsage();
+        let n = 0;
+        while (Date.now() < until) {
+          for (let k = 0; k < 100; k++) await server.decider.decide(bodies[(soaked + n++) % bodies.length]!);
+          // The turn between requests, so the decision log is written rather than dropped.
+          await new Promise((r) => setImmediate(r));
+        }
+        soaked += n;
+        const cpu = process.cpuUsage(cpu0);
+        return c.json({ decisions: n, cpuUs: (cpu.user + cpu.system) / n, rss: rss() });
+      });
+    },
+  });
+  const closedServer = await startServer({
+    logger: pino({ level: "silent" }),
+    config: loadConfig({ flags: { ...flags, replica: join(dir, "no-replica.db"), decision_log: join(dir, "decisions-closed.log") } }),
+  });
+  const outcomes: Record<string, number> = {};
+  for (let i = 0; i < 10_000; i++) {
+    if (i % 100 === 0) await new Promise((r) => setImmediate(r));
+    const a = await server.decider.decide(bodies[i % bodies.length]!);
+    const key = `${a.decision} ${a.allow ? "allow" : `deny(${a.reasons.join(",")})`}`;
+    outcomes[key] = (outcomes[key] ?? 0) + 1;
+  }
+  soaked = 10_000;
+  process.stdout.write(JSON.stringify({ url: server.url, closedUrl: closedServer.url, rss10k: rss(), outcomes }) + "\n");
+  process.once("SIGTERM", () => void Promise.all([server.close(), closedServer.close()]).then(() => process.exit(0)));
+}
+
+interface Round {
+  rps: number;
+  p50: number;
+  p99: number;
+  errors: number;
+  cpuUs: number;
+  total: number;
+}
+
+export async function realisticMain(): Promise<void> {
+  const { buildReplica, buildTestBundle, createTestPrimary, tempDir } = await import("../test/server/helpers.js");
+  const tmp = tempDir("capgate-bench-real-");
+  try {
+    let t = Date.now();
+    process.stderr.write("setting up: demo replica, bundle from policies/ ...\n");
+    const db = await createTestPrimary("benchreal");
+    await buildReplica(db.primary, tmp.dir).finally(() => db.drop());
+    await buildTestBundle(join(tmp.dir, "policy.tar.gz"), "bench");
+    enlargeReplica(join(tmp.dir, "replica.db"));
+    process.stderr.write(`  replica of ${TENANTS} tenants and ${USERS} users in ${((Date.now() - t) / 1000).toFixed(1)} s\n`);
+    t = Date.now();
+    const { bodies, mix } = await buildRequests(tmp.dir);
+    writeFileSync(join(tmp.dir, "bodies.json"), JSON.stringify(bodies));
+    process.stderr.write(`  ${bodies.length} request bodies (${Object.entries(mix).map(([k, v]) => `${k} ${v}`).join(", ")}) in ${((Date.now() - t) / 1000).toFixed(1)} s\n`);
+
+    const child = spawn(process.execPath, [...process.execArgv, process.argv[1]!, "--workload", "realistic", "--serve", tmp.dir], {
+      stdio: ["ignore", "pipe", "inherit"],
+    });
+    const [line] = (await once(createInterface({ input: child.stdout! }), "line")) as [string];
+    const info = JSON.parse(line) as { url: string; closedUrl: string; rss10k: number; outcomes: Record<string, number> };
+    process.stderr.write(`  outcomes of the first 10,000 decisions: ${JSON.stringify(info.outcomes)}\n`);
+    try {
+      const cpu = async (): Promise<number> => {
+        const u = (await (await fetch(info.url + "/cpu")).json()) as { user: number; system: number };
+        return u.user + u.system;
+      };
+      const run = async (path: string, base: string): Promise<Round> => {
+        let next = 0;
+        const before = await cpu();
+        const r = await autocannon({
+          url: base,
+          connections: CONNECTIONS,
+          duration: SECONDS,
+          requests: [
+            {
+              method: "POST",
+              path,
+              headers: { "content-type": "application/json" },
+              setupRequest: (req) => ({ ...req, body: bodies[next++ % bodies.length]! }),
+            },
+          ],
+        });
+        const used = (await cpu()) - before;
+        return { rps: r.requests.average, p50: r.latency.p50, p99: r.latency.p99, errors: r.errors + r.non2xx, cpuUs: used / Math.max(1, r.requests.total), total: r.requests.total };
+      };
+      const routes = {
+        noop: () => run("/noop", info.url),
+        decide: () => run("/decide", info.url),
+        "fail-closed": () => run("/decide", info.closedUrl),
+      };
+      type Name = keyof typeof routes;
+      process.stderr.write(`measuring HTTP (${ROUNDS} rounds of ${SECONDS}s per route, ${CONNECTIONS} connections) ...\n`);
+      for (const r of Object.values(routes)) await r(); // warm-up
+      const rounds: Array<Record<Name, Round>> = [];
+      let httpDecisions = 0;
+      for (let i = 0; i < ROUNDS; i++) {
+        const round = {} as Record<Name, Round>;
+        for (const name of Object.keys(routes) as Name[]) {
+          const r = await routes[name]();
+          round[name] = r;
+          if (name === "decide") httpDecisions += r.total;
+          process.stderr.write(`  round ${i + 1} ${name}: ${r.rps.toFixed(0)} req/s, p50 ${r.p50} ms, p99 ${r.p99} ms, ${r.cpuUs.toFixed(1)} µs CPU/req, errors ${r.errors}\n`);
+        }
+        rounds.push(round);
+      }
+      process.stderr.write(`soaking: in-process decisions for ${SOAK_SECONDS}s ...\n`);
+      const soak = (await (await fetch(`${info.url}/soak?seconds=${SOAK_SECONDS}`, { method: "POST" })).json()) as { decisions: number; cpuUs: number; rss: number };
+      report(rounds, info.rss10k, soak, httpDecisions, mix);
+    } finally {
+      child.kill("SIGTERM");
+      await once(child, "exit");
+    }
+  } finally {
+    tmp.remove();
+  }
+}
+
+function report(
+  rounds: Array<Record<"noop" | "decide" | "fail-closed", Round>>,
+  rss10k: number,
+  soak: { decisions: number; cpuUs: number; rss: number },
+  httpDecisions: number,
+  mix: Record<string, number>,
+): void {
+  const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+  const pct = (x: number): string => `${(100 * x).toFixed(1)} %`;
+  const each = (f: (r: Record<"noop" | "decide" | "fail-closed", Round>) => number, d = 0): string => rounds.map((r) => f(r).toFixed(d)).join(" / ");
+  const ratio = rounds.map((r) => r.decide.rps / r.noop.rps);
+  const closedRatio = rounds.map((r) => r["fail-closed"].rps / r.noop.rps);
+  const total = 10_000 + httpDecisions + soak.decisions;
+  const mib = (b: number): string => `${(b / 1024 / 1024).toFixed(1)} MiB`;
+  const rows: Array<[string, string, string]> = [
+    ["/decide req/s (per round)", each((r) => r.decide.rps), ""],
+    ["no-op POST req/s", each((r) => r.noop.rps), ""],
+    ["fail-closed /decide req/s", each((r) => r["fail-closed"].rps), ""],
+    ["/decide vs no-op", `${pct(median(ratio))} median (${ratio.map(pct).join(", ")})`, ">= 50 %"],
+    ["fail-closed vs no-op", `${pct(median(closedRatio))} median (${closedRatio.map(pct).join(", ")})`, ""],
+    ["/decide p50 / p99 ms", `${each((r) => r.decide.p50)} / ${each((r) => r.decide.p99)}`, "p99 <= 2 ms"],
+    ["no-op p50 / p99 ms", `${each((r) => r.noop.p50)} / ${each((r) => r.noop.p99)}`, ""],
+    ["fail-closed p50 / p99 ms", `${each((r) => r["fail-closed"].p50)} / ${each((r) => r["fail-closed"].p99)}`, ""],
+    ["CPU µs per /decide (HTTP)", each((r) => r.decide.cpuUs, 1), "<= 35 µs"],
+    ["CPU µs per no-op (HTTP)", each((r) => r.noop.cpuUs, 1), ""],
+    ["CPU µs per fail-closed", each((r) => r["fail-closed"].cpuUs, 1), ""],
+    ["CPU µs per decision (in-proc)", soak.cpuUs.toFixed(1), ""],
+    ["RSS after 10 k decisions", mib(rss10k), ""],
+    [`RSS after ${(total / 1e6).toFixed(2)} M decisions`, `${mib(soak.rss)} (growth ${pct(soak.rss / rss10k - 1)})`, "growth <= 5 % (10 M)"],
+  ];
+  process.stdout.write(
+    `\ncapgate bench:decide --workload realistic — ${TENANTS} tenants, ${USERS} users, Zipf(1) over users, ` +
+      `${Object.entries(mix).map(([k, v]) => `${k} ${pct(v / BODIES)}`).join(", ")}; ${CONNECTIONS} connections, ${ROUNDS} rounds of ${SECONDS} s\n`,
+  );
+  for (const [k, v, target] of rows) process.stdout.write(`${k.padEnd(32)} ${v.padEnd(48)} ${target === "" ? "" : `target ${target}`}\n`);
+  process.stdout.write(`decisions: 10000 at start, ${httpDecisions} measured over HTTP, ${soak.decisions} in the soak\n`);
+}
+
