@@ -17,7 +17,7 @@ export {
   type Principal,
   type Role,
 } from "./principal.js";
-export { tenantBucket, inStage } from "./rollouts/index.js";
+export { tenantBucket, inStage, stageMembership } from "./rollouts/index.js";
 export {
   createAdminService,
   checkIfMatch,

@@ -10,7 +10,7 @@ import { fromZod } from "../server/decisions.js";
 import { inputError } from "../server/http-error.js";
 import { safeParseWorded } from "../zod-wording.js";
 import { assertCanRead, assertCanReadAll, assertCanWrite, assertOperator, assertReader, type ChangeContext, type Principal, type Role } from "./principal.js";
-import { inStage } from "./rollouts/index.js";
+import { stageMembership } from "./rollouts/index.js";
 import * as store from "./store/index.js";
 
 export interface CatalogView {
@@ -101,11 +101,12 @@ export function createAdminService(primary: PrimarySession) {
     const rows = await store.readRolloutRows(q, r.id);
     const written = new Set(rows.map((w) => w.tenant_id));
     const all = r.status === "active" ? await store.allTenantIds(q) : [];
+    const inStage = stageMembership(r);
     const stages = r.stages.map((percent, i): RolloutStage => {
       const stage = i + 1;
       if (stage <= r.current_stage) return { stage, percent, applied: true, tenants: rows.filter((w) => w.stage === stage).map((w) => w.tenant_id) };
       // A stage still to come: the tenants it would add were it applied now.
-      const tenants = all.filter((t) => !written.has(t) && inStage(t, percent, r));
+      const tenants = all.filter((t) => !written.has(t) && inStage(t, percent));
       for (const t of tenants) written.add(t);
       return { stage, percent, applied: false, tenants };
     });
@@ -274,7 +275,8 @@ export function createAdminService(primary: PrimarySession) {
         const stage = r.current_stage + 1;
         const percent = r.stages[stage - 1]!;
         const written = new Set((await store.readRolloutRows(q, id)).map((w) => w.tenant_id));
-        const tenants = (await store.allTenantIds(q)).filter((t) => !written.has(t) && inStage(t, percent, r));
+        const inStage = stageMembership(r);
+        const tenants = (await store.allTenantIds(q)).filter((t) => !written.has(t) && inStage(t, percent));
         await store.lockTenants(q, tenants);
         const before = await beforeStates(q, r, tenants);
         await store.applyStage(q, r, stage, tenants);
