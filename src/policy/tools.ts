@@ -7,6 +7,7 @@ import { parse } from "../compiler/parser/index.js";
 import { compile } from "../compiler/passes/index.js";
 import { CapgateError, CapgateErrors } from "../errors.js";
 import { STRICT_BUILTIN_ERRORS_KEY } from "./manifest.js";
+import { moduleKey, readCachedModule, writeCachedModule } from "./module-cache.js";
 import { splitSolution, wrapQuery } from "./query-capture.js";
 
 // Loaded when a tool needs them: the Wasm back end (binaryen), the SDK with the
@@ -55,6 +56,8 @@ export interface EvalQueryOptions {
   regoVersion?: ast.RegoVersion;
   /** OPA's strict built-in errors: a failing built-in is an error, not undefined. */
   strictBuiltinErrors?: boolean;
+  /** Use the module cache (module-cache.ts); default true. */
+  cache?: boolean;
 }
 
 export interface EvalQueryResult {
@@ -68,16 +71,24 @@ const EVAL_QUERY = "capgate/eval";
 
 export async function evalQuery(opts: EvalQueryOptions): Promise<EvalQueryResult> {
   const wrapped = wrapQuery(opts.query);
-  const { compilePolicy } = await backEnd();
-  const { evaluatePolicy, instantiatePolicy } = await runtime();
-  const compiled = compilePolicy({
+  const compileOpts = {
     sources: opts.sources,
     entrypoints: [],
     queries: [{ name: EVAL_QUERY, text: wrapped ?? opts.query }],
-    ...(opts.regoVersion !== undefined ? { regoVersion: opts.regoVersion } : {}),
+    regoVersion: opts.regoVersion ?? 1,
     strictBuiltinErrors: opts.strictBuiltinErrors === true,
-  });
-  const inst = await instantiatePolicy(compiled.wasm, opts.data ?? {});
+  };
+  // A module compiled before from the same inputs by the same compiler is loaded as it is.
+  const key = opts.cache === false ? undefined : moduleKey(compileOpts);
+  const { evaluatePolicy, instantiatePolicy } = await runtime();
+  const cached = readCachedModule(key);
+  // A cached module that does not load (a damaged file) is compiled again.
+  let inst = cached === undefined ? undefined : await instantiatePolicy(cached, opts.data ?? {}).catch(() => undefined);
+  if (inst === undefined) {
+    const wasm = (await backEnd()).compilePolicy(compileOpts).wasm;
+    writeCachedModule(key, wasm);
+    inst = await instantiatePolicy(wasm, opts.data ?? {});
+  }
   const rs = evaluatePolicy(inst, opts.input, EVAL_QUERY);
   const resultSet = rs.map((sol) => {
     if (!wrapped) return sol;
