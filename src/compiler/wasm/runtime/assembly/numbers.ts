@@ -7,6 +7,7 @@ import { opa_malloc } from "./memory";
 import { bufReserve } from "./buffer";
 import { bufFloat, bufExactInteger } from "./float-format";
 import { roundsTo } from "./bigdec";
+import { decOf, decCompare } from "./decimal";
 import {
   T_NUMBER, N_INT, N_FLOAT, N_REF, numRepr, numInt, numFloat, numRefPtr, numRefLen,
   capgate_number_int, capgate_number_float, newNumberRefRaw,
@@ -221,5 +222,8 @@ export function compareNumbers(a: usize, b: usize): i32 {
     if (numberAsInt(b)) { let y = intOut; return x < y ? -1 : x > y ? 1 : 0; }
   }
   let x = numberToF64(a), y = numberToF64(b);
-  return x < y ? -1 : x > y ? 1 : 0;
+  if (x != y) return x < y ? -1 : 1;
+  // Equal as float64 (rounding is monotonic, so only ties need it): compare exactly.
+  let da = decOf(a), db = decOf(b);
+  return da != 0 && db != 0 ? decCompare(da, db) : 0;
 }

@@ -1,11 +1,14 @@
-// Arithmetic built-ins. Integers stay int64 while exact (overflow falls back
-// to float64); float results that are integral print as integers, as in OPA.
+// Arithmetic built-ins. Integers stay int64 while exact; anything else (an
+// overflow, a decimal, a big integer) is added, subtracted and multiplied as
+// an exact decimal (decimal.ts), so 0.1 + 0.2 == 0.3 and integers past int64
+// stay exact, as in OPA. Division is float64 unless exact in integers.
 //   plus 2 | minus 2 (numbers or sets) | mul 2 | div 2 | rem 2
 //   abs 1 | round 1 | ceil 1 | floor 1
 import { T_NUMBER, T_SET, capgate_number_int } from "../value";
 import { numberAsInt, lastInt, numberToF64, numberFromF64 } from "../numbers";
 import { typeErr, builtinErr, isType } from "./common";
 import { capgate_set_diff } from "./sets";
+import { decOf, decAdd, decMul, decToNumber } from "../decimal";
 
 const OP_ADD: u32 = 0;
 const OP_SUB: u32 = 1;
@@ -31,6 +34,12 @@ function arith(name: string, op: u32, a: usize, b: usize): usize {
       }
     }
   }
+  let da = decOf(a), db = decOf(b);
+  if (da != 0 && db != 0) {
+    let d = op == OP_MUL ? decMul(da, db) : decAdd(da, db, op == OP_SUB);
+    if (d != 0) return decToNumber(d);
+  }
+  // Past the decimal size limit (or a NaN): float64.
   let fx = numberToF64(a), fy = numberToF64(b);
   let r = op == OP_ADD ? fx + fy : op == OP_SUB ? fx - fy : fx * fy;
   return numberFromF64(r);

@@ -16,6 +16,7 @@ import { utf8Count, utf8Offset, utf8Decode, lastLen, utf8Encode } from "../utf8"
 import { casemap } from "~lib/util/casemap";
 import { bufNew, bufBytes, bufData, bufLen } from "../buffer";
 import { typeErr, builtinErr, isType } from "./common";
+import { decOf, decTrim, decDigitCount, decExponent, decDigit, decIsNeg, MAX_DIGITS } from "../decimal";
 
 // @ts-ignore: decorator
 @inline function S(v: usize): bool { return isType(v, T_STRING); }
@@ -372,9 +373,8 @@ export function capgate_bi_format_int(v: usize, base: usize): usize {
   if (!isType(base, T_NUMBER) || !numberAsInt(base)) return typeErr("format_int", 2, "one of {2, 8, 10, 16}", base);
   let bs = lastInt();
   if (bs != 2 && bs != 8 && bs != 10 && bs != 16) return builtinErr("format_int", "operand 2 must be one of {2, 8, 10, 16}");
-  let x: i64;
-  if (numberAsInt(v)) x = lastInt();
-  else x = <i64>numberToF64(v); // truncates toward zero, as OPA does
+  if (!numberAsInt(v)) return formatBig(v, <u32>bs);
+  let x = lastInt();
   let neg = x < 0;
   let u: u64 = neg ? <u64>(-x) : <u64>x;
   let tmp = opa_malloc(72);
@@ -386,6 +386,34 @@ export function capgate_bi_format_int(v: usize, base: usize): usize {
   } while (u != 0);
   if (neg) { i--; store<u8>(tmp + i, 45); }
   return capgate_string(tmp + i, 72 - i);
+}
+
+/** format_int of a number past int64 or with a fraction: its integer part (toward zero), exactly, in base bs. */
+function formatBig(v: usize, bs: u32): usize {
+  let d = decOf(v);
+  if (d == 0) return builtinErr("format_int", "operand 1 must be a finite number");
+  d = decTrim(d);
+  let k = decDigitCount(d) + decExponent(d); // digits of the integer part
+  if (k <= 0) return capgate_string(memory.data<u8>([48]), 1);
+  if (k > MAX_DIGITS) return builtinErr("format_int", "operand 1 is too large");
+  // The integer part's decimal digits, then repeated division by the base.
+  let work = opa_malloc(<usize>k);
+  for (let i: i32 = 0; i < k; i++) store<u8>(work + <usize>i, i < decDigitCount(d) ? <u8>decDigit(d, i) : 0);
+  let out = opa_malloc(<usize>k * 4 + 2);
+  let o = <usize>k * 4 + 2;
+  let start: i32 = 0;
+  while (start < k) {
+    let rem: u32 = 0;
+    for (let i = start; i < k; i++) {
+      let cur = rem * 10 + <u32>load<u8>(work + <usize>i);
+      store<u8>(work + <usize>i, <u8>(cur / bs));
+      rem = cur % bs;
+    }
+    store<u8>(out + --o, load<u8>(DIGITS + <usize>rem));
+    while (start < k && load<u8>(work + <usize>start) == 0) start++;
+  }
+  if (decIsNeg(d)) store<u8>(out + --o, 45);
+  return capgate_string(out + o, <u32>(<usize>k * 4 + 2 - o));
 }
 
 /** Is [p, p+n) a JSON-style number literal (optionally signed, decimal, exponent)? */
