@@ -26,11 +26,13 @@ export async function preflight(config: ServerConfig, clock: () => number = Date
   const add = (level: Finding["level"], part: string, message: string): void => void findings.push({ level, part, message });
   const reason = (e: unknown): string => (isCapgateError(e) ? e.format() : (e as Error).message);
 
-  if (config.bundle === undefined) add("problem", "bundle", "not configured: every decision would be denied (policy_not_loaded)");
+  if (config.bundle === undefined && config.bundle_service !== undefined)
+    add("ok", "bundle", `from the bundle service ${config.bundle_service.url} (${config.bundle_service.resource}), downloaded when serving`);
+  else if (config.bundle === undefined) add("problem", "bundle", "not configured: every decision would be denied (policy_not_loaded)");
   else {
     try {
       const verifier = configuredVerifier(config);
-      const b = await new Engine(bundleLoader(verifier), clock).load(config.bundle);
+      const b = await new Engine(bundleLoader(verifier), clock, [config.authzen.entrypoint]).load(config.bundle);
       const signature = verifier === null ? "" : `; signature verified (key id ${verifier.keyId})`;
       add("ok", "bundle", `${config.bundle}: revision ${b.revision}, entrypoints ${entrypointNames(b).join(", ")}${signature}`);
       if (verifier === null && (await isSignedBundle(config.bundle)))
