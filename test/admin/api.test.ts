@@ -1,7 +1,8 @@
 // The admin API's behaviour over real HTTP on a real primary: answer shapes
 // and defaults, ETag/If-Match and racing writers, pagination, the audit trail
-// (request ids, filters, append-only), the MFA reset, revoked tokens, the
-// per-source limit on failed authentications, OIDC, and the operations routes.
+// (request ids, filters, append-only), the MFA reset, revoked tokens and body
+// limits on PGlite and PostgreSQL; the service log of refusals, the per-source
+// limit on failed authentications, OIDC and the operations routes.
 import { writeFileSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -10,14 +11,15 @@ import { exportJWK, generateKeyPair, SignJWT } from "jose";
 import pino from "pino";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { revokeAdminToken, createAdminToken } from "../../src/admin/index.js";
+import { testEngines } from "../helpers/primary.js";
 import { adminFixture, call, stateOf, type AdminFixture } from "./helpers.js";
 
 const TTL = "/admin/v1/tenants/acme/capabilities/max_token_ttl";
 
-describe("resources", () => {
+describe.each(testEngines())("resources on %s", (engine) => {
   let f: AdminFixture;
   beforeAll(async () => {
-    f = await adminFixture("api");
+    f = await adminFixture(`api_${engine}`, engine);
   }, 120_000);
   afterAll(async () => {
     await f?.close();
