@@ -6,8 +6,11 @@
 // backs off up to max_delay. Nothing here can slow a decision: write() only
 // appends to the buffer; past max_decisions_per_second, or once the buffer is
 // full (oldest first), events are dropped and counted, never waited for.
-// The local decision log stays: teeDecisionLog writes to both.
+// The policy's data.system.log.drop / mask rules, when the bundle has them,
+// drop or mask an event before it is buffered, as in OPA. The local decision
+// log stays: teeDecisionLog writes to both.
 import { randomUUID } from "node:crypto";
+import { performance } from "node:perf_hooks";
 import { gzipSync } from "node:zlib";
 import type { Logger } from "pino";
 import { DECISIONS } from "./decisions.js";
@@ -34,13 +37,28 @@ export interface DecisionUploadDeps {
   /** The bundle's name in `bundles` (OPA keys revisions by bundle name). */
   bundleName: () => string;
   clock?: () => number;
+  /** The serving policy: its `system/log/drop` and `system/log/mask` rules, when it has them, judge each event as OPA's do. */
+  policy?: (() => EventPolicy) | undefined;
 }
+
+/** What the uploader asks of the policy (the Engine). */
+export interface EventPolicy {
+  readonly entrypoints: readonly string[];
+  evaluateDocument(entrypoint: string, inputJson: string, deadline: number): { ok: true; document: unknown } | { ok: false };
+}
+
+const DROP = "system/log/drop";
+const MASK = "system/log/mask";
+/** A policy's judgement of one event may take this long before it is skipped (the event is kept as built). */
+const EVENT_POLICY_MS = 50;
 
 /** Why events were dropped, and how many. */
 export interface DropCounts {
   rate_limited: number;
   buffer_full: number;
   too_large: number;
+  /** Dropped on purpose by the policy's system.log.drop (not a loss). */
+  by_policy: number;
 }
 
 export interface UploadStats {
@@ -72,7 +90,7 @@ export function startDecisionUpload(deps: DecisionUploadDeps): DecisionUploader 
   let nextSeq = 0;
   let bufferedBytes = 0;
   let uploaded = 0;
-  const dropped: DropCounts = { rate_limited: 0, buffer_full: 0, too_large: 0 };
+  const dropped: DropCounts = { rate_limited: 0, buffer_full: 0, too_large: 0, by_policy: 0 };
   let failures = 0;
   let lastError: string | undefined;
   let inFlight: Promise<void> | null = null;
@@ -99,7 +117,12 @@ export function startDecisionUpload(deps: DecisionUploadDeps): DecisionUploader 
       dropped.rate_limited++;
       return;
     }
-    const json = JSON.stringify(toEvent(entry, deps, clock()));
+    const event = toEvent(entry, deps, clock());
+    if (deps.policy !== undefined && !judge(deps.policy(), event)) {
+      dropped.by_policy++;
+      return;
+    }
+    const json = JSON.stringify(event);
     const bytes = Buffer.byteLength(json);
     // An event that cannot fit one upload can never be sent.
     if (bytes + 2 > settings.upload_size_limit_bytes) {
@@ -199,6 +222,56 @@ function toEvent(entry: DecisionLogEntry, deps: DecisionUploadDeps, now: number)
   };
   if (entry.policy_revision !== null) event["bundles"] = { [deps.bundleName()]: { revision: entry.policy_revision } };
   return event;
+}
+
+/**
+ * Applies the policy's drop and mask rules to an event, as OPA's decision-log
+ * plugin does (input: the event): false when system.log.drop is true; else
+ * system.log.mask's JSON pointers under /input or /result are erased, and its
+ * `{"op": "upsert", "path", "value"}` objects set, listed in `erased`/`masked`.
+ */
+function judge(policy: EventPolicy, event: Record<string, unknown>): boolean {
+  const names = policy.entrypoints;
+  if (!names.includes(DROP) && !names.includes(MASK)) return true;
+  const text = JSON.stringify(event);
+  const deadline = (): number => performance.now() + EVENT_POLICY_MS;
+  if (names.includes(DROP)) {
+    const r = policy.evaluateDocument(DROP, text, deadline());
+    if (r.ok && r.document === true) return false;
+  }
+  if (names.includes(MASK)) {
+    const r = policy.evaluateDocument(MASK, text, deadline());
+    if (r.ok && Array.isArray(r.document)) applyMask(event, r.document);
+  }
+  return true;
+}
+
+function applyMask(event: Record<string, unknown>, rules: unknown[]): void {
+  const erased: string[] = [];
+  const masked: string[] = [];
+  for (const rule of rules) {
+    const r = typeof rule === "string" ? { op: "remove", path: rule } : (rule as { op?: unknown; path?: unknown; value?: unknown });
+    if (typeof r.path !== "string" || !/^\/(input|result)(\/|$)/.test(r.path)) continue;
+    const keys = r.path.slice(1).split("/").map((k) => k.replace(/~1/g, "/").replace(/~0/g, "~"));
+    const last = keys.pop()!;
+    let node: unknown = event;
+    for (const k of keys) {
+      if (typeof node !== "object" || node === null) break;
+      if (r.op === "upsert" && (node as Record<string, unknown>)[k] === undefined) (node as Record<string, unknown>)[k] = {};
+      node = (node as Record<string, unknown>)[k];
+    }
+    if (typeof node !== "object" || node === null || Array.isArray(node)) continue;
+    const parent = node as Record<string, unknown>;
+    if (r.op === "upsert") {
+      parent[last] = r.value;
+      masked.push(r.path);
+    } else if (r.op === "remove" && last in parent) {
+      delete parent[last];
+      erased.push(r.path);
+    }
+  }
+  if (erased.length > 0) event["erased"] = erased;
+  if (masked.length > 0) event["masked"] = masked;
 }
 
 /** The policy path a decision asks (its entrypoint), as OPA names it in an event. */

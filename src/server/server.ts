@@ -89,6 +89,7 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
           version: VERSION,
           bundleName: () => config.bundle_service?.resource ?? basename(engine.path ?? "policy"),
           clock,
+          policy: () => engine,
         });
   const decisionLog = decisionUpload === null ? localDecisionLog : teeDecisionLog(localDecisionLog, decisionUpload);
   // The bundle verification key is read now too: a bad key file stops start-up.

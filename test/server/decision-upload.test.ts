@@ -185,3 +185,52 @@ describe("decision_logs max_decisions_per_second", () => {
     }
   });
 });
+
+describe("decision_logs with the policy's system.log rules", () => {
+  it("drops what system.log.drop says and erases or upserts what system.log.mask names", async () => {
+    const m = compilePolicy({
+      sources: [
+        { file: "p.rego", text: 'package authzen\n\ndecision := input.subject.id == "alice"\n' },
+        {
+          file: "log.rego",
+          text: `package system.log
+
+drop if input.input.action.name == "ping"
+
+mask contains "/input/context/ssn"
+
+mask contains {"op": "upsert", "path": "/input/subject/properties/email", "value": "**@**"}
+
+mask contains "/input/absent"
+`,
+        },
+      ],
+      entrypoints: ["authzen/decision", "system/log/drop", "system/log/mask"],
+    });
+    const masked = join(tmp.dir, "masked.tar.gz");
+    writeFileSync(masked, await writeBundle({ wasm: m.wasm, entrypoints: m.entrypoints, revision: "m1" }));
+    const service = new LogService();
+    await service.start();
+    const sidecar = await startTestServer(tmp.dir, { bundle: masked, decision_logs: { url: service.url, min_delay_seconds: 3600, max_delay_seconds: 3600 } });
+    try {
+      const ask = (action: string) =>
+        fetch(sidecar.url + "/access/v1/evaluation", {
+          method: "POST",
+          headers: { "content-type": "application/json" },
+          body: JSON.stringify({ subject: { type: "user", id: "alice", properties: { email: "alice@example.com" } }, action: { name: action }, resource: { type: "doc", id: "1" }, context: { ssn: "123-45-6789", ip: "10.0.0.1" } }),
+        });
+      await ask("read");
+      await ask("ping");
+      await sidecar.decisionUpload!.uploadNow();
+      expect(service.events).toHaveLength(1);
+      const e = service.events[0]!;
+      expect(e["input"]).toEqual({ subject: { type: "user", id: "alice", properties: { email: "**@**" } }, action: { name: "read" }, resource: { type: "doc", id: "1" }, context: { ip: "10.0.0.1" } });
+      expect(e["erased"]).toEqual(["/input/context/ssn"]);
+      expect(e["masked"]).toEqual(["/input/subject/properties/email"]);
+      expect(sidecar.decisionUpload!.stats().dropped.by_policy).toBe(1);
+    } finally {
+      await sidecar.close();
+      await service.stop();
+    }
+  });
+});
