@@ -56,7 +56,16 @@ export function civil(name: string, ns: bigint, tz: string): Civil {
 }
 
 /** `ns`, or `[ns]`, `[ns, tz]`, `[ns, tz, layout]`: OPA reads time.format's form for every time.* built-in. */
+const INT64_MIN = -(2n ** 63n);
+const INT64_MAX = 2n ** 63n - 1n;
+
 function nsArg(name: string, v: unknown): { ns: bigint; tz: string; layout?: string } {
+  const r = nsArgs(name, v);
+  if (r.ns < INT64_MIN || r.ns > INT64_MAX) throw builtinError(name, "timestamp too big");
+  return r;
+}
+
+function nsArgs(name: string, v: unknown): { ns: bigint; tz: string; layout?: string } {
   if (typeof v === "number" || typeof v === "bigint") return { ns: toNs(name, v), tz: "UTC" };
   if (Array.isArray(v) && v.length >= 1) {
     const ns = toNs(name, v[0], "the first element of operand 1");
@@ -293,7 +302,10 @@ export function parseGo(name: string, layout: string, value: string): bigint {
   const utc = new Date(0);
   utc.setUTCFullYear(year, month - 1, day);
   utc.setUTCHours(hour, minute, second, 0);
-  return (BigInt(utc.getTime()) - BigInt(offset) * 1000n) * NS_PER_MS + nanos;
+  const ns = (BigInt(utc.getTime()) - BigInt(offset) * 1000n) * NS_PER_MS + nanos;
+  // OPA's answers are int64 nanoseconds: 1677-09-21 to 2262-04-11.
+  if (ns < INT64_MIN || ns > INT64_MAX) bad("time outside of valid range");
+  return ns;
 }
 
 const UNITS: Record<string, bigint> = { ns: 1n, us: 1000n, "µs": 1000n, "μs": 1000n, ms: 1_000_000n, s: 1_000_000_000n, m: 60_000_000_000n, h: 3_600_000_000_000n };

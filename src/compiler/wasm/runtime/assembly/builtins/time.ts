@@ -163,6 +163,9 @@ function intArg(name: string, i: u32, v: usize): bool {
   return true;
 }
 
+/** OPA's error for a time.add_date result outside int64 nanoseconds. */
+function outOfRange(): usize { return builtinErr("time.add_date", "time outside of valid range"); }
+
 export function capgate_bi_time_add_date(t: usize, years: usize, months: usize, days: usize): usize {
   if (!localTime("time.add_date", t)) return 0;
   let zone = tsZone, wall = lSec, ns = lNs;
@@ -173,7 +176,7 @@ export function capgate_bi_time_add_date(t: usize, years: usize, months: usize, 
   if (!intArg("time.add_date", 4, days)) return 0;
   let dd = lastInt();
   // Anything beyond a few hundred thousand years cannot be a valid i64 timestamp.
-  if (y > 1000000 || y < -1000000 || mo > 12000000 || mo < -12000000 || dd > 400000000 || dd < -400000000) return 0;
+  if (y > 1000000 || y < -1000000 || mo > 12000000 || mo < -12000000 || dd > 400000000 || dd < -400000000) return outOfRange();
   let day0 = floorDiv(wall, SEC_PER_DAY);
   let tod = wall - day0 * SEC_PER_DAY;
   civilFromDays(day0);
@@ -183,13 +186,13 @@ export function capgate_bi_time_add_date(t: usize, years: usize, months: usize, 
   let month = m0 - floorDiv(m0, 12) * 12 + 1;
   let nd = daysFromCivil(year, month, 1) + (cd - 1) + dd;
   // A zone moves the instant by less than a day either way.
-  if (nd > MAX_DAYS + 1 || nd < -MAX_DAYS - 2) return 0;
+  if (nd > MAX_DAYS + 1 || nd < -MAX_DAYS - 2) return outOfRange();
   wall = nd * SEC_PER_DAY + tod;
   if (!zoneOffset("time.add_date", zone, wall, true)) return 0;
   let sec = wall - tzOff;
   // i64 nanoseconds span -9223372036.854775808 s to 9223372036.854775807 s.
-  if (sec > 9223372036 || (sec == 9223372036 && ns > 854775807)) return 0;
-  if (sec < -9223372037 || (sec == -9223372037 && ns < 145224192)) return 0;
+  if (sec > 9223372036 || (sec == 9223372036 && ns > 854775807)) return outOfRange();
+  if (sec < -9223372037 || (sec == -9223372037 && ns < 145224192)) return outOfRange();
   return capgate_number_int(sec * NS_PER_SEC + ns);
 }
 
