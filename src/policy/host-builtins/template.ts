@@ -295,6 +295,13 @@ function evalPipe(pipe: string, s: Scope): unknown {
   return v;
 }
 
+/** Go 1.22's range over an integer; bounded so that a number from input cannot exhaust memory. */
+const MAX_RANGE = 1_000_000;
+function rangeOfInt(n: number): Array<[unknown, unknown]> {
+  if (n > MAX_RANGE) throw new TemplateError(`range over ${n} is more than ${MAX_RANGE} iterations`);
+  return Array.from({ length: Math.max(0, n) }, (_, i) => [i, i]);
+}
+
 function render(nodes: Node[], s: Scope, out: string[]): void {
   for (const n of nodes) {
     if (n.kind === "text") out.push(n.text);
@@ -321,7 +328,7 @@ function render(nodes: Node[], s: Scope, out: string[]): void {
         : v !== null && typeof v === "object"
           ? Object.keys(v).sort().map((k) => [k, (v as Record<string, unknown>)[k]])
           : typeof v === "number" && Number.isInteger(v)
-            ? Array.from({ length: Math.max(0, v) }, (_, i) => [i, i])
+            ? rangeOfInt(v)
             : v === null || v === undefined
               ? []
               : (() => {

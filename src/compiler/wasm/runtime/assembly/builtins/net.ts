@@ -346,6 +346,27 @@ function mergeRecord(v: usize, r: usize): bool {
   return true;
 }
 
+/** Bottom-up merge sort of n record pointers (input may hold many networks); returns the sorted array. */
+function sortRecords(a: usize, n: u32): usize {
+  let b = opa_malloc(<usize>(n == 0 ? 1 : n) << 2);
+  for (let width: u32 = 1; width < n; width <<= 1) {
+    for (let lo: u32 = 0; lo < n; lo += width << 1) {
+      let mid = min<u32>(lo + width, n), hi = min<u32>(lo + (width << 1), n);
+      let i = lo, j = mid, k = lo;
+      while (i < mid || j < hi) {
+        let takeLeft = j >= hi || (i < mid && compareRec(<usize>load<u32>(a + (<usize>i << 2)), <usize>load<u32>(a + (<usize>j << 2))) <= 0);
+        let from = takeLeft ? i : j;
+        store<u32>(b + (<usize>k << 2), load<u32>(a + (<usize>from << 2)));
+        k++;
+        if (takeLeft) i++;
+        else j++;
+      }
+    }
+    let t = a; a = b; b = t;
+  }
+  return a;
+}
+
 export function capgate_bi_net_cidr_merge(v: usize): usize {
   let isSet = isType(v, T_SET);
   if (!isSet && !isType(v, T_ARRAY)) return typeErr(MERGE, 1, "one of {array, set}", v);
@@ -355,14 +376,9 @@ export function capgate_bi_net_cidr_merge(v: usize): usize {
   for (let i: u32 = 0; i < n; i++) {
     let r = recs + <usize>i * REC;
     if (!mergeRecord(isSet ? entryKey(entryAt(v, i)) : arrAt(v, i), r)) return 0;
-    // Insertion sort of record pointers.
-    let j = i;
-    while (j > 0 && compareRec(<usize>load<u32>(order + (<usize>(j - 1) << 2)), r) > 0) {
-      store<u32>(order + (<usize>j << 2), load<u32>(order + (<usize>(j - 1) << 2)));
-      j--;
-    }
-    store<u32>(order + (<usize>j << 2), <u32>r);
+    store<u32>(order + (<usize>i << 2), <u32>r);
   }
+  order = sortRecords(order, n);
   // A stack of kept networks: each new one is dropped when the top contains
   // it, else pushed and joined with the top while they are sibling halves.
   let stack = opa_malloc(<usize>(n == 0 ? 1 : n) * REC);
