@@ -124,6 +124,7 @@ export function createApp(deps: AppDeps): Hono {
 
   mountAuthZen(app, {
     engine: deps.engine,
+    replica: deps.facts,
     decisionLog: deps.decisionLog,
     metrics: deps.metrics,
     settings: deps.authzen ?? AUTHZEN_DEFAULTS,

@@ -170,6 +170,8 @@ const configSchema = z
         batch_entrypoint: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*(\/[A-Za-z_][A-Za-z0-9_]*)*$/, "must be an entrypoint path such as authzen/decision").default("authzen/evaluations"),
         policy_decision_point: z.url({ protocol: /^https?$/, error: "must be an http(s) URL" }).optional(),
         search_page_size: positiveInt.max(1000).default(50),
+        // "replica": each input also holds {facts: {tenant, user, defaults}} for the subject, read from the replica.
+        facts: z.enum(["none", "replica"]).default("none"),
       })
       .strict()
       .prefault({}),

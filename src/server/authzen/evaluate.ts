@@ -6,9 +6,13 @@
 // is one module call when the bundle has the batch entrypoint (the rule
 // `[d | some r in input.evaluations; d := decision with input as r]`); the
 // short-circuiting semantics go one evaluation at a time and stop as the spec
-// says, the stopping evaluation's answer included.
+// says, the stopping evaluation's answer included. With `facts: replica`, each
+// input also holds `facts: {tenant, user, defaults}` read from the replica for
+// the subject (its id, and `properties.tenant_id`), fail-closed while the
+// replica is not current.
 import { performance } from "node:perf_hooks";
 import type { Engine } from "../engine.js";
+import type { FactSource } from "../facts.js";
 import type { BatchItem, Evaluation, Semantic } from "./request.js";
 
 export interface AuthZenDecision {
@@ -20,6 +24,8 @@ export interface EvaluatorSettings {
   entrypoint: string;
   batchEntrypoint: string;
   deadlineMs: number;
+  /** The replica, when the policy's facts come from it (`authzen.facts: replica`). */
+  replica?: (() => FactSource | null) | undefined;
 }
 
 /** Why the policy could not answer, as an HTTP-like status in `context.error` (the spec's own example shape). */
@@ -41,8 +47,10 @@ export class AuthZenEvaluator {
   ) {}
 
   evaluate(evaluation: Evaluation): AuthZenDecision {
+    const input = this.input(evaluation);
+    if (typeof input !== "string") return input;
     const deadline = performance.now() + this.settings.deadlineMs;
-    const r = this.engine.evaluateDocument(this.settings.entrypoint, JSON.stringify(evaluation), deadline);
+    const r = this.engine.evaluateDocument(this.settings.entrypoint, input, deadline);
     if (!r.ok) return fromFailure(r.reason, r.error);
     return fromDocument(r.document);
   }
@@ -60,6 +68,11 @@ export class AuthZenEvaluator {
     return out;
   }
 
+  /** The policy input as JSON text, or the deny to answer when the facts it needs cannot be read. */
+  private input(evaluation: Evaluation): string | AuthZenDecision {
+    return this.settings.replica === undefined ? JSON.stringify(evaluation) : withFacts(this.settings.replica, evaluation);
+  }
+
   private item(item: BatchItem): AuthZenDecision {
     return item.ok ? this.evaluate(item.evaluation) : failed(400, item.message);
   }
@@ -71,13 +84,41 @@ export class AuthZenEvaluator {
    */
   private batch(items: readonly BatchItem[]): AuthZenDecision[] | undefined {
     if (!this.engine.entrypoints.includes(this.settings.batchEntrypoint)) return undefined;
-    const valid = items.flatMap((item) => (item.ok ? [item.evaluation] : []));
+    const valid: string[] = [];
+    for (const item of items) {
+      if (!item.ok) continue;
+      const input = this.input(item.evaluation);
+      // A replica problem is every item's: each is then answered alone, with its error.
+      if (typeof input !== "string") return undefined;
+      valid.push(input);
+    }
     const deadline = performance.now() + this.settings.deadlineMs * Math.max(1, valid.length);
-    const r = this.engine.evaluateDocument(this.settings.batchEntrypoint, JSON.stringify({ evaluations: valid }), deadline);
+    const r = this.engine.evaluateDocument(this.settings.batchEntrypoint, `{"evaluations":[${valid.join(",")}]}`, deadline);
     if (!r.ok || !Array.isArray(r.document) || r.document.length !== valid.length) return undefined;
     const answers = r.document.map(fromDocument);
     let next = 0;
     return items.map((item) => (item.ok ? answers[next++]! : failed(400, item.message)));
+  }
+}
+
+/** The replica's facts for an evaluation's subject, added to its input; a deny with context.error when they cannot be read. */
+function withFacts(replica: () => FactSource | null, evaluation: Evaluation): string | AuthZenDecision {
+  const facts = replica();
+  let status: string;
+  try {
+    status = facts?.state().status ?? "missing";
+  } catch {
+    status = "missing";
+  }
+  if (facts === null || status !== "current") return failed(503, `replica_${status}`);
+  const tenantId = evaluation.subject.properties?.["tenant_id"];
+  try {
+    const tenant = typeof tenantId === "string" ? facts.tenantJson(tenantId) : null;
+    const user = facts.userJson(evaluation.subject.id);
+    const text = JSON.stringify(evaluation);
+    return `${text.slice(0, -1)},"facts":{"tenant":${tenant ?? "null"},"user":${user ?? "null"},"defaults":${facts.defaultsJson()}}}`;
+  } catch {
+    return failed(503, facts.state().status === "corrupt" ? "replica_corrupt" : "replica_error");
   }
 }
 

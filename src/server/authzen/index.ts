@@ -9,6 +9,7 @@ import { performance } from "node:perf_hooks";
 import type { Context, Hono, MiddlewareHandler } from "hono";
 import type { DecisionLog } from "../decision-log.js";
 import type { Engine } from "../engine.js";
+import type { FactSource } from "../facts.js";
 import { inputError } from "../http-error.js";
 import type { ServerMetrics } from "../metrics.js";
 import { turnBatched } from "../turn-batch.js";
@@ -24,10 +25,13 @@ export interface AuthZenSettings {
   /** The PDP identifier advertised in the metadata; the request's own origin when absent. */
   policy_decision_point?: string | undefined;
   search_page_size: number;
+  /** "replica": each input also holds the subject's facts from the replica (`facts: {tenant, user, defaults}`). */
+  facts: "none" | "replica";
 }
 
 export interface AuthZenDeps {
   engine: Engine;
+  replica: () => FactSource | null;
   decisionLog: DecisionLog;
   metrics: ServerMetrics;
   settings: AuthZenSettings;
@@ -49,6 +53,7 @@ export function mountAuthZen(app: Hono, deps: AuthZenDeps): void {
     entrypoint: settings.entrypoint,
     batchEntrypoint: settings.batch_entrypoint,
     deadlineMs: deps.deadlineMs,
+    replica: settings.facts === "replica" ? deps.replica : undefined,
   });
   const evaluateOne = turnBatched(async (e: Evaluation) => evaluator.evaluate(e));
   const record = recorder(deps);
@@ -133,4 +138,5 @@ export const AUTHZEN_DEFAULTS: AuthZenSettings = {
   entrypoint: "authzen/decision",
   batch_entrypoint: "authzen/evaluations",
   search_page_size: 50,
+  facts: "none",
 };
