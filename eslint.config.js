@@ -1,0 +1,155 @@
+// ESLint for capgate: the import boundaries that hold the layers (issue 20 item 6)
+// and a few rules that catch real mistakes. Formatting is Prettier's business,
+// types are tsc's (`npm run typecheck`); nothing here duplicates either.
+//
+// The layers, as they are today:
+//   - the sidecar (src/server) never imports the compiler (src/compiler);
+//   - the sidecar never imports the migration runner (src/migrate);
+//   - outside src/compiler, only src/compiler/index.ts is imported;
+//   - the admin API (src/admin) takes nothing from the sidecar's decision code, and
+//     the sidecar takes nothing from src/admin;
+//   - the relay and the fleet (src/relay, src/fleet) never import the compiler.
+// Tests are white-box (a parser test imports the parser) and bench/ measures the
+// parts it names, so the compiler's front-file rule binds src/ only; the other
+// rules bind every file under their folder.
+//
+// An import that crosses a line today is named below in ALLOWED, importer and
+// imported file both, so a new crossing fails and the old ones stay visible.
+// test/lint/layers.test.ts proves the rules bite with this very config.
+import { defineConfig } from "eslint/config";
+import tseslint from "typescript-eslint";
+import { createNodeResolver, importX } from "eslint-plugin-import-x";
+
+/** One boundary: files under `importers` may not import files under `forbidden`, but for `except`. */
+const LAYERS = [
+  {
+    importers: "src/server",
+    forbidden: "src/compiler",
+    message: "The sidecar never imports the compiler (issue 20): take what it needs from src/policy's runtime.",
+  },
+  {
+    importers: "src/server",
+    forbidden: "src/migrate",
+    message: "The sidecar never imports the migration runner (issue 20).",
+  },
+  {
+    importers: ["src/!(compiler)/**", "src/*.ts"],
+    forbidden: "src/compiler",
+    except: ["./index.ts"],
+    message: "Outside the compiler, import only its front file src/compiler/index.ts (issue 20).",
+  },
+  {
+    importers: "src/admin",
+    forbidden: "src/server",
+    // The shared HTTP error shape and the config file reader, not decision code.
+    except: ["./http-error.ts", "./config.ts"],
+    message: "The admin API takes nothing from the sidecar's decision code (issue 20).",
+  },
+  {
+    importers: "src/server",
+    forbidden: "src/admin",
+    message: "The sidecar takes nothing from the admin API (issue 20).",
+  },
+  {
+    importers: ["src/relay", "src/fleet"],
+    forbidden: "src/compiler",
+    message: "The relay and the fleet never import the compiler (issue 20).",
+  },
+];
+
+/** Today's crossings, each one exact: importer file -> imported file (repository paths). */
+const ALLOWED = [
+  // to go in the restructure (issue 20 item 3): the Wasm ABI leaves the compiler
+  ["src/policy/evaluate.ts", "src/compiler/wasm/runtime/abi.ts"],
+  ["src/policy/host-builtins/aws.ts", "src/compiler/wasm/runtime/abi.ts"],
+  ["src/policy/host-builtins/deadline.ts", "src/compiler/wasm/runtime/abi.ts"],
+  ["src/policy/host-builtins/time-zone.ts", "src/compiler/wasm/runtime/abi.ts"],
+  // to go in the restructure (issue 20 item 4): built-in declarations join compiler/ast
+  ["src/policy/capabilities.ts", "src/compiler/passes/builtin-decls.ts"],
+  ["src/policy/capabilities.ts", "src/compiler/passes/builtin-types.ts"],
+  // to go in the restructure (issue 20 item 5): policy tools split from the runtime
+  ["src/policy/tools.ts", "src/compiler/ast/types.ts"],
+  ["src/policy/tools.ts", "src/compiler/parser/index.ts"],
+  ["src/policy/tools.ts", "src/compiler/passes/index.ts"],
+  // to go in the restructure (issue 20 item 1): the legacy TOTP secret job leaves src/server
+  ["src/server/totp-legacy.ts", "src/migrate/state.ts"],
+  // to go in the restructure (issue 20 item 1): zod error mapping moves to server/http/
+  ["src/admin/app.ts", "src/server/decisions.ts"],
+  ["src/admin/service.ts", "src/server/decisions.ts"],
+  // to go in the restructure (issue 20 item 2): one list of secret keys outside the sidecar
+  ["src/admin/store/users.ts", "src/server/facts.ts"],
+];
+
+const toList = (value) => (Array.isArray(value) ? value : [value]);
+
+/** The zones for one file: every layer, with the file's allowed crossings added to `except`. */
+function zonesFor(file) {
+  return LAYERS.map(({ importers, forbidden, except = [], message }) => {
+    const extra = ALLOWED.filter(([from, to]) => from === file && to.startsWith(`${forbidden}/`)).map(
+      ([, to]) => `./${to.slice(forbidden.length + 1)}`,
+    );
+    const zone = { target: toList(importers), from: forbidden, message };
+    const all = [...except, ...extra];
+    return all.length > 0 ? { ...zone, except: all } : zone;
+  });
+}
+
+const boundaries = (zones) => ({
+  "import-x/no-restricted-paths": ["error", { zones, basePath: import.meta.dirname }],
+});
+
+export default defineConfig(
+  {
+    ignores: ["dist/", "node_modules/", "src/**/runtime/assembly/"],
+  },
+  {
+    files: ["**/*.ts", "**/*.tsx"],
+    languageOptions: { parser: tseslint.parser },
+    plugins: { "@typescript-eslint": tseslint.plugin, "import-x": importX },
+    settings: {
+      // Sources import `./x.js` for `./x.ts` (NodeNext): resolve the way tsc does, so the
+      // boundary rules see real files (an unresolved import would slip past them).
+      "import-x/resolver-next": [
+        createNodeResolver({
+          extensions: [".ts", ".tsx", ".js", ".mjs", ".json", ".node"],
+          extensionAlias: { ".js": [".ts", ".tsx", ".js"] },
+        }),
+      ],
+    },
+    rules: {
+      ...boundaries(zonesFor(null)),
+      "import-x/no-unresolved": ["error", { ignore: ["^node:"] }],
+      "import-x/no-self-import": "error",
+      "no-debugger": "error",
+      "no-self-compare": "error",
+      "no-self-assign": "error",
+      "no-unsafe-finally": "error",
+      "no-cond-assign": "error",
+      "no-dupe-else-if": "error",
+      "no-sparse-arrays": "error",
+      "no-async-promise-executor": "error",
+      "no-constant-binary-expression": "error",
+      "no-unused-private-class-members": "error",
+      "@typescript-eslint/no-duplicate-enum-values": "error",
+      "@typescript-eslint/no-misused-new": "error",
+      "@typescript-eslint/no-unsafe-declaration-merging": "error",
+      "@typescript-eslint/no-extra-non-null-assertion": "error",
+      "@typescript-eslint/prefer-as-const": "error",
+    },
+  },
+  {
+    // Promise mistakes need types: a call whose rejection nobody handles ends the process.
+    // Costs about 17 s of CPU over the untyped rules on this tree (see docs/architecture.md).
+    files: ["src/**/*.ts", "src/**/*.tsx", "test/**/*.ts", "bench/**/*.ts"],
+    languageOptions: { parserOptions: { projectService: true, tsconfigRootDir: import.meta.dirname } },
+    rules: {
+      "@typescript-eslint/no-floating-promises": "error",
+      "@typescript-eslint/await-thenable": "error",
+      "@typescript-eslint/no-misused-promises": ["error", { checksVoidReturn: false }],
+    },
+  },
+  ...[...new Set(ALLOWED.map(([from]) => from))].map((file) => ({
+    files: [file],
+    rules: boundaries(zonesFor(file)),
+  })),
+);
