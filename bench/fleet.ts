@@ -2,7 +2,10 @@
 // one relay (the built CLI, a child process) on a fresh database of the local
 // PostgreSQL server, N followers spread over P worker processes (each with
 // its own replica file and ordered consumer, one NATS connection per worker),
-// R single-row commits per second at the primary for S seconds (default 60).
+// R changes per second at the primary for S seconds (default 60), in a
+// commit every 20 ms; followers apply what arrived within --batch-window ms
+// (default 50) in one transaction. CPU per applied change comes from
+// process.cpuUsage (workers) and /proc (NATS server, relay).
 // Prints end-to-end lag (the writer stamps each row just before sending it;
 // the follower reads the stamp when the change is committed to its replica)
 // as median, p99 and max over every (change, follower), beside the floor of
@@ -37,6 +40,8 @@ interface WorkerResult {
   gaps: number;
   rssBefore: number;
   rssAfter: number;
+  /** CPU time (user + system) of the worker from the writer's start to the end, in microseconds. */
+  cpuMicros: number;
 }
 
 function arg(name: string, fallback: number): number {
@@ -52,6 +57,7 @@ async function worker(): Promise<void> {
   const [stream, dir, nText, windowText] = process.argv.slice(3);
   const n = Number(nText);
   const rssBefore = process.memoryUsage().rss;
+  let cpuBefore = process.cpuUsage();
   const nc = await connect({ servers: NATS, maxReconnectAttempts: -1 });
   const ac = new AbortController();
   // Every follower of this process listens on the one signal.
@@ -99,6 +105,8 @@ async function worker(): Promise<void> {
   }
   const progress = setInterval(() => process.send!({ type: "progress", maxSeq, min: Math.min(...followers.map((f) => f.report().watermark ?? 0)) }), 500);
   process.on("message", (m: { type: string }) => {
+    // The writer starts: CPU from here on is the cost of following, not of bootstrapping.
+    if (m.type === "mark") cpuBefore = process.cpuUsage();
     if (m.type !== "finish") return;
     clearInterval(progress);
     const out: Record<string, number[]> = {};
@@ -111,6 +119,7 @@ async function worker(): Promise<void> {
       gaps: followers.reduce((s, f) => s + f.report().gaps, 0),
       rssBefore,
       rssAfter: process.memoryUsage().rss,
+      cpuMicros: ((c) => c.user + c.system)(process.cpuUsage(cpuBefore)),
     };
     process.send!({ type: "result", r }, () => {
       ac.abort();
@@ -140,6 +149,19 @@ function natsServerPid(): number | undefined {
   }
 }
 
+/** User + system CPU seconds a process has used so far. */
+function cpuOf(pid: number | undefined): number {
+  if (pid === undefined) return 0;
+  try {
+    const f = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]!.split(" ");
+    return (Number(f[11]) + Number(f[12])) / 100;
+  } catch {
+    return 0;
+  }
+}
+
+const load = (): string => readFileSync("/proc/loadavg", "utf8").split(" ").slice(0, 3).join(" ");
+
 const mb = (b: number): string => `${(b / 1048576).toFixed(0)} MB`;
 
 function percentile(hist: number[], total: number, p: number): number {
@@ -157,7 +179,7 @@ async function main(): Promise<void> {
   const rate = arg("rate", 200);
   const seconds = arg("seconds", 60);
   const procs = Math.min(followers, arg("procs", 2));
-  const windowMs = arg("batch-window", 20);
+  const windowMs = arg("batch-window", 50);
   const dbName = `capgate_bench_fleet_${randomBytes(4).toString("hex")}`;
   const stream = `BENCH_${randomBytes(4).toString("hex")}`;
   const dir = mkdtempSync(join(tmpdir(), "capgate-bench-fleet-"));
@@ -177,6 +199,7 @@ async function main(): Promise<void> {
     await primary.close();
     const natsPid = natsServerPid();
     const natsBefore = rssOf(natsPid);
+    const loadBefore = load();
     const bin = fileURLToPath(new URL("../bin/capgate.js", import.meta.url));
     const relay = spawn(process.execPath, [bin, "relay", "--database-url", url, "--nats", NATS, "--stream", stream, "--snapshot-every", "1h"], { stdio: ["ignore", "ignore", "pipe"] });
     children.push(relay);
@@ -212,6 +235,9 @@ async function main(): Promise<void> {
     // its own change in the log, stamped just before the statement is sent.
     const writer = new pg.Client({ connectionString: url });
     await writer.connect();
+    for (const w of workers) w.proc.send({ type: "mark" });
+    const natsCpu0 = cpuOf(natsPid);
+    const relayCpu0 = cpuOf(relay.pid);
     const total = Math.round(rate * seconds);
     const t0 = Date.now();
     let connections = 0;
@@ -240,6 +266,9 @@ async function main(): Promise<void> {
     while (workers.some((w) => w.min < last) && Date.now() < drainUntil) await new Promise((r) => setTimeout(r, 250));
     const natsAfter = rssOf(natsPid);
     const relayRss = rssOf(relay.pid);
+    const natsCpu = cpuOf(natsPid) - natsCpu0;
+    const relayCpu = cpuOf(relay.pid) - relayCpu0;
+    const loadAfter = load();
     for (const w of workers) w.proc.send({ type: "finish" });
     while (workers.some((w) => w.result === undefined)) await new Promise((r) => setTimeout(r, 100));
 
@@ -251,6 +280,7 @@ async function main(): Promise<void> {
     let gaps = 0;
     let followerRss = 0;
     let followerRssBase = 0;
+    let followerCpu = 0;
     for (const w of workers) {
       const r = w.result!;
       r.hist.forEach((c, ms) => (hist[ms]! += c));
@@ -268,6 +298,7 @@ async function main(): Promise<void> {
       gaps += r.gaps;
       followerRss += r.rssAfter;
       followerRssBase += r.rssBefore;
+      followerCpu += r.cpuMicros / 1e6;
     }
     const samples = hist.reduce((a, b) => a + b, 0);
     const floorHist = new Array<number>(HIST_MS + 1).fill(0);
@@ -278,10 +309,11 @@ async function main(): Promise<void> {
         `fleet bench: ${followers} followers in ${procs} processes, ${rate} changes/s for ${seconds} s (${total} changes in ${commits} commits over ${writeSecs.toFixed(1)} s), batch window ${windowMs} ms, all bootstrapped in ${(bootMs / 1000).toFixed(1)} s`,
         `lag primary commit -> follower replica, every (change, follower) [${samples} samples]: ${line(hist, samples)}`,
         `floor, fastest follower per change [${fastest.size} changes]: ${line(floorHist, fastest.size)}`,
-        `lost ${lost}, duplicated ${duplicated} (of ${total * followers} change applications); bootstraps ${bootstraps} (one each at start), gaps ${gaps}`,
+        `not applied when the bench ended (lost, or still behind after a 120 s drain): ${lost}; applied twice: ${duplicated} (of ${total * followers} change applications); bootstraps ${bootstraps} (one each at start), gaps ${gaps}`,
+        `cpu seconds during the writes and drain: followers ${followerCpu.toFixed(1)} (${((followerCpu * 1e6) / Math.max(1, samples)).toFixed(1)} us per applied change per follower), NATS server ${natsCpu.toFixed(1)} (${((natsCpu * 1e6) / Math.max(1, samples)).toFixed(1)} us per delivery), relay ${relayCpu.toFixed(1)}; load average ${loadBefore} before, ${loadAfter} after (2 cores, shared)`,
         `primary connections (pg_stat_activity, mid-run): ${connections} (the relay's query and LISTEN connections plus this bench's writer)`,
         `memory: NATS server ${mb(natsBefore)} -> ${mb(natsAfter)}; relay ${mb(relayRss)}; follower processes ${mb(followerRssBase)} before followers -> ${mb(followerRss)} (${((followerRss - followerRssBase) / followers / 1024).toFixed(0)} KB per follower)`,
-        `| ${followers} | ${rate} | ${seconds} | ${percentile(hist, samples, 50)} | ${percentile(hist, samples, 99)} | ${percentile(hist, samples, 100)} | ${percentile(floorHist, fastest.size, 50)} / ${percentile(floorHist, fastest.size, 99)} | ${lost} | ${duplicated} | ${connections} | ${mb(natsAfter)} | ${mb(followerRss - followerRssBase)} |`,
+        `| ${followers} | ${rate} | ${seconds} | ${percentile(hist, samples, 50)} | ${percentile(hist, samples, 99)} | ${percentile(hist, samples, 100)} | ${percentile(floorHist, fastest.size, 50)} / ${percentile(floorHist, fastest.size, 99)} | ${lost} | ${duplicated} | ${connections} | ${mb(natsAfter)} | ${mb(followerRss - followerRssBase)} | ${((followerCpu * 1e6) / Math.max(1, samples)).toFixed(1)} / ${((natsCpu * 1e6) / Math.max(1, samples)).toFixed(1)} | ${loadBefore.split(" ")[0]} |`,
       ].join("\n") + "\n",
     );
   } finally {

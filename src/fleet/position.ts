@@ -25,8 +25,15 @@ export function readPosition(db: Database.Database): StreamPosition | undefined 
   return { stream, created, seq };
 }
 
+/** One prepared upsert per open database: written with every applied batch. */
+const upserts = new WeakMap<Database.Database, Database.Statement>();
+
 export function writePosition(db: Database.Database, p: Partial<StreamPosition>): void {
-  const put = db.prepare("INSERT INTO replica_meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value");
+  let put = upserts.get(db);
+  if (put === undefined) {
+    put = db.prepare("INSERT INTO replica_meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value");
+    upserts.set(db, put);
+  }
   if (p.stream !== undefined) put.run(KEYS.stream, p.stream);
   if (p.created !== undefined) put.run(KEYS.created, p.created);
   if (p.seq !== undefined) put.run(KEYS.seq, String(p.seq));

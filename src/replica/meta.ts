@@ -31,8 +31,15 @@ const KEYS: Record<keyof ReplicaMeta, string> = {
   confirmedAt: "confirmed_at",
 };
 
+/** One prepared upsert per open database: followers write metadata with every batch they apply. */
+const upserts = new WeakMap<Database.Database, Database.Statement>();
+
 export function writeMeta(db: Database.Database, meta: Partial<ReplicaMeta>): void {
-  const put = db.prepare("INSERT INTO replica_meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value");
+  let put = upserts.get(db);
+  if (put === undefined) {
+    put = db.prepare("INSERT INTO replica_meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value");
+    upserts.set(db, put);
+  }
   for (const [field, key] of Object.entries(KEYS) as [keyof ReplicaMeta, string][]) {
     const v = meta[field];
     if (v === undefined) continue;
