@@ -33,6 +33,8 @@ export interface CompilePolicyOptions {
    * evaluation error. The module exports the setting (`capgate_builtin_strict`).
    */
   strictBuiltinErrors?: boolean;
+  /** Emit line coverage marks (`policy test --coverage`); the lines come back in `coverage`. */
+  coverage?: boolean;
 }
 
 export interface CompiledModule {
@@ -41,6 +43,8 @@ export interface CompiledModule {
   entrypoints: string[];
   /** Built-ins the module imports from the host (`opa_builtinN`). */
   builtins: string[];
+  /** With `coverage`: the source line of each coverage byte, by slot. */
+  coverage?: Array<{ file: string; row: number }>;
 }
 
 /** Parses every source (reporting all parse errors, not only the first). */
@@ -65,8 +69,10 @@ export function compilePolicy(opts: CompilePolicyOptions): CompiledModule {
   }
   const compiled = compile(modules, { queries });
   const policy = plan(compiled, { entrypoints, queries: queries.map((q) => q.name) });
-  const wasm = emit(policy, { strictBuiltinErrors: opts.strictBuiltinErrors ?? false });
+  const coverage: Array<{ file: string; row: number }> | undefined = opts.coverage ? [] : undefined;
+  const wasm = emit(policy, { strictBuiltinErrors: opts.strictBuiltinErrors ?? false, ...(coverage ? { coverage } : {}) });
   return {
+    ...(coverage ? { coverage } : {}),
     wasm,
     entrypoints: [...entrypoints, ...queries.map((q) => q.name)],
     // The planner lists every built-in it calls; those the runtime implements run in Wasm.

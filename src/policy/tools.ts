@@ -8,6 +8,7 @@ import { compile } from "../compiler/passes/index.js";
 import { CapgateError, CapgateErrors } from "../errors.js";
 import { STRICT_BUILTIN_ERRORS_KEY } from "./manifest.js";
 import { moduleKey, readCachedModule, writeCachedModule } from "./module-cache.js";
+import { coverageReport, readCoverageBytes, type CoverageReport } from "./coverage.js";
 import { splitSolution, wrapQuery } from "./query-capture.js";
 
 // Loaded when a tool needs them: the Wasm back end (binaryen), the SDK with the
@@ -130,17 +131,29 @@ export function findTests(modules: ast.Module[]): Array<{ path: string; file: st
 }
 
 /** Runs every test rule (those whose `data.` name `run` matches, when given) through one compiled module, as `opa test` does. */
-export async function runTests(opts: {
+export interface RunTestsOptions {
   sources: PolicySource[];
   data?: Record<string, unknown>;
   regoVersion?: ast.RegoVersion;
   run?: RegExp;
   strictBuiltinErrors?: boolean;
-}): Promise<TestResult[]> {
+}
+
+export async function runTests(opts: RunTestsOptions): Promise<TestResult[]> {
+  return (await runTestSuite(opts, false)).results;
+}
+
+/** Runs the tests with line coverage, reported in the shape of `opa test --coverage`. */
+export async function runTestsWithCoverage(opts: RunTestsOptions): Promise<{ results: TestResult[]; coverage: CoverageReport }> {
+  const r = await runTestSuite(opts, true);
+  return { results: r.results, coverage: r.coverage ?? coverageReport([], new Uint8Array(0)) };
+}
+
+async function runTestSuite(opts: RunTestsOptions, withCoverage: boolean): Promise<{ results: TestResult[]; coverage?: CoverageReport }> {
   const regoVersion = opts.regoVersion ?? 1;
   const modules = opts.sources.map((s) => parse(s.text, { file: s.file, regoVersion }));
   const tests = findTests(modules).filter((t) => opts.run === undefined || opts.run.test(testName(t.path)));
-  if (tests.length === 0) return [];
+  if (tests.length === 0) return { results: [] };
   const { compilePolicy } = await backEnd();
   const { evaluatePolicy, instantiatePolicy } = await runtime();
   const compiled = compilePolicy({
@@ -148,9 +161,10 @@ export async function runTests(opts: {
     entrypoints: tests.map((t) => t.path),
     regoVersion,
     strictBuiltinErrors: opts.strictBuiltinErrors === true,
+    coverage: withCoverage,
   });
   const inst = await instantiatePolicy(compiled.wasm, opts.data ?? {});
-  return tests.map(({ path, file, location }) => {
+  const results = tests.map(({ path, file, location }): TestResult => {
     const base = { name: testName(path), file, location: { file, row: location.row, col: location.col } };
     const t0 = process.hrtime.bigint();
     const took = (): number => Number(process.hrtime.bigint() - t0);
@@ -166,6 +180,22 @@ export async function runTests(opts: {
       return { ...base, duration: took(), status: "ERROR" as const, detail: e instanceof CapgateError ? e.format() : String(e), prints: inst.prints };
     }
   });
+  const lines = compiled.coverage;
+  return lines ? { results, coverage: coverageReport(lines, readCoverageBytes(inst, lines.length), ruleLines(modules)) } : { results };
+}
+
+/** The lines of every rule head and body expression (else chains included), for coverage. */
+function ruleLines(modules: ast.Module[]): Array<{ file: string; row: number }> {
+  const out: Array<{ file: string; row: number }> = [];
+  for (const m of modules) {
+    for (let rules = m.rules; rules.length > 0; rules = rules.flatMap((r) => (r.else ? [r.else] : []))) {
+      for (const r of rules) {
+        out.push({ file: m.file, row: r.location.row });
+        for (const e of r.body) if (!e.generated) out.push({ file: m.file, row: e.location.row });
+      }
+    }
+  }
+  return out;
 }
 
 function testName(path: string): string {

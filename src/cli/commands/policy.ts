@@ -101,19 +101,26 @@ export function registerPolicyCommands(program: Command): void {
     .option("--data <file>", "JSON or YAML data document")
     .option("-r, --run <regex>", "run only the tests whose name (data.pkg.test_x) the regular expression matches")
     .option("--strict-builtin-errors", "a failing built-in is an evaluation error, not undefined (OPA's strict-builtin-errors)", false)
+    .option("--coverage", "print line coverage as opa test --coverage does (JSON: per file covered and not covered lines)", false)
     .addOption(new Option("--format <format>", "pretty: a line per test and a summary; json: an array of results").choices(["pretty", "json"]).default("pretty"))
-    .action(async (paths: string[], o: { v0: boolean; data?: string; run?: string; format: "pretty" | "json"; strictBuiltinErrors: boolean }) => {
+    .action(async (paths: string[], o: { v0: boolean; data?: string; run?: string; format: "pretty" | "json"; strictBuiltinErrors: boolean; coverage: boolean }) => {
       const t = await tools();
-      const results = await t.runTests({
+      const opts = {
         sources: readSources(paths),
-        regoVersion: o.v0 ? 0 : 1,
+        regoVersion: o.v0 ? (0 as const) : (1 as const),
         strictBuiltinErrors: o.strictBuiltinErrors,
         ...(o.data ? { data: readDataDocument(o.data) } : {}),
         ...(o.run !== undefined ? { run: testFilter(o.run) } : {}),
-      });
+      };
+      const withCoverage = o.coverage ? await t.runTestsWithCoverage(opts) : undefined;
+      const results = withCoverage?.results ?? (await t.runTests(opts));
       const pass = results.filter((t) => t.status === "PASS").length;
       // As opa test: 2 when a test fails or errs (1 is left to errors that stop the run).
       if (pass !== results.length) process.exitCode = 2;
+      if (withCoverage) {
+        process.stdout.write(JSON.stringify(withCoverage.coverage, null, 2) + "\n");
+        return;
+      }
       if (o.format === "json") {
         process.stdout.write(JSON.stringify(results.map(t.opaTestJson), null, 2) + "\n");
         return;

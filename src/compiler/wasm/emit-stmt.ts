@@ -49,7 +49,12 @@ export interface ModuleContext {
   pathFuncs: readonly { wasmName: string; path: readonly string[]; arity: number }[];
   hostImport(arity: number): string;
   nextLabel(): string;
+  /** With coverage on: the byte slot of a source line, set to 1 when a statement of that line runs. */
+  coverageSlot?(loc: ir.StmtLocation): number | undefined;
 }
+
+/** The exported global holding the address of the coverage bytes (one per source line with statements). */
+export const COVERAGE_GLOBAL = "capgate_coverage";
 
 interface Label {
   /** Where an undefined statement of this IR block branches. */
@@ -194,7 +199,11 @@ export class BodyEmitter {
   private stmt(s: ir.Stmt, rs: number | null): binaryen.ExpressionRef {
     const guards = this.guards(s);
     const body = this.stmtBody(s, rs);
-    return guards.length === 0 ? body : this.ctx.m.block(null, [...guards, body]);
+    const slot = this.ctx.coverageSlot?.(s.loc);
+    const m = this.ctx.m;
+    // Coverage marks the line reached before the statement runs, as OPA's tracer sees an expression evaluated.
+    const mark = slot === undefined ? [] : [m.i32.store8(slot, 0, m.global.get(COVERAGE_GLOBAL, i32), m.i32.const(1))];
+    return guards.length === 0 && mark.length === 0 ? body : m.block(null, [...mark, ...guards, body]);
   }
 
   /** Leaves the block when an operand the statement reads is an undefined local. */

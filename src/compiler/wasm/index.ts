@@ -5,7 +5,7 @@ import binaryen from "binaryen";
 import { CapgateError } from "../../errors.js";
 import type * as ir from "../ir/types.js";
 import { GENERATED_EXPORTS, RUNTIME_ABI_EXPORTS, addAbiExports } from "./abi-exports.js";
-import { BodyEmitter, PRINT, assignConflictKind, type Callee, type ModuleContext } from "./emit-stmt.js";
+import { COVERAGE_GLOBAL, BodyEmitter, PRINT, assignConflictKind, type Callee, type ModuleContext } from "./emit-stmt.js";
 import { LinkedRuntime, runtimeBytes } from "./link-runtime.js";
 import { DEADLINE_BUILTIN, DEADLINE_GLOBAL, RUNTIME_HOST_CALLS, STRICT_GLOBAL } from "./runtime/abi.js";
 import { defaultRuntimeBuiltins, type RuntimeBuiltin } from "./runtime-builtins.js";
@@ -30,6 +30,12 @@ export interface EmitOptions {
   strictBuiltinErrors?: boolean;
   /** Cache rule results within an evaluation, as OPA does (default true). */
   memoize?: boolean;
+  /**
+   * Line coverage (for `policy test --coverage`): the module marks a byte per
+   * source line when a statement of that line runs, at the address its
+   * `capgate_coverage` global holds; the emitter lists the lines, slot by slot, here.
+   */
+  coverage?: Array<{ file: string; row: number }>;
   /** Run binaryen's optimiser over the linked module (default false: compile speed first). */
   optimize?: boolean;
   /**
@@ -114,6 +120,23 @@ function link(policy: ir.Policy, rt: LinkedRuntime, opts: EmitOptions): Uint8Arr
     },
     nextLabel: () => `L${labels++}`,
   };
+  const coverage = opts.coverage;
+  const slots = new Map<string, number>();
+  if (coverage) {
+    ctx.coverageSlot = (loc) => {
+      const file = policy.static.files[loc.file] ?? "";
+      // Statements the compiler made up have no line of their own.
+      if (file === "" || loc.row <= 0) return undefined;
+      const key = `${loc.file}:${loc.row}`;
+      let slot = slots.get(key);
+      if (slot === undefined) {
+        slot = coverage.length;
+        slots.set(key, slot);
+        coverage.push({ file, row: loc.row });
+      }
+      return slot;
+    };
+  }
 
   for (const f of policy.funcs) {
     const kind = f.params.length - (f.mockParams ?? 0) > 2 ? "func" : "rule";
@@ -152,11 +175,17 @@ function link(policy: ir.Policy, rt: LinkedRuntime, opts: EmitOptions): Uint8Arr
   const entrypointsJson = JSON.stringify(Object.fromEntries(policy.plans.map((p, id) => [p.name, id])));
   addAbiExports(m, rt, data, planNames, builtinsJson, entrypointsJson);
 
+  if (coverage) {
+    // The line bytes start zeroed in the static data; a host reads them after evaluating.
+    const at = data.add(new Uint8Array(Math.max(1, coverage.length)), 8);
+    m.addGlobal(COVERAGE_GLOBAL, i32, false, m.i32.const(at));
+    m.addGlobalExport(COVERAGE_GLOBAL, COVERAGE_GLOBAL);
+  }
   rt.placeStatic(data.base, data.bytes());
   if (opts.strictBuiltinErrors !== undefined) rt.setGlobalInit(STRICT_GLOBAL, opts.strictBuiltinErrors ? 1 : 0);
   // The strict-errors global is exported so a host can read it (host built-ins fail
   // the same way as in-Wasm ones) and a bundle's manifest can turn it on at load.
-  rt.pruneExports(new Set<string>([...RUNTIME_ABI_EXPORTS, ...GENERATED_EXPORTS, DEADLINE_GLOBAL, STRICT_GLOBAL]));
+  rt.pruneExports(new Set<string>([...RUNTIME_ABI_EXPORTS, ...GENERATED_EXPORTS, DEADLINE_GLOBAL, STRICT_GLOBAL, ...(coverage ? [COVERAGE_GLOBAL] : [])]));
   m.addMemoryExport(rt.memoryName, "memory");
 
   if (opts.optimize) {
