@@ -18,7 +18,8 @@
 //     metrics and decision log line as every answer does;
 //  3. AuthZEN: /access/v1/evaluation asked the same decision (an
 //     authzen/decision rule in the same bundle calling token.issue on the
-//     same facts, kept as bundle data) against /decide, in the same rounds;
+//     same replica facts, authzen.facts: replica) against /decide, in the
+//     same rounds;
 //     and a boxcar of 50 evaluations in one /access/v1/evaluations against
 //     50 single calls, in evaluations per second;
 //  4. the sidecar's resident memory.
@@ -66,7 +67,7 @@ const authzen = {
 const BOXCAR = 50;
 const boxcar = { subject: authzen.subject, action: authzen.action, context: authzen.context, evaluations: Array.from({ length: BOXCAR }, () => ({ resource: authzen.resource })) };
 
-/** token.issue behind AuthZEN: the request mapped to capgate's input, the tenant and user facts read from bundle data. */
+/** token.issue behind AuthZEN: the request mapped to capgate's input, on the replica's facts the sidecar adds (authzen.facts: replica). */
 const AUTHZEN_MODULE = `package authzen
 
 decision := allowed if {
@@ -77,7 +78,7 @@ decision := allowed if {
 		"requested_ttl_seconds": input.resource.properties.requested_ttl_seconds,
 		"auth": {"methods": input.context.auth_methods},
 	}
-	capgate_input := object.union(data.bench.facts[request.tenant_id][request.user_id], {"request": request})
+	capgate_input := {"request": request, "tenant": input.facts.tenant, "user": input.facts.user, "defaults": input.facts.defaults}
 	allowed := data.capgate.token.issue.allow with input as capgate_input
 }
 
@@ -101,6 +102,7 @@ async function serveAndMeasure(dir: string): Promise<void> {
         replica: join(dir, "replica.db"),
         bundle: join(dir, "policy.tar.gz"),
         decision_log: join(dir, "decisions.log"),
+        "authzen.facts": "replica",
       },
     }),
     extraRoutes: (app) => {
@@ -157,8 +159,13 @@ async function main(): Promise<void> {
     process.stderr.write("setting up: replica from the demo data, bundle from policies/ ...\n");
     const db = await createTestPrimary("bench");
     await buildReplica(db.primary, tmp.dir).finally(() => db.drop());
-    await buildTestBundle(join(tmp.dir, "policy.tar.gz"), "bench");
-    await addAuthZen(join(tmp.dir, "policy.tar.gz"), join(tmp.dir, "replica.db"));
+    await buildTestBundle(join(tmp.dir, "policy.tar.gz"), "bench", { file: "authzen.rego", text: AUTHZEN_MODULE }, [
+      "capgate/token/issue",
+      "capgate/token/validate",
+      "capgate/mfa/requirement",
+      "authzen/decision",
+      "authzen/evaluations",
+    ]);
 
     process.stderr.write(`measuring in-process (${ITERATIONS} decisions) ...\n`);
     const child = spawn(process.execPath, [...process.execArgv, process.argv[1]!, "--serve", tmp.dir, "--iterations", String(ITERATIONS)], {
@@ -246,30 +253,6 @@ async function main(): Promise<void> {
   } finally {
     tmp.remove();
   }
-}
-
-/**
- * Adds the AuthZEN module to the bench bundle: the same policies with
- * authzen/decision and authzen/evaluations beside capgate's entrypoints, and
- * the facts /decide reads from the replica for acme/u-alice as bundle data.
- */
-async function addAuthZen(bundlePath: string, replicaPath: string): Promise<void> {
-  const { readFileSync, writeFileSync } = await import("node:fs");
-  const { compilePolicy } = await import("../src/compiler/index.js");
-  const { writeBundle } = await import("../src/policy/bundle.js");
-  const { collectRegoFiles } = await import("../src/policy/sources.js");
-  const { openReplicaFacts } = await import("../src/server/replica-facts.js");
-  const { buildPolicyInput } = await import("../src/server/facts.js");
-  const facts = openReplicaFacts(replicaPath, 3600, Date.now);
-  const { request: _request, ...known } = JSON.parse(buildPolicyInput(facts, body.input)) as Record<string, unknown>;
-  facts.close();
-  const sources = collectRegoFiles([join(import.meta.dirname, "..", "policies")])
-    .filter((f) => !f.endsWith("_test.rego"))
-    .map((file) => ({ file, text: readFileSync(file, "utf8") }));
-  sources.push({ file: "authzen.rego", text: AUTHZEN_MODULE });
-  const entrypoints = ["capgate/token/issue", "capgate/token/validate", "capgate/mfa/requirement", "authzen/decision", "authzen/evaluations"];
-  const m = compilePolicy({ sources, entrypoints });
-  writeFileSync(bundlePath, await writeBundle({ wasm: m.wasm, entrypoints: m.entrypoints, revision: "bench", data: { bench: { facts: { acme: { "u-alice": known } } } } }));
 }
 
 const serveAt = process.argv.indexOf("--serve");

@@ -41,8 +41,41 @@ export type EvaluationsRequest =
   | { kind: "single"; evaluation: Evaluation }
   | { kind: "batch"; semantic: Semantic; items: BatchItem[] };
 
+/**
+ * A well-formed evaluation taken as it is, or undefined for zod to judge (and
+ * word what is wrong). zod's loose objects cost several microseconds a
+ * request, more than the rest of the route; this accepts exactly what the
+ * schema accepts, the entities' extra members kept.
+ */
+function wellFormed(body: unknown): Evaluation | undefined {
+  if (!isPlain(body)) return undefined;
+  const { subject, action, resource, context } = body;
+  if (!isPlain(subject) || !isId(subject["type"]) || !isId(subject["id"]) || !optionalPlain(subject["properties"])) return undefined;
+  if (!isPlain(action) || !isId(action["name"]) || !optionalPlain(action["properties"])) return undefined;
+  if (!isPlain(resource) || !isId(resource["type"]) || !isId(resource["id"]) || !optionalPlain(resource["properties"])) return undefined;
+  if (!optionalPlain(context)) return undefined;
+  const evaluation = { subject, action, resource } as Evaluation;
+  if (context !== undefined) evaluation.context = context as Record<string, unknown>;
+  return evaluation;
+}
+
+function isPlain(v: unknown): v is Record<string, unknown> {
+  return typeof v === "object" && v !== null && !Array.isArray(v);
+}
+
+function optionalPlain(v: unknown): boolean {
+  return v === undefined || isPlain(v);
+}
+
+/** As principalId: 1 to 256 characters, no NUL. */
+function isId(v: unknown): v is string {
+  return typeof v === "string" && v.length >= 1 && v.length <= 256 && !v.includes("\u0000");
+}
+
 /** Validates a single evaluation; a missing or malformed field is a 400 naming it. */
 export function parseEvaluation(body: unknown): Evaluation {
+  const fast = wellFormed(body);
+  if (fast !== undefined) return fast;
   const r = safeParseWorded(evaluationSchema, body);
   if (!r.success) throw fromZod(r.error, "", body);
   return r.data;
@@ -64,6 +97,8 @@ export function parseEvaluations(body: unknown, maxItems: number): EvaluationsRe
     if (typeof item !== "object" || item === null || Array.isArray(item)) return { ok: false, message: `evaluations[${i}]: must be an object` };
     const merged: Record<string, unknown> = { ...defaults };
     for (const key of tuple) if ((item as Record<string, unknown>)[key] !== undefined) merged[key] = (item as Record<string, unknown>)[key];
+    const fast = wellFormed(merged);
+    if (fast !== undefined) return { ok: true, evaluation: fast };
     const parsed = safeParseWorded(evaluationSchema, merged);
     return parsed.success ? { ok: true, evaluation: parsed.data } : { ok: false, message: fromZod(parsed.error, `evaluations[${i}]`, merged).message };
   });
