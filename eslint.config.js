@@ -146,6 +146,8 @@ export default defineConfig(
       "@typescript-eslint/no-floating-promises": "error",
       "@typescript-eslint/await-thenable": "error",
       "@typescript-eslint/no-misused-promises": ["error", { checksVoidReturn: false }],
+      // `return p` inside try skips the catch and runs the finally before p settles.
+      "@typescript-eslint/return-await": ["error", "in-try-catch"],
     },
   },
   ...[...new Set(ALLOWED.map(([from]) => from))].map((file) => ({

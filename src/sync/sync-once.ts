@@ -165,7 +165,7 @@ async function applyChanges(primary: Primary, writer: ReplicaWriter, opts: SyncO
     );
     if (pruned !== undefined) {
       db.exec("ROLLBACK");
-      return freshSnapshot(primary, writer, pruned, opts);
+      return await freshSnapshot(primary, writer, pruned, opts);
     }
     writeMeta(db, { watermark, confirmedAt: startedAt.toISOString() });
     db.exec("COMMIT");
