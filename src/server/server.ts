@@ -303,6 +303,8 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
         log.error({ err: (e as Error).message }, "decision log could not be reopened");
       }
       await reloader.check().catch((e: unknown) => log.error({ err: (e as Error).message }, "reload failed"));
+      // A bundle service is asked now too (pollNow never rejects: a failure is the client's status).
+      await bundleService?.pollNow();
     },
     async close() {
       reloader.stop();

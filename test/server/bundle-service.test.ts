@@ -190,7 +190,8 @@ describe("bundle_service: a bundle server written here", () => {
     expect(sidecar.engine.revision).toBe("r2");
 
     bs.set(bundles["r3"]!, "e3");
-    await poll();
+    // What SIGHUP runs: the service is asked at once.
+    await sidecar.reload();
     expect(sidecar.engine.revision).toBe("r3");
     expect(sidecar.bundleService!.status().errors).toBeUndefined();
 
