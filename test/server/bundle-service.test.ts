@@ -7,7 +7,7 @@
 // bundle.
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
-import { mkdirSync, writeFileSync } from "node:fs";
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { serve as serveHono } from "@hono/node-server";
 import { serveStatic } from "@hono/node-server/serve-static";
@@ -215,6 +215,24 @@ describe("bundle_service: a bundle server written here", () => {
     await sidecar.bundleService!.pollNow();
     // The persisted ETag went with the bundle: the service answers 304.
     expect(bs.requests.at(-1)).toMatchObject({ ifNoneMatch: '"e3"', status: 304 });
+    await sidecar.close();
+  });
+
+  it("verifies the persisted bundle as any other: one altered on disk is refused at restart", async () => {
+    const pointer = JSON.parse(readFileSync(join(persist(), "current.json"), "utf8")) as { file: string };
+    writeFileSync(join(persist(), pointer.file), bundles["unsigned"]!);
+    bs.mode = "error";
+    sidecar = await start();
+    expect(sidecar.engine.loaded).toBe(false);
+    const res = await fetch(sidecar.url + "/access/v1/evaluation", {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ subject: { type: "user", id: "alice" }, action: { name: "read" }, resource: { type: "doc", id: "1" } }),
+    });
+    expect(await res.json()).toMatchObject({ decision: false, context: { error: { status: 503 } } });
+    bs.mode = "ok";
+    await sidecar.bundleService!.pollNow();
+    expect(sidecar.engine.revision).toBe("r3");
     await sidecar.close();
   });
 });
