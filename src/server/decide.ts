@@ -106,8 +106,7 @@ export class Decider {
   private record(req: DecisionRequest, answer: DecisionAnswer, json: string, started: number): void {
     const ms = performance.now() - started;
     const { metrics } = this.deps;
-    metrics.decisions.inc({ decision: req.spec.name, outcome: answer.allow ? "allow" : "deny" });
-    metrics.latency.observe({ decision: req.spec.name }, ms / 1000);
+    metrics.recordDecision(req.spec.name, answer.allow, ms / 1000);
     this.deps.decisionLog.write({
       decision_id: answer.decision_id,
       decision: req.spec.name,
