@@ -15,20 +15,28 @@
 // replica), req/s, p50/p99 and the sidecar's CPU µs per request; then the
 // sidecar's RSS after its first 10,000 decisions and after a soak of
 // --soak-seconds (default 120) of in-process decisions on the same mix,
-// with the number of decisions it reached. Ratios are of routes measured in
+// with the number of decisions it reached (memory read after a full GC, so a
+// growth is what stays). Also the CPU of each decision kind alone, and what
+// a worker thread keeping the deadline would add at least: a round trip of
+// the policy input to a worker and back. Ratios are of routes measured in
 // the same round, since neighbours on this machine slow whole seconds down.
 import { spawn } from "node:child_process";
 import { once } from "node:events";
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { performance } from "node:perf_hooks";
 import { createInterface } from "node:readline";
+import { Worker } from "node:worker_threads";
 import autocannon from "autocannon";
 import Database from "better-sqlite3";
 import { exportJWK, generateKeyPair, SignJWT } from "jose";
 import pino from "pino";
 import { currentGeneration } from "../src/replica/index.js";
 import { loadConfig } from "../src/server/config.js";
-import { parseDecisionRequest } from "../src/server/decisions.js";
+import { parseDecisionRequest, type DecisionRequest } from "../src/server/decisions.js";
+import type { Decider } from "../src/server/decide.js";
+import { buildPolicyInput } from "../src/server/facts.js";
+import { openReplicaFacts } from "../src/server/replica-facts.js";
 import { startServer } from "../src/server/server.js";
 
 const TENANTS = 10_000;
@@ -109,7 +117,7 @@ function seeded(seed: number): () => number {
 }
 
 /** The request bodies (JSON text) and the JWKS file the sidecar verifies their tokens with. */
-async function buildRequests(dir: string): Promise<{ bodies: string[]; jwksFile: string; mix: Record<string, number> }> {
+export async function buildRequests(dir: string): Promise<{ bodies: string[]; jwksFile: string; mix: Record<string, number> }> {
   const { privateKey, publicKey } = await generateKeyPair("ES256", { extractable: true });
   const jwksFile = join(dir, "jwks.json");
   writeFileSync(jwksFile, JSON.stringify({ keys: [{ ...(await exportJWK(publicKey)), alg: "ES256", kid: "bench-1", use: "sig" }] }));
@@ -156,7 +164,59 @@ async function buildRequests(dir: string): Promise<{ bodies: string[]; jwksFile:
   return { bodies, jwksFile, mix };
 }
 
-const rss = (): number => process.memoryUsage().rss;
+/** Resident and heap memory after a full collection (the child runs with --expose-gc), so a growth is what stays. */
+function memory(): { rss: number; heap: number } {
+  (globalThis as { gc?: () => void }).gc?.();
+  const m = process.memoryUsage();
+  return { rss: m.rss, heap: m.heapUsed };
+}
+
+/** CPU µs per decision of each kind, in-process, `n` decisions each. */
+async function cpuByDecision(decider: Decider, bodies: DecisionRequest[], n: number): Promise<Record<string, number>> {
+  const out: Record<string, number> = {};
+  for (const name of ["token.issue", "token.validate", "mfa.requirement"]) {
+    const mine = bodies.filter((b) => b.spec.name === name);
+    const cpu0 = process.cpuUsage();
+    for (let i = 0; i < n; i++) {
+      if (i % 100 === 0) await new Promise((r) => setImmediate(r));
+      await decider.decide(mine[i % mine.length]!);
+    }
+    const cpu = process.cpuUsage(cpu0);
+    out[name] = (cpu.user + cpu.system) / n;
+  }
+  return out;
+}
+
+/**
+ * The least a deadline kept by a worker thread would add to each decision: the
+ * policy input (as the sidecar builds it) posted to a worker and an answer of
+ * a decision's size posted back, awaited one at a time. CPU µs of all threads
+ * per round trip, and the median round trip's wall time.
+ */
+async function workerRoundTrip(inputs: string[], n: number): Promise<{ cpuUs: number; medianUs: number }> {
+  const answer = JSON.stringify({ result: { allow: true, reasons: [], ttl_seconds: 600, mfa_required: true } });
+  const worker = new Worker(`const { parentPort } = require("node:worker_threads"); parentPort.on("message", (m) => parentPort.postMessage(m.length > 0 ? ${JSON.stringify(answer)} : ""));`, { eval: true });
+  const next = (): Promise<unknown> => new Promise((r) => worker.once("message", r));
+  try {
+    for (let i = 0; i < 2000; i++) {
+      worker.postMessage(inputs[i % inputs.length]);
+      await next();
+    }
+    const times: number[] = [];
+    const cpu0 = process.cpuUsage();
+    for (let i = 0; i < n; i++) {
+      const t = performance.now();
+      worker.postMessage(inputs[i % inputs.length]);
+      await next();
+      times.push((performance.now() - t) * 1000);
+    }
+    const cpu = process.cpuUsage(cpu0);
+    times.sort((a, b) => a - b);
+    return { cpuUs: (cpu.user + cpu.system) / n, medianUs: times[Math.floor(n / 2)]! };
+  } finally {
+    await worker.terminate();
+  }
+}
 
 /** The child: the sidecar under test; runs its first 10,000 decisions, reports, then serves. */
 export async function realisticServe(dir: string): Promise<void> {
@@ -177,7 +237,16 @@ export async function realisticServe(dir: string): Promise<void> {
     extraRoutes: (app) => {
       app.post("/noop", (c) => c.json({ ok: true }));
       app.get("/cpu", (c) => c.json(process.cpuUsage()));
-      app.get("/rss", (c) => c.json({ rss: rss() }));
+      app.get("/per-decision", async (c) => c.json(await cpuByDecision(server.decider, bodies, Number(c.req.query("n")))));
+      app.get("/worker-round-trip", async (c) => {
+        const facts = openReplicaFacts(join(dir, "replica.db"), 86_400, Date.now, { integrityCheck: false });
+        try {
+          const inputs = bodies.slice(0, 5000).map((b) => buildPolicyInput(facts, b.input, { clockToleranceSeconds: 30 }));
+          return c.json(await workerRoundTrip(inputs, Number(c.req.query("n"))));
+        } finally {
+          facts.close();
+        }
+      });
       // In-process decisions on the same mix for `seconds`: the memory soak.
       app.post("/soak", async (c) => {
         const seconds = Number(c.req.query("seconds"));
@@ -191,7 +260,7 @@ export async function realisticServe(dir: string): Promise<void> {
         }
         soaked += n;
         const cpu = process.cpuUsage(cpu0);
-        return c.json({ decisions: n, cpuUs: (cpu.user + cpu.system) / n, rss: rss() });
+        return c.json({ decisions: n, cpuUs: (cpu.user + cpu.system) / n, ...memory() });
       });
     },
   });
@@ -207,9 +276,16 @@ export async function realisticServe(dir: string): Promise<void> {
     outcomes[key] = (outcomes[key] ?? 0) + 1;
   }
   soaked = 10_000;
-  process.stdout.write(JSON.stringify({ url: server.url, closedUrl: closedServer.url, rss10k: rss(), outcomes }) + "\n");
+  process.stdout.write(JSON.stringify({ url: server.url, closedUrl: closedServer.url, at10k: memory(), outcomes }) + "\n");
   process.once("SIGTERM", () => void Promise.all([server.close(), closedServer.close()]).then(() => process.exit(0)));
 }
+
+interface Memory {
+  rss: number;
+  heap: number;
+}
+
+type Soak = Memory & { decisions: number; cpuUs: number };
 
 interface Round {
   rps: number;
@@ -236,11 +312,11 @@ export async function realisticMain(): Promise<void> {
     writeFileSync(join(tmp.dir, "bodies.json"), JSON.stringify(bodies));
     process.stderr.write(`  ${bodies.length} request bodies (${Object.entries(mix).map(([k, v]) => `${k} ${v}`).join(", ")}) in ${((Date.now() - t) / 1000).toFixed(1)} s\n`);
 
-    const child = spawn(process.execPath, [...process.execArgv, process.argv[1]!, "--workload", "realistic", "--serve", tmp.dir], {
+    const child = spawn(process.execPath, ["--expose-gc", ...process.execArgv, process.argv[1]!, "--workload", "realistic", "--serve", tmp.dir], {
       stdio: ["ignore", "pipe", "inherit"],
     });
     const [line] = (await once(createInterface({ input: child.stdout! }), "line")) as [string];
-    const info = JSON.parse(line) as { url: string; closedUrl: string; rss10k: number; outcomes: Record<string, number> };
+    const info = JSON.parse(line) as { url: string; closedUrl: string; at10k: Memory; outcomes: Record<string, number> };
     process.stderr.write(`  outcomes of the first 10,000 decisions: ${JSON.stringify(info.outcomes)}\n`);
     try {
       const cpu = async (): Promise<number> => {
@@ -286,9 +362,12 @@ export async function realisticMain(): Promise<void> {
         }
         rounds.push(round);
       }
+      process.stderr.write("measuring in-process CPU per decision kind, and a worker thread's round trip ...\n");
+      const perDecision = (await (await fetch(`${info.url}/per-decision?n=20000`)).json()) as Record<string, number>;
+      const worker = (await (await fetch(`${info.url}/worker-round-trip?n=20000`)).json()) as { cpuUs: number; medianUs: number };
       process.stderr.write(`soaking: in-process decisions for ${SOAK_SECONDS}s ...\n`);
-      const soak = (await (await fetch(`${info.url}/soak?seconds=${SOAK_SECONDS}`, { method: "POST" })).json()) as { decisions: number; cpuUs: number; rss: number };
-      report(rounds, info.rss10k, soak, httpDecisions, mix);
+      const soak = (await (await fetch(`${info.url}/soak?seconds=${SOAK_SECONDS}`, { method: "POST" })).json()) as Soak;
+      report(rounds, info.at10k, soak, httpDecisions + 60_000, mix, perDecision, worker);
     } finally {
       child.kill("SIGTERM");
       await once(child, "exit");
@@ -300,10 +379,12 @@ export async function realisticMain(): Promise<void> {
 
 function report(
   rounds: Array<Record<"noop" | "decide" | "fail-closed", Round>>,
-  rss10k: number,
-  soak: { decisions: number; cpuUs: number; rss: number },
+  at10k: Memory,
+  soak: Soak,
   httpDecisions: number,
   mix: Record<string, number>,
+  perDecision: Record<string, number>,
+  worker: { cpuUs: number; medianUs: number },
 ): void {
   const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
   const pct = (x: number): string => `${(100 * x).toFixed(1)} %`;
@@ -324,15 +405,17 @@ function report(
     ["CPU µs per /decide (HTTP)", each((r) => r.decide.cpuUs, 1), "<= 35 µs"],
     ["CPU µs per no-op (HTTP)", each((r) => r.noop.cpuUs, 1), ""],
     ["CPU µs per fail-closed", each((r) => r["fail-closed"].cpuUs, 1), ""],
-    ["CPU µs per decision (in-proc)", soak.cpuUs.toFixed(1), ""],
-    ["RSS after 10 k decisions", mib(rss10k), ""],
-    [`RSS after ${(total / 1e6).toFixed(2)} M decisions`, `${mib(soak.rss)} (growth ${pct(soak.rss / rss10k - 1)})`, "growth <= 5 % (10 M)"],
+    ["CPU µs per decision (in-proc mix)", soak.cpuUs.toFixed(1), ""],
+    ...Object.entries(perDecision).map(([k, v]): [string, string, string] => [`  ${k} alone`, v.toFixed(1), ""]),
+    ["worker round trip (deadline)", `${worker.cpuUs.toFixed(1)} µs CPU, ${worker.medianUs.toFixed(0)} µs median wall; ${pct(worker.cpuUs / soak.cpuUs)} of a decision's CPU`, "< 10 %"],
+    ["RSS / heap after 10 k decisions", `${mib(at10k.rss)} / ${mib(at10k.heap)}`, ""],
+    [`RSS / heap after ${(total / 1e6).toFixed(2)} M`, `${mib(soak.rss)} / ${mib(soak.heap)} (growth ${pct(soak.rss / at10k.rss - 1)} / ${pct(soak.heap / at10k.heap - 1)})`, "growth <= 5 % (10 M)"],
   ];
   process.stdout.write(
     `\ncapgate bench:decide --workload realistic — ${TENANTS} tenants, ${USERS} users, Zipf(1) over users, ` +
       `${Object.entries(mix).map(([k, v]) => `${k} ${pct(v / BODIES)}`).join(", ")}; ${CONNECTIONS} connections, ${ROUNDS} rounds of ${SECONDS} s\n`,
   );
   for (const [k, v, target] of rows) process.stdout.write(`${k.padEnd(32)} ${v.padEnd(48)} ${target === "" ? "" : `target ${target}`}\n`);
-  process.stdout.write(`decisions: 10000 at start, ${httpDecisions} measured over HTTP, ${soak.decisions} in the soak\n`);
+  process.stdout.write(`decisions: 10000 at start, ${httpDecisions} over HTTP and per kind, ${soak.decisions} in the soak (memory after a full GC)\n`);
 }
 
