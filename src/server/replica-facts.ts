@@ -16,6 +16,10 @@
 // the source corrupt for good, and from then on it is never read again and
 // every decision is denied until a fresh snapshot replaces the file; a note
 // beside the file (reportDamage) tells whatever follows the primary to do so.
+//
+// Facts read are kept in a FactCache (fact-cache.ts) for the file's current
+// data version, so a subject asked about again skips SQLite. A lookup still
+// opens the read view first, so a source marked corrupt answers nothing.
 import type Database from "better-sqlite3";
 import {
   corruptReplicaError,
@@ -27,9 +31,14 @@ import {
   type Replica,
 } from "../replica/index.js";
 import { CapgateError } from "../errors.js";
+import { FactCache } from "./fact-cache.js";
 import { SECRET_KEYS, withoutSecrets, type FactSource, type ReplicaState } from "./facts.js";
 
 export const VIEW_MS = 100;
+
+/** Bounds of the fact caches: tenants, and users (whose facts are larger). */
+const CACHED_TENANTS = { entries: 4096, chars: 4 * 1024 * 1024 };
+const CACHED_USERS = { entries: 16_384, chars: 8 * 1024 * 1024 };
 
 /** Where a damaged replica was noticed (the label of the corruption metric). */
 export type CorruptionFinder = "lookup" | "integrity_check" | "load";
@@ -92,6 +101,10 @@ export function replicaFacts(replica: Replica, maxStalenessSeconds: number, cloc
   // Secrets at the top of a capability's data are removed by SQLite; a deeper one by scrubbed() below.
   const queries = preparePolicyFacts(db, SECRET_KEYS);
   const watermark = db.prepare("SELECT value FROM replica_meta WHERE key = 'watermark'").pluck();
+  // Moves on whenever another connection (a follower) commits to the file.
+  const dataVersion = db.prepare("PRAGMA data_version").pluck();
+  const tenants = new FactCache(CACHED_TENANTS.entries, CACHED_TENANTS.chars);
+  const users = new FactCache(CACHED_USERS.entries, CACHED_USERS.chars);
 
   const computeState = (): ReplicaState => {
     const s = replica.status({ maxStalenessMs: maxStalenessSeconds * 1000, now: clock() });
@@ -149,6 +162,9 @@ export function replicaFacts(replica: Replica, maxStalenessSeconds: number, cloc
     db.exec("BEGIN");
     try {
       state = computeState();
+      const version = dataVersion.get() as number;
+      tenants.at(version);
+      users.at(version);
     } catch (e) {
       endView();
       throw e;
@@ -157,15 +173,20 @@ export function replicaFacts(replica: Replica, maxStalenessSeconds: number, cloc
     timer.unref();
     return state;
   };
-  const lookup = (query: (id: string) => string | undefined, id: string): string | null => {
+  const lookup = (cache: FactCache, query: (id: string) => string | undefined, id: string): string | null => {
     let text: string | undefined;
     try {
       view();
+      const known = cache.get(id);
+      if (known !== undefined) return known;
       text = query(id);
     } catch (e) {
       throw noted(e, "lookup");
     }
-    return text === undefined ? null : scrubbed(text);
+    if (text === undefined) return null;
+    const clean = scrubbed(text);
+    cache.set(id, clean);
+    return clean;
   };
   const corruptState = (reason: string): ReplicaState => ({ status: "corrupt", version: null, age_seconds: null, detail: reason });
 
@@ -182,8 +203,8 @@ export function replicaFacts(replica: Replica, maxStalenessSeconds: number, cloc
         return { status: "missing", version: null, age_seconds: null, detail: `replica cannot be read: ${(e as Error).message}` };
       }
     },
-    tenantJson: (id) => lookup(queries.tenantJson, id),
-    userJson: (id) => lookup(queries.userJson, id),
+    tenantJson: (id) => lookup(tenants, queries.tenantJson, id),
+    userJson: (id) => lookup(users, queries.userJson, id),
     defaultsJson: () => defaultsJson,
     checkIntegrity(): string | null {
       if (closed || corrupt !== null) return corrupt;
@@ -198,6 +219,8 @@ export function replicaFacts(replica: Replica, maxStalenessSeconds: number, cloc
       if (closed) return;
       closed = true;
       endView();
+      tenants.clear();
+      users.clear();
       closeQuietly(replica);
     },
   };
