@@ -19,7 +19,7 @@ export interface BundleServiceSettings {
   url: string;
   resource: string;
   polling: { min_delay_seconds: number; max_delay_seconds: number; long_polling_timeout_seconds?: number | undefined };
-  credentials?: { bearer?: string | undefined } | undefined;
+  credentials?: { bearer?: string | { token: string; scheme: string } | undefined } | undefined;
   persistence_directory: string;
 }
 
@@ -104,7 +104,8 @@ export async function startBundleService(deps: BundleServiceDeps): Promise<Bundl
     status.last_request = iso();
     const headers: Record<string, string> = {};
     if (etag !== undefined) headers["if-none-match"] = etag;
-    if (settings.credentials?.bearer !== undefined) headers["authorization"] = `Bearer ${settings.credentials.bearer}`;
+    const auth = authorization(settings.credentials);
+    if (auth !== undefined) headers["authorization"] = auth;
     const wait = settings.polling.long_polling_timeout_seconds;
     if (wait !== undefined) headers["prefer"] = `wait=${wait}`;
     abort = new AbortController();
@@ -228,6 +229,13 @@ export function nextPollDelayMs(
   if (failures > 0) return Math.min(max, min * 2 ** (failures - 1)) * 1000 * (0.5 + random() / 2);
   if (longPoll) return 0;
   return (min + random() * (max - min)) * 1000;
+}
+
+/** The Authorization header of a service's credentials (a bare string is a Bearer token). */
+export function authorization(credentials: BundleServiceSettings["credentials"]): string | undefined {
+  const bearer = credentials?.bearer;
+  if (bearer === undefined) return undefined;
+  return typeof bearer === "string" ? `Bearer ${bearer}` : `${bearer.scheme} ${bearer.token}`;
 }
 
 function readPointer(dir: string): { file: string; etag: string | undefined } | null {

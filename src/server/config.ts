@@ -18,6 +18,15 @@ const JWT_ALGORITHMS = [
 
 const positiveInt = z.number().int().positive();
 
+// A service's bearer token, as a string or in OPA's own shape {token, scheme}.
+const credentials = z
+  .object({
+    bearer: z
+      .union([z.string().min(1), z.object({ token: z.string().min(1), scheme: z.string().regex(/^[A-Za-z][A-Za-z0-9._-]*$/).default("Bearer") }).strict()])
+      .optional(),
+  })
+  .strict();
+
 const configSchema = z
   .object({
     host: z.string().min(1).default("127.0.0.1"),
@@ -141,7 +150,7 @@ const configSchema = z
           .strict()
           .prefault({})
           .refine((p) => p.min_delay_seconds <= p.max_delay_seconds, { message: "min_delay_seconds must not exceed max_delay_seconds", path: ["min_delay_seconds"] }),
-        credentials: z.object({ bearer: z.string().min(1).optional() }).strict().optional(),
+        credentials: credentials.optional(),
         // Where the last activated bundle is kept, so a restart without the service still serves.
         persistence_directory: z.string().min(1).default(".capgate/bundles"),
       })
@@ -158,7 +167,7 @@ const configSchema = z
         max_decisions_per_second: z.number().positive().optional(),
         // Events waiting for an upload; past it the oldest are dropped (and counted).
         buffer_size_limit_bytes: positiveInt.max(1024 * 1024 * 1024).default(16 * 1024 * 1024),
-        credentials: z.object({ bearer: z.string().min(1).optional() }).strict().optional(),
+        credentials: credentials.optional(),
       })
       .strict()
       .refine((d) => d.min_delay_seconds <= d.max_delay_seconds, { message: "min_delay_seconds must not exceed max_delay_seconds", path: ["min_delay_seconds"] })

@@ -15,7 +15,7 @@ import { gzipSync } from "node:zlib";
 import type { Logger } from "pino";
 import { DECISIONS } from "./decisions.js";
 import { mask, type DecisionLog, type DecisionLogEntry } from "./decision-log.js";
-import { nextPollDelayMs } from "./bundle-service.js";
+import { authorization, nextPollDelayMs } from "./bundle-service.js";
 
 export interface DecisionUploadSettings {
   url: string;
@@ -25,7 +25,7 @@ export interface DecisionUploadSettings {
   upload_size_limit_bytes: number;
   max_decisions_per_second?: number | undefined;
   buffer_size_limit_bytes: number;
-  credentials?: { bearer?: string | undefined } | undefined;
+  credentials?: { bearer?: string | { token: string; scheme: string } | undefined } | undefined;
 }
 
 export interface DecisionUploadDeps {
@@ -150,7 +150,8 @@ export function startDecisionUpload(deps: DecisionUploadDeps): DecisionUploader 
     const { count, lastSeq, body } = nextChunk();
     if (count === 0) return false;
     const headers: Record<string, string> = { "content-type": "application/json", "content-encoding": "gzip" };
-    if (settings.credentials?.bearer !== undefined) headers["authorization"] = `Bearer ${settings.credentials.bearer}`;
+    const auth = authorization(settings.credentials);
+    if (auth !== undefined) headers["authorization"] = auth;
     const res = await fetch(target, { method: "POST", headers, body: gzipSync(body), signal: AbortSignal.timeout(timeoutMs) });
     await res.body?.cancel();
     if (!res.ok) throw new Error(`${target} answered ${res.status}`);

@@ -156,7 +156,8 @@ describe("bundle_service: a bundle server written here", () => {
         url: bs.url,
         resource: "bundles/authz.tar.gz",
         polling: { min_delay_seconds: 3600, max_delay_seconds: 3600 },
-        credentials: { bearer: "bundle-service-token" },
+        // OPA's own shape of the credentials.
+        credentials: { bearer: { token: "bundle-service-token" } },
         persistence_directory: persist(),
       },
       "bundle_verification.key_file": secretFile,

@@ -23,6 +23,7 @@ let bundle: string;
 class LogService {
   events: Array<Record<string, any>> = [];
   encodings: string[] = [];
+  authorizations: Array<string | undefined> = [];
   private held: Array<() => void> = [];
   hold = false;
   private server: Server | null = null;
@@ -35,6 +36,7 @@ class LogService {
       req.on("end", () => {
         const answer = () => {
           this.encodings.push(String(req.headers["content-encoding"]));
+          this.authorizations.push(req.headers.authorization);
           this.events.push(...(JSON.parse(gunzipSync(Buffer.concat(parts)).toString("utf8")) as Array<Record<string, any>>));
           res.writeHead(204).end();
         };
@@ -96,6 +98,7 @@ describe("decision_logs upload", () => {
         max_delay_seconds: 3600,
         upload_size_limit_bytes: 4096,
         buffer_size_limit_bytes: 20_000,
+        credentials: { bearer: "decision-log-token" },
       },
     });
   });
@@ -109,6 +112,7 @@ describe("decision_logs upload", () => {
     await sidecar.decisionUpload!.uploadNow();
     expect(service.events).toHaveLength(10);
     expect(new Set(service.encodings)).toEqual(new Set(["gzip"]));
+    expect(new Set(service.authorizations)).toEqual(new Set(["Bearer decision-log-token"]));
     const e = service.events[0]!;
     expect(e).toMatchObject({
       path: "authzen/evaluation",
