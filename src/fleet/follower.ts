@@ -340,7 +340,7 @@ export class NatsFollower {
       const seq = msgs[msgs.length - 1]!.seq;
       writeMeta(db, { watermark: wm });
       writePosition(db, { seq });
-      const confirm = this.reached(seq);
+      const confirm = this.reached(wm);
       if (confirm !== undefined) writeMeta(db, { confirmedAt: confirm });
       db.exec("COMMIT");
       this.position = { ...this.position!, seq };
@@ -354,11 +354,15 @@ export class NatsFollower {
     if (applied.length > 0) this.o.onApplied?.(applied);
   }
 
-  /** The newest pending heartbeat time at or below `seq`, dropping those it covers. */
-  private reached(seq: number): string | undefined {
+  /**
+   * The newest pending heartbeat time whose change id the replica holds,
+   * dropping those it covers. Judged by change id, not stream sequence: a
+   * heartbeat from a recreated stream must not vouch for an old replica.
+   */
+  private reached(watermark: number): string | undefined {
     let at: string | undefined;
     this.pending = this.pending.filter((h) => {
-      if (h.stream_seq > seq) return true;
+      if (h.change_seq > watermark) return true;
       if (Date.parse(h.at) > this.confirmedAt && (at === undefined || h.at > at)) at = h.at;
       return false;
     });
@@ -382,7 +386,7 @@ export class NatsFollower {
     if (this.pending.length > MAX_PENDING_HEARTBEATS) this.pending.shift();
     this.metrics.lagSeconds.set(this.confirmedAt === 0 ? 0 : Math.max(0, (Date.now() - this.confirmedAt) / 1000));
     if (this.bootstrapping || this.position === undefined) return;
-    const at = this.reached(this.position.seq);
+    const at = this.reached(this.watermark ?? 0);
     if (at === undefined) return;
     try {
       const open = this.writer.get();
