@@ -136,7 +136,7 @@ export async function startBundleService(deps: BundleServiceDeps): Promise<Bundl
     }
     let bytes: Buffer;
     try {
-      bytes = Buffer.from(await res.arrayBuffer());
+      bytes = await readCapped(res, MAX_BUNDLE_BYTES);
     } catch (e) {
       return failed("bundle_error", `GET ${target}: ${errorText(e)}`);
     }
@@ -236,6 +236,19 @@ export function authorization(credentials: BundleServiceSettings["credentials"])
   const bearer = credentials?.bearer;
   if (bearer === undefined) return undefined;
   return typeof bearer === "string" ? `Bearer ${bearer}` : `${bearer.scheme} ${bearer.token}`;
+}
+
+/** The body, refused once it passes `limit` bytes (a server that sends no length, or lies about it). */
+async function readCapped(res: Response, limit: number): Promise<Buffer> {
+  const parts: Buffer[] = [];
+  let size = 0;
+  if (res.body === null) return Buffer.alloc(0);
+  for await (const chunk of res.body as AsyncIterable<Uint8Array>) {
+    size += chunk.byteLength;
+    if (size > limit) throw new Error(`bundle is over the ${limit}-byte limit`);
+    parts.push(Buffer.from(chunk));
+  }
+  return Buffer.concat(parts);
 }
 
 function readPointer(dir: string): { file: string; etag: string | undefined } | null {
