@@ -216,7 +216,7 @@ async function main(): Promise<void> {
     await Promise.all(
       Array.from({ length: procs }, (_, p) => {
         const n = Math.floor(followers / procs) + (p < followers % procs ? 1 : 0);
-        const proc = fork(fileURLToPath(import.meta.url), ["--worker", stream, dir, String(n), String(windowMs)], { execArgv: ["--import", "tsx"] });
+        const proc = fork(fileURLToPath(import.meta.url), ["--worker", stream, dir, String(n), String(windowMs)], { execArgv: ["--import", "tsx", ...(process.env["BENCH_PROFILE_DIR"] ? ["--cpu-prof", `--cpu-prof-dir=${process.env["BENCH_PROFILE_DIR"]}`] : [])] });
         children.push(proc);
         const w: { proc: ChildProcess; maxSeq: number; min: number; result?: WorkerResult } = { proc, maxSeq: 0, min: 0 };
         workers.push(w);
@@ -271,6 +271,8 @@ async function main(): Promise<void> {
     const loadAfter = load();
     for (const w of workers) w.proc.send({ type: "finish" });
     while (workers.some((w) => w.result === undefined)) await new Promise((r) => setTimeout(r, 100));
+    // Workers exit by themselves once they have sent their results (a profile, when asked for, is written then).
+    await Promise.all(workers.map((w) => new Promise((r) => (w.proc.exitCode !== null ? r(null) : w.proc.once("exit", r)))));
 
     const hist = new Array<number>(HIST_MS + 1).fill(0);
     const fastest = new Map<string, number>();
