@@ -39,6 +39,35 @@ function arith(name: string, f: (a: number, b: number) => number | undefined, se
   };
 }
 
+/** A JS number as an exact decimal: digits (a BigInt) × 10^exp, from its shortest text. */
+function decimal(x: number): { digits: bigint; exp: number } {
+  const m = /^(-?)(\d+)(?:\.(\d+))?(?:e([+-]\d+))?$/.exec(String(x))!;
+  const frac = m[3] ?? "";
+  const digits = BigInt(`${m[1]}${m[2]}${frac}`);
+  return { digits, exp: Number(m[4] ?? 0) - frac.length };
+}
+
+/** a op b computed exactly on decimals, as OPA's numbers are (0.1 + 0.2 is 0.3), then read back. */
+function exact(op: "+" | "-" | "*"): (a: number, b: number) => number {
+  return (a, b) => {
+    if (!Number.isFinite(a) || !Number.isFinite(b)) return op === "+" ? a + b : op === "-" ? a - b : a * b;
+    const x = decimal(a);
+    const y = decimal(b);
+    let digits: bigint;
+    let exp: number;
+    if (op === "*") {
+      digits = x.digits * y.digits;
+      exp = x.exp + y.exp;
+    } else {
+      exp = Math.min(x.exp, y.exp);
+      const xs = x.digits * 10n ** BigInt(x.exp - exp);
+      const ys = y.digits * 10n ** BigInt(y.exp - exp);
+      digits = op === "+" ? xs + ys : xs - ys;
+    }
+    return Number(`${digits}e${exp}`);
+  };
+}
+
 function display(v: V): string {
   return typeof v === "string" ? v : JSON.stringify(toJSON(v));
 }
@@ -50,9 +79,9 @@ const ROWS: Array<[string, Impl]> = [
   ["gte", ([a, b]) => compare(a!, b!) >= 0],
   ["equal", ([a, b]) => equal(a!, b!)],
   ["neq", ([a, b]) => !equal(a!, b!)],
-  ["plus", arith("plus", (a, b) => a + b)],
-  ["minus", arith("minus", (a, b) => a - b, (a, b) => setOf([...a.m.values()].filter((x) => !b.has(x))))],
-  ["mul", arith("mul", (a, b) => a * b)],
+  ["plus", arith("plus", exact("+"))],
+  ["minus", arith("minus", exact("-"), (a, b) => setOf([...a.m.values()].filter((x) => !b.has(x))))],
+  ["mul", arith("mul", exact("*"))],
   ["div", arith("div", (a, b) => {
     if (b === 0) throw new CapgateError("eval_builtin_error", "div: divide by zero");
     return a / b;
