@@ -4,7 +4,7 @@
 // cannot branch on.
 import { loadPolicy, type LoadedPolicy } from "@open-policy-agent/opa-wasm";
 import { CapgateError, isCapgateError, type ErrorCode, type SourceLocation } from "../errors.js";
-import { hostBuiltins, toJsonText, type HostContext } from "./host-builtins/index.js";
+import { hostBuiltins, parseJsonExact, toJsonText, type HostContext } from "./host-builtins/index.js";
 import { preferCapgateBuiltins } from "./sdk-builtins.js";
 import { DEADLINE_BUILTIN, DEADLINE_GLOBAL, STRICT_GLOBAL } from "../compiler/wasm/runtime/abi.js";
 
@@ -210,6 +210,12 @@ const PAGE = 65536;
  * sidecar's evaluation time. A module without opa_eval goes through the SDK.
  */
 function evaluateText(policy: LoadedPolicy, text: string, entrypoint: string): Array<Record<string, unknown>> {
+  const raw = evaluateTextRaw(policy, text, entrypoint);
+  return typeof raw === "string" ? (JSON.parse(raw) as Array<Record<string, unknown>>) : raw;
+}
+
+/** The module's answer as its JSON text, or the SDK's parsed answer when the direct call is not possible. */
+function evaluateTextRaw(policy: LoadedPolicy, text: string, entrypoint: string): string | Array<Record<string, unknown>> {
   const p = policy as unknown as Abi12Policy;
   const opaEval = p.wasmInstance.exports["opa_eval"];
   const id = p.entrypoints[entrypoint];
@@ -223,7 +229,18 @@ function evaluateText(policy: LoadedPolicy, text: string, entrypoint: string): A
   if (room > 0) p.mem.grow(Math.ceil(room / PAGE));
   const { written } = encoder.encodeInto(text, new Uint8Array(p.mem.buffer, at, text.length * 3));
   const result = (opaEval as (...args: number[]) => number)(0, id, p.dataAddr, at, written, at + written, 0);
-  return JSON.parse(readCString(p.mem, result)) as Array<Record<string, unknown>>;
+  return readCString(p.mem, result);
+}
+
+/**
+ * As evaluatePolicy with JSON text input, but an integer the module printed
+ * past 2^53 comes back as a bigint with every digit (`policy eval` prints it so).
+ */
+export function evaluatePolicyExact(inst: PolicyInstance, input: JsonText, entrypoint: string, opts: EvaluateOptions = {}): Array<Record<string, unknown>> {
+  return withEvaluationState(inst, entrypoint, opts, () => {
+    const raw = evaluateTextRaw(inst.policy, input.text, entrypoint);
+    return typeof raw === "string" ? (parseJsonExact(raw) as Array<Record<string, unknown>>) : raw;
+  });
 }
 
 /**

@@ -81,7 +81,7 @@ export async function evalQuery(opts: EvalQueryOptions): Promise<EvalQueryResult
   };
   // A module compiled before from the same inputs by the same compiler is loaded as it is.
   const key = opts.cache === false ? undefined : moduleKey(compileOpts);
-  const { evaluatePolicy, instantiatePolicy } = await runtime();
+  const { evaluatePolicyExact, instantiatePolicy, JsonText } = await runtime();
   const cached = readCachedModule(key);
   // A cached module that does not load (a damaged file) is compiled again.
   let inst = cached === undefined ? undefined : await instantiatePolicy(cached, opts.data ?? {}).catch(() => undefined);
@@ -90,7 +90,8 @@ export async function evalQuery(opts: EvalQueryOptions): Promise<EvalQueryResult
     writeCachedModule(key, wasm);
     inst = await instantiatePolicy(wasm, opts.data ?? {});
   }
-  const rs = evaluatePolicy(inst, opts.input, EVAL_QUERY);
+  // The module's JSON text is read with big integers kept exact (bigints), as OPA prints them.
+  const rs = evaluatePolicyExact(inst, new JsonText(opts.input === undefined ? "" : JSON.stringify(opts.input)), EVAL_QUERY);
   const resultSet = rs.map((sol) => {
     if (!wrapped) return sol;
     const { value, bindings } = splitSolution(sol);

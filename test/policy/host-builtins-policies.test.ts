@@ -80,3 +80,22 @@ r := 1 if { true with http.send as f }
     expect(() => compilePolicy({ sources: [{ file: "p.rego", text: mocked }], entrypoints: ["t/r"] })).not.toThrow();
   });
 });
+
+describe("numbers past int64 and decimals, end to end", () => {
+  it("policy eval keeps every digit of a big integer and sums decimals exactly", async () => {
+    const { evalQuery } = await import("../../src/policy/tools.js");
+    const { toJsonTextPretty } = await import("../../src/policy/host-builtins/types.js");
+    const sources = [{ file: "n.rego", text: "package n\nbig := 9223372036854775807 + 2\nok if 0.1 + 0.2 == 0.3\nhex := format_int(big * 2, 16)\n" }];
+    const big = await evalQuery({ sources, query: "data.n.big", cache: false });
+    expect(big.resultSet).toEqual([{ result: 9223372036854775809n }]);
+    expect(toJsonTextPretty(big.resultSet)).toBe('[\n  {\n    "result": 9223372036854775809\n  }\n]');
+    expect((await evalQuery({ sources, query: "data.n.ok", cache: false })).resultSet).toEqual([{ result: true }]);
+    expect((await evalQuery({ sources, query: "data.n.hex", cache: false })).resultSet).toEqual([{ result: "10000000000000002" }]);
+  });
+
+  it("parseJsonExact leaves strings, decimals and safe integers as JSON.parse does", async () => {
+    const { parseJsonExact } = await import("../../src/policy/host-builtins/types.js");
+    const text = '{"s": "12345678901234567890", "d": 0.12345678901234567890, "e": 1e-12345678901234567, "n": 42, "b": -12345678901234567890}';
+    expect(parseJsonExact(text)).toEqual({ ...(JSON.parse(text) as object), b: -12345678901234567890n });
+  });
+});

@@ -5,6 +5,7 @@ import { writeFileSync } from "node:fs";
 import { Option, type Command } from "commander";
 import { CapgateError } from "../../errors.js";
 import { signBundle } from "../../policy/bundle.js";
+import { toJsonTextPretty } from "../../policy/host-builtins/types.js";
 import { loadBundleSigner } from "../../policy/signing/index.js";
 import { collectData, readDataDocument, readDocument, readSources } from "../../policy/sources.js";
 
@@ -90,7 +91,8 @@ export function registerPolicyCommands(program: Command): void {
         strictBuiltinErrors: o.strictBuiltinErrors,
       });
       for (const line of r.prints) process.stderr.write(line + "\n");
-      process.stdout.write(JSON.stringify(r.resultSet, null, 2) + "\n");
+      // Big integers arrive as bigints and print with every digit.
+      process.stdout.write(toJsonTextPretty(r.resultSet) + "\n");
     });
 
   policy

@@ -26,7 +26,7 @@ import { x509Builtins } from "./x509.js";
 import { yamlBuiltins } from "./yaml.js";
 
 export type { HostBuiltin, HostContext } from "./types.js";
-export { toJsonText } from "./types.js";
+export { parseJsonExact, toJsonText, toJsonTextPretty } from "./types.js";
 
 export const hostBuiltinFamilies: Record<string, HostBuiltin[]> = {
   aws: awsBuiltins,

@@ -93,3 +93,32 @@ export function toJsonText(v: unknown): string {
   }
   return `{${parts.join(",")}}`;
 }
+
+/** toJsonText laid out as JSON.stringify(v, null, 2) lays it out, bigints exact. */
+export function toJsonTextPretty(v: unknown, indent = ""): string {
+  if (v === null || typeof v !== "object") return toJsonText(v);
+  const inner = `${indent}  `;
+  if (Array.isArray(v)) {
+    if (v.length === 0) return "[]";
+    return `[\n${v.map((x) => inner + toJsonTextPretty(x === undefined ? null : x, inner)).join(",\n")}\n${indent}]`;
+  }
+  const parts: string[] = [];
+  for (const [k, x] of Object.entries(v as Record<string, unknown>)) {
+    if (x !== undefined) parts.push(`${inner}${JSON.stringify(k)}: ${toJsonTextPretty(x, inner)}`);
+  }
+  return parts.length === 0 ? "{}" : `{\n${parts.join(",\n")}\n${indent}}`;
+}
+
+/**
+ * JSON.parse, except that an integer beyond 2^53 becomes a bigint, so that a
+ * number the module printed in full keeps every digit.
+ */
+export function parseJsonExact(text: string): unknown {
+  // Integers too long for a double, outside strings: mark them so a reviver can tell them apart.
+  const marked = text.replace(/"(?:[^"\\]|\\.)*"|(?<![\d.eE+-])-?\d{16,}(?![.\deE])/g, (m) => (m.startsWith('"') ? m : `"\\u0000big:${m}"`));
+  return JSON.parse(marked, (_k, v: unknown) => {
+    if (typeof v !== "string" || !v.startsWith("\u0000big:")) return v;
+    const n = BigInt(v.slice(5));
+    return Number.isSafeInteger(Number(n)) ? Number(n) : n;
+  });
+}
