@@ -57,16 +57,18 @@ export class Decider {
       replica_version: state.version,
     };
     let answer: DecisionAnswer;
+    // Made once, for the policy input and the decision log line.
+    const inputJson = JSON.stringify(req.input);
     const preconditions = unmet(this.deps.engine.loaded, facts, state);
     if (preconditions.length > 0 || facts === null) answer = closed(head, preconditions);
-    else answer = await this.evaluate(req, facts, head, started);
+    else answer = await this.evaluate(req, inputJson, facts, head, started);
     if (answer.allow && performance.now() - started > this.deps.deadlineMs) answer = closed(head, ["deadline_exceeded"]);
     const json = JSON.stringify(answer);
-    this.record(req, answer, json, started);
+    this.record(req, inputJson, answer, json, started);
     return { answer, json };
   }
 
-  private async evaluate(req: DecisionRequest, facts: FactSource, head: AnswerHead, started: number): Promise<DecisionAnswer> {
+  private async evaluate(req: DecisionRequest, inputJson: string, facts: FactSource, head: AnswerHead, started: number): Promise<DecisionAnswer> {
     let token: TokenFacts | undefined;
     if (req.spec.name === "token.validate") {
       const remaining = this.deps.deadlineMs - (performance.now() - started);
@@ -79,6 +81,7 @@ export class Decider {
       input = buildPolicyInput(facts, req.input, {
         ...(token === undefined ? {} : { token }),
         clockToleranceSeconds: this.deps.clockToleranceSeconds,
+        requestJson: inputJson,
       });
     } catch (e) {
       this.deps.log.error({ err: (e as Error).message, decision: req.spec.name }, "replica lookup failed");
@@ -103,7 +106,7 @@ export class Decider {
     });
   }
 
-  private record(req: DecisionRequest, answer: DecisionAnswer, json: string, started: number): void {
+  private record(req: DecisionRequest, inputJson: string, answer: DecisionAnswer, json: string, started: number): void {
     const ms = performance.now() - started;
     const { metrics } = this.deps;
     metrics.recordDecision(req.spec.name, answer.allow, ms / 1000);
@@ -111,6 +114,7 @@ export class Decider {
       decision_id: answer.decision_id,
       decision: req.spec.name,
       input: req.input,
+      inputJson,
       result: answer,
       resultJson: json,
       policy_revision: answer.policy_revision,

@@ -34,6 +34,8 @@ export interface DecisionLogEntry {
   decision_id: string;
   decision: string;
   input: unknown;
+  /** The input as JSON text when the caller has it already (used unless it holds a masked key). */
+  inputJson?: string;
   result: unknown;
   /** The result as JSON text when the caller has it already (used unless it holds a masked key). */
   resultJson?: string;
@@ -91,7 +93,7 @@ export function isoTime(ms: number): string {
 export function decisionLine(entry: DecisionLogEntry, time: string): string {
   return (
     `{"time":"${time}","decision_id":${JSON.stringify(entry.decision_id)},"decision":${JSON.stringify(entry.decision)}` +
-    `,"input":${maskedJson(entry.input)},"result":${maskedJson(entry.result, entry.resultJson)}` +
+    `,"input":${maskedJson(entry.input, entry.inputJson)},"result":${maskedJson(entry.result, entry.resultJson)}` +
     `,"policy_revision":${JSON.stringify(entry.policy_revision)},"replica_version":${JSON.stringify(entry.replica_version)}` +
     `,"latency_ms":${Math.round(entry.latency_ms * 1000) / 1000}}\n`
   );

@@ -65,19 +65,21 @@ export function withoutSecrets(value: unknown): unknown {
 
 /**
  * The policy input as JSON text. The raw token stays out of it: the policy
- * reads the verified claims in `token`.
+ * reads the verified claims in `token`. `requestJson` is the request as JSON
+ * text when the caller has made it already (the decision log wants it too).
  */
 export function buildPolicyInput(
   facts: FactSource,
   request: Record<string, unknown>,
-  extra: { token?: TokenFacts; clockToleranceSeconds?: number } = {},
+  extra: { token?: TokenFacts; clockToleranceSeconds?: number; requestJson?: string } = {},
 ): string {
   const tenantId = request["tenant_id"];
   const userId = request["user_id"];
   const tenant = typeof tenantId === "string" ? facts.tenantJson(tenantId) : null;
   const user = typeof userId === "string" ? facts.userJson(userId) : null;
-  const shown = "token" in request ? { ...request, token: undefined } : request;
-  let text = `{"request":${JSON.stringify(shown)},"tenant":${tenant ?? "null"},"user":${user ?? "null"},"defaults":${facts.defaultsJson()}`;
+  // The caller's text of the request serves as it is unless a raw token must be left out.
+  const shown = "token" in request ? JSON.stringify({ ...request, token: undefined }) : (extra.requestJson ?? JSON.stringify(request));
+  let text = `{"request":${shown},"tenant":${tenant ?? "null"},"user":${user ?? "null"},"defaults":${facts.defaultsJson()}`;
   if (extra.token !== undefined) text += `,"token":${JSON.stringify(extra.token)}`;
   if (extra.clockToleranceSeconds !== undefined) text += `,"config":{"clock_tolerance_seconds":${JSON.stringify(extra.clockToleranceSeconds)}}`;
   return text + "}";
