@@ -391,6 +391,7 @@ function report(
   const each = (f: (r: Record<"noop" | "decide" | "fail-closed", Round>) => number, d = 0): string => rounds.map((r) => f(r).toFixed(d)).join(" / ");
   const ratio = rounds.map((r) => r.decide.rps / r.noop.rps);
   const closedRatio = rounds.map((r) => r["fail-closed"].rps / r.noop.rps);
+  const capacity = rounds.map((r) => r.noop.cpuUs / r.decide.cpuUs);
   const total = 10_000 + httpDecisions + soak.decisions;
   const mib = (b: number): string => `${(b / 1024 / 1024).toFixed(1)} MiB`;
   const rows: Array<[string, string, string]> = [
@@ -399,9 +400,13 @@ function report(
     ["fail-closed /decide req/s", each((r) => r["fail-closed"].rps), ""],
     ["/decide vs no-op", `${pct(median(ratio))} median (${ratio.map(pct).join(", ")})`, ">= 50 %"],
     ["fail-closed vs no-op", `${pct(median(closedRatio))} median (${closedRatio.map(pct).join(", ")})`, ""],
-    ["/decide p50 / p99 ms", `${each((r) => r.decide.p50)} / ${each((r) => r.decide.p99)}`, "p99 <= 2 ms"],
-    ["no-op p50 / p99 ms", `${each((r) => r.noop.p50)} / ${each((r) => r.noop.p99)}`, ""],
-    ["fail-closed p50 / p99 ms", `${each((r) => r["fail-closed"].p50)} / ${each((r) => r["fail-closed"].p99)}`, ""],
+    // When the load generator, not the sidecar, is what saturates (two cores shared with it), req/s
+    // ratios say little; the CPU each request costs the sidecar says what it could serve.
+    ["capacity: no-op CPU / /decide CPU", `${pct(median(capacity))} median (${capacity.map(pct).join(", ")})`, ">= 50 %"],
+    ["/decide p50 ms", each((r) => r.decide.p50), ""],
+    ["/decide p99 ms", each((r) => r.decide.p99), "p99 <= 2 ms"],
+    ["no-op p50 / p99 ms", `${each((r) => r.noop.p50)}; ${each((r) => r.noop.p99)}`, ""],
+    ["fail-closed p50 / p99 ms", `${each((r) => r["fail-closed"].p50)}; ${each((r) => r["fail-closed"].p99)}`, ""],
     ["CPU µs per /decide (HTTP)", each((r) => r.decide.cpuUs, 1), "<= 35 µs"],
     ["CPU µs per no-op (HTTP)", each((r) => r.noop.cpuUs, 1), ""],
     ["CPU µs per fail-closed", each((r) => r["fail-closed"].cpuUs, 1), ""],
