@@ -9,6 +9,7 @@ import { readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import type { NatsConnection } from "@nats-io/transport-node";
 import { CapgateError } from "../errors.js";
 import { readBundle } from "../policy/bundle.js";
+import { sleep } from "../sync/index.js";
 import { BUNDLE_OBJECT, type FleetNames } from "./names.js";
 import { objectStore } from "./resources.js";
 
@@ -51,18 +52,6 @@ export interface BundleWatchOptions {
   signal: AbortSignal;
   onNote: (line: string) => void;
 }
-
-const sleep = (ms: number, signal: AbortSignal): Promise<void> =>
-  new Promise((resolve) => {
-    if (signal.aborted) return resolve();
-    const t = setTimeout(done, ms);
-    function done(): void {
-      clearTimeout(t);
-      signal.removeEventListener("abort", done);
-      resolve();
-    }
-    signal.addEventListener("abort", done, { once: true });
-  });
 
 /** Watches the bundle object until the signal aborts; every error is noted and retried. */
 export async function watchBundles(o: BundleWatchOptions): Promise<void> {

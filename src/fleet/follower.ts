@@ -22,7 +22,7 @@ import { CapgateError } from "../errors.js";
 import { writeMeta } from "../replica/meta.js";
 import { applySnapshot, type LoadedKey } from "../snapshot/index.js";
 import type { Change } from "../sync/apply-changes.js";
-import { ReplicaWriter } from "../sync/index.js";
+import { ReplicaWriter, sleep } from "../sync/index.js";
 import { connectNats } from "./connect.js";
 import { encodeJson, parseChange, parseHeartbeat, parseSnapshotMeta, type Heartbeat, type StatusReport } from "./messages.js";
 import { createFollowerMetrics, type FollowerMetrics } from "./metrics.js";
@@ -58,18 +58,6 @@ export interface NatsFollowerOptions {
 
 /** Sends a follower back to a snapshot. */
 class NeedSnapshot extends Error {}
-
-const sleep = (ms: number, signal: AbortSignal): Promise<void> =>
-  new Promise((resolve) => {
-    if (signal.aborted) return resolve();
-    const t = setTimeout(done, ms);
-    function done(): void {
-      clearTimeout(t);
-      signal.removeEventListener("abort", done);
-      resolve();
-    }
-    signal.addEventListener("abort", done, { once: true });
-  });
 
 const MAX_PENDING_HEARTBEATS = 64;
 

@@ -6,8 +6,11 @@
 import type { KV } from "@nats-io/kv";
 import { LEASE_KEY, LEASE_TTL_MS, encodeJson } from "../fleet/index.js";
 
+export const RENEW_EVERY_MS = Math.floor(LEASE_TTL_MS / 4);
+
 export class Lease {
   private revision: number | undefined;
+  private renewedAt = 0;
 
   constructor(
     private readonly kv: KV,
@@ -22,19 +25,28 @@ export class Lease {
   async tryAcquire(): Promise<boolean> {
     try {
       this.revision = await this.kv.create(LEASE_KEY, this.value());
+      this.renewedAt = Date.now();
       return true;
     } catch {
       return false;
     }
   }
 
-  /** Renews the lease; false (and no longer held) when another relay has it or NATS did not answer. */
+  /**
+   * Renews the lease; false (and no longer held) when another relay has it, or
+   * when NATS has not confirmed a renewal for nearly a TTL. A renewal that only
+   * timed out (a busy server) keeps the lease while the last confirmed one lasts:
+   * giving it up at the first slow answer made leadership flap under load.
+   */
   async renew(): Promise<boolean> {
     if (this.revision === undefined) return false;
     try {
       this.revision = await this.kv.update(LEASE_KEY, this.value(), this.revision);
+      this.renewedAt = Date.now();
       return true;
-    } catch {
+    } catch (e) {
+      const taken = /wrong last sequence/i.test((e as Error).message);
+      if (!taken && Date.now() - this.renewedAt < LEASE_TTL_MS - RENEW_EVERY_MS) return true;
       this.revision = undefined;
       return false;
     }
@@ -52,4 +64,3 @@ export class Lease {
   }
 }
 
-export const RENEW_EVERY_MS = Math.floor(LEASE_TTL_MS / 4);

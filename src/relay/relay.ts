@@ -8,7 +8,7 @@ import { hostname } from "node:os";
 import type { NatsConnection } from "@nats-io/transport-node";
 import { openPrimary } from "../primary/index.js";
 import type { LoadedKey } from "../snapshot/index.js";
-import { followPrimary } from "../sync/index.js";
+import { followPrimary, sleep } from "../sync/index.js";
 import {
   connectNats, createRelayMetrics, encodeJson, ensureStream, fleetNames, jetstreamManager, leaseBucket, objectStore, type RelayMetrics,
 } from "../fleet/index.js";
@@ -27,18 +27,6 @@ export interface RelayOptions {
   signal: AbortSignal;
   onNote?: (line: string) => void;
 }
-
-const sleep = (ms: number, signal: AbortSignal): Promise<void> =>
-  new Promise((resolve) => {
-    if (signal.aborted) return resolve();
-    const t = setTimeout(done, ms);
-    function done(): void {
-      clearTimeout(t);
-      signal.removeEventListener("abort", done);
-      resolve();
-    }
-    signal.addEventListener("abort", done, { once: true });
-  });
 
 /** Runs until `signal` aborts; resolves then, having released the lease. */
 export async function runRelay(opts: RelayOptions): Promise<void> {

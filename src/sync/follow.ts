@@ -42,7 +42,8 @@ export interface FollowPrimaryOptions extends PrimaryWatchOptions {
   onFailure?: () => void;
 }
 
-const sleep = (ms: number, signal: AbortSignal): Promise<void> =>
+/** Waits `ms`, or less when `signal` aborts first (also used by the relay and NATS followers). */
+export const sleep = (ms: number, signal: AbortSignal): Promise<void> =>
   new Promise((resolve) => {
     if (signal.aborted) return resolve();
     const t = setTimeout(done, ms);
