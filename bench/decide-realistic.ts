@@ -6,8 +6,10 @@
 // SQL onto the generated tenants bt-NNNNN and users bu-NNNNNN, the way a
 // follower writes changes into the file in place. Requests are drawn over the
 // users by a Zipf law (s = 1; the rank order is shuffled so hot users are
-// spread over tenants): token.issue 50 %, token.validate 25 % with an ES256
-// JWT signed by a key in the sidecar's JWKS file, mfa.requirement 25 %.
+// spread over tenants), afresh for every request (no pool of requests is
+// cycled, so a fact cache meets the long tail real traffic has):
+// token.issue 50 %, token.validate 25 % with an ES256 JWT signed by a key in
+// the sidecar's JWKS file (for the 20,000 hottest users), mfa.requirement 25 %.
 //
 // One run reports, at --connections (default 32) for --rounds rounds of
 // --seconds each: /decide, a no-op POST route of the same server and a
@@ -33,7 +35,7 @@ import { exportJWK, generateKeyPair, SignJWT } from "jose";
 import pino from "pino";
 import { currentGeneration } from "../src/replica/index.js";
 import { loadConfig } from "../src/server/config.js";
-import { parseDecisionRequest, type DecisionRequest } from "../src/server/decisions.js";
+import { DECISIONS, type DecisionRequest } from "../src/server/decisions.js";
 import type { Decider } from "../src/server/decide.js";
 import { buildPolicyInput } from "../src/server/facts.js";
 import { openReplicaFacts } from "../src/server/replica-facts.js";
@@ -41,8 +43,10 @@ import { startServer } from "../src/server/server.js";
 
 const TENANTS = 10_000;
 const USERS = 100_000;
-/** Distinct request bodies drawn (cycled by the load generator and the soak). */
-const BODIES = 60_000;
+/** Users with a signed token: token.validate is drawn over the hottest of them. */
+const SIGNED_USERS = 20_000;
+/** Of every 100 requests: token.issue, token.validate, mfa.requirement. */
+const MIX = "token.issue 50 %, token.validate 25 %, mfa.requirement 25 %";
 
 function arg(name: string, dflt: number): number {
   const i = process.argv.indexOf(`--${name}`);
@@ -116,52 +120,84 @@ function seeded(seed: number): () => number {
   };
 }
 
-/** The request bodies (JSON text) and the JWKS file the sidecar verifies their tokens with. */
-export async function buildRequests(dir: string): Promise<{ bodies: string[]; jwksFile: string; mix: Record<string, number> }> {
-  const { privateKey, publicKey } = await generateKeyPair("ES256", { extractable: true });
-  const jwksFile = join(dir, "jwks.json");
-  writeFileSync(jwksFile, JSON.stringify({ keys: [{ ...(await exportJWK(publicKey)), alg: "ES256", kid: "bench-1", use: "sig" }] }));
+/** The users in rank order, shuffled so the hottest belong to unrelated tenants; the same in every process. */
+function userOrder(): number[] {
   const random = seeded(20);
-  const rank = zipf(USERS, random);
-  // A shuffled rank order: the hottest users belong to unrelated tenants.
   const order = Array.from({ length: USERS }, (_, i) => i);
   for (let i = USERS - 1; i > 0; i--) {
     const j = Math.floor(random() * (i + 1));
     [order[i], order[j]] = [order[j]!, order[i]!];
   }
+  return order;
+}
+
+const userId = (u: number): string => `bu-${String(u).padStart(6, "0")}`;
+const tenantOf = (u: number): string => `bt-${String(u % TENANTS).padStart(5, "0")}`;
+
+/**
+ * The tokens of the SIGNED_USERS hottest users (index: rank), signed with a
+ * new ES256 key whose public half goes to the JWKS file the sidecar reads.
+ */
+export async function signTokens(dir: string): Promise<string[]> {
+  const { privateKey, publicKey } = await generateKeyPair("ES256", { extractable: true });
+  writeFileSync(join(dir, "jwks.json"), JSON.stringify({ keys: [{ ...(await exportJWK(publicKey)), alg: "ES256", kid: "bench-1", use: "sig" }] }));
+  const order = userOrder();
   const now = Math.floor(Date.now() / 1000);
-  const tokens = new Map<number, string>();
-  const token = async (u: number, tenant: string): Promise<string> => {
-    let t = tokens.get(u);
-    if (t === undefined) {
-      // A 4-minute lifetime fits every demo tenant's TTL limit (the lowest is 300 s).
-      t = await new SignJWT({ tenant_id: tenant, amr: ["pwd", "totp"] })
+  const tokens: string[] = [];
+  for (let r = 0; r < SIGNED_USERS; r++) {
+    const u = order[r]!;
+    // A 4-minute lifetime fits every demo tenant's TTL limit (the lowest is 300 s).
+    tokens.push(
+      await new SignJWT({ tenant_id: tenantOf(u), amr: ["pwd", "totp"] })
         .setProtectedHeader({ alg: "ES256", kid: "bench-1" })
-        .setSubject(`bu-${String(u).padStart(6, "0")}`)
+        .setSubject(userId(u))
         .setIssuedAt(now - 10)
         .setExpirationTime(now + 230)
-        .sign(privateKey);
-      tokens.set(u, t);
-    }
-    return t;
-  };
-  const mix: Record<string, number> = { "token.issue": 0, "token.validate": 0, "mfa.requirement": 0 };
-  const bodies: string[] = [];
-  for (let i = 0; i < BODIES; i++) {
-    const u = order[rank()]!;
-    const user_id = `bu-${String(u).padStart(6, "0")}`;
-    const tenant_id = `bt-${String(u % TENANTS).padStart(5, "0")}`;
+        .sign(privateKey),
+    );
+  }
+  return tokens;
+}
+
+export interface DrawnRequest {
+  decision: string;
+  input: Record<string, unknown>;
+}
+
+/**
+ * An endless stream of requests, each over a user drawn by Zipf over all
+ * USERS (token.validate: over the SIGNED_USERS hottest), so the facts asked
+ * for are as spread as real traffic's and no pool of requests repeats.
+ */
+export function requestStream(tokens: readonly string[], seed: number): () => DrawnRequest {
+  const order = userOrder();
+  const random = seeded(seed);
+  const rank = zipf(USERS, random);
+  return () => {
+    const r = rank();
+    const u = order[r]!;
     const pick = random();
-    let body: unknown;
     if (pick < 0.5) {
       const methods = random() < 0.5 ? ["pwd", "totp"] : ["pwd"];
-      body = { decision: "token.issue", input: { tenant_id, user_id, token_type: random() < 0.8 ? "access" : "refresh", requested_ttl_seconds: 600, auth: { methods } } };
-    } else if (pick < 0.75) body = { decision: "token.validate", input: { tenant_id, token: await token(u, tenant_id) } };
-    else body = { decision: "mfa.requirement", input: { tenant_id, user_id } };
-    mix[(body as { decision: string }).decision]!++;
-    bodies.push(JSON.stringify(body));
-  }
-  return { bodies, jwksFile, mix };
+      const input = { tenant_id: tenantOf(u), user_id: userId(u), token_type: random() < 0.8 ? "access" : "refresh", requested_ttl_seconds: 600, auth: { methods } };
+      return { decision: "token.issue", input };
+    }
+    if (pick < 0.75) {
+      const signed = r % SIGNED_USERS;
+      return { decision: "token.validate", input: { tenant_id: tenantOf(order[signed]!), token: tokens[signed]! } };
+    }
+    return { decision: "mfa.requirement", input: { tenant_id: tenantOf(u), user_id: userId(u) } };
+  };
+}
+
+/** The stream as the decider takes it; its inputs are valid by construction, as parsed ones are. */
+function decisionStream(tokens: readonly string[], seed: number): () => DecisionRequest {
+  const next = requestStream(tokens, seed);
+  const specs = new Map(DECISIONS.map((d) => [d.name, d]));
+  return () => {
+    const r = next();
+    return { spec: specs.get(r.decision)!, input: r.input };
+  };
 }
 
 /** Resident and heap memory after a full collection (the child runs with --expose-gc), so a growth is what stays. */
@@ -172,14 +208,18 @@ function memory(): { rss: number; heap: number } {
 }
 
 /** CPU µs per decision of each kind, in-process, `n` decisions each. */
-async function cpuByDecision(decider: Decider, bodies: DecisionRequest[], n: number): Promise<Record<string, number>> {
+async function cpuByDecision(decider: Decider, next: () => DecisionRequest, n: number): Promise<Record<string, number>> {
   const out: Record<string, number> = {};
   for (const name of ["token.issue", "token.validate", "mfa.requirement"]) {
-    const mine = bodies.filter((b) => b.spec.name === name);
+    const mine: DecisionRequest[] = [];
+    while (mine.length < n) {
+      const r = next();
+      if (r.spec.name === name) mine.push(r);
+    }
     const cpu0 = process.cpuUsage();
     for (let i = 0; i < n; i++) {
       if (i % 100 === 0) await new Promise((r) => setImmediate(r));
-      await decider.decide(mine[i % mine.length]!);
+      await decider.decide(mine[i]!);
     }
     const cpu = process.cpuUsage(cpu0);
     out[name] = (cpu.user + cpu.system) / n;
@@ -230,18 +270,17 @@ export async function realisticServe(dir: string): Promise<void> {
     replica_integrity_check_seconds: 0,
     jwt: { jwks_file: join(dir, "jwks.json") },
   };
-  let soaked = 0;
-  const bodies = (JSON.parse(readFileSync(join(dir, "bodies.json"), "utf8")) as string[]).map((b) => parseDecisionRequest(JSON.parse(b)));
+  const next = decisionStream(JSON.parse(readFileSync(join(dir, "tokens.json"), "utf8")) as string[], 2);
   const server = await startServer({
     config: loadConfig({ flags: { ...flags, decision_log: join(dir, "decisions.log") } }),
     extraRoutes: (app) => {
       app.post("/noop", (c) => c.json({ ok: true }));
       app.get("/cpu", (c) => c.json(process.cpuUsage()));
-      app.get("/per-decision", async (c) => c.json(await cpuByDecision(server.decider, bodies, Number(c.req.query("n")))));
+      app.get("/per-decision", async (c) => c.json(await cpuByDecision(server.decider, next, Number(c.req.query("n")))));
       app.get("/worker-round-trip", async (c) => {
         const facts = openReplicaFacts(join(dir, "replica.db"), 86_400, Date.now, { integrityCheck: false });
         try {
-          const inputs = bodies.slice(0, 5000).map((b) => buildPolicyInput(facts, b.input, { clockToleranceSeconds: 30 }));
+          const inputs = Array.from({ length: 5000 }, () => buildPolicyInput(facts, next().input, { clockToleranceSeconds: 30 }));
           return c.json(await workerRoundTrip(inputs, Number(c.req.query("n"))));
         } finally {
           facts.close();
@@ -252,15 +291,21 @@ export async function realisticServe(dir: string): Promise<void> {
         const seconds = Number(c.req.query("seconds"));
         const until = Date.now() + seconds * 1000;
         const cpu0 = process.cpuUsage();
+        let drawing = 0;
         let n = 0;
         while (Date.now() < until) {
-          for (let k = 0; k < 100; k++) await server.decider.decide(bodies[(soaked + n++) % bodies.length]!);
+          // Drawn outside the decisions' CPU time.
+          const d0 = process.cpuUsage();
+          const batch = Array.from({ length: 100 }, next);
+          const d = process.cpuUsage(d0);
+          drawing += d.user + d.system;
+          for (const r of batch) await server.decider.decide(r);
+          n += batch.length;
           // The turn between requests, so the decision log is written rather than dropped.
           await new Promise((r) => setImmediate(r));
         }
-        soaked += n;
         const cpu = process.cpuUsage(cpu0);
-        return c.json({ decisions: n, cpuUs: (cpu.user + cpu.system) / n, ...memory() });
+        return c.json({ decisions: n, cpuUs: (cpu.user + cpu.system - drawing) / n, ...memory() });
       });
     },
   });
@@ -271,11 +316,10 @@ export async function realisticServe(dir: string): Promise<void> {
   const outcomes: Record<string, number> = {};
   for (let i = 0; i < 10_000; i++) {
     if (i % 100 === 0) await new Promise((r) => setImmediate(r));
-    const a = await server.decider.decide(bodies[i % bodies.length]!);
+    const a = await server.decider.decide(next());
     const key = `${a.decision} ${a.allow ? "allow" : `deny(${a.reasons.join(",")})`}`;
     outcomes[key] = (outcomes[key] ?? 0) + 1;
   }
-  soaked = 10_000;
   process.stdout.write(JSON.stringify({ url: server.url, closedUrl: closedServer.url, at10k: memory(), outcomes }) + "\n");
   process.once("SIGTERM", () => void Promise.all([server.close(), closedServer.close()]).then(() => process.exit(0)));
 }
@@ -308,9 +352,10 @@ export async function realisticMain(): Promise<void> {
     enlargeReplica(join(tmp.dir, "replica.db"));
     process.stderr.write(`  replica of ${TENANTS} tenants and ${USERS} users in ${((Date.now() - t) / 1000).toFixed(1)} s\n`);
     t = Date.now();
-    const { bodies, mix } = await buildRequests(tmp.dir);
-    writeFileSync(join(tmp.dir, "bodies.json"), JSON.stringify(bodies));
-    process.stderr.write(`  ${bodies.length} request bodies (${Object.entries(mix).map(([k, v]) => `${k} ${v}`).join(", ")}) in ${((Date.now() - t) / 1000).toFixed(1)} s\n`);
+    const tokens = await signTokens(tmp.dir);
+    writeFileSync(join(tmp.dir, "tokens.json"), JSON.stringify(tokens));
+    process.stderr.write(`  ${tokens.length} signed tokens in ${((Date.now() - t) / 1000).toFixed(1)} s\n`);
+    const draw = requestStream(tokens, 1);
 
     const child = spawn(process.execPath, ["--expose-gc", ...process.execArgv, process.argv[1]!, "--workload", "realistic", "--serve", tmp.dir], {
       stdio: ["ignore", "pipe", "inherit"],
@@ -324,7 +369,6 @@ export async function realisticMain(): Promise<void> {
         return u.user + u.system;
       };
       const run = async (path: string, base: string): Promise<Round> => {
-        let next = 0;
         const before = await cpu();
         const r = await autocannon({
           url: base,
@@ -335,7 +379,7 @@ export async function realisticMain(): Promise<void> {
               method: "POST",
               path,
               headers: { "content-type": "application/json" },
-              setupRequest: (req) => ({ ...req, body: bodies[next++ % bodies.length]! }),
+              setupRequest: (req) => ({ ...req, body: JSON.stringify(draw()) }),
             },
           ],
         });
@@ -367,7 +411,7 @@ export async function realisticMain(): Promise<void> {
       const worker = (await (await fetch(`${info.url}/worker-round-trip?n=20000`)).json()) as { cpuUs: number; medianUs: number };
       process.stderr.write(`soaking: in-process decisions for ${SOAK_SECONDS}s ...\n`);
       const soak = (await (await fetch(`${info.url}/soak?seconds=${SOAK_SECONDS}`, { method: "POST" })).json()) as Soak;
-      report(rounds, info.at10k, soak, httpDecisions + 60_000, mix, perDecision, worker);
+      report(rounds, info.at10k, soak, httpDecisions + 60_000, perDecision, worker);
     } finally {
       child.kill("SIGTERM");
       await once(child, "exit");
@@ -382,7 +426,6 @@ function report(
   at10k: Memory,
   soak: Soak,
   httpDecisions: number,
-  mix: Record<string, number>,
   perDecision: Record<string, number>,
   worker: { cpuUs: number; medianUs: number },
 ): void {
@@ -418,7 +461,7 @@ function report(
   ];
   process.stdout.write(
     `\ncapgate bench:decide --workload realistic — ${TENANTS} tenants, ${USERS} users, Zipf(1) over users, ` +
-      `${Object.entries(mix).map(([k, v]) => `${k} ${pct(v / BODIES)}`).join(", ")}; ${CONNECTIONS} connections, ${ROUNDS} rounds of ${SECONDS} s\n`,
+      `${MIX}; ${CONNECTIONS} connections, ${ROUNDS} rounds of ${SECONDS} s\n`,
   );
   for (const [k, v, target] of rows) process.stdout.write(`${k.padEnd(32)} ${v.padEnd(48)} ${target === "" ? "" : `target ${target}`}\n`);
   process.stdout.write(`decisions: 10000 at start, ${httpDecisions} over HTTP and per kind, ${soak.decisions} in the soak (memory after a full GC)\n`);
