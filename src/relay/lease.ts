@@ -45,9 +45,26 @@ export class Lease {
       this.renewedAt = Date.now();
       return true;
     } catch (e) {
-      const taken = /wrong last sequence/i.test((e as Error).message);
-      if (!taken && Date.now() - this.renewedAt < LEASE_TTL_MS - RENEW_EVERY_MS) return true;
+      const refused = /wrong last sequence/i.test((e as Error).message);
+      if (refused ? await this.stillOurs() : Date.now() - this.renewedAt < LEASE_TTL_MS - RENEW_EVERY_MS) return true;
       this.revision = undefined;
+      return false;
+    }
+  }
+
+  /**
+   * After a refused update: a renewal whose answer timed out may have been
+   * written all the same, leaving this relay's revision behind its own entry.
+   */
+  private async stillOurs(): Promise<boolean> {
+    try {
+      const e = await this.kv.get(LEASE_KEY);
+      if (e === null || e.operation !== "PUT" || (e.json() as { relay?: unknown }).relay !== this.holder) return false;
+      this.revision = e.revision;
+      // Counted from before the entry could have been written, to stay on the safe side of its expiry.
+      this.renewedAt = Math.min(this.renewedAt + RENEW_EVERY_MS, Date.now());
+      return true;
+    } catch {
       return false;
     }
   }
