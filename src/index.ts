@@ -12,6 +12,6 @@ export { loadPolicyBundle } from "./policy/load.js";
 export type { LoadedBundle } from "./policy/load.js";
 export { evaluatePolicy, instantiatePolicy, setPolicyData } from "./policy/evaluate.js";
 export type { PolicyInstance } from "./policy/evaluate.js";
-export { hostBuiltins } from "./policy/host-builtins/index.js";
+export { hostBuiltins, loadHostBuiltins } from "./policy/host-builtins/index.js";
 export { CapgateError, CapgateErrors, isCapgateError } from "./errors.js";
 export type { ErrorCode, SourceLocation } from "./errors.js";

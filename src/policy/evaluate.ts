@@ -4,7 +4,7 @@
 // cannot branch on.
 import { loadPolicy, type LoadedPolicy } from "@open-policy-agent/opa-wasm";
 import { CapgateError, isCapgateError, type ErrorCode, type SourceLocation } from "../errors.js";
-import { hostBuiltins, parseJsonExact, toJsonText, type HostContext } from "./host-builtins/index.js";
+import { hostBuiltins, loadHostBuiltins, parseJsonExact, toJsonText, type HostContext } from "./host-builtins/index.js";
 import { preferCapgateBuiltins } from "./sdk-builtins.js";
 import { DEADLINE_BUILTIN, DEADLINE_GLOBAL, STRICT_GLOBAL } from "../compiler/wasm/runtime/abi.js";
 
@@ -91,6 +91,12 @@ export async function instantiatePolicy(wasm: Uint8Array, data?: unknown): Promi
   const missing = builtins.filter((b) => !hostBuiltins.has(b));
   if (missing.length > 0) {
     throw new CapgateError("bundle_error", `the policy needs built-in ${missing.join(", ")}, which capgate does not provide`);
+  }
+  // Families loaded on demand (graphql, JSON Schema) are imported now, before anything evaluates the module.
+  try {
+    await loadHostBuiltins(builtins);
+  } catch (e) {
+    throw new CapgateError("bundle_error", `cannot load the built-ins the policy needs: ${errorText(e)}`, { cause: e });
   }
   if (data !== undefined) setPolicyData(policy, data);
   return { policy, entrypoints: Object.keys(policy.entrypoints as Record<string, number>), builtins, context, prints: [] };

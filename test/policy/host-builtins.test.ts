@@ -5,10 +5,10 @@ import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { SignJWT, exportJWK, exportSPKI, generateKeyPair } from "jose";
-import { describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
 import YAML from "yaml";
 import { CapgateError } from "../../src/errors.js";
-import { hostBuiltinFamilies, hostBuiltins, toJsonText } from "../../src/policy/host-builtins/index.js";
+import { hostBuiltinFamilies, hostBuiltins, loadHostBuiltins, toJsonText } from "../../src/policy/host-builtins/index.js";
 import type { HostContext } from "../../src/policy/host-builtins/index.js";
 
 interface Case {
@@ -43,6 +43,9 @@ function call(name: string, args: unknown[], ctx: HostContext = {}): unknown {
   expect(args.length, `${name} arity`).toBe(b.arity);
   return b.impl(args.map(asDelivered), ctx);
 }
+
+// The families a policy loads on demand (graphql, JSON Schema), loaded as instantiating a module that calls them would.
+beforeAll(() => loadHostBuiltins(hostBuiltins.keys()));
 
 const files = readdirSync(dir).filter((f) => f.endsWith(".yaml"));
 const covered = new Set<string>();

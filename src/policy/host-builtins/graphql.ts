@@ -30,7 +30,8 @@ import {
   type VariableDefinitionNode,
 } from "graphql";
 import type { CapgateError } from "../../errors.js";
-import { builtinError, str, typeName, type HostBuiltin } from "./types.js";
+import type { graphqlNames } from "./graphql-names.js";
+import { builtinError, str, typeName, type HostImpl } from "./types.js";
 
 type J = Record<string, unknown>;
 
@@ -504,25 +505,18 @@ const succeeds = (f: () => unknown): boolean => {
   }
 };
 
-export const graphqlBuiltins: HostBuiltin[] = [
-  { name: "graphql.parse_query", arity: 1, impl: (a) => queryOut(documentOf("graphql.parse_query", str("graphql.parse_query", a, 0), 0, "query")) },
-  { name: "graphql.parse_schema", arity: 1, impl: (a) => schemaOut(documentOf("graphql.parse_schema", str("graphql.parse_schema", a, 0), 0, "schema")) },
-  { name: "graphql.parse", arity: 2, impl: (a) => parseAndVerify("graphql.parse", a[0], a[1]) },
-  {
-    name: "graphql.parse_and_verify",
-    arity: 2,
-    impl: (a) => {
-      try {
-        return [true, ...parseAndVerify("graphql.parse_and_verify", a[0], a[1])];
-      } catch {
-        return [false, {}, {}];
-      }
-    },
+/** The implementations of the names graphql-names.ts declares (each with its arity there). */
+export const graphqlImpls: Record<keyof typeof graphqlNames, HostImpl> = {
+  "graphql.parse_query": (a) => queryOut(documentOf("graphql.parse_query", str("graphql.parse_query", a, 0), 0, "query")),
+  "graphql.parse_schema": (a) => schemaOut(documentOf("graphql.parse_schema", str("graphql.parse_schema", a, 0), 0, "schema")),
+  "graphql.parse": (a) => parseAndVerify("graphql.parse", a[0], a[1]),
+  "graphql.parse_and_verify": (a) => {
+    try {
+      return [true, ...parseAndVerify("graphql.parse_and_verify", a[0], a[1])];
+    } catch {
+      return [false, {}, {}];
+    }
   },
-  { name: "graphql.is_valid", arity: 2, impl: (a) => succeeds(() => parseAndVerify("graphql.is_valid", a[0], a[1])) },
-  {
-    name: "graphql.schema_is_valid",
-    arity: 1,
-    impl: (a) => succeeds(() => buildSchema("graphql.schema_is_valid", documentOf("graphql.schema_is_valid", a[0], 0, "schema"))),
-  },
-];
+  "graphql.is_valid": (a) => succeeds(() => parseAndVerify("graphql.is_valid", a[0], a[1])),
+  "graphql.schema_is_valid": (a) => succeeds(() => buildSchema("graphql.schema_is_valid", documentOf("graphql.schema_is_valid", a[0], 0, "schema"))),
+};

@@ -6,7 +6,8 @@ import { createRequire } from "node:module";
 import { isIP } from "node:net";
 import { Ajv, type AnySchemaObject, type ErrorObject, type ValidateFunction } from "ajv";
 import ajvDraft04 from "ajv-draft-04";
-import { builtinError, typeName, type HostBuiltin } from "./types.js";
+import type { jsonSchemaNames } from "./json-schema-names.js";
+import { builtinError, typeName, type HostImpl } from "./types.js";
 
 type Validator = { validate: (data: unknown) => boolean; errors: () => ErrorObject[] };
 
@@ -157,18 +158,15 @@ export function matchSchema(name: string, document: unknown, schema: unknown): [
   return [false, v.errors().map((e) => opaError(e, doc))];
 }
 
-export const jsonSchemaBuiltins: HostBuiltin[] = [
-  {
-    name: "json.verify_schema",
-    arity: 1,
-    impl: (a) => {
-      try {
-        compile("json.verify_schema", parsed("json.verify_schema", a[0], "schema"));
-        return [true, null];
-      } catch (e) {
-        return [false, (e as Error).message.replace(/^json\.verify_schema: /, "")];
-      }
-    },
+/** The implementations of the names json-schema-names.ts declares (each with its arity there). */
+export const jsonSchemaImpls: Record<keyof typeof jsonSchemaNames, HostImpl> = {
+  "json.verify_schema": (a) => {
+    try {
+      compile("json.verify_schema", parsed("json.verify_schema", a[0], "schema"));
+      return [true, null];
+    } catch (e) {
+      return [false, (e as Error).message.replace(/^json\.verify_schema: /, "")];
+    }
   },
-  { name: "json.match_schema", arity: 2, impl: (a) => matchSchema("json.match_schema", a[0], a[1]) },
-];
+  "json.match_schema": (a) => matchSchema("json.match_schema", a[0], a[1]),
+};
