@@ -8,7 +8,7 @@ import { basename } from "node:path";
 import { createServer } from "node:http";
 import { getRequestListener, type ServerType } from "@hono/node-server";
 import type { Hono } from "hono";
-import pg from "pg";
+import type { Pool } from "pg";
 import pino, { type Logger } from "pino";
 import { CapgateError, isCapgateError } from "../errors.js";
 import { createApp } from "./app.js";
@@ -25,7 +25,6 @@ import { createMetrics, setPolicyRevision, type ServerMetrics } from "./metrics.
 import { hostCheck } from "./host-check.js";
 import { Reloader, type WatchedFile } from "./reload.js";
 import { startBundleService, type BundleService } from "./bundle-service.js";
-import { startSidecarSync } from "../fleet/index.js";
 import { damagedReplica, openReplicaFacts, type CorruptionFinder, type ReplicaFactsOptions } from "./replica-facts.js";
 import { currentGeneration, isCorruptReplica } from "../replica/index.js";
 import { applicationName } from "../primary/index.js";
@@ -103,9 +102,11 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
   if (config.assertion.signing_key_file !== undefined)
     signer = await loadAssertionSigner(config.assertion.signing_key_file, config.assertion.issuer, config.assertion.ttl_seconds);
 
-  let pool: pg.Pool | null = null;
+  let pool: Pool | null = null;
   let primary: Queryable | null = opts.primary ?? null;
   if (primary === null && config.database_url !== undefined) {
+    // pg is imported only when a primary is configured (a plain sidecar never opens one).
+    const { default: pg } = await import("pg");
     pool = new pg.Pool({ connectionString: config.database_url, application_name: applicationName(), max: 4 });
     pool.on("error", (e) => log.error({ err: e.message }, "primary connection error"));
     primary = pool;
@@ -180,11 +181,13 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
     await openReplica(path).catch((e) => refused(path, e));
     watched.push({ path, load: () => openReplica(path) });
   } else log.warn("no replica configured: every decision is denied (replica_missing)");
+  // The NATS client is imported only when the config asks for a relay.
+  const startSidecarSync = config.sync === undefined ? null : (await import("../fleet/index.js")).startSidecarSync;
   const reloader = new Reloader(watched, refused);
   // A NATS follower swaps in a new replica on every bootstrap: the watcher must run to pick it up.
   if (config.watch || config.sync !== undefined) reloader.start(opts.watchIntervalMs ?? 1000);
   const fleet =
-    config.sync === undefined
+    config.sync === undefined || startSidecarSync === null
       ? null
       : startSidecarSync({
           sync: config.sync,

@@ -3,7 +3,6 @@
 // precedence; every bad setting is reported on its own line before anything starts.
 import { Command, Option } from "commander";
 import { loadConfig } from "../../server/config.js";
-import { preflight } from "../../server/preflight.js";
 import { startServer } from "../../server/server.js";
 
 interface ServeFlags {
@@ -84,6 +83,8 @@ export function registerServe(program: Command): void {
         },
       });
       if (flags.check === true) {
+        // Only --check needs the preflight (and pg, which it opens the primary with).
+        const { preflight } = await import("../../server/preflight.js");
         const findings = await preflight(config);
         for (const f of findings) process.stdout.write(`${f.level.padEnd(8)} ${f.part}: ${f.message}\n`);
         const problems = findings.filter((f) => f.level === "problem").length;
