@@ -9,7 +9,9 @@
 //     process holding PGlite and the compiler) once ready and again after
 //     --requests decisions (target: the sidecar under 250 MB).
 // The bundle and replica `serve` starts from are the ones that quickstart run
-// builds. Options: --runs N (default 15), --requests N (default 2000).
+// builds. Options: --runs N (default 15), --requests N (default 2000),
+// --baseline PATH (another checkout's bin/capgate.js, built: its --help and
+// serve are measured in the same turns, so a change is compared under the same load).
 import { spawn, type ChildProcess } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -18,6 +20,11 @@ import { performance } from "node:perf_hooks";
 import { fileURLToPath } from "node:url";
 
 const bin = fileURLToPath(new URL("../bin/capgate.js", import.meta.url));
+
+function textArg(name: string): string | undefined {
+  const i = process.argv.indexOf(`--${name}`);
+  return i >= 0 ? process.argv[i + 1] : undefined;
+}
 
 function arg(name: string, dflt: number): number {
   const i = process.argv.indexOf(`--${name}`);
@@ -91,17 +98,26 @@ async function main(): Promise<void> {
     await stop(qs.child, "SIGINT");
 
     const state = join(dir, "state");
-    const serveArgs = [bin, "serve", "--bundle", join(state, "bundle.tar.gz"), "--replica", join(state, "replica.db"), "--port", "0", "--no-watch", "--decision-log", "off", "--max-staleness", "86400"];
+    const baseline = textArg("baseline");
+    const serveArgs = (capgate: string): string[] => [capgate, "serve", "--bundle", join(state, "bundle.tar.gz"), "--replica", join(state, "replica.db"), "--port", "0", "--no-watch", "--decision-log", "off", "--max-staleness", "86400"];
     const floor: number[] = [];
     const help: number[] = [];
     const serve: number[] = [];
+    const baseHelp: number[] = [];
+    const baseServe: number[] = [];
     // In turn, so a slow second on this shared machine slows all three alike.
     for (let i = 0; i < runs; i++) {
       floor.push(await timed(["-e", "0"]));
       help.push(await timed([bin, "--help"]));
-      const s = await until(serveArgs, /capgate serving on/);
+      const s = await until(serveArgs(bin), /capgate serving on/);
       serve.push(s.ms);
       await stop(s.child);
+      if (baseline !== undefined) {
+        baseHelp.push(await timed([baseline, "--help"]));
+        const b = await until(serveArgs(baseline), /capgate serving on/);
+        baseServe.push(b.ms);
+        await stop(b.child);
+      }
     }
     const f = quantile(floor, 0.5);
     const line = (label: string, xs: number[], target: string): string => {
@@ -112,6 +128,10 @@ async function main(): Promise<void> {
     console.log(line("floor: node -e 0", floor, ""));
     console.log(line("capgate --help", help, "   (target within 2x)"));
     console.log(line("capgate serve, until listening", serve, "   (target within 2x)"));
+    if (baseline !== undefined) {
+      console.log(line("baseline: capgate --help", baseHelp, ""));
+      console.log(line("baseline: capgate serve", baseServe, ""));
+    }
     console.log("");
     console.log(`quickstart memory (resident set)`);
     console.log(`${"sidecar process, ready".padEnd(34)} ${atReady.sidecar.toFixed(0).padStart(5)} MB   (target under 250 MB)`);
