@@ -55,6 +55,8 @@ function arg(name: string, fallback: number): number {
 /** The follower side: `n` followers in this process, lags into a 1 ms histogram. */
 async function worker(): Promise<void> {
   const [stream, dir, nText, windowText] = process.argv.slice(3);
+  if (stream === undefined || dir === undefined || nText === undefined || windowText === undefined)
+    throw new Error("bench:fleet worker: expected --worker STREAM DIR N WINDOW_MS");
   const n = Number(nText);
   const rssBefore = process.memoryUsage().rss;
   let cpuBefore = process.cpuUsage();

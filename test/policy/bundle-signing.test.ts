@@ -203,7 +203,7 @@ describe("refusals: one line naming the file and the problem", () => {
 
   it("flipped bytes in the Wasm module", async () => {
     const wasm = Buffer.from(fakeWasm);
-    wasm[9] ^= 0xff;
+    wasm.writeUInt8(wasm.readUInt8(9) ^ 0xff, 9);
     expect(await refusal(await tarOf({ ...BUNDLE_FILES, "policy.wasm": wasm, ".signatures.json": signedBy(opaPayload()) }), verifier())).toMatch(/^bundle_error: \/policy\.wasm: digest mismatch/);
   });
 

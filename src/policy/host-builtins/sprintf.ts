@@ -36,7 +36,7 @@ function pad(s: string, spec: Spec, numeric: boolean): string {
   const n = w - [...s].length;
   if (spec.minus) return s + " ".repeat(n);
   if (spec.zero && numeric) {
-    const sign = /^[+\- ]/.test(s) ? s[0] : "";
+    const sign = /^[+\- ]/.test(s) ? s.slice(0, 1) : "";
     const body = s.slice(sign.length);
     const prefix = /^0[xXbBoO]/.test(body) && spec.sharp ? body.slice(0, 2) : "";
     return sign + prefix + "0".repeat(n) + body.slice(prefix.length);
