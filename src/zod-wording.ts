@@ -53,3 +53,13 @@ function bound(lower: boolean, origin: string, limit: number, inclusive: boolean
   if (lower) return inclusive ? `must be at least ${limit}` : `must be greater than ${limit}`;
   return inclusive ? `must be at most ${limit}` : `must be less than ${limit}`;
 }
+
+/** The part of a parsed value a zod issue's path points at, or undefined where the path leaves it. */
+export function valueAt(value: unknown, path: readonly PropertyKey[]): unknown {
+  let v = value;
+  for (const p of path) {
+    if (typeof v !== "object" || v === null) return undefined;
+    v = (v as Record<PropertyKey, unknown>)[p];
+  }
+  return v;
+}

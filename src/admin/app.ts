@@ -12,7 +12,7 @@ import { isCapgateError } from "../errors.js";
 import type { Queryable } from "../primary/index.js";
 import { fromZod } from "../server/decisions.js";
 import { inputError, toHttpError } from "../server/http-error.js";
-import { wording } from "../zod-wording.js";
+import { valueAt, wording } from "../zod-wording.js";
 import type { Authenticate } from "./auth.js";
 import type { AdminMetrics } from "./metrics.js";
 import { createAdminMetrics } from "./metrics.js";
@@ -143,14 +143,6 @@ async function validatedValue(c: Context, target: string): Promise<unknown> {
   return undefined;
 }
 
-function valueAt(value: unknown, path: readonly PropertyKey[]): unknown {
-  let v = value;
-  for (const p of path) {
-    if (typeof v !== "object" || v === null) return undefined;
-    v = (v as Record<PropertyKey, unknown>)[p];
-  }
-  return v;
-}
 
 function fromHttpException(e: HTTPException) {
   if (e.status === 415) return inputError("content-type", "unsupported_content_type", "must be application/json");

@@ -3,7 +3,7 @@
 // shape of the input is checked here; what the input means is the policy's.
 import { z } from "zod";
 import { inputError } from "./http-error.js";
-import { safeParseWorded } from "../zod-wording.js";
+import { safeParseWorded, valueAt } from "../zod-wording.js";
 import type { CapgateError } from "../errors.js";
 
 /**
@@ -96,14 +96,6 @@ export function fromZod(error: z.ZodError, at: string, value: unknown): CapgateE
   return inputError(path, problem, issue.message);
 }
 
-function valueAt(value: unknown, path: readonly PropertyKey[]): unknown {
-  let v = value;
-  for (const p of path) {
-    if (typeof v !== "object" || v === null) return undefined;
-    v = (v as Record<PropertyKey, unknown>)[p];
-  }
-  return v;
-}
 
 function join(a: string, b: string): string {
   return a === "" ? b : `${a}.${b}`;

@@ -107,6 +107,25 @@ export function refName(t: Term): string | undefined {
   return s;
 }
 
+/** True for a ground literal: scalars and collections of them (no vars, refs or comprehensions). */
+export function isGroundLiteral(t: Term): boolean {
+  const v = t.value;
+  switch (v.kind) {
+    case "null":
+    case "boolean":
+    case "number":
+    case "string":
+      return true;
+    case "array":
+    case "set":
+      return v.items.every(isGroundLiteral);
+    case "object":
+      return v.entries.every(([k, x]) => isGroundLiteral(k) && isGroundLiteral(x));
+    default:
+      return false;
+  }
+}
+
 /** A deep copy of a term (locations are shared: they are never mutated). */
 export function cloneTerm(t: Term): Term {
   return { value: cloneValue(t.value), location: t.location };

@@ -18,6 +18,7 @@
 // with any other value (a var, a ref, a call) may be anything.
 
 import type * as ast from "../ast/types.js";
+import { isGroundLiteral } from "../ast/builders.js";
 import { refName, walkTerm } from "./ast-util.js";
 import { OPERATOR_SYMBOLS } from "./builtin-decls.js";
 import { ANY, BUILTIN_TYPES, KIND, describeElements, describeType, type TypeMask } from "./builtin-types.js";
@@ -60,30 +61,12 @@ function ruleKinds(ctx: PassContext): Map<string, TypeMask> {
     for (const entry of [...set.rules, ...(set.default ? [set.default] : [])]) {
       for (let r: ast.Rule | undefined = entry.rule; r; r = r.else) {
         const v = r.head.value;
-        mask |= v === undefined ? KIND.boolean : isLiteral(v) ? typeOf(v, none) : ANY;
+        mask |= v === undefined ? KIND.boolean : isGroundLiteral(v) ? typeOf(v, none) : ANY;
       }
     }
     if (mask !== 0 && mask !== ANY) out.set(["data", ...set.path].join("."), mask);
   }
   return out;
-}
-
-function isLiteral(t: ast.Term): boolean {
-  const v = t.value;
-  switch (v.kind) {
-    case "null":
-    case "boolean":
-    case "number":
-    case "string":
-      return true;
-    case "array":
-    case "set":
-      return v.items.every(isLiteral);
-    case "object":
-      return v.entries.every(([k, x]) => isLiteral(k) && isLiteral(x));
-    default:
-      return false;
-  }
 }
 
 function checkBody(ctx: PassContext, body: ast.Body, env: Env): void {

@@ -5,6 +5,7 @@
 // the rule planner's (planner.ts), declared here as abstract.
 import { CapgateError } from "../../errors.js";
 import type * as ast from "../ast/types.js";
+import { isGroundLiteral } from "../ast/builders.js";
 import * as ir from "../ir/types.js";
 import { isGround, refName, termString } from "../passes/ast-util.js";
 import { BUILTINS } from "../passes/builtin-decls.js";
@@ -146,7 +147,7 @@ export abstract class ExprPlanner extends PlannerState {
       if (this.isFunctionName(key) && vname !== undefined && this.isFunctionName(vname)) {
         this.checkReplacementArity(key, vname, w.location);
         fixed.push([key, { kind: "func", name: vname }]);
-      } else if (isConstant(w.value)) {
+      } else if (isGroundLiteral(w.value)) {
         fixed.push([key, { kind: "const", term: w.value }]);
       } else {
         dynamic.push([key, w.value]);
@@ -719,21 +720,3 @@ function mockKeyOf(node: RuleTreeNode): string {
   return node.path.length > 0 ? `data.${node.path.join(".")}` : "data";
 }
 
-/** True for a ground literal: scalars and collections of them (no vars, refs or comprehensions). */
-function isConstant(t: ast.Term): boolean {
-  const v = t.value;
-  switch (v.kind) {
-    case "null":
-    case "boolean":
-    case "number":
-    case "string":
-      return true;
-    case "array":
-    case "set":
-      return v.items.every(isConstant);
-    case "object":
-      return v.entries.every(([a, b]) => isConstant(a) && isConstant(b));
-    default:
-      return false;
-  }
-}
