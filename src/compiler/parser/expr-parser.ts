@@ -28,7 +28,8 @@ import {
   stringTerm,
   varTerm,
 } from "../ast/builders.js";
-import { unquoteString, type Token, type TokenKind } from "./lexer.js";
+import { tokenize, unquoteString, type Token, type TokenKind } from "./lexer.js";
+import { templateParts, type TemplatePart } from "./template-string.js";
 import { ParseFail, TokenCursor } from "./token-cursor.js";
 
 const RELATION_OPS: ReadonlySet<TokenKind> = new Set(["==", "!=", "<", ">", "<=", ">="]);
@@ -355,6 +356,10 @@ export class ExprParser extends TokenCursor {
         head = stringTerm(t.text.slice(1, -1), loc);
         this.next();
         break;
+      case "template":
+        head = this.parseTemplate(t);
+        this.next();
+        break;
       case "[":
         head = this.parseArray();
         break;
@@ -374,6 +379,50 @@ export class ExprParser extends TokenCursor {
         return this.fail("expected a term");
     }
     return this.parseTermFinish(head);
+  }
+
+  /**
+   * `$"a{x}b"` becomes `internal.template_string(["a", {v | v = x}, "b"])`, as OPA
+   * rewrites it: each interpolation is the set of its values, so an undefined one
+   * renders as <undefined> instead of making the whole string undefined.
+   */
+  protected parseTemplate(t: Token): Term {
+    const loc = this.loc(t);
+    if (this.version === 0 && !this.regoV1Import) this.fail("template strings need Rego v1 (or import rego.v1)");
+    const items = templateParts(t).map((p, k) => {
+      if (p.kind === "text") return stringTerm(p.text, loc);
+      const at: Location = { file: this.file, row: p.row, col: p.col };
+      const value = this.parseInterpolation(p, at);
+      const v = varTerm(`__template${t.start}_${k}__`, at);
+      const eq = this.mkExpr({ kind: "call", operator: builtinRef("eq", at), args: [v, value] }, at);
+      eq.generated = true;
+      return setComprehensionTerm(v, [eq], at);
+    });
+    return callTerm(builtinRef("internal.template_string", loc), [arrayTerm(items, loc)], loc);
+  }
+
+  /** One `{expr}` of a template: its source lexed and parsed where it stands in the file. */
+  private parseInterpolation(p: Extract<TemplatePart, { kind: "expr" }>, at: Location): Term {
+    const toks = tokenize(p.source).tokens.map((tok) => ({
+      ...tok,
+      start: tok.start + p.offset,
+      end: tok.end + p.offset,
+      row: tok.row + p.row - 1,
+      col: tok.row === 1 ? tok.col + p.col - 1 : tok.col,
+    }));
+    const sub = new ExprParser(toks, this.file, this.version);
+    for (const k of this.keywords) sub.keywords.add(k);
+    sub.regoV1Import = this.regoV1Import;
+    try {
+      if (sub.kind() === "eof") sub.failAt("empty template string interpolation: expected an expression between { and }", at);
+      const term = sub.parseTermInfixCall();
+      if (sub.kind() !== "eof") sub.fail("expected } to end the template string interpolation");
+      return term;
+    } catch (e) {
+      if (!(e instanceof ParseFail)) throw e;
+      const message = e.message.replace("unexpected end of file", "unexpected end of template string interpolation");
+      throw new ParseFail(message, this.pos, e.location ?? sub.loc(toks[e.at] ?? sub.tok));
+    }
   }
 
   /** After a term: `.x`, `[y]`, `(args)` glued to it make a ref or call; bare input/data become refs. */

@@ -11,6 +11,8 @@ export type TokenKind =
   | "number"
   | "string"
   | "rawstring"
+  /** `$"..."` or `` $`...` ``, whole: the parser splits it into text and `{expr}` parts. */
+  | "template"
   | "["
   | "]"
   | "{"
@@ -70,6 +72,8 @@ export interface LexResult {
 }
 
 const CH_NL = 10;
+/** What may follow a backslash in a `$"..."` template: JSON's escapes and `{` for a literal brace. */
+const TEMPLATE_ESCAPES = `"\\/bfnrtu{`;
 const CH_CR = 13;
 const CH_SP = 32;
 const CH_TAB = 9;
@@ -167,6 +171,11 @@ export function tokenize(source: string): LexResult {
       push(error === undefined ? "number" : "illegal", start, sRow, sCol, error);
       continue;
     }
+    if (c === 36 /* $ */ && i + 1 < n && (src.charCodeAt(i + 1) === 34 || src.charCodeAt(i + 1) === 96)) {
+      const error = scanTemplate();
+      push(error === undefined ? "template" : "illegal", start, sRow, sCol, error);
+      continue;
+    }
     if (c === 34 /* " */) {
       const error = scanString();
       push(error === undefined ? "string" : "illegal", start, sRow, sCol, error);
@@ -232,7 +241,7 @@ export function tokenize(source: string): LexResult {
     if (kind === undefined) {
       step();
       const ch = src.slice(start, i);
-      const what = c === 33 ? `illegal "!" character (did you mean "!=" or "not"?)` : c === 36 ? `illegal "$" character (template strings are not supported)` : c === 0 ? "illegal null character" : `illegal character ${JSON.stringify(ch)}`;
+      const what = c === 33 ? `illegal "!" character (did you mean "!=" or "not"?)` : c === 36 ? `illegal "$" character (a template string starts with $" or $\`)` : c === 0 ? "illegal null character" : `illegal character ${JSON.stringify(ch)}`;
       push("illegal", start, sRow, sCol, what);
       continue;
     }
@@ -268,6 +277,64 @@ export function tokenize(source: string): LexResult {
       while (i < n && (isLetter(src.charCodeAt(i)) || isDigit(src.charCodeAt(i)))) { i++; col++; }
     }
     return error;
+  }
+
+  // Advance over one character of a template, newlines included (raw templates and interpolations may span lines).
+  function stepAny(): void {
+    if (src.charCodeAt(i) === CH_NL) {
+      i++;
+      row++;
+      col = 1;
+    } else step();
+  }
+
+  // A template string: `$` and its quote, text (escapes only in the `"` form), and
+  // `{expr}` interpolations, in which strings and nested braces are skipped whole.
+  function scanTemplate(): string | undefined {
+    const quote = src.charCodeAt(i + 1);
+    const raw = quote === 96;
+    const unclosed = raw ? "non-terminated template string (missing closing `)" : "non-terminated template string (missing closing \")";
+    i += 2;
+    col += 2;
+    for (;;) {
+      if (i >= n || (!raw && src.charCodeAt(i) === CH_NL)) return unclosed;
+      const c = src.charCodeAt(i);
+      if (c === quote) {
+        step();
+        return undefined;
+      }
+      if (c === 92 /* \ */ && !raw) {
+        step();
+        if (i >= n) return unclosed;
+        if (!TEMPLATE_ESCAPES.includes(src[i] as string)) return `illegal escape sequence "\\${src[i]}" in template string`;
+        stepAny();
+        continue;
+      }
+      if (c !== 123 /* { */) {
+        stepAny();
+        continue;
+      }
+      step();
+      let depth = 1;
+      while (depth > 0) {
+        if (i >= n) return "non-terminated template string interpolation (missing closing })";
+        const d = src.charCodeAt(i);
+        if (d === 34 || d === 96) {
+          const q = d;
+          step();
+          while (i < n && src.charCodeAt(i) !== q) {
+            if (q === 34 && src.charCodeAt(i) === 92) step();
+            if (i < n) stepAny();
+          }
+          if (i >= n) return unclosed;
+          step();
+          continue;
+        }
+        if (d === 123) depth++;
+        else if (d === 125) depth--;
+        stepAny();
+      }
+    }
   }
 
   function scanString(): string | undefined {

@@ -32,7 +32,7 @@ export const CORE_KEYWORDS = ["package", "import", "as", "default", "else", "not
 export const FUTURE_KEYWORDS = ["contains", "every", "if", "in"];
 
 
-const TERM_START: ReadonlySet<TokenKind> = new Set(["ident", "number", "string", "rawstring", "[", "{", "(", "-", "."]);
+const TERM_START: ReadonlySet<TokenKind> = new Set(["ident", "number", "string", "rawstring", "template", "[", "{", "(", "-", "."]);
 
 export class TokenCursor {
   pos = 0;

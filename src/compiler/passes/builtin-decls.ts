@@ -25,6 +25,7 @@ const ROWS: Array<[string, number, ("relation" | "varargs" | "absent")?]> = [
   ["eq", 2], ["assign", 2], ["equal", 2], ["neq", 2], ["lt", 2], ["lte", 2], ["gt", 2], ["gte", 2],
   ["plus", 2], ["minus", 2], ["mul", 2], ["div", 2], ["rem", 2], ["and", 2], ["or", 2],
   ["internal.member_2", 2], ["internal.member_3", 3], ["internal.print", 1], ["print", 0, "varargs"],
+  ["internal.template_string", 1],
   // aggregates
   ["count", 1], ["sum", 1], ["product", 1], ["max", 1], ["min", 1], ["sort", 1], ["all", 1], ["any", 1],
   // arrays and sets

@@ -92,6 +92,7 @@ const SIGNATURES: Record<string, string> = {
   "strings.reverse": "string -> string",
   "strings.count": "string, string -> number",
   "strings.render_template": "string, object -> string",
+  "internal.template_string": "array -> string",
   substring: "string, number, number -> string",
   trim: "string, string -> string",
   trim_left: "string, string -> string",

@@ -3,7 +3,7 @@
 //   trim 2 | trim_left 2 | trim_right 2 | trim_prefix 2 | trim_suffix 2 | trim_space 1
 //   replace 3 | indexof 2 | indexof_n 2 | substring 3 | strings.reverse 1 | strings.count 2
 //   strings.any_prefix_match 2 | strings.any_suffix_match 2 | format_int 2 | to_number 1
-//   strings.replace_n 2 | strings.split_n 3
+//   strings.replace_n 2 | strings.split_n 3 | internal.template_string 1
 import { opa_malloc } from "../memory";
 import {
   T_STRING, T_ARRAY, T_SET, T_OBJECT, T_NUMBER, T_BOOLEAN, T_NULL, strLen, strPtr, arrLen, arrAt,
@@ -14,7 +14,8 @@ import { capgate_array_append } from "../collections";
 import { numberAsInt, lastInt, numberToF64, parseF64, parseI64, lastParsedInt, numberFromF64 } from "../numbers";
 import { utf8Count, utf8Offset, utf8Decode, lastLen, utf8Encode } from "../utf8";
 import { casemap } from "~lib/util/casemap";
-import { bufNew, bufBytes, bufData, bufLen } from "../buffer";
+import { bufNew, bufBytes, bufData, bufLen, bufAscii } from "../buffer";
+import { dumpMode, MODE_PRINT } from "../dump";
 import { typeErr, builtinErr, isType } from "./common";
 import { decOf, decTrim, decDigitCount, decExponent, decDigit, decIsNeg, MAX_DIGITS } from "../decimal";
 
@@ -494,6 +495,35 @@ export function capgate_bi_strings_replace_n(patterns: usize, s: usize): usize {
     let l = lastLen();
     bufBytes(b, p + i, l);
     i += l;
+  }
+  return capgate_string(bufData(b), bufLen(b));
+}
+
+/**
+ * What the parser makes of `$"a{x}b"`: internal.template_string(["a", X, "b"])
+ * with X the set of values x took. Literal text and string values insert bare,
+ * other values as print() shows them (Rego syntax), an empty set (x undefined)
+ * as <undefined>; a set of more than one value is an error, as in OPA.
+ */
+export function capgate_bi_internal_template_string(parts: usize): usize {
+  const NAME = "internal.template_string";
+  if (!isType(parts, T_ARRAY)) return typeErr(NAME, 1, "array", parts);
+  let b = bufNew(64);
+  let n = arrLen(parts);
+  for (let i: u32 = 0; i < n; i++) {
+    let p = arrAt(parts, i);
+    if (isType(p, T_SET)) {
+      let m = tabLen(p);
+      if (m == 0) {
+        bufAscii(b, "<undefined>");
+        continue;
+      }
+      if (m > 1) return builtinErr(NAME, "template-strings must not produce multiple outputs");
+      tabSort(p);
+      p = entryKey(entryAt(p, 0));
+    }
+    if (S(p)) bufBytes(b, strPtr(p), strLen(p));
+    else dumpMode(b, p, MODE_PRINT);
   }
   return capgate_string(bufData(b), bufLen(b));
 }
