@@ -31,7 +31,7 @@ import { applicationName } from "../primary/index.js";
 import { startStatusReporter, VERSION, type StatusReporter } from "./status-reporter.js";
 import { startDecisionUpload, teeDecisionLog, type DecisionUploader } from "./decision-upload.js";
 import { sidecarHealth } from "./health.js";
-import { secretGuardrails, type TotpDeps } from "./totp.js";
+import { OTPLIB_MIN_SECRET_BYTES, type TotpDeps } from "./totp.js";
 import { primaryTotpEnrollments } from "./totp-enroll.js";
 import { decodeKey, primaryTotpSecrets } from "./totp-secrets.js";
 import { primaryTotpStore, type Queryable } from "./totp-store.js";
@@ -204,7 +204,7 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
   if (config.totp.encryption_key === undefined) missing.push("totp.encryption_key");
   if (primary === null) missing.push("database_url");
   if (signer === null) missing.push("assertion.signing_key_file");
-  if (config.totp.min_secret_bytes < secretGuardrails().MIN_SECRET_BYTES)
+  if (config.totp.min_secret_bytes < OTPLIB_MIN_SECRET_BYTES)
     log.warn({ min_secret_bytes: config.totp.min_secret_bytes }, "TOTP secrets shorter than 128 bits are accepted (RFC 4226 asks for at least 128)");
   const totp: TotpDeps = {
     settings: config.totp,

@@ -6,13 +6,11 @@
 // in one statement, makes it the user's enrolled secret, drops the pending row
 // and writes the audit row. A user already enrolled is refused until an
 // administrator resets the enrollment. No secret is logged.
-import { generateSecret, generateURI } from "otplib";
-import QRCode from "qrcode";
 import { z } from "zod";
 import { CapgateError } from "../errors.js";
 import { fromZod, principalId } from "./decisions.js";
 import { inputError } from "./http-error.js";
-import { checkCode, requireConfigured, totpInputSchema, type CodeRefusal, type TotpDeps } from "./totp.js";
+import { checkCode, loadOtplib, requireConfigured, totpInputSchema, type CodeRefusal, type TotpDeps } from "./totp.js";
 import { encryptTotpSecret } from "./totp-secrets.js";
 import type { Queryable, TotpSubject } from "./totp-store.js";
 import { safeParseWorded } from "../zod-wording.js";
@@ -64,6 +62,7 @@ export async function startEnrollment(deps: TotpDeps, body: unknown): Promise<En
   const { settings, key, enrollments } = ready(deps);
   const subject = { tenantId: input.tenant_id, userId: input.user_id };
   const now = deps.clock();
+  const { generateSecret, generateURI } = await loadOtplib();
   const secret = generateSecret({ length: Math.max(SECRET_BYTES, settings.min_secret_bytes) });
   const expiresAtMs = now + settings.enrollment_seconds * 1000;
   // A new start replaces an earlier pending secret: the user may have lost the first QR code.
@@ -72,6 +71,8 @@ export async function startEnrollment(deps: TotpDeps, body: unknown): Promise<En
     refuse(standing === "may_enroll" ? "unknown_user" : standing, subject);
   }
   const otpauthUri = generateURI({ issuer: settings.issuer, label: subject.userId, secret, digits: settings.digits, period: settings.period_seconds });
+  // qrcode (with pngjs) is loaded here, on the first enrollment, not at start-up.
+  const { default: QRCode } = await import("qrcode");
   const qrSvg = await QRCode.toString(otpauthUri, { type: "svg", errorCorrectionLevel: "M", margin: 2 });
   return { otpauth_uri: otpauthUri, qr_svg: qrSvg, expires_at: new Date(expiresAtMs).toISOString() };
 }

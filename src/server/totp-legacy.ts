@@ -150,7 +150,7 @@ export async function encryptLegacySecrets(
 ): Promise<LegacyEncryptResult> {
   const batchSize = opts.batchSize ?? 1000;
   const sampleSize = opts.sampleSize ?? 5;
-  const limits = secretGuardrails(opts.minSecretBytes);
+  const limits = await secretGuardrails(opts.minSecretBytes);
   if (!Number.isInteger(batchSize) || batchSize < 1) throw new CapgateError("invalid_input", `batchSize must be a positive integer, got ${batchSize}`);
   await requireEnrollments(primary);
 

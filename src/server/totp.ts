@@ -6,7 +6,7 @@
 // user out. On success it returns a signed assertion. Time comes from an
 // injected clock.
 import { timingSafeEqual } from "node:crypto";
-import { createGuardrails, generate as generateOtp, type OTPGuardrails, verify as verifyOtp } from "otplib";
+import type { OTPGuardrails } from "otplib";
 import { z } from "zod";
 import { CapgateError, isCapgateError } from "../errors.js";
 import type { AssertionSigner } from "./assertion.js";
@@ -30,14 +30,23 @@ export interface TotpSettings {
   issuer: string;
 }
 
-const DEFAULT_LIMITS = createGuardrails();
-const guardrailsByMinimum = new Map<number, OTPGuardrails>([[DEFAULT_LIMITS.MIN_SECRET_BYTES, DEFAULT_LIMITS]]);
+let otplib: Promise<typeof import("otplib")> | undefined;
+
+/** otplib, loaded on first use: a sidecar that never checks or makes a TOTP code does not pay for it at start-up. */
+export function loadOtplib(): Promise<typeof import("otplib")> {
+  return (otplib ??= import("otplib"));
+}
+
+/** otplib's default shortest secret, known without loading otplib (a test holds it equal to createGuardrails()'s). */
+export const OTPLIB_MIN_SECRET_BYTES = 16;
+
+const guardrailsByMinimum = new Map<number, OTPGuardrails>();
 
 /** otplib's limits with capgate's shortest secret; the same for verification and for encrypt-secrets. */
-export function secretGuardrails(minSecretBytes = DEFAULT_LIMITS.MIN_SECRET_BYTES): OTPGuardrails {
+export async function secretGuardrails(minSecretBytes = OTPLIB_MIN_SECRET_BYTES): Promise<OTPGuardrails> {
   let g = guardrailsByMinimum.get(minSecretBytes);
   if (g === undefined) {
-    g = createGuardrails({ MIN_SECRET_BYTES: minSecretBytes });
+    g = (await loadOtplib()).createGuardrails({ MIN_SECRET_BYTES: minSecretBytes });
     guardrailsByMinimum.set(minSecretBytes, g);
   }
   return g;
@@ -107,13 +116,13 @@ export async function checkCode(
   now: number,
 ): Promise<{ accepted: true } | CodeRefusal> {
   const { settings, key, store } = checker;
-  const [secret, lastStep] = await Promise.all([decryptTotpSecret(jwe, subject.userId, key), store.lastStep(subject)]);
-  const options = {
-    secret,
-    period: settings.period_seconds,
-    digits: settings.digits,
-    guardrails: secretGuardrails(settings.min_secret_bytes),
-  };
+  const [secret, lastStep, guardrails, { generate: generateOtp, verify: verifyOtp }] = await Promise.all([
+    decryptTotpSecret(jwe, subject.userId, key),
+    store.lastStep(subject),
+    secretGuardrails(settings.min_secret_bytes),
+    loadOtplib(),
+  ]);
+  const options = { secret, period: settings.period_seconds, digits: settings.digits, guardrails };
   const currentStep = Math.floor(now / 1000 / settings.period_seconds);
   try {
     // Knowing that a code was a used one reveals nothing about any code still usable.

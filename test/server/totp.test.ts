@@ -11,6 +11,7 @@ import { migrate } from "../../src/migrate/index.js";
 import { seedDemo } from "../../src/demo/seed.js";
 import type { RunningServer } from "../../src/server/server.js";
 import { decodeKey, encryptTotpSecret } from "../../src/server/totp-secrets.js";
+import { OTPLIB_MIN_SECRET_BYTES } from "../../src/server/totp.js";
 import { createTestPrimary, newEncryptionKey, post, startTestServer, tempDir, writeSigningKey, type TestPrimary } from "./helpers.js";
 
 const ALICE_SECRET = "MHV4JXMOFCETFHBQHOS4N65C5AXW2GXD"; // the demo seed's secret for u-alice
@@ -182,6 +183,10 @@ describe("TOTP verification", () => {
     } finally {
       await store("u-dave", DAVE_SECRET);
     }
+  });
+
+  it("knows otplib's default shortest secret without loading otplib at start-up (the warning below 128 bits depends on it)", () => {
+    expect(OTPLIB_MIN_SECRET_BYTES).toBe(createGuardrails().MIN_SECRET_BYTES);
   });
 
   it("never writes a code, a secret or an assertion to the decision log", async () => {
