@@ -3,7 +3,10 @@
 // (`amr: ["otp"]`) at this time. The application presents it to its token issuer.
 import { randomUUID } from "node:crypto";
 import { readFileSync } from "node:fs";
-import { importJWK, SignJWT, type CryptoKey, type JWK } from "jose";
+// jose by subpath: its index loads every JWS/JWE/JWT/JWKS module at start-up.
+import type { CryptoKey, JWK } from "jose";
+import { SignJWT } from "jose/jwt/sign";
+import { importJWK } from "jose/key/import";
 import { CapgateError } from "../errors.js";
 
 export interface AssertionSigner {

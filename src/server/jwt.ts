@@ -5,7 +5,12 @@
 // capgate/token/validate, which receives the verified claims. A token that
 // fails here reaches the policy as {verified: false, error}, never as claims.
 import { readFileSync } from "node:fs";
-import { compactVerify, createLocalJWKSet, decodeProtectedHeader, errors, type JSONWebKeySet } from "jose";
+// jose by subpath: its index loads every JWS/JWE/JWT/JWKS module at start-up.
+import type { JSONWebKeySet } from "jose";
+import { decodeProtectedHeader } from "jose/decode/protected_header";
+import * as errors from "jose/errors";
+import { createLocalJWKSet } from "jose/jwks/local";
+import { compactVerify } from "jose/jws/compact/verify";
 import { CapgateError } from "../errors.js";
 import type { TokenFacts } from "./facts.js";
 

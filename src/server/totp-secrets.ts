@@ -4,7 +4,9 @@
 // ciphertext copied onto another user's row does not decrypt as theirs.
 // The secret is read from the primary (user_capability_state, capability
 // `totp`, data.secret_jwe) until the replica carries the same ciphertext.
-import { CompactEncrypt, compactDecrypt } from "jose";
+// jose by subpath: its index loads every JWS/JWE/JWT/JWKS module at start-up.
+import { compactDecrypt } from "jose/jwe/compact/decrypt";
+import { CompactEncrypt } from "jose/jwe/compact/encrypt";
 import { CapgateError } from "../errors.js";
 import type { Queryable } from "./totp-store.js";
 

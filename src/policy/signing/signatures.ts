@@ -5,7 +5,11 @@
 // key, the key id and scope, and that the files listed and the files present
 // are the same, each with the digest listed.
 import { readFileSync } from "node:fs";
-import { CompactSign, compactVerify, decodeProtectedHeader, type ProtectedHeaderParameters } from "jose";
+// jose by subpath: its index loads every JWS/JWE/JWT/JWKS module at start-up.
+import type { ProtectedHeaderParameters } from "jose";
+import { decodeProtectedHeader } from "jose/decode/protected_header";
+import { CompactSign } from "jose/jws/compact/sign";
+import { compactVerify } from "jose/jws/compact/verify";
 import { CapgateError } from "../../errors.js";
 import { normalizeEntryPath } from "../bundle-path.js";
 import { DEFAULT_HASH, hashBundleFile } from "./file-hash.js";
