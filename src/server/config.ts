@@ -4,10 +4,10 @@
 // so an operator fixes them all in one pass instead of one per restart.
 import { readFileSync } from "node:fs";
 import { isIP } from "node:net";
-import { parse as parseYaml } from "yaml";
 import { z } from "zod";
 import { safeParseWorded } from "../zod-wording.js";
 import { CapgateError, CapgateErrors } from "../errors.js";
+import { yaml } from "../yaml-lazy.js";
 
 /** Algorithms jose can verify; `none` is deliberately absent and refused by name. */
 const JWT_ALGORITHMS = [
@@ -310,7 +310,7 @@ export function readConfigFile(file: string): Record<string, unknown> {
   let doc: unknown;
   try {
     // YAML is a superset of JSON, so one parser reads both formats.
-    doc = parseYaml(text);
+    doc = yaml().parse(text);
   } catch (e) {
     throw new CapgateErrors([new CapgateError("config_error", `${file}: not valid YAML/JSON: ${(e as Error).message.split("\n")[0]}`)]);
   }

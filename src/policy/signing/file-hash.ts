@@ -2,9 +2,9 @@
 // the structured files (`data.json`, `data.yaml`, `.manifest`, by base name)
 // are hashed over their canonical JSON, every other file over its bytes.
 import { createHash } from "node:crypto";
-import { parse as parseYaml } from "yaml";
 import { CapgateError } from "../../errors.js";
 import { canonicalJson } from "./canonical-json.js";
+import { yaml } from "../../yaml-lazy.js";
 
 /** OPA's algorithm names and Node's. MD5 and SHA-1 are refused: collisions in them can be made. */
 const HASHES: Readonly<Record<string, string>> = {
@@ -42,7 +42,7 @@ function canonicalText(path: string, bytes: Uint8Array): string {
   if (!path.endsWith(".yaml")) return canonicalJson(text, `/${path}`);
   let doc: unknown;
   try {
-    doc = parseYaml(text);
+    doc = yaml().parse(text);
   } catch (e) {
     throw new CapgateError("bundle_error", `/${path} is not valid YAML: ${(e as Error).message.split("\n")[0]}`);
   }
