@@ -6,28 +6,14 @@ import { describe, expect, it } from "vitest";
 import { openReplica } from "../../src/replica/index.js";
 import { replicaRows } from "../replica/compare.js";
 import { eventually, NATS_URL, runCapgate, useFleet } from "./helpers.js";
+import { MIRRORED_EDITS } from "../helpers/mirrored-edits.js";
 
-export const EDITS = [
-  "INSERT INTO tenants (id, name) VALUES ('tn', 'New tenant')",
-  "UPDATE tenants SET name = 'Renamed' WHERE id = 't1'",
-  "INSERT INTO users (id, tenant_id, email, mfa_secret) VALUES ('un', 'tn', 'n@example.com', 'SECRETSECRET')",
-  "UPDATE users SET mfa_enabled = true, email = NULL WHERE id = 'u1'",
-  "INSERT INTO tenant_capabilities (tenant_id, capability_key, value, source) VALUES ('tn', 'max_token_ttl', '{\"seconds\": 60}', 'admin')",
-  "UPDATE tenant_capabilities SET value = '{\"seconds\": 90}' WHERE tenant_id = 't1' AND capability_key = 'max_token_ttl'",
-  "DELETE FROM tenant_capabilities WHERE tenant_id = 't2' AND capability_key = 'mfa'",
-  "INSERT INTO tenant_features (tenant_id, feature_key, enabled, source) VALUES ('tn', 'mfa', true, 'admin')",
-  "UPDATE tenant_features SET enabled = NOT enabled WHERE tenant_id = 't3'",
-  "DELETE FROM tenant_features WHERE tenant_id = 't4'",
-  "INSERT INTO user_capability_state (user_id, capability_key, status, data, source) VALUES ('un', 'totp', 'enrolled', '{\"k\": 1}', 'user')",
-  "UPDATE user_capability_state SET status = 'revoked' WHERE user_id = 'u2'",
-  "DELETE FROM user_capability_state WHERE user_id = 'u4'",
-  "UPDATE capabilities SET description = 'changed' WHERE key = 'totp'",
+/** Every mirrored table's changes, then a catalog row deleted and written again. */
+export const EDITS: readonly string[] = [
+  ...MIRRORED_EDITS,
   "DELETE FROM user_capability_state WHERE capability_key = 'totp'",
   "DELETE FROM capabilities WHERE key = 'totp'",
   "INSERT INTO capabilities (key, kind, description, default_value) VALUES ('totp', 'mfa_method', 'TOTP again', '{\"enabled\": true}')",
-  "DELETE FROM users WHERE id = 'u3'",
-  "DELETE FROM users WHERE tenant_id = 't4'",
-  "DELETE FROM tenants WHERE id = 't4'",
 ];
 
 const fleet = useFleet("fleet");

@@ -11,6 +11,7 @@ import { exportSnapshot, applySnapshot } from "../../src/snapshot/index.js";
 import { follow, parseDuration, pruneChangeLog, ReplicaWriter, syncOnce, type SyncResult } from "../../src/sync/index.js";
 import { openPrimary, type Primary } from "../../src/primary/index.js";
 import { openReplica } from "../../src/replica/index.js";
+import { MIRRORED_EDITS } from "../helpers/mirrored-edits.js";
 
 let tp: TestPrimary;
 let replica: string;
@@ -39,36 +40,14 @@ async function eventually(check: () => Promise<boolean> | boolean, what: string)
 const sameAsPrimary = async (): Promise<boolean> =>
   JSON.stringify(replicaRows(replica)) === JSON.stringify(await primaryRows(tp.primary));
 
-/** Changes on every mirrored table: insert, update and delete. */
-const EDITS = [
-  "INSERT INTO tenants (id, name) VALUES ('tn', 'New tenant')",
-  "UPDATE tenants SET name = 'Renamed' WHERE id = 't1'",
-  "INSERT INTO users (id, tenant_id, email, mfa_secret) VALUES ('un', 'tn', 'n@example.com', 'SECRETSECRET')",
-  "UPDATE users SET mfa_enabled = true, email = NULL WHERE id = 'u1'",
-  "INSERT INTO tenant_capabilities (tenant_id, capability_key, value, source) VALUES ('tn', 'max_token_ttl', '{\"seconds\": 60}', 'admin')",
-  "UPDATE tenant_capabilities SET value = '{\"seconds\": 90}' WHERE tenant_id = 't1' AND capability_key = 'max_token_ttl'",
-  "DELETE FROM tenant_capabilities WHERE tenant_id = 't2' AND capability_key = 'mfa'",
-  "INSERT INTO tenant_features (tenant_id, feature_key, enabled, source) VALUES ('tn', 'mfa', true, 'admin')",
-  "UPDATE tenant_features SET enabled = NOT enabled WHERE tenant_id = 't3'",
-  "DELETE FROM tenant_features WHERE tenant_id = 't4'",
-  "INSERT INTO user_capability_state (user_id, capability_key, status, data, source) VALUES ('un', 'totp', 'enrolled', '{\"k\": 1}', 'user')",
-  "UPDATE user_capability_state SET status = 'revoked' WHERE user_id = 'u2'",
-  "DELETE FROM user_capability_state WHERE user_id = 'u4'",
-  "UPDATE capabilities SET description = 'changed' WHERE key = 'totp'",
-  "DELETE FROM users WHERE id = 'u3'",
-  // Cascades: the users' capability states and the tenant's capabilities go too.
-  "DELETE FROM users WHERE tenant_id = 't4'",
-  "DELETE FROM tenants WHERE id = 't4'",
-];
-
 describe("sync once", () => {
   it("applies insert, update and delete on every table and moves the watermark", async () => {
     const writer = new ReplicaWriter(replica);
     try {
       expect(await syncOnce(tp.primary, writer)).toMatchObject({ applied: 0 });
-      for (const sql of EDITS) await tp.primary.exec(sql);
+      for (const sql of MIRRORED_EDITS) await tp.primary.exec(sql);
       const r = await syncOnce(tp.primary, writer);
-      expect(r.applied).toBeGreaterThanOrEqual(EDITS.length);
+      expect(r.applied).toBeGreaterThanOrEqual(MIRRORED_EDITS.length);
       expect(await sameAsPrimary()).toBe(true);
       const rep = openReplica(replica);
       expect(rep.meta().watermark).toBe(r.watermark);
@@ -100,7 +79,7 @@ describe("sync once", () => {
   });
 
   it("takes a fresh snapshot when the log was pruned past the watermark", async () => {
-    for (const sql of EDITS) await tp.primary.exec(sql);
+    for (const sql of MIRRORED_EDITS) await tp.primary.exec(sql);
     const pruned = await pruneChangeLog(tp.primary, { keepMs: 0 });
     expect(pruned.deleted).toBeGreaterThan(0);
     const notes: string[] = [];
@@ -162,7 +141,7 @@ describe("follow", () => {
       onPass: (r) => passes.push(r), onNote: (l) => notes.push(l),
     });
     try {
-      for (const sql of EDITS) {
+      for (const sql of MIRRORED_EDITS) {
         await holder.current.exec(sql);
         await eventually(sameAsPrimary, `follower applies: ${sql}`);
       }

@@ -6,7 +6,7 @@ import type { Principal } from "../../principal.js";
 import type { AuditRecord } from "../../store/index.js";
 import type { FleetMember, PlotPoint } from "../status-store.js";
 import { PLOT_MINUTES } from "../status-store.js";
-import { FieldError, Layout } from "./layout.js";
+import { FieldError, Layout, NextPage } from "./layout.js";
 
 export interface AuditFilter {
   tenant: string;
@@ -73,13 +73,7 @@ export function AuditPage(props: { principal: Principal; csrf: string; filter: A
           </tbody>
         </table>
       )}
-      {props.next !== null && (
-        <p>
-          <a rel="next" href={props.next}>
-            Older entries
-          </a>
-        </p>
-      )}
+      <NextPage href={props.next} label="Older entries" />
     </Layout>
   );
 }

@@ -106,6 +106,17 @@ export function FieldError(props: { id: string; message: string | undefined }) {
   );
 }
 
+/** The link to a list's next page, when there is one (every list pages by cursor). */
+export function NextPage(props: { href: string | null; label: string }) {
+  return props.href === null ? null : (
+    <p>
+      <a rel="next" href={props.href}>
+        {props.label}
+      </a>
+    </p>
+  );
+}
+
 export function ErrorPage(props: { principal: Principal | null; csrf?: string | undefined; status: number; message: string }) {
   return (
     <Layout title={props.status === 403 ? "Not allowed" : props.status === 404 ? "Not found" : "Refused"} principal={props.principal} csrf={props.csrf}>

@@ -5,7 +5,7 @@
 import type { Principal } from "../../principal.js";
 import type { TenantView } from "../../service.js";
 import type { UserView } from "../../store/index.js";
-import { CsrfField, FieldError, Layout } from "./layout.js";
+import { CsrfField, FieldError, Layout, NextPage } from "./layout.js";
 
 export const TTL_MIN = 60;
 export const TTL_MAX = 31_536_000;
@@ -76,13 +76,7 @@ export function TenantList(props: { principal: Principal; csrf: string; tenants:
             </tbody>
           </table>
         )}
-        {props.next !== null && (
-          <p>
-            <a rel="next" href={props.next}>
-              Next page
-            </a>
-          </p>
-        )}
+        <NextPage href={props.next} label="Next page" />
       </div>
     </Layout>
   );
@@ -218,13 +212,7 @@ export function UsersPage(props: { principal: Principal; csrf: string; tenantId:
           </tbody>
         </table>
       )}
-      {props.next !== null && (
-        <p>
-          <a rel="next" href={props.next}>
-            Next page
-          </a>
-        </p>
-      )}
+      <NextPage href={props.next} label="Next page" />
     </Layout>
   );
 }
