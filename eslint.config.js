@@ -5,7 +5,8 @@
 // The layers, as they are today:
 //   - the sidecar (src/server) never imports the compiler (src/compiler);
 //   - the sidecar never imports the migration runner (src/migrate);
-//   - outside src/compiler, only src/compiler/index.ts is imported;
+//   - outside src/compiler, only src/compiler/index.ts is imported; the Wasm ABI that
+//     compiled modules and their hosts share is src/wasm-abi, which imports neither;
 //   - the admin API (src/admin) takes nothing from the sidecar's decision code, and
 //     the sidecar takes nothing from src/admin;
 //   - the relay and the fleet (src/relay, src/fleet) never import the compiler.
@@ -39,6 +40,11 @@ const LAYERS = [
     message: "Outside the compiler, import only its front file src/compiler/index.ts (issue 20).",
   },
   {
+    importers: "src/wasm-abi",
+    forbidden: "src/!(wasm-abi)/**",
+    message: "The Wasm ABI (src/wasm-abi) is neutral ground between the compiler and the hosts: it imports no other capgate folder (issue 20).",
+  },
+  {
     importers: "src/admin",
     forbidden: "src/server",
     // The shared HTTP error shape and the config file reader, not decision code.
@@ -59,11 +65,6 @@ const LAYERS = [
 
 /** Today's crossings, each one exact: importer file -> imported file (repository paths). */
 const ALLOWED = [
-  // to go in the restructure (issue 20 item 3): the Wasm ABI leaves the compiler
-  ["src/policy/evaluate.ts", "src/compiler/wasm/runtime/abi.ts"],
-  ["src/policy/host-builtins/aws.ts", "src/compiler/wasm/runtime/abi.ts"],
-  ["src/policy/host-builtins/deadline.ts", "src/compiler/wasm/runtime/abi.ts"],
-  ["src/policy/host-builtins/time-zone.ts", "src/compiler/wasm/runtime/abi.ts"],
   // to go in the restructure (issue 20 item 4): built-in declarations join compiler/ast
   ["src/policy/capabilities.ts", "src/compiler/passes/builtin-decls.ts"],
   ["src/policy/capabilities.ts", "src/compiler/passes/builtin-types.ts"],

@@ -8,7 +8,7 @@ import { parse, parseQuery } from "./parser/index.js";
 import { compile } from "./passes/index.js";
 import { plan } from "./planner/index.js";
 import { emit } from "./wasm/index.js";
-import { defaultRuntimeBuiltins } from "./wasm/runtime-builtins.js";
+import { RUNTIME_BUILTINS } from "../wasm-abi/index.js";
 
 export interface PolicySource {
   file: string;
@@ -76,7 +76,7 @@ export function compilePolicy(opts: CompilePolicyOptions): CompiledModule {
     wasm,
     entrypoints: [...entrypoints, ...queries.map((q) => q.name)],
     // The planner lists every built-in it calls; those the runtime implements run in Wasm.
-    builtins: policy.static.builtinFuncs.map((b) => b.name).filter((n) => !defaultRuntimeBuiltins().has(n)),
+    builtins: policy.static.builtinFuncs.map((b) => b.name).filter((n) => !RUNTIME_BUILTINS.has(n)),
   };
 }
 

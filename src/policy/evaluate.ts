@@ -6,7 +6,7 @@ import { loadPolicy, type LoadedPolicy } from "@open-policy-agent/opa-wasm";
 import { CapgateError, isCapgateError, type ErrorCode, type SourceLocation } from "../errors.js";
 import { hostBuiltins, loadHostBuiltins, parseJsonExact, toJsonText, type HostContext } from "./host-builtins/index.js";
 import { preferCapgateBuiltins } from "./sdk-builtins.js";
-import { DEADLINE_BUILTIN, DEADLINE_GLOBAL, STRICT_GLOBAL } from "../compiler/wasm/runtime/abi.js";
+import { DEADLINE_BUILTIN, DEADLINE_GLOBAL, STRICT_GLOBAL } from "../wasm-abi/index.js";
 
 export interface PolicyInstance {
   policy: LoadedPolicy;
@@ -63,7 +63,7 @@ function builtinTable(policy: LoadedPolicy): Record<string, number> {
   return JSON.parse(readCString(policy.mem, dump(builtins()))) as Record<string, number>;
 }
 
-/** Turns on the allocator's deadline check in a module capgate compiled (runtime/abi.ts). */
+/** Turns on the allocator's deadline check in a module capgate compiled (src/wasm-abi). */
 function enableDeadlineChecks(policy: LoadedPolicy, table: Record<string, number>): void {
   const global = (policy.wasmInstance as unknown as { exports: Record<string, unknown> }).exports[DEADLINE_GLOBAL];
   const id = table[DEADLINE_BUILTIN];

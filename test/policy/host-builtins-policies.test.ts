@@ -51,7 +51,7 @@ describe("built-in declarations and implementations agree", () => {
 
   it("every declared built-in runs in Wasm or on the host with the declared arity, unless declared absent", async () => {
     const { BUILTINS } = await import("../../src/compiler/passes/builtin-decls.js");
-    const { RUNTIME_BUILTINS } = await import("../../src/compiler/wasm/runtime/builtins-table.js");
+    const { RUNTIME_BUILTINS } = await import("../../src/wasm-abi/index.js");
     const { hostBuiltins } = await import("../../src/policy/host-builtins/index.js");
     const wrong: string[] = [];
     for (const [name, decl] of BUILTINS) {

@@ -4,7 +4,7 @@
 // modules list the host built-in the runtime asks for offsets.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { compilePolicy } from "../../src/compiler/index.js";
-import { TZ_OFFSET_BUILTIN } from "../../src/compiler/wasm/runtime/abi.js";
+import { TZ_OFFSET_BUILTIN } from "../../src/wasm-abi/index.js";
 import { CapgateError } from "../../src/errors.js";
 import { hostBuiltins } from "../../src/policy/host-builtins/index.js";
 import { evaluatePolicy, instantiatePolicy, type PolicyInstance } from "../../src/policy/evaluate.js";

@@ -9,7 +9,7 @@ import { dirname, join, relative } from "node:path";
 import { fileURLToPath } from "node:url";
 import { beforeAll, describe, expect, it } from "vitest";
 import { parse as parseYaml } from "yaml";
-import { RUNTIME_BUILTINS } from "../../src/compiler/wasm/runtime/builtins-table.js";
+import { RUNTIME_BUILTINS } from "../../src/wasm-abi/index.js";
 import { loadRuntime, RuntimeAbort, type Runtime } from "./runtime-harness.js";
 
 const CASES = join(dirname(fileURLToPath(import.meta.url)), "..", "cases", "runtime");

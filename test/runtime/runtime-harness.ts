@@ -4,7 +4,7 @@
 import { readFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { TZ_OFFSET_BUILTIN } from "../../src/compiler/wasm/runtime/abi.js";
+import { TZ_OFFSET_BUILTIN } from "../../src/wasm-abi/index.js";
 import { hostBuiltins, toJsonText } from "../../src/policy/host-builtins/index.js";
 
 export const RUNTIME_WASM = join(

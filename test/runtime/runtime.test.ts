@@ -1,11 +1,10 @@
 // Properties of runtime.wasm that YAML cases cannot express: the export
-// contract published to the emitter (abi.ts, builtins-table.ts), the heap model
+// contract published to the emitter (src/wasm-abi: runtime-abi.ts, builtins-table.ts), the heap model
 // the SDK relies on (reset, growth, heap base), and float text round trips.
 import { readFileSync } from "node:fs";
 import binaryen from "binaryen";
 import { beforeEach, describe, expect, it } from "vitest";
-import { RUNTIME_FUNCTIONS, RUNTIME_GLOBALS, type WasmType } from "../../src/compiler/wasm/runtime/abi.js";
-import { RUNTIME_BUILTINS } from "../../src/compiler/wasm/runtime/builtins-table.js";
+import { RUNTIME_BUILTINS, RUNTIME_FUNCTIONS, RUNTIME_GLOBALS, type WasmType } from "../../src/wasm-abi/index.js";
 import { loadRuntime, RUNTIME_WASM, RuntimeAbort, type Runtime } from "./runtime-harness.js";
 
 const typeName = (t: number): WasmType | "?" =>
@@ -28,7 +27,7 @@ describe("export contract", () => {
     };
   };
 
-  it("exports every function of abi.ts with its documented signature", () => {
+  it("exports every function of runtime-abi.ts with its documented signature", () => {
     for (const [name, fn] of Object.entries(RUNTIME_FUNCTIONS)) {
       expect(signature(name), name).toEqual({ params: [...fn.params], result: fn.result });
     }

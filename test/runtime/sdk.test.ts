@@ -6,7 +6,7 @@ import { readFileSync } from "node:fs";
 import binaryen from "binaryen";
 import { describe, expect, it } from "vitest";
 import { loadPolicy } from "@open-policy-agent/opa-wasm";
-import { runtimeFeatures } from "../../src/compiler/wasm/runtime/abi.js";
+import { runtimeFeatures } from "../../src/wasm-abi/index.js";
 import { RUNTIME_WASM } from "./runtime-harness.js";
 
 const i32 = binaryen.i32;

@@ -2,6 +2,7 @@
 // eval(ctx) and opa_eval (ABI 1.2) dispatching on the entrypoint id, builtins() and
 // entrypoints() as JSON parsed from static data, and the ABI version globals.
 import binaryen from "binaryen";
+import type { RuntimeFunctionName } from "../../wasm-abi/index.js";
 import type { LinkedRuntime } from "./link-runtime.js";
 import { bumpEpoch } from "./memoize.js";
 import type { StaticData } from "./static-data.js";
@@ -29,7 +30,7 @@ export const RUNTIME_ABI_EXPORTS = [
   "opa_eval_ctx_set_data",
   "opa_eval_ctx_set_entrypoint",
   "opa_eval_ctx_get_result",
-] as const;
+] as const satisfies readonly RuntimeFunctionName[];
 
 /** Exports the emitter itself generates. */
 export const GENERATED_EXPORTS = [
@@ -56,7 +57,7 @@ export function addAbiExports(
   builtinsJson: string,
   entrypointsJson: string,
 ): void {
-  const call = (name: string, args: binaryen.ExpressionRef[], result: binaryen.Type = i32) =>
+  const call = (name: RuntimeFunctionName, args: binaryen.ExpressionRef[], result: binaryen.Type = i32) =>
     m.call(rt.func(name), args, result);
   const get = (i: number) => m.local.get(i, i32);
 

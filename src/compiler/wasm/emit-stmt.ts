@@ -7,22 +7,12 @@
 import binaryen from "binaryen";
 import { CapgateError } from "../../errors.js";
 import type * as ir from "../ir/types.js";
+import { RUNTIME_ERROR_KIND, VALUE_TYPE, type RuntimeFunctionName } from "../../wasm-abi/index.js";
 import type { LinkedRuntime } from "./link-runtime.js";
 import { bumpEpoch } from "./memoize.js";
 import type { StaticData } from "./static-data.js";
 
 const i32 = binaryen.i32;
-
-/** Runtime error kinds (runtime/abi.ts RUNTIME_ERROR_KIND). */
-const ERR_COMPLETE_RULE = 1;
-const ERR_OBJECT_KEY = 2;
-const ERR_FUNCTION = 3;
-const ERR_VAR_ASSIGN = 4;
-
-/** Value type tags (runtime/abi.ts VALUE_TYPE). */
-const TYPE_ARRAY = 5;
-const TYPE_OBJECT = 6;
-const TYPE_SET = 7;
 
 const MAX_HOST_ARITY = 4;
 
@@ -184,7 +174,7 @@ export class BodyEmitter {
     return s;
   }
 
-  private call(exportName: string, args: binaryen.ExpressionRef[], result: binaryen.Type = i32): binaryen.ExpressionRef {
+  private call(exportName: RuntimeFunctionName, args: binaryen.ExpressionRef[], result: binaryen.Type = i32): binaryen.ExpressionRef {
     return this.ctx.m.call(this.ctx.rt.func(exportName), args, result);
   }
 
@@ -345,11 +335,11 @@ export class BodyEmitter {
         if (sameOperand(s.a, s.b)) return m.br(this.irLabel(0, loc));
         return this.undefinedIf(this.call("capgate_value_equal", [this.read(s.a, loc), this.read(s.b, loc)]), loc);
       case "IsArray":
-        return this.typeIs(s.source, TYPE_ARRAY, loc);
+        return this.typeIs(s.source, VALUE_TYPE.array, loc);
       case "IsObject":
-        return this.typeIs(s.source, TYPE_OBJECT, loc);
+        return this.typeIs(s.source, VALUE_TYPE.object, loc);
       case "IsSet":
-        return this.typeIs(s.source, TYPE_SET, loc);
+        return this.typeIs(s.source, VALUE_TYPE.set, loc);
       case "IsDefined":
         return this.undefinedIf(m.i32.eqz(this.get(s.source)), loc);
       case "IsUndefined":
@@ -361,7 +351,7 @@ export class BodyEmitter {
       case "ObjectInsertOnce":
         return m.if(
           this.call("capgate_object_insert_once", [this.get(s.object), this.read(s.key, loc), this.read(s.value, loc)]),
-          this.runtimeError(ERR_OBJECT_KEY, loc),
+          this.runtimeError(RUNTIME_ERROR_KIND.objectKeyConflict, loc),
         );
       case "ObjectMerge":
         return this.set(s.target, this.call("capgate_object_merge", [this.get(s.a), this.get(s.b)]));
@@ -613,7 +603,7 @@ export class BodyEmitter {
 
 /** AssignVarOnce's conflict message: functions, rules and queries word it differently (as OPA does). */
 export function assignConflictKind(kind: "func" | "rule" | "plan"): number {
-  return kind === "func" ? ERR_FUNCTION : kind === "rule" ? ERR_COMPLETE_RULE : ERR_VAR_ASSIGN;
+  return kind === "func" ? RUNTIME_ERROR_KIND.functionConflict : kind === "rule" ? RUNTIME_ERROR_KIND.completeRuleConflict : RUNTIME_ERROR_KIND.varAssignConflict;
 }
 
 function local(l: ir.Local): ir.Operand {

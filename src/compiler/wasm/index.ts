@@ -7,15 +7,11 @@ import type * as ir from "../ir/types.js";
 import { GENERATED_EXPORTS, RUNTIME_ABI_EXPORTS, addAbiExports } from "./abi-exports.js";
 import { COVERAGE_GLOBAL, BodyEmitter, PRINT, assignConflictKind, type Callee, type ModuleContext } from "./emit-stmt.js";
 import { LinkedRuntime, runtimeBytes } from "./link-runtime.js";
-import { DEADLINE_BUILTIN, DEADLINE_GLOBAL, RUNTIME_HOST_CALLS, STRICT_GLOBAL } from "./runtime/abi.js";
-import { defaultRuntimeBuiltins, type RuntimeBuiltin } from "./runtime-builtins.js";
+import { DEADLINE_BUILTIN, DEADLINE_GLOBAL, RUNTIME_BUILTINS, RUNTIME_HOST_CALLS, STRICT_GLOBAL, type RuntimeBuiltin } from "../../wasm-abi/index.js";
 import { addEpoch, addMemoWrapper } from "./memoize.js";
 import { StaticData } from "./static-data.js";
 
 const i32 = binaryen.i32;
-
-/** The runtime global switching built-in errors between abort and undefined. */
-
 
 export interface EmitOptions {
   /** The runtime module to link into (default: runtime/build/runtime.wasm). */
@@ -64,7 +60,7 @@ export function emit(policy: ir.Policy, opts: EmitOptions = {}): Uint8Array {
 function link(policy: ir.Policy, rt: LinkedRuntime, opts: EmitOptions): Uint8Array {
   const m = rt.module;
   const data = new StaticData(rt.staticBase());
-  const runtimeBuiltins = opts.runtimeBuiltins ?? defaultRuntimeBuiltins();
+  const runtimeBuiltins = opts.runtimeBuiltins ?? RUNTIME_BUILTINS;
 
   const funcs = new Map<string, { wasmName: string; arity: number }>();
   for (const f of policy.funcs) {
@@ -169,7 +165,7 @@ function link(policy: ir.Policy, rt: LinkedRuntime, opts: EmitOptions): Uint8Arr
 
   // Listed last so the planner's ids stay as they are. The allocator calls it only
   // once a host that provides it has set DEADLINE_GLOBAL to its id, so the plain
-  // SDK, which does not know it, never does (runtime/abi.ts).
+  // SDK, which does not know it, never does (src/wasm-abi/runtime-abi.ts).
   if (!host.has(DEADLINE_BUILTIN)) host.set(DEADLINE_BUILTIN, { id: host.size, arity: 0 });
   const builtinsJson = JSON.stringify(Object.fromEntries([...host].map(([name, h]) => [name, h.id])));
   const entrypointsJson = JSON.stringify(Object.fromEntries(policy.plans.map((p, id) => [p.name, id])));

@@ -7,13 +7,10 @@ import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import binaryen from "binaryen";
 import { CapgateError } from "../../errors.js";
-import { runtimeFeatures } from "./runtime/abi.js";
+import { HEAP_BASE_GLOBAL, runtimeFeatures, type RuntimeBuiltinExport, type RuntimeFunctionName, type RuntimeGlobalName } from "../../wasm-abi/index.js";
 
 /** The features runtime.wasm uses (the runtime's contract); the emitter adds none. */
 export const FEATURES = runtimeFeatures(binaryen.Features);
-
-/** The runtime's exported global holding where its heap starts (runtime/abi.ts). */
-export const HEAP_BASE_EXPORT = "capgate_heap_base";
 
 const PAGE = 65536;
 const STATIC_SEGMENT = "capgate:static";
@@ -87,7 +84,7 @@ export class LinkedRuntime {
   }
 
   /** The internal name of the runtime function exported as `name`. */
-  func(name: string): string {
+  func(name: RuntimeFunctionName | RuntimeBuiltinExport): string {
     const f = this.funcExports.get(name);
     if (f === undefined) {
       throw new CapgateError("wasm_emit_error", `runtime.wasm does not export ${name}; rebuild the runtime`);
@@ -132,7 +129,7 @@ export class LinkedRuntime {
     if (data.length > 0) segs.push({ name: STATIC_SEGMENT, data, passive: true, offset: 0 } as binaryen.MemorySegment);
     m.setMemory(this.memoryInitial, -1, null, segs, false, false, this.memoryName);
     m.addMemoryImport(this.memoryName, "env", "memory");
-    this.setGlobalInit(HEAP_BASE_EXPORT, heapStart);
+    this.setGlobalInit(HEAP_BASE_GLOBAL, heapStart);
     if (data.length === 0) return;
 
     const pages = Math.ceil(heapStart / PAGE);
@@ -154,7 +151,7 @@ export class LinkedRuntime {
   }
 
   /** Rewrites the initial value of an exported i32 global of the runtime. */
-  setGlobalInit(exportName: string, value: number): void {
+  setGlobalInit(exportName: RuntimeGlobalName, value: number): void {
     const g = this.globalExports.get(exportName);
     if (g === undefined) {
       throw new CapgateError("wasm_emit_error", `runtime.wasm does not export the global ${exportName}`);
@@ -175,7 +172,7 @@ export class LinkedRuntime {
   }
 
   private heapBase(): number {
-    const g = this.globalExports.get(HEAP_BASE_EXPORT);
+    const g = this.globalExports.get(HEAP_BASE_GLOBAL);
     if (g === undefined) return 0;
     const init = binaryen.getGlobalInfo(this.module.getGlobal(g)).init;
     const value = (binaryen.getExpressionInfo(init) as { value?: unknown }).value;

@@ -3,14 +3,7 @@
 // values, the builtins()/entrypoints() JSON). It becomes one active data segment
 // placed right after the runtime's own static data; addresses are absolute.
 
-/** Value layout shared with the runtime (runtime/abi.ts VALUE_LAYOUT / VALUE_TYPE). */
-const TYPE_BOOLEAN = 2;
-const TYPE_STRING = 4;
-const BOOLEAN_SIZE = 8;
-const BOOLEAN_VALUE_OFFSET = 4;
-const STRING_SIZE = 12;
-const STRING_LEN_OFFSET = 4;
-const STRING_PTR_OFFSET = 8;
+import { VALUE_LAYOUT, VALUE_TYPE } from "../../wasm-abi/index.js";
 
 const utf8 = new TextEncoder();
 
@@ -72,11 +65,11 @@ export class StaticData {
     const seen = this.stringValues.get(s);
     if (seen !== undefined) return seen;
     const t = this.text(s);
-    const v = new Uint8Array(STRING_SIZE);
+    const v = new Uint8Array(VALUE_LAYOUT.string.size);
     const view = new DataView(v.buffer);
-    view.setUint8(0, TYPE_STRING);
-    view.setUint32(STRING_LEN_OFFSET, t.len, true);
-    view.setUint32(STRING_PTR_OFFSET, t.addr, true);
+    view.setUint8(0, VALUE_TYPE.string);
+    view.setUint32(VALUE_LAYOUT.string.len, t.len, true);
+    view.setUint32(VALUE_LAYOUT.string.ptr, t.addr, true);
     const addr = this.add(v, 8);
     this.stringValues.set(s, addr);
     return addr;
@@ -86,9 +79,9 @@ export class StaticData {
   boolValue(b: boolean): number {
     const seen = this.boolValues.get(b);
     if (seen !== undefined) return seen;
-    const v = new Uint8Array(BOOLEAN_SIZE);
-    v[0] = TYPE_BOOLEAN;
-    v[BOOLEAN_VALUE_OFFSET] = b ? 1 : 0;
+    const v = new Uint8Array(VALUE_LAYOUT.boolean.size);
+    v[0] = VALUE_TYPE.boolean;
+    v[VALUE_LAYOUT.boolean.value] = b ? 1 : 0;
     const addr = this.add(v, 8);
     this.boolValues.set(b, addr);
     return addr;

@@ -4,7 +4,7 @@
 // this host built-in for the signed headers, so all Rego values stay in the
 // module; the hashing and HMACs are node:crypto's.
 import { createHash, createHmac } from "node:crypto";
-import { AWS_SIGN_BUILTIN } from "../../compiler/wasm/runtime/abi.js";
+import { AWS_SIGN_BUILTIN } from "../../wasm-abi/index.js";
 import { goJsonMarshal } from "./json.js";
 import type { HostBuiltin } from "./types.js";
 

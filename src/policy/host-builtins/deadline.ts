@@ -1,10 +1,10 @@
 // The deadline check every module capgate compiles calls from its allocator
-// (runtime/abi.ts DEADLINE_BUILTIN): it throws once the evaluation has run
+// (src/wasm-abi DEADLINE_BUILTIN): it throws once the evaluation has run
 // past the deadline the caller set, which unwinds the Wasm evaluation and
 // frees the event loop. Without a deadline it does nothing.
 import { performance } from "node:perf_hooks";
 import { CapgateError } from "../../errors.js";
-import { DEADLINE_BUILTIN } from "../../compiler/wasm/runtime/abi.js";
+import { DEADLINE_BUILTIN } from "../../wasm-abi/index.js";
 import type { HostBuiltin } from "./types.js";
 
 export const deadlineBuiltins: HostBuiltin[] = [

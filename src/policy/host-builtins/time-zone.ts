@@ -3,7 +3,7 @@
 // else an IANA name) and answered from the ICU zone data behind Intl. Also the
 // host built-in the Wasm runtime asks for offsets ($capgate.tz_offset), so both
 // paths read zones the same way.
-import { TZ_OFFSET_BUILTIN } from "../../compiler/wasm/runtime/abi.js";
+import { TZ_OFFSET_BUILTIN } from "../../wasm-abi/index.js";
 import { builtinError, type HostBuiltin } from "./types.js";
 
 const PARTS: Intl.DateTimeFormatOptions = {

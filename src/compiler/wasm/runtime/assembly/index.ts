@@ -1,5 +1,5 @@
 // Entry point of the capgate Wasm runtime: re-exports every function the
-// emitter links against (the list and signatures are in ../abi.ts).
+// emitter links against (the list and signatures are in src/wasm-abi/runtime-abi.ts).
 export { capgate_heap_base, capgate_deadline_builtin, opa_malloc, opa_free, opa_heap_ptr_get, opa_heap_ptr_set } from "./memory";
 export {
   capgate_null, capgate_boolean, capgate_number_int, capgate_number_float, capgate_string,
@@ -23,7 +23,7 @@ export {
   capgate_eval_ctx_get_entrypoint, capgate_eval_ctx_set_result, capgate_eval_prepare,
 } from "./context";
 export { capgate_builtin_strict, capgate_builtin_check, capgate_builtin_error_pending } from "./builtins/common";
-// Built-ins, one family per file; names and arities are in ../builtins-table.ts.
+// Built-ins, one family per file; names and arities are in src/wasm-abi/builtins-table.ts.
 export * from "./builtins/comparison";
 export * from "./builtins/arithmetic";
 export * from "./builtins/aggregates";

@@ -1,6 +1,6 @@
 // The value model: every Rego value is a pointer to a small header whose first
 // byte is its type tag (also its rank in Rego's total order). Undefined is 0.
-// The layout is documented in ../abi.ts (VALUE_LAYOUT) because the emitter may
+// The layout is documented in src/wasm-abi/runtime-abi.ts (VALUE_LAYOUT) because the emitter may
 // lay out constants in its own data segment.
 import { opa_malloc, calloc } from "./memory";
 

@@ -2,7 +2,7 @@
 //   providers.aws.sign_req 3
 // The request keeps every Rego value it holds (sets too): only the signing,
 // hashes and HMACs, happens on the host, in the host built-in $capgate.aws_sign
-// (abi.ts AWS_SIGN_BUILTIN), which answers the signed headers; this sets them
+// (src/wasm-abi AWS_SIGN_BUILTIN), which answers the signed headers; this sets them
 // on a copy of the request, as OPA does.
 import { T_OBJECT, T_NUMBER, T_STRING, stringAscii } from "../value";
 import { capgate_object_insert, capgate_value_shallow_copy } from "../collections";

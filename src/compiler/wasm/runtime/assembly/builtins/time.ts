@@ -1,7 +1,7 @@
 // Calendar arithmetic on nanosecond timestamps, in UTC or in a named zone, as
 // OPA (Go's time package) does it. The arithmetic is exact i64 here; the zone
 // database is the host's: for a zone other than "" and "UTC" each built-in asks
-// the host built-in $capgate.tz_offset (abi.ts TZ_OFFSET_BUILTIN) for the one or
+// the host built-in $capgate.tz_offset (src/wasm-abi TZ_OFFSET_BUILTIN) for the one or
 // two UTC offsets it needs. time.now_ns and the time.parse_* / time.format
 // family are host built-ins.
 //   time.add_date 4 | time.date 1 | time.clock 1 | time.weekday 1 | time.diff 2

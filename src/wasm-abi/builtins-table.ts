@@ -12,15 +12,18 @@
 // mutable global `capgate_builtin_strict` to 0 for OPA's non-strict mode (errors
 // become undefined).
 
-import { AWS_SIGN_BUILTIN, TZ_OFFSET_BUILTIN } from "./abi.js";
+import { AWS_SIGN_BUILTIN, TZ_OFFSET_BUILTIN } from "./runtime-abi.js";
+
+/** The runtime.wasm export of an in-Wasm built-in: `capgate_bi_` and its name, dots as `_`. */
+export type RuntimeBuiltinExport = `capgate_bi_${string}`;
 
 export interface RuntimeBuiltin {
   /** The runtime.wasm export implementing it. */
-  export: string;
+  export: RuntimeBuiltinExport;
   arity: number;
-  /** The source file under runtime/assembly/builtins/. */
+  /** The source file under src/compiler/wasm/runtime/assembly/builtins/. */
   family: string;
-  /** A host built-in the export itself may call (abi.ts RUNTIME_HOST_CALLS). */
+  /** A host built-in the export itself may call (runtime-abi.ts RUNTIME_HOST_CALLS). */
   host?: string;
 }
 

@@ -1,7 +1,8 @@
-// The contract between the AssemblyScript runtime (runtime/assembly/, built into
-// runtime/build/runtime.wasm) and the Wasm emitter: every function the emitter may
-// call, with its Wasm signature, plus the in-memory value layout. The emitter links
-// its planned functions against these exports by name, so names here are stable.
+// The contract between the AssemblyScript runtime (src/compiler/wasm/runtime/assembly/,
+// built into runtime/build/runtime.wasm), the Wasm emitter and the hosts that run
+// its modules: every function the emitter may call, with its Wasm signature, plus
+// the in-memory value layout and the host calls. The emitter links its planned
+// functions against these exports by name, so names here are stable.
 //
 // Conventions
 // - A "value" is an i32 pointer into linear memory; 0 means undefined.
@@ -78,8 +79,12 @@ export const RUNTIME_ERROR_KIND = {
 
 const v = "i32" as const;
 
-/** Every runtime export the emitter may use. Built-ins are listed in builtins-table.ts. */
-export const RUNTIME_FUNCTIONS: Readonly<Record<string, RuntimeFunction>> = {
+/**
+ * Every runtime export the emitter may use. Built-ins are listed in builtins-table.ts.
+ * Kept `as const` so each name is a type (RuntimeFunctionName): the emitter's calls
+ * by name are checked when it compiles, not when a module is linked.
+ */
+export const RUNTIME_FUNCTIONS = {
   // --- OPA ABI: memory -------------------------------------------------------
   opa_malloc: { params: [v], result: v, doc: "Allocate size bytes (8-aligned) on the heap, growing memory; OPA ABI." },
   opa_free: { params: [v], result: null, doc: "Release a block (a no-op unless it is the last one); OPA ABI." },
@@ -182,7 +187,10 @@ export const RUNTIME_FUNCTIONS: Readonly<Record<string, RuntimeFunction>> = {
     result: null,
     doc: "print(...): (file_ptr, file_len, row, args array) → opa_println(`file:row: a1 a2 ...`); strings bare, other values in Rego syntax with \", \" and \": \" separators, an empty set as {}, a 0 element (undefined argument, appended raw with capgate_array_append) as <undefined>; no prefix when file_len is 0.",
   },
-};
+} as const satisfies Readonly<Record<string, RuntimeFunction>>;
+
+/** The name of a runtime export the emitter may call (a key of RUNTIME_FUNCTIONS). */
+export type RuntimeFunctionName = keyof typeof RUNTIME_FUNCTIONS;
 
 /**
  * Exported mutable i32 globals whose initial value the emitter may rewrite.
@@ -200,15 +208,20 @@ export const RUNTIME_FUNCTIONS: Readonly<Record<string, RuntimeFunction>> = {
  */
 export const RUNTIME_GLOBALS = ["capgate_heap_base", "capgate_builtin_strict", "capgate_deadline_builtin", "capgate_tz_offset_builtin", "capgate_aws_sign_builtin"] as const;
 
+export type RuntimeGlobalName = (typeof RUNTIME_GLOBALS)[number];
+
+/** The exported global holding where the heap starts (the memory model above). */
+export const HEAP_BASE_GLOBAL = "capgate_heap_base" satisfies RuntimeGlobalName;
+
 /**
  * The host built-in that ends an evaluation past its deadline by throwing; it
  * answers nothing otherwise. `$` keeps it out of reach of Rego source.
  */
 export const DEADLINE_BUILTIN = "$capgate.deadline";
-export const DEADLINE_GLOBAL = "capgate_deadline_builtin";
+export const DEADLINE_GLOBAL = "capgate_deadline_builtin" satisfies RuntimeGlobalName;
 
 /** The exported global holding OPA's strict built-in errors setting (1 on, 0 off). */
-export const STRICT_GLOBAL = "capgate_builtin_strict";
+export const STRICT_GLOBAL = "capgate_builtin_strict" satisfies RuntimeGlobalName;
 
 /**
  * The host built-in the time.* built-ins ask for a time zone's UTC offset, so
@@ -233,7 +246,7 @@ export const AWS_SIGN_BUILTIN = "$capgate.aws_sign";
  * `host`): when the policy calls such a built-in, the emitter lists the host
  * built-in in builtins() and writes its id into the runtime global named here.
  */
-export const RUNTIME_HOST_CALLS: Readonly<Record<string, { global: string; arity: number }>> = {
+export const RUNTIME_HOST_CALLS: Readonly<Record<string, { global: RuntimeGlobalName; arity: number }>> = {
   [TZ_OFFSET_BUILTIN]: { global: "capgate_tz_offset_builtin", arity: 3 },
   [AWS_SIGN_BUILTIN]: { global: "capgate_aws_sign_builtin", arity: 3 },
 };
