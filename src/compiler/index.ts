@@ -10,6 +10,11 @@ import { plan } from "./planner/index.js";
 import { emit } from "./wasm/index.js";
 import { RUNTIME_BUILTINS } from "../wasm-abi/index.js";
 
+// The built-in declarations (names, arities, kinds), for tools that describe what
+// the compiler accepts (`policy capabilities`).
+export { BUILTINS, OPERATOR_SYMBOLS, type BuiltinDecl } from "./ast/builtin-decls.js";
+export { ANY, BUILTIN_TYPES, KIND, type KindName, type TypeMask, type ValueType } from "./ast/builtin-types.js";
+
 export interface PolicySource {
   file: string;
   text: string;

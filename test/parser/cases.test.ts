@@ -132,7 +132,8 @@ for (const topic of readdirSync(casesDir).sort()) {
           }
           if (c.vars !== undefined) {
             const m = out;
-            expect("rules" in m ? varNames((v) => walkModule(m, v)) : varNames((v) => walkBody(m.body, v))).toEqual(c.vars);
+            const all = { withTargets: true };
+            expect("rules" in m ? varNames((f) => walkModule(m, f, all)) : varNames((f) => walkBody(m.body, f, all))).toEqual(c.vars);
           }
           if (c.match !== undefined) {
             const m = subsetMismatch(JSON.parse(JSON.stringify(out)), c.match, "$");

@@ -2,8 +2,8 @@
 // kept apart; this keeps them in step so a signature never names a built-in
 // the compiler does not know, or gives it a different number of operands.
 import { describe, expect, it } from "vitest";
-import { BUILTINS } from "../../src/compiler/passes/builtin-decls.js";
-import { ANY, BUILTIN_TYPES, describeElements, describeType, KIND } from "../../src/compiler/passes/builtin-types.js";
+import { BUILTINS } from "../../src/compiler/ast/builtin-decls.js";
+import { ANY, BUILTIN_TYPES, describeElements, describeType, KIND } from "../../src/compiler/ast/builtin-types.js";
 
 describe("built-in type signatures", () => {
   it("name known built-ins with their arity", () => {

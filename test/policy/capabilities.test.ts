@@ -1,7 +1,7 @@
 // capgate policy capabilities: OPA's capabilities JSON built from the
 // compiler's own built-in declarations.
 import { describe, expect, it } from "vitest";
-import { BUILTINS } from "../../src/compiler/passes/builtin-decls.js";
+import { BUILTINS } from "../../src/compiler/ast/builtin-decls.js";
 import { capgateCapabilities } from "../../src/policy/capabilities.js";
 import { checkPolicies } from "../../src/policy/tools.js";
 

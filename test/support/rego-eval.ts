@@ -8,7 +8,7 @@ import type * as ast from "../../src/compiler/ast/types.js";
 import type * as ir from "../../src/compiler/ir/types.js";
 import { parse, parseQuery } from "../../src/compiler/parser/index.js";
 import { compile } from "../../src/compiler/passes/index.js";
-import type { RuleTreeNode } from "../../src/compiler/passes/compiled-policy.js";
+import type { RuleTreeNode } from "../../src/compiler/ast/compiled-policy.js";
 import { plan } from "../../src/compiler/planner/index.js";
 import { IrInterpreter } from "./ir-interpreter.js";
 import { RObject, type V } from "./values.js";

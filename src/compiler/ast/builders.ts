@@ -1,8 +1,10 @@
-// Small constructors for AST terms, so the parser, the compiler passes and tests
-// build nodes the same way (for example: operators are refs to a var, bare
-// `input` / `data` are one-element refs, as in OPA).
+// Small constructors for AST terms and expressions, and the questions asked of
+// them (a ref's dotted name, groundness), so the parser, the compiler passes, the
+// planner and tests build and read nodes the same way (for example: operators are
+// refs to a var, bare `input` / `data` are one-element refs, as in OPA).
 
 import type { Body, Expr, Head, Location, Term, Value } from "./types.js";
+import { walkTerm } from "./walk.js";
 
 export function term(value: Value, location: Location): Term {
   return { value, location };
@@ -68,6 +70,11 @@ export function builtinRef(name: string, location: Location): Term {
   return refTerm(terms, location);
 }
 
+/** A call expression of a built-in or function by its dotted name; `generated` marks one the passes made. */
+export function callExpr(operator: string, args: Term[], location: Location, generated = true): Expr {
+  return { kind: "call", operator: builtinRef(operator, location), args, location, negated: false, with: [], generated };
+}
+
 /** The names OPA gives the infix operators, by token. */
 export const OPERATOR_NAMES: Readonly<Record<string, string>> = {
   "=": "eq",
@@ -105,6 +112,16 @@ export function refName(t: Term): string | undefined {
     s += "." + p.value.value;
   }
   return s;
+}
+
+/** True when no var or call occurs anywhere in the term (comprehension bodies included). */
+export function isGround(t: Term): boolean {
+  let ground = true;
+  walkTerm(t, (x) => {
+    if (x.value.kind === "var" || x.value.kind === "call") ground = false;
+    return ground;
+  });
+  return ground;
 }
 
 /** True for a ground literal: scalars and collections of them (no vars, refs or comprehensions). */

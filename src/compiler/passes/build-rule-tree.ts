@@ -6,8 +6,8 @@
 
 import type * as ast from "../ast/types.js";
 import { printTerm } from "../ast/print.js";
-import { isGround, term } from "./ast-util.js";
-import { type RuleSet, type RuleSetKind, type RuleTreeNode, ruleSetKey } from "./compiled-policy.js";
+import { isGround, term } from "../ast/builders.js";
+import { type RuleSet, type RuleSetKind, type RuleTreeNode, ruleSetKey } from "../ast/compiled-policy.js";
 import { type PassContext, report } from "./context.js";
 
 /**

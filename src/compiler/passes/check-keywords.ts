@@ -5,7 +5,7 @@
 // `rego.v1` is not imported twice or together with `future.keywords`.
 
 import type { Module } from "../ast/types.js";
-import { refName } from "./ast-util.js";
+import { refName } from "../ast/builders.js";
 import { type PassContext, report } from "./context.js";
 
 const DEPRECATED = new Set(["any", "all", "re_match", "set_diff", "cast_array", "cast_set", "cast_string", "cast_boolean", "cast_null", "cast_object"]);

@@ -4,9 +4,9 @@
 // lands in or passes through and on every rule set below the node it names.
 
 import type * as ast from "../ast/types.js";
-import { walkBody, walkTerm } from "./ast-util.js";
+import { walkBody, walkTerm } from "../ast/walk.js";
 import { dataPathString, treeKeys } from "./build-rule-tree.js";
-import { type RuleSet, type RuleTreeNode, ruleSetKey } from "./compiled-policy.js";
+import { type RuleSet, type RuleTreeNode, ruleSetKey } from "../ast/compiled-policy.js";
 import { type PassContext, report } from "./context.js";
 
 function dependencies(ctx: PassContext, set: RuleSet): Set<string> {

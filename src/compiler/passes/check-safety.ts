@@ -6,9 +6,10 @@
 // the outer variables they share (closures), so those must be bound first.
 
 import type * as ast from "../ast/types.js";
-import { isGround, refName, termString } from "./ast-util.js";
-import { BUILTINS } from "./builtin-decls.js";
-import { ruleSetKey } from "./compiled-policy.js";
+import { isGround, refName } from "../ast/builders.js";
+import { termString } from "../ast/print.js";
+import { BUILTINS } from "../ast/builtin-decls.js";
+import { ruleSetKey } from "../ast/compiled-policy.js";
 import { type PassContext, displayName, forEachRule, report } from "./context.js";
 
 type Vars = Set<string>;

@@ -18,10 +18,10 @@
 // with any other value (a var, a ref, a call) may be anything.
 
 import type * as ast from "../ast/types.js";
-import { isGroundLiteral } from "../ast/builders.js";
-import { refName, walkTerm } from "./ast-util.js";
-import { OPERATOR_SYMBOLS } from "./builtin-decls.js";
-import { ANY, BUILTIN_TYPES, KIND, describeElements, describeType, type TypeMask } from "./builtin-types.js";
+import { isGroundLiteral, refName } from "../ast/builders.js";
+import { walkTerm } from "../ast/walk.js";
+import { OPERATOR_SYMBOLS } from "../ast/builtin-decls.js";
+import { ANY, BUILTIN_TYPES, KIND, describeElements, describeType, type TypeMask } from "../ast/builtin-types.js";
 import { type PassContext, displayName, forEachRule, report } from "./context.js";
 
 /** What is known of the local variables of one body (and the bodies it encloses). */

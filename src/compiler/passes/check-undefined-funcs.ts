@@ -4,9 +4,10 @@
 // OPA's type checker reports them.
 
 import type * as ast from "../ast/types.js";
-import { refName, walkBody, walkTerm } from "./ast-util.js";
-import { BUILTINS, OPERATOR_SYMBOLS } from "./builtin-decls.js";
-import { ruleSetKey } from "./compiled-policy.js";
+import { refName } from "../ast/builders.js";
+import { walkBody, walkTerm } from "../ast/walk.js";
+import { BUILTINS, OPERATOR_SYMBOLS } from "../ast/builtin-decls.js";
+import { ruleSetKey } from "../ast/compiled-policy.js";
 import { type PassContext, forEachRule, report } from "./context.js";
 
 export function checkUndefinedFuncs(ctx: PassContext): void {

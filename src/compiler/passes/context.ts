@@ -3,7 +3,7 @@
 
 import { CapgateError, type ErrorCode } from "../../errors.js";
 import type * as ast from "../ast/types.js";
-import type { CompiledQuery, RuleSet, RuleTreeNode } from "./compiled-policy.js";
+import type { CompiledQuery, RuleSet, RuleTreeNode } from "../ast/compiled-policy.js";
 
 export interface PassContext {
   modules: ast.Module[];

@@ -11,7 +11,7 @@ import { checkRecursion } from "./check-recursion.js";
 import { checkSafety } from "./check-safety.js";
 import { checkTypes } from "./check-types.js";
 import { checkUndefinedFuncs } from "./check-undefined-funcs.js";
-import type { CompiledPolicy, NamedQuery } from "./compiled-policy.js";
+import type { CompiledPolicy, NamedQuery } from "../ast/compiled-policy.js";
 import { type PassContext, newContext } from "./context.js";
 import { resolveRefs } from "./resolve-refs.js";
 import { rewriteExprTerms } from "./rewrite-expr-terms.js";
@@ -20,7 +20,7 @@ import { rewritePrintCalls } from "./rewrite-print-calls.js";
 import { rewriteRegoMetadata } from "./rewrite-rego-metadata.js";
 import { checkKeywords } from "./check-keywords.js";
 
-export type { CompiledPolicy, NamedQuery } from "./compiled-policy.js";
+export type { CompiledPolicy, NamedQuery } from "../ast/compiled-policy.js";
 
 export interface Pass {
   name: string;

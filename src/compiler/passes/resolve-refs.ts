@@ -4,8 +4,9 @@
 // (`data.<pkg>.<head ref>`); an else rule inherits the head ref and arguments.
 
 import type * as ast from "../ast/types.js";
-import { mapTerm, refName, strTerm, term, varTerm, walkBody, walkTerm } from "./ast-util.js";
-import { BUILTINS } from "./builtin-decls.js";
+import { refName, stringTerm, term, varTerm } from "../ast/builders.js";
+import { mapTerm, walkBody, walkTerm } from "../ast/walk.js";
+import { BUILTINS } from "../ast/builtin-decls.js";
 import { type PassContext, report } from "./context.js";
 
 export function packagePath(m: ast.Module): string[] {
@@ -105,12 +106,12 @@ export function resolveRefs(ctx: PassContext): void {
       aliases.set(alias, terms);
     }
 
-    const pkgRef = (loc: ast.Location): ast.Term[] => [varTerm("data", loc), ...pkg.map((p) => strTerm(p, loc))];
+    const pkgRef = (loc: ast.Location): ast.Term[] => [varTerm("data", loc), ...pkg.map((p) => stringTerm(p, loc))];
     const resolveName = (name: string, loc: ast.Location, locals: Set<string>): ast.Term[] | undefined => {
       if (locals.has(name) || name === "input" || name === "data") return undefined;
       const imp = aliases.get(name);
       if (imp) return imp.map((t) => ({ ...t, location: loc }));
-      if (ruleNames.has(name)) return [...pkgRef(loc), strTerm(name, loc)];
+      if (ruleNames.has(name)) return [...pkgRef(loc), stringTerm(name, loc)];
       return undefined;
     };
     const resolver =
@@ -184,7 +185,7 @@ export function resolveRefs(ctx: PassContext): void {
         : [
             ...pkgRef(r.head.location),
             ...srcRef.map((t, i) =>
-              i === 0 && t.value.kind === "var" ? strTerm(t.value.name, t.location) : i === 0 ? t : m2(t),
+              i === 0 && t.value.kind === "var" ? stringTerm(t.value.name, t.location) : i === 0 ? t : m2(t),
             ),
           ];
       const args = r.head.args ?? base.head.args;

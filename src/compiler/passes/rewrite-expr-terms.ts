@@ -6,7 +6,7 @@
 // used as an expression (`startswith(x, "a")`) becomes a call expression.
 
 import type * as ast from "../ast/types.js";
-import { callExpr, term, varTerm } from "./ast-util.js";
+import { callExpr, term, varTerm } from "../ast/builders.js";
 import { type PassContext, forEachRule, freshVar } from "./context.js";
 
 export function rewriteExprTerms(ctx: PassContext): void {

@@ -6,8 +6,10 @@
 // they are unification variables shared with nested bodies, as in Rego.
 
 import type * as ast from "../ast/types.js";
-import { callExpr, operatorTerm, exprTerms, refName, termString, varTerm, walkTerm } from "./ast-util.js";
-import type { QueryVar } from "./compiled-policy.js";
+import { builtinRef, callExpr, refName, varTerm } from "../ast/builders.js";
+import { termString } from "../ast/print.js";
+import { exprTerms, walkTerm } from "../ast/walk.js";
+import type { QueryVar } from "../ast/compiled-policy.js";
 import { isStrict } from "./check-keywords.js";
 import { type PassContext, freshVar, report } from "./context.js";
 
@@ -136,7 +138,7 @@ class Rewriter {
     if (e.kind === "call" && opName === "assign" && e.args.length === 2) {
       const rhs = this.term(e.args[1]!, scope);
       const lhs = this.declarePattern(e.args[0]!, scope, true);
-      return [{ ...e, with: this.withs(e, scope), operator: operatorTerm("eq", e.operator.location), args: [lhs, rhs] }];
+      return [{ ...e, with: this.withs(e, scope), operator: builtinRef("eq", e.operator.location), args: [lhs, rhs] }];
     }
     switch (e.kind) {
       case "some":

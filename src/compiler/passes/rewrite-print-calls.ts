@@ -3,7 +3,8 @@
 // whole expression undefined.
 
 import type * as ast from "../ast/types.js";
-import { callExpr, mapBody, refName, term, varTerm } from "./ast-util.js";
+import { callExpr, refName, term, varTerm } from "../ast/builders.js";
+import { mapBody } from "../ast/walk.js";
 import { type PassContext, forEachRule, freshVar } from "./context.js";
 
 function rewriteBody(ctx: PassContext, b: ast.Body): ast.Body {

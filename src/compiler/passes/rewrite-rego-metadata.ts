@@ -6,7 +6,8 @@
 // is left for run time, so the built-ins never reach the planner.
 
 import type * as ast from "../ast/types.js";
-import { mapBody, mapTerm, refName, term } from "./ast-util.js";
+import { refName, term } from "../ast/builders.js";
+import { mapBody, mapTerm } from "../ast/walk.js";
 import { type PassContext, forEachRule } from "./context.js";
 import { packagePath } from "./resolve-refs.js";
 

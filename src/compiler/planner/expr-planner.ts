@@ -5,12 +5,12 @@
 // the rule planner's (planner.ts), declared here as abstract.
 import { CapgateError } from "../../errors.js";
 import type * as ast from "../ast/types.js";
-import { isGroundLiteral } from "../ast/builders.js";
+import { isGround, isGroundLiteral, refName } from "../ast/builders.js";
 import * as ir from "../ir/types.js";
-import { isGround, refName, termString } from "../passes/ast-util.js";
-import { BUILTINS } from "../passes/builtin-decls.js";
-import type { RuleSet, RuleTreeNode } from "../passes/compiled-policy.js";
-import { ruleSetKey } from "../passes/compiled-policy.js";
+import { termString } from "../ast/print.js";
+import { BUILTINS } from "../ast/builtin-decls.js";
+import type { RuleSet, RuleTreeNode } from "../ast/compiled-policy.js";
+import { ruleSetKey } from "../ast/compiled-policy.js";
 import { PlannerState, type K, type KOp, type Mock } from "./planner-state.js";
 
 const FALSE: ir.Operand = { kind: "bool", value: false };

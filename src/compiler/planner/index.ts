@@ -4,7 +4,7 @@
 
 import { CapgateError } from "../../errors.js";
 import type * as ir from "../ir/types.js";
-import type { CompiledPolicy } from "../passes/compiled-policy.js";
+import type { CompiledPolicy } from "../ast/compiled-policy.js";
 import { Planner } from "./planner.js";
 
 export function plan(compiled: CompiledPolicy, opts: { entrypoints: string[]; queries?: string[] }): ir.Policy {

@@ -6,7 +6,7 @@
 import { CapgateError } from "../../errors.js";
 import type * as ast from "../ast/types.js";
 import * as ir from "../ir/types.js";
-import type { CompiledPolicy } from "../passes/compiled-policy.js";
+import type { CompiledPolicy } from "../ast/compiled-policy.js";
 
 export type K = () => void;
 export type KOp = (op: ir.Operand) => void;

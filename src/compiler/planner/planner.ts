@@ -15,8 +15,8 @@
 import { CapgateError } from "../../errors.js";
 import type * as ast from "../ast/types.js";
 import * as ir from "../ir/types.js";
-import type { CompiledQuery, RuleSet, RuleTreeNode } from "../passes/compiled-policy.js";
-import { ruleSetKey } from "../passes/compiled-policy.js";
+import type { CompiledQuery, RuleSet, RuleTreeNode } from "../ast/compiled-policy.js";
+import { ruleSetKey } from "../ast/compiled-policy.js";
 import { ExprPlanner } from "./expr-planner.js";
 import type { Frame, K, KOp, Mock } from "./planner-state.js";
 

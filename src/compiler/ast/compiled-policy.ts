@@ -1,7 +1,7 @@
 // What compile() hands to the planner: the rewritten, checked modules, the rule
 // tree indexed by data path, the rewritten named queries and the built-ins in use.
 
-import type * as ast from "../ast/types.js";
+import type * as ast from "./types.js";
 
 /** `p := v` / `p if`, `p contains x`, `p[k] := v` (ref heads with variables), `f(x) := v`. */
 export type RuleSetKind = "complete" | "partial-set" | "partial-object" | "function";
