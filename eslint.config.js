@@ -9,7 +9,11 @@
 //     compiled modules and their hosts share is src/wasm-abi, which imports neither;
 //   - the admin API (src/admin) takes nothing from the sidecar's decision code, and
 //     the sidecar takes nothing from src/admin;
-//   - the relay and the fleet (src/relay, src/fleet) never import the compiler.
+//   - the relay and the fleet (src/relay, src/fleet) never import the compiler;
+//   - TOTP (src/totp) takes from the sidecar only its HTTP error shape and id shape; only
+//     its jobs (src/totp/jobs: legacy secrets, demo user) read src/migrate, and neither the
+//     sidecar nor the rest of src/totp imports them;
+//   - the replica (src/replica) never imports the sidecar.
 // Tests are white-box (a parser test imports the parser) and bench/ measures the
 // parts it names, so the compiler's front-file rule binds src/ only; the other
 // rules bind every file under their folder.
@@ -48,13 +52,34 @@ const LAYERS = [
     importers: "src/admin",
     forbidden: "src/server",
     // The shared HTTP error shape and the config file reader, not decision code.
-    except: ["./http-error.ts", "./config.ts"],
+    except: ["./http/http-error.ts", "./config.ts"],
     message: "The admin API takes nothing from the sidecar's decision code (issue 20).",
   },
   {
     importers: "src/server",
     forbidden: "src/admin",
     message: "The sidecar takes nothing from the admin API (issue 20).",
+  },
+  {
+    importers: "src/totp",
+    forbidden: "src/server",
+    except: ["./http/http-error.ts", "./http/principal-id.ts"],
+    message: "TOTP takes from the sidecar only the shared HTTP error shape and the id shape (issue 20).",
+  },
+  {
+    importers: "src/totp/*.ts",
+    forbidden: "src/migrate",
+    message: "Only the TOTP jobs (src/totp/jobs) read src/migrate; the sidecar loads the rest of src/totp (issue 20).",
+  },
+  {
+    importers: ["src/server", "src/totp/*.ts"],
+    forbidden: "src/totp/jobs",
+    message: "The sidecar never imports the TOTP jobs (src/totp/jobs): they read src/migrate (issue 20).",
+  },
+  {
+    importers: "src/replica",
+    forbidden: "src/server",
+    message: "The replica never imports the sidecar: the sidecar reads through src/replica (issue 20).",
   },
   {
     importers: ["src/relay", "src/fleet"],
@@ -69,13 +94,8 @@ const ALLOWED = [
   ["src/policy/tools.ts", "src/compiler/ast/types.ts"],
   ["src/policy/tools.ts", "src/compiler/parser/index.ts"],
   ["src/policy/tools.ts", "src/compiler/passes/index.ts"],
-  // to go in the restructure (issue 20 item 1): the legacy TOTP secret job leaves src/server
-  ["src/server/totp-legacy.ts", "src/migrate/state.ts"],
-  // to go in the restructure (issue 20 item 1): zod error mapping moves to server/http/
-  ["src/admin/app.ts", "src/server/decisions.ts"],
-  ["src/admin/service.ts", "src/server/decisions.ts"],
   // to go in the restructure (issue 20 item 2): one list of secret keys outside the sidecar
-  ["src/admin/store/users.ts", "src/server/facts.ts"],
+  ["src/admin/store/users.ts", "src/server/decide/facts.ts"],
 ];
 
 const toList = (value) => (Array.isArray(value) ? value : [value]);

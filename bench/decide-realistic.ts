@@ -35,10 +35,7 @@ import { exportJWK, generateKeyPair, SignJWT } from "jose";
 import pino from "pino";
 import { currentGeneration } from "../src/replica/index.js";
 import { loadConfig } from "../src/server/config.js";
-import { DECISIONS, type DecisionRequest } from "../src/server/decisions.js";
-import type { Decider } from "../src/server/decide.js";
-import { buildPolicyInput } from "../src/server/facts.js";
-import { openReplicaFacts } from "../src/server/replica-facts.js";
+import { DECISIONS, type DecisionRequest, type Decider, buildPolicyInput, openReplicaFacts } from "../src/server/decide/index.js";
 import { startServer } from "../src/server/server.js";
 
 const TENANTS = 10_000;

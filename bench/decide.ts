@@ -39,7 +39,7 @@ import { createInterface } from "node:readline";
 import autocannon from "autocannon";
 import pino from "pino";
 import { loadConfig } from "../src/server/config.js";
-import { parseDecisionRequest } from "../src/server/decisions.js";
+import { parseDecisionRequest } from "../src/server/decide/index.js";
 import { startServer } from "../src/server/server.js";
 
 function arg(name: string, dflt: number): number {

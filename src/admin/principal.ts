@@ -3,7 +3,7 @@
 // enforce the same rules: operators change every tenant, tenant admins only
 // their own, viewers read (their own tenant when bound to one), sidecars only
 // report their status.
-import { inputError } from "../server/http-error.js";
+import { inputError } from "../server/http/http-error.js";
 
 export const ROLES = ["operator", "tenant-admin", "viewer", "sidecar"] as const;
 export type Role = (typeof ROLES)[number];

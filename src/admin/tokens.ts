@@ -3,7 +3,7 @@
 // one transaction.
 import { randomBytes } from "node:crypto";
 import type { PrimarySession } from "../primary/index.js";
-import { inputError } from "../server/http-error.js";
+import { inputError } from "../server/http/http-error.js";
 import { ROLES, type Role } from "./principal.js";
 import * as store from "./store/index.js";
 

@@ -4,7 +4,7 @@
 // statements, sends each statement there and gets the rows back. Keeping
 // PGlite and the compiler out of the serving process is what keeps it small.
 import type { ChildProcess } from "node:child_process";
-import type { Queryable } from "../server/totp-store.js";
+import type { Queryable } from "../totp/index.js";
 
 type Request = { type: "query"; id: number; text: string; params: readonly unknown[] };
 type Reply = { type: "rows"; id: number; rows: Record<string, unknown>[] } | { type: "failed"; id: number; message: string; code?: string };

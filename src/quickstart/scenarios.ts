@@ -2,7 +2,7 @@
 // token whose TTL the tenant's limit clamps, a denial for missing MFA, and a
 // TOTP verification of the demo user. Each is a single shell line so a test can
 // run exactly what a person would paste.
-import { DEMO_TOTP_USER } from "./demo-totp.js";
+import { DEMO_TOTP_USER } from "../totp/jobs/index.js";
 
 export interface Scenario {
   title: string;

@@ -1,6 +1,6 @@
 // A tenant's and a user's facts in the policy input's shape, as JSON text that
 // SQLite builds itself: one indexed lookup each. The sidecar reads these for
-// every decision (through its read view, src/server/replica-facts.ts); the
+// every decision (through its read view, src/server/decide/replica-facts.ts); the
 // object-shaped lookups of open.ts serve the snapshot and sync tests and tools.
 import type Database from "better-sqlite3";
 

@@ -13,7 +13,7 @@ import { randomUUID } from "node:crypto";
 import { performance } from "node:perf_hooks";
 import { gzipSync } from "node:zlib";
 import type { Logger } from "pino";
-import { DECISIONS } from "./decisions.js";
+import { DECISIONS } from "./decide/index.js";
 import { mask, type DecisionLog, type DecisionLogEntry } from "./decision-log.js";
 import { authorization, nextPollDelayMs } from "./bundle-service.js";
 

@@ -5,12 +5,10 @@
 import pg from "pg";
 import { isCapgateError } from "../errors.js";
 import { applicationName, redactUrl } from "../primary/index.js";
-import { loadAssertionSigner } from "./assertion.js";
-import { bundleLoader, configuredVerifier, isSignedBundle } from "./bundle-loader.js";
+import { loadAssertionSigner } from "../totp/index.js";
 import type { ServerConfig } from "./config.js";
-import { Engine, entrypointNames } from "./engine.js";
-import { createJwtVerifier, readJwks } from "./jwt.js";
-import { openReplicaFacts } from "./replica-facts.js";
+import { bundleLoader, configuredVerifier, Engine, entrypointNames, isSignedBundle } from "../policy/runtime/index.js";
+import { DECISIONS, createJwtVerifier, readJwks, openReplicaFacts } from "./decide/index.js";
 
 export interface Finding {
   level: "ok" | "warning" | "problem";
@@ -31,8 +29,9 @@ export async function preflight(config: ServerConfig, clock: () => number = Date
   else if (config.bundle === undefined) add("problem", "bundle", "not configured: every decision would be denied (policy_not_loaded)");
   else {
     try {
-      const verifier = configuredVerifier(config);
-      const b = await new Engine(bundleLoader(verifier), clock, [config.authzen.entrypoint]).load(config.bundle);
+      const verifier = configuredVerifier(config.bundle_verification);
+      const decisions = DECISIONS.map((d) => d.entrypoint);
+      const b = await new Engine(bundleLoader(verifier), decisions, clock, [config.authzen.entrypoint]).load(config.bundle);
       const signature = verifier === null ? "" : `; signature verified (key id ${verifier.keyId})`;
       add("ok", "bundle", `${config.bundle}: revision ${b.revision}, entrypoints ${entrypointNames(b).join(", ")}${signature}`);
       if (verifier === null && (await isSignedBundle(config.bundle)))

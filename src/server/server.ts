@@ -11,30 +11,20 @@ import type { Hono } from "hono";
 import type { Pool } from "pg";
 import pino, { type Logger } from "pino";
 import { CapgateError, isCapgateError } from "../errors.js";
-import { createApp } from "./app.js";
-import { loadAssertionSigner, type AssertionSigner } from "./assertion.js";
-import { answerClientErrors, malformedRequestAnswer } from "./malformed-request.js";
-import { bundleLoader, configuredVerifier } from "./bundle-loader.js";
+import { createApp, answerClientErrors, malformedRequestAnswer, hostCheck } from "./http/index.js";
+import { loadAssertionSigner, type AssertionSigner, OTPLIB_MIN_SECRET_BYTES, type TotpDeps, primaryTotpEnrollments, decodeKey, primaryTotpSecrets, primaryTotpStore, type Queryable } from "../totp/index.js";
 import type { ServerConfig } from "./config.js";
-import { Decider } from "./decide.js";
+import { DECISIONS, Decider, type FactSource, createJwtVerifier, noKeysVerifier, readJwks, damagedReplica, openReplicaFacts, type CorruptionFinder, type ReplicaFactsOptions } from "./decide/index.js";
 import { createDecisionLog, type DecisionLog } from "./decision-log.js";
-import { Engine, type BundleLoader } from "./engine.js";
-import type { FactSource } from "./facts.js";
-import { createJwtVerifier, noKeysVerifier, readJwks } from "./jwt.js";
+import { bundleLoader, configuredVerifier, Engine, type BundleLoader } from "../policy/runtime/index.js";
 import { createMetrics, setPolicyRevision, type ServerMetrics } from "./metrics.js";
-import { hostCheck } from "./host-check.js";
 import { Reloader, type WatchedFile } from "./reload.js";
 import { startBundleService, type BundleService } from "./bundle-service.js";
-import { damagedReplica, openReplicaFacts, type CorruptionFinder, type ReplicaFactsOptions } from "./replica-facts.js";
 import { currentGeneration, isCorruptReplica } from "../replica/index.js";
 import { applicationName } from "../primary/index.js";
 import { startStatusReporter, VERSION, type StatusReporter } from "./status-reporter.js";
 import { startDecisionUpload, teeDecisionLog, type DecisionUploader } from "./decision-upload.js";
 import { sidecarHealth } from "./health.js";
-import { OTPLIB_MIN_SECRET_BYTES, type TotpDeps } from "./totp.js";
-import { primaryTotpEnrollments } from "./totp-enroll.js";
-import { decodeKey, primaryTotpSecrets } from "./totp-secrets.js";
-import { primaryTotpStore, type Queryable } from "./totp-store.js";
 
 export interface StartOptions {
   config: ServerConfig;
@@ -93,7 +83,8 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
   const decisionLog = decisionUpload === null ? localDecisionLog : teeDecisionLog(localDecisionLog, decisionUpload);
   // The bundle verification key is read now too: a bad key file stops start-up.
   // A bundle holding only the AuthZEN entrypoint is served too (its decisions answer no capgate decision).
-  const engine = new Engine(opts.bundleLoader ?? bundleLoader(configuredVerifier(config)), clock, [config.authzen.entrypoint]);
+  const loader = opts.bundleLoader ?? bundleLoader(configuredVerifier(config.bundle_verification));
+  const engine = new Engine(loader, DECISIONS.map((d) => d.entrypoint), clock, [config.authzen.entrypoint]);
   const openFacts = opts.openFacts ?? openReplicaFacts;
 
   // Key material is read now: a bad file stops start-up with a config_error.

@@ -65,7 +65,7 @@ const CASES: Record<string, Case> = {
   },
   "the Wasm ABI imports the policy runtime": {
     file: "src/wasm-abi/lint-probe.ts",
-    imports: "../policy/evaluate.js",
+    imports: "../policy/runtime/index.js",
     fails: "The Wasm ABI (src/wasm-abi) is neutral ground",
   },
   "an allow-listed file reaches further than its entry": {
@@ -83,12 +83,40 @@ const CASES: Record<string, Case> = {
   },
   "the admin API imports the sidecar's decisions": {
     file: "src/admin/lint-probe.ts",
-    imports: "../server/decisions.js",
+    imports: "../server/decide/index.js",
     fails: "The admin API takes nothing from the sidecar's decision code",
   },
   "the admin API imports the shared HTTP error shape": {
     file: "src/admin/lint-probe.ts",
-    imports: "../server/http-error.js",
+    imports: "../server/http/http-error.js",
+  },
+  "TOTP imports the sidecar's decision code": {
+    file: "src/totp/lint-probe.ts",
+    imports: "../server/decide/index.js",
+    fails: "TOTP takes from the sidecar only the shared HTTP error shape",
+  },
+  "TOTP imports the shared HTTP error shape": {
+    file: "src/totp/lint-probe.ts",
+    imports: "../server/http/http-error.js",
+  },
+  "the sidecar imports the TOTP jobs": {
+    file: "src/server/lint-probe.ts",
+    imports: "../totp/jobs/index.js",
+    fails: "The sidecar never imports the TOTP jobs",
+  },
+  "TOTP verification reads the migration state": {
+    file: "src/totp/lint-probe.ts",
+    imports: "../migrate/state.js",
+    fails: "Only the TOTP jobs (src/totp/jobs) read src/migrate",
+  },
+  "a TOTP job reads the migration state": {
+    file: "src/totp/jobs/lint-probe.ts",
+    imports: "../../migrate/state.js",
+  },
+  "the replica imports the sidecar": {
+    file: "src/replica/lint-probe.ts",
+    imports: "../server/decide/index.js",
+    fails: "The replica never imports the sidecar",
   },
   "the relay imports the compiler": {
     file: "src/relay/lint-probe.ts",
@@ -180,8 +208,8 @@ describe("import closures", () => {
     expect(under(closureOf("src/server"), "src/compiler")).toEqual([]);
   });
 
-  it("the sidecar reaches no migration code but the legacy TOTP job's state table (until issue 20 item 1)", () => {
-    expect(under(closureOf("src/server"), "src/migrate")).toEqual(["src/migrate/state.ts"]);
+  it("the sidecar reaches no migration code (the TOTP jobs that do are outside src/totp's front file)", () => {
+    expect(under(closureOf("src/server"), "src/migrate")).toEqual([]);
   });
 
   it("the relay and the fleet reach no compiler file", () => {

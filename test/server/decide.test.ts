@@ -79,7 +79,7 @@ describe("token.issue", () => {
 
 describe("concurrent requests", () => {
   it("answers each of many requests sent at once with its own decision", async () => {
-    // Requests that arrive together are decided together (src/server/turn-batch.ts).
+    // Requests that arrive together are decided together (src/server/http/turn-batch.ts).
     const cases = [
       { input: { tenant_id: "acme", user_id: "u-alice", requested_ttl_seconds: 5000, auth: { methods: ["pwd", "totp"] } }, want: { allow: true, ttl_seconds: 900 } },
       { input: { tenant_id: "acme", user_id: "u-alice", auth: { methods: ["pwd"] } }, want: { allow: false, reasons: ["mfa_required"] } },

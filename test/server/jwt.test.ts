@@ -6,7 +6,7 @@ import { join } from "node:path";
 import { CompactSign, exportJWK, generateKeyPair, SignJWT, UnsecuredJWT, type CryptoKey } from "jose";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { CapgateError } from "../../src/errors.js";
-import { createJwtVerifier, readJwks, type JwtVerifier } from "../../src/server/jwt.js";
+import { createJwtVerifier, readJwks, type JwtVerifier } from "../../src/server/decide/jwt.js";
 import { tempDir } from "./helpers.js";
 
 const tmp = tempDir("capgate-jwt-");

@@ -10,7 +10,7 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { createLocalJWKSet, jwtVerify, type JSONWebKeySet } from "jose";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { demoTotpCode, DEMO_TOTP_USER } from "../../src/quickstart/demo-totp.js";
+import { demoTotpCode, DEMO_TOTP_USER } from "../../src/totp/jobs/index.js";
 import { capgateCommand, runCli } from "../helpers/cli.js";
 import { createTestPrimary, post, tempDir, type TestPrimary } from "./helpers.js";
 

@@ -6,7 +6,7 @@
 import { readFileSync, renameSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { withDeadline } from "../../src/server/decide.js";
+import { withDeadline } from "../../src/server/decide/decide.js";
 import type { RunningServer } from "../../src/server/server.js";
 import { buildReplica, createTestPrimary, post, startTestServer, tempDir, type TestPrimary } from "./helpers.js";
 

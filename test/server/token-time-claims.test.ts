@@ -6,7 +6,7 @@ import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { exportJWK, generateKeyPair, SignJWT, type CryptoKey } from "jose";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createJwtVerifier, readJwks } from "../../src/server/jwt.js";
+import { createJwtVerifier, readJwks } from "../../src/server/decide/jwt.js";
 import type { RunningServer } from "../../src/server/server.js";
 import { hardeningFixture, type HardeningFixture } from "./hardening-fixture.js";
 import { post, startTestServer } from "./helpers.js";

@@ -10,7 +10,7 @@ import { generate } from "otplib";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { migrate } from "../../src/migrate/index.js";
 import { openPrimary, type Primary } from "../../src/primary/index.js";
-import { decodeKey, decryptTotpSecret } from "../../src/server/totp-secrets.js";
+import { decodeKey, decryptTotpSecret } from "../../src/totp/index.js";
 import { runCli, type CliResult } from "../helpers/cli.js";
 import { insertLegacyUsers, LEGACY_TENANT, newSecret, storedJwes, type LegacyUser } from "../helpers/legacy-totp.js";
 import { createPgliteDir, createTestDatabase, serverUrl } from "../helpers/primary.js";

@@ -8,8 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { migrate } from "../../src/migrate/index.js";
 import { seedDemo } from "../../src/demo/seed.js";
 import type { RunningServer } from "../../src/server/server.js";
-import { decodeKey, encryptTotpSecret } from "../../src/server/totp-secrets.js";
-import { primaryTotpStore } from "../../src/server/totp-store.js";
+import { decodeKey, encryptTotpSecret, primaryTotpStore } from "../../src/totp/index.js";
 import { createTestPrimary, newEncryptionKey, post, startTestServer, tempDir, writeSigningKey, type TestPrimary } from "./helpers.js";
 
 const SECRETS: Record<string, string> = {

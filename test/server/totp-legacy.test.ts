@@ -8,8 +8,8 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { migrate } from "../../src/migrate/index.js";
 import type { Queryable } from "../../src/primary/index.js";
-import { encryptLegacySecrets } from "../../src/server/totp-legacy.js";
-import { decodeKey, decryptTotpSecret, encryptTotpSecret } from "../../src/server/totp-secrets.js";
+import { encryptLegacySecrets } from "../../src/totp/jobs/index.js";
+import { decodeKey, decryptTotpSecret, encryptTotpSecret } from "../../src/totp/index.js";
 import { insertLegacyUsers, newSecret, storedJwes, type LegacyUser } from "../helpers/legacy-totp.js";
 import { createTestPrimary, newEncryptionKey, type TestPrimary } from "./helpers.js";
 

@@ -2,7 +2,7 @@
 // each caller gets its own result or its own error, in any mix, and a call
 // made after a group has started joins the next group.
 import { describe, expect, it } from "vitest";
-import { turnBatched } from "../../src/server/turn-batch.js";
+import { turnBatched } from "../../src/server/http/turn-batch.js";
 
 describe("turnBatched", () => {
   it("starts the calls of one turn together, after the turn, and answers each with its own result", async () => {

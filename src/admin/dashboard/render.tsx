@@ -4,7 +4,7 @@
 import type { Context } from "hono";
 import type { JSX } from "hono/jsx/jsx-runtime";
 import { isCapgateError } from "../../errors.js";
-import { toHttpError } from "../../server/http-error.js";
+import { toHttpError } from "../../server/http/http-error.js";
 import type { ChangeContext } from "../principal.js";
 import type { DashboardEnv } from "./session.js";
 import { ErrorPage } from "./views/layout.js";

@@ -4,7 +4,7 @@
 import type { Hono } from "hono";
 import type { AdminMountKit } from "../app.js";
 import type { RolloutSpec, RolloutView } from "../service.js";
-import { inputError } from "../../server/http-error.js";
+import { inputError } from "../../server/http/http-error.js";
 import { rolloutIds } from "./queries.js";
 import { changeContext, errorPage, flashFor, formFields, page, refusal, type Ctx } from "./render.js";
 import type { DashboardEnv } from "./session.js";

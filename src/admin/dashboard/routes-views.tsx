@@ -4,7 +4,7 @@ import { bodyLimit } from "hono/body-limit";
 import type { AdminMountKit } from "../app.js";
 import { authenticate as authenticateMiddleware, sourceOf } from "../middleware/index.js";
 import { assertCanReadAll } from "../principal.js";
-import { inputError } from "../../server/http-error.js";
+import { inputError } from "../../server/http/http-error.js";
 import { errorPage, formFields, page, refusal } from "./render.js";
 import type { DashboardEnv, SessionStore } from "./session.js";
 import { parseStatusReport, readFleet, readPlot, recordStatus } from "./status-store.js";

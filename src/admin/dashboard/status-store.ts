@@ -4,7 +4,7 @@
 // added to per-minute samples that feed the last hour's plot.
 import { z } from "zod";
 import type { Queryable } from "../../primary/index.js";
-import { inputError } from "../../server/http-error.js";
+import { inputError } from "../../server/http/http-error.js";
 import { safeParseWorded } from "../../zod-wording.js";
 import { isoSql } from "../store/time.js";
 

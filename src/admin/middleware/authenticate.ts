@@ -3,7 +3,7 @@
 // one is 401 and counts against its source, which is refused with 429 once
 // over the limit.
 import type { MiddlewareHandler } from "hono";
-import { inputError } from "../../server/http-error.js";
+import { inputError } from "../../server/http/http-error.js";
 import type { Authenticate } from "../auth.js";
 import type { AdminEnv } from "./env.js";
 import { sourceOf, type FailureLimiter } from "./rate-limit.js";

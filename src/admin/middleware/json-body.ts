@@ -3,7 +3,7 @@
 // common error shape (the validator would otherwise see an empty object).
 import type { MiddlewareHandler } from "hono";
 import { bodyLimit } from "hono/body-limit";
-import { inputError } from "../../server/http-error.js";
+import { inputError } from "../../server/http/http-error.js";
 
 export function jsonBody(maxBytes: number): MiddlewareHandler {
   const tooLarge = () => inputError("body", "body_too_large", `is larger than the limit of ${maxBytes} bytes`);

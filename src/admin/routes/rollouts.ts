@@ -1,7 +1,7 @@
 // Staged rollouts: create, advance a stage, roll back, read.
 import { createRoute, type OpenAPIHono } from "@hono/zod-openapi";
 import type { Context } from "hono";
-import { inputError } from "../../server/http-error.js";
+import { inputError } from "../../server/http/http-error.js";
 import type { AdminEnv } from "../middleware/index.js";
 import { errorResponses, jsonAnswer, jsonBody, RollbackSchema, RolloutCreateBody, RolloutParams, RolloutSchema } from "../schemas.js";
 import type { AdminService } from "../service.js";

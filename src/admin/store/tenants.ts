@@ -3,7 +3,7 @@
 // row holds and when it last changed, for If-Match.
 import { createHash } from "node:crypto";
 import type { Queryable } from "../../primary/index.js";
-import { inputError } from "../../server/http-error.js";
+import { inputError } from "../../server/http/http-error.js";
 import { isoSql } from "./time.js";
 
 export interface TenantRow {

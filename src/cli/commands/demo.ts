@@ -2,7 +2,7 @@
 // for who requires MFA and who is enrolled) into the primary.
 import type { Command } from "commander";
 import { seedDemo } from "../../demo/seed.js";
-import { DEMO_TOTP_USER, demoTotpCode } from "../../quickstart/demo-totp.js";
+import { DEMO_TOTP_USER, demoTotpCode } from "../../totp/jobs/index.js";
 import { addPrimaryOptions, primaryOptionsFromFlags, withPrimary, type PrimaryFlags } from "../../primary/index.js";
 
 export function registerDemo(program: Command): void {

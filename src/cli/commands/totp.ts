@@ -8,8 +8,8 @@ import type { Command } from "commander";
 import { CapgateError } from "../../errors.js";
 import { addPrimaryOptions, primaryOptionsFrom, withPrimary, type PrimaryFlags } from "../../primary/index.js";
 import { loadConfig } from "../../server/config.js";
-import { encryptLegacySecrets, type LegacyEncryptResult, type LegacySkipReason } from "../../server/totp-legacy.js";
-import { decodeKey } from "../../server/totp-secrets.js";
+import { encryptLegacySecrets, type LegacyEncryptResult, type LegacySkipReason } from "../../totp/jobs/index.js";
+import { decodeKey } from "../../totp/index.js";
 
 interface Flags extends PrimaryFlags {
   config?: string;

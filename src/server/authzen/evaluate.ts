@@ -11,8 +11,8 @@
 // the subject (its id, and `properties.tenant_id`), fail-closed while the
 // replica is not current.
 import { performance } from "node:perf_hooks";
-import type { Engine } from "../engine.js";
-import type { FactSource } from "../facts.js";
+import type { Engine } from "../../policy/runtime/index.js";
+import type { FactSource } from "../decide/index.js";
 import type { BatchItem, Evaluation, Semantic } from "./request.js";
 
 export interface AuthZenDecision {
@@ -46,7 +46,7 @@ export class AuthZenEvaluator {
     private readonly settings: EvaluatorSettings,
   ) {}
 
-  evaluate(evaluation: Evaluation): AuthZenDecision {
+  decideOne(evaluation: Evaluation): AuthZenDecision {
     const input = this.input(evaluation);
     if (typeof input !== "string") return input;
     const deadline = performance.now() + this.settings.deadlineMs;
@@ -74,7 +74,7 @@ export class AuthZenEvaluator {
   }
 
   private item(item: BatchItem): AuthZenDecision {
-    return item.ok ? this.evaluate(item.evaluation) : failed(400, item.message);
+    return item.ok ? this.decideOne(item.evaluation) : failed(400, item.message);
   }
 
   /**

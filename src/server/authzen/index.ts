@@ -8,11 +8,11 @@ import { randomUUID } from "node:crypto";
 import { performance } from "node:perf_hooks";
 import type { Context, Hono, MiddlewareHandler } from "hono";
 import type { DecisionLog } from "../decision-log.js";
-import type { Engine } from "../engine.js";
-import type { FactSource } from "../facts.js";
-import { inputError } from "../http-error.js";
+import type { Engine } from "../../policy/runtime/index.js";
+import type { FactSource } from "../decide/index.js";
+import { inputError } from "../http/http-error.js";
 import type { ServerMetrics } from "../metrics.js";
-import { turnBatched } from "../turn-batch.js";
+import { turnBatched } from "../http/turn-batch.js";
 import { AuthZenEvaluator, type AuthZenDecision } from "./evaluate.js";
 import { parseEvaluation, parseEvaluations, parseSearch, SEARCH_KINDS, type Evaluation } from "./request.js";
 import { offeredSearches, search, searchEntrypoint } from "./search.js";
@@ -55,7 +55,7 @@ export function mountAuthZen(app: Hono, deps: AuthZenDeps): void {
     deadlineMs: deps.deadlineMs,
     replica: settings.facts === "replica" ? deps.replica : undefined,
   });
-  const evaluateOne = turnBatched(async (e: Evaluation) => evaluator.evaluate(e));
+  const evaluateOne = turnBatched(async (e: Evaluation) => evaluator.decideOne(e));
   const record = recorder(deps);
 
   app.use("/access/v1/*", echoRequestId);

@@ -4,8 +4,8 @@
 // are ignored, as the spec asks; an entity keeps its own extra members (older
 // interop clients put `ownerID` beside `id`), so the policy sees them.
 import { z } from "zod";
-import { fromZod, principalId } from "../decisions.js";
-import { inputError } from "../http-error.js";
+import { principalId } from "../http/principal-id.js";
+import { fromZod, inputError } from "../http/http-error.js";
 import { safeParseWorded } from "../../zod-wording.js";
 
 const properties = z.record(z.string(), z.unknown()).optional();

@@ -6,8 +6,8 @@
 // (that is a 400 naming `page.next_token`).
 import { createHash } from "node:crypto";
 import { performance } from "node:perf_hooks";
-import { inputError } from "../http-error.js";
-import type { Engine } from "../engine.js";
+import { inputError } from "../http/http-error.js";
+import type { Engine } from "../../policy/runtime/index.js";
 import { SEARCH_KINDS, type SearchKind, type SearchRequest } from "./request.js";
 
 export interface SearchPage {

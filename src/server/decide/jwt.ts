@@ -11,7 +11,7 @@ import { decodeProtectedHeader } from "jose/decode/protected_header";
 import * as errors from "jose/errors";
 import { createLocalJWKSet } from "jose/jwks/local";
 import { compactVerify } from "jose/jws/compact/verify";
-import { CapgateError } from "../errors.js";
+import { CapgateError } from "../../errors.js";
 import type { TokenFacts } from "./facts.js";
 
 export interface JwtVerifier {

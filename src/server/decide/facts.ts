@@ -43,7 +43,7 @@ export interface FactSource {
   close(): void;
 }
 
-/** The result of checking a token's signature (src/server/jwt.ts). */
+/** The result of checking a token's signature (src/server/decide/jwt.ts). */
 export interface TokenFacts {
   verified: boolean;
   error?: string;

@@ -3,10 +3,10 @@
 // sidecar reads it encrypted (user_capability_state.data.secret_jwe), so the
 // Quickstart stores it that way, as an enrollment flow would.
 import { generate } from "otplib";
-import { DEMO_USERS } from "../demo/seed.js";
-import { CapgateError } from "../errors.js";
-import type { Queryable } from "../primary/index.js";
-import { decodeKey, decryptTotpSecret, encryptTotpSecret } from "../server/totp-secrets.js";
+import { DEMO_USERS } from "../../demo/seed.js";
+import { CapgateError } from "../../errors.js";
+import type { Queryable } from "../../primary/index.js";
+import { decodeKey, decryptTotpSecret, encryptTotpSecret } from "../index.js";
 
 export const DEMO_TOTP_USER = "u-alice";
 

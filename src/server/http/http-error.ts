@@ -3,7 +3,9 @@
 // to a status and the single JSON error shape callers can rely on:
 //   {"error": {"code", "message", "details": {"field", "problem"}}}
 import type { ContentfulStatusCode } from "hono/utils/http-status";
-import { CapgateError, isCapgateError } from "../errors.js";
+import type { z } from "zod";
+import { valueAt } from "../../zod-wording.js";
+import { CapgateError, isCapgateError } from "../../errors.js";
 
 /** Input problems whose status is not the generic 400. */
 const PROBLEM_STATUS: Readonly<Record<string, ContentfulStatusCode>> = {
@@ -13,7 +15,7 @@ const PROBLEM_STATUS: Readonly<Record<string, ContentfulStatusCode>> = {
   method_not_allowed: 405,
   misdirected_host: 421,
   unauthorized: 401,
-  // TOTP enrollment (src/server/totp-enroll.ts).
+  // TOTP enrollment (src/totp/enroll.ts).
   unknown_user: 404,
   no_pending_enrollment: 404,
   already_enrolled: 409,
@@ -47,4 +49,24 @@ export function toHttpError(e: unknown): HttpError {
 /** An input error naming the field (a dotted path into the request body) and the problem. */
 export function inputError(field: string, problem: string, message: string): CapgateError {
   return new CapgateError("invalid_input", field === "" ? message : `${field}: ${message}`, { details: { field, problem } });
+}
+
+/** The first zod issue as one input error; the caller fixes it and tries again. */
+export function fromZod(error: z.ZodError, at: string, value: unknown): CapgateError {
+  const issue = error.issues[0]!;
+  let path = at;
+  for (const p of issue.path) path = typeof p === "number" ? `${path}[${p}]` : fieldPath(path, String(p));
+  let problem: string = issue.code;
+  if (issue.code === "invalid_type") {
+    problem = valueAt(value, issue.path) === undefined ? "missing" : "wrong_type";
+  } else if (issue.code === "unrecognized_keys") {
+    problem = "unknown_field";
+    path = fieldPath(path, issue.keys[0] ?? "");
+  }
+  return inputError(path, problem, issue.message);
+}
+
+/** The field `b` inside `a` as input errors name it: `a.b`, or `b` alone at the top of the body. */
+export function fieldPath(a: string, b: string): string {
+  return a === "" ? b : `${a}.${b}`;
 }

@@ -2,19 +2,10 @@
 // document is the answer, and the zod schema of the caller's input. Only the
 // shape of the input is checked here; what the input means is the policy's.
 import { z } from "zod";
-import { inputError } from "./http-error.js";
-import { safeParseWorded, valueAt } from "../zod-wording.js";
-import type { CapgateError } from "../errors.js";
+import { fieldPath, fromZod, inputError } from "../http/http-error.js";
+import { principalId } from "../http/principal-id.js";
+import { safeParseWorded } from "../../zod-wording.js";
 
-/**
- * A tenant or user id as every route takes it. The primary is PostgreSQL, whose text
- * cannot hold NUL: such an id names nobody, and asking the primary for it is an error there.
- */
-export const principalId = z
-  .string()
-  .min(1)
-  .max(256)
-  .refine((s) => !s.includes("\u0000"), "must not contain a NUL character");
 const id = principalId;
 
 const tokenIssueInput = z
@@ -71,32 +62,12 @@ export function parseDecisionRequest(body: unknown, at = ""): DecisionRequest {
   if (!env.success) throw fromZod(env.error, at, body);
   const spec = byName.get(env.data.decision);
   if (spec === undefined)
-    throw inputError(join(at, "decision"), "unknown_decision", `unknown decision ${JSON.stringify(env.data.decision)} (known: ${[...byName.keys()].join(", ")})`);
-  return { spec, input: parseInput(spec, env.data.input, join(at, "input")) };
+    throw inputError(fieldPath(at, "decision"), "unknown_decision", `unknown decision ${JSON.stringify(env.data.decision)} (known: ${[...byName.keys()].join(", ")})`);
+  return { spec, input: parseInput(spec, env.data.input, fieldPath(at, "input")) };
 }
 
 export function parseInput(spec: DecisionSpec, input: unknown, at = "input"): Record<string, unknown> {
   const r = safeParseWorded(spec.schema, input);
   if (!r.success) throw fromZod(r.error, at, input);
   return r.data;
-}
-
-/** The first zod issue as one input error; the caller fixes it and tries again. */
-export function fromZod(error: z.ZodError, at: string, value: unknown): CapgateError {
-  const issue = error.issues[0]!;
-  let path = at;
-  for (const p of issue.path) path = typeof p === "number" ? `${path}[${p}]` : join(path, String(p));
-  let problem: string = issue.code;
-  if (issue.code === "invalid_type") {
-    problem = valueAt(value, issue.path) === undefined ? "missing" : "wrong_type";
-  } else if (issue.code === "unrecognized_keys") {
-    problem = "unknown_field";
-    path = join(path, issue.keys[0] ?? "");
-  }
-  return inputError(path, problem, issue.message);
-}
-
-
-function join(a: string, b: string): string {
-  return a === "" ? b : `${a}.${b}`;
 }

@@ -29,8 +29,8 @@ import {
   quickCheck,
   reportDamage,
   type Replica,
-} from "../replica/index.js";
-import { CapgateError } from "../errors.js";
+} from "../../replica/index.js";
+import { CapgateError } from "../../errors.js";
 import { FactCache } from "./fact-cache.js";
 import { SECRET_KEYS, withoutSecrets, type FactSource, type ReplicaState } from "./facts.js";
 

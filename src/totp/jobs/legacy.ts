@@ -10,11 +10,10 @@
 // Nothing here prints, logs or puts into an error message any secret.
 import { createHash } from "node:crypto";
 import { type OTPGuardrails, ScureBase32Plugin } from "otplib";
-import { CapgateError } from "../errors.js";
-import { readMigrationState } from "../migrate/state.js";
-import type { Queryable } from "../primary/index.js";
-import { decryptTotpSecret, encryptTotpSecret } from "./totp-secrets.js";
-import { secretGuardrails } from "./totp.js";
+import { CapgateError } from "../../errors.js";
+import { readMigrationState } from "../../migrate/state.js";
+import type { Queryable } from "../../primary/index.js";
+import { decryptTotpSecret, encryptTotpSecret, secretGuardrails } from "../index.js";
 
 /** The migration that enrolls legacy users in `totp`; before it there is nothing to encrypt into. */
 const ENROLLING_MIGRATION = 4;
@@ -63,7 +62,7 @@ export interface LegacyEncryptOptions {
 /**
  * The mark on a secret_jwe made from users.mfa_secret. It reaches the replica
  * beside the capability's other data, so it avoids the word "secret": facts
- * holding it would take the slower secret-scrubbing path (server/replica-facts.ts).
+ * holding it would take the slower secret-scrubbing path (src/server/decide/replica-facts.ts).
  */
 const SOURCE = { key: "jwe_source", value: "legacy" } as const;
 

@@ -10,10 +10,11 @@ import type { OTPGuardrails } from "otplib";
 import { z } from "zod";
 import { CapgateError, isCapgateError } from "../errors.js";
 import type { AssertionSigner } from "./assertion.js";
-import { fromZod, principalId } from "./decisions.js";
-import { decryptTotpSecret, type TotpSecretSource } from "./totp-secrets.js";
-import type { TotpEnrollmentStore } from "./totp-enroll.js";
-import type { Lockout, TotpStore, TotpSubject } from "./totp-store.js";
+import { fromZod } from "../server/http/http-error.js";
+import { principalId } from "../server/http/principal-id.js";
+import { decryptTotpSecret, type TotpSecretSource } from "./secrets.js";
+import type { TotpEnrollmentStore } from "./enroll.js";
+import type { Lockout, TotpStore, TotpSubject } from "./store.js";
 import { safeParseWorded } from "../zod-wording.js";
 
 export interface TotpSettings {

@@ -7,11 +7,11 @@ import { randomUUID } from "node:crypto";
 import { performance } from "node:perf_hooks";
 import type { Logger } from "pino";
 import type { DecisionRequest } from "./decisions.js";
-import type { DecisionLog } from "./decision-log.js";
-import type { Engine } from "./engine.js";
+import type { DecisionLog } from "../decision-log.js";
+import type { Engine } from "../../policy/runtime/index.js";
 import { buildPolicyInput, type FactSource, type ReplicaState, type TokenFacts } from "./facts.js";
 import type { JwtVerifier } from "./jwt.js";
-import type { ServerMetrics } from "./metrics.js";
+import type { ServerMetrics } from "../metrics.js";
 
 export interface DecisionAnswer {
   decision_id: string;
@@ -61,14 +61,14 @@ export class Decider {
     const inputJson = JSON.stringify(req.input);
     const preconditions = unmet(this.deps.engine.loaded, facts, state);
     if (preconditions.length > 0 || facts === null) answer = closed(head, preconditions);
-    else answer = await this.evaluate(req, inputJson, facts, head, started);
+    else answer = await this.decideByPolicy(req, inputJson, facts, head, started);
     if (answer.allow && performance.now() - started > this.deps.deadlineMs) answer = closed(head, ["deadline_exceeded"]);
     const json = JSON.stringify(answer);
     this.record(req, inputJson, answer, json, started);
     return { answer, json };
   }
 
-  private async evaluate(req: DecisionRequest, inputJson: string, facts: FactSource, head: AnswerHead, started: number): Promise<DecisionAnswer> {
+  private async decideByPolicy(req: DecisionRequest, inputJson: string, facts: FactSource, head: AnswerHead, started: number): Promise<DecisionAnswer> {
     let token: TokenFacts | undefined;
     if (req.spec.name === "token.validate") {
       const remaining = this.deps.deadlineMs - (performance.now() - started);
@@ -88,7 +88,7 @@ export class Decider {
       // The source has marked itself corrupt when the lookup found the file damaged.
       return closed(head, [safeState(facts).status === "corrupt" ? "replica_corrupt" : "replica_error"]);
     }
-    const evaluation = this.deps.engine.evaluate(req.spec.entrypoint, input, started + this.deps.deadlineMs);
+    const evaluation = this.deps.engine.decide(req.spec.entrypoint, input, started + this.deps.deadlineMs);
     if (!evaluation.ok) {
       if (evaluation.reason === "evaluation_error")
         this.deps.log.error({ err: evaluation.error, decision: req.spec.name }, "policy evaluation failed");

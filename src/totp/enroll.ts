@@ -8,11 +8,11 @@
 // administrator resets the enrollment. No secret is logged.
 import { z } from "zod";
 import { CapgateError } from "../errors.js";
-import { fromZod, principalId } from "./decisions.js";
-import { inputError } from "./http-error.js";
-import { checkCode, loadOtplib, requireConfigured, totpInputSchema, type CodeRefusal, type TotpDeps } from "./totp.js";
-import { encryptTotpSecret } from "./totp-secrets.js";
-import type { Queryable, TotpSubject } from "./totp-store.js";
+import { principalId } from "../server/http/principal-id.js";
+import { fromZod, inputError } from "../server/http/http-error.js";
+import { checkCode, loadOtplib, requireConfigured, totpInputSchema, type CodeRefusal, type TotpDeps } from "./verify.js";
+import { encryptTotpSecret } from "./secrets.js";
+import type { Queryable, TotpSubject } from "./store.js";
 import { safeParseWorded } from "../zod-wording.js";
 
 /** Bytes of a new secret: 160 bits (RFC 4226's recommendation), more when the configured minimum asks. */

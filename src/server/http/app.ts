@@ -8,20 +8,17 @@ import { performance } from "node:perf_hooks";
 import { Hono, type Context, type MiddlewareHandler } from "hono";
 import { bodyLimit } from "hono/body-limit";
 import type { Logger } from "pino";
-import { isCapgateError } from "../errors.js";
-import type { Decider } from "./decide.js";
-import { decisionByEntrypoint, parseDecisionRequest, parseInput, type DecisionRequest } from "./decisions.js";
-import type { DecisionLog } from "./decision-log.js";
-import type { Engine } from "./engine.js";
-import type { FactSource } from "./facts.js";
+import { isCapgateError } from "../../errors.js";
+import { type Decider, decisionByEntrypoint, parseDecisionRequest, parseInput, type DecisionRequest, type FactSource } from "../decide/index.js";
+import type { DecisionLog } from "../decision-log.js";
+import type { Engine } from "../../policy/runtime/index.js";
 import { inputError, toHttpError } from "./http-error.js";
 import { notFoundOrWrongMethod } from "./method-check.js";
-import type { ServerMetrics } from "./metrics.js";
+import type { ServerMetrics } from "../metrics.js";
 import { turnBatched } from "./turn-batch.js";
-import { parseTotpInput, verifyTotp, type TotpDeps } from "./totp.js";
-import { confirmEnrollment, startEnrollment } from "./totp-enroll.js";
-import { AUTHZEN_DEFAULTS, mountAuthZen, type AuthZenSettings } from "./authzen/index.js";
-import { checkHealth, type HealthSource } from "./health.js";
+import { parseTotpInput, verifyTotp, type TotpDeps, confirmEnrollment, startEnrollment } from "../../totp/index.js";
+import { AUTHZEN_DEFAULTS, mountAuthZen, type AuthZenSettings } from "../authzen/index.js";
+import { checkHealth, type HealthSource } from "../health.js";
 
 export interface AppDeps {
   decider: Decider;
