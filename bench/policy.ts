@@ -15,8 +15,8 @@ import { performance } from "node:perf_hooks";
 import { fileURLToPath } from "node:url";
 import { parseDocument } from "yaml";
 import { compilePolicy, type PolicySource } from "../src/compiler/index.js";
-import { readSources } from "../src/policy/sources.js";
-import { evaluatePolicy, instantiatePolicy } from "../src/policy/evaluate.js";
+import { readSources } from "../src/policy/tools/sources.js";
+import { evaluatePolicy, instantiatePolicy } from "../src/policy/runtime/index.js";
 
 const root = fileURLToPath(new URL("..", import.meta.url));
 

@@ -10,6 +10,8 @@ import { plan } from "./planner/index.js";
 import { emit } from "./wasm/index.js";
 import { RUNTIME_BUILTINS } from "../wasm-abi/index.js";
 
+export type * as ast from "./ast/types.js";
+
 // The built-in declarations (names, arities, kinds), for tools that describe what
 // the compiler accepts (`policy capabilities`).
 export { BUILTINS, OPERATOR_SYMBOLS, type BuiltinDecl } from "./ast/builtin-decls.js";

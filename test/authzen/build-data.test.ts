@@ -5,7 +5,7 @@
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, expect, it } from "vitest";
-import { collectData } from "../../src/policy/sources.js";
+import { collectData } from "../../src/policy/tools/sources.js";
 import { tempDir } from "../server/helpers.js";
 
 const tmp = tempDir("capgate-build-data-");

@@ -6,7 +6,7 @@ import { CapgateError, CapgateErrors } from "../../src/errors.js";
 import { parseCaseText, relaxFlowIndent } from "./case-file.js";
 import { fromExpected, fromRegoText, RObject, RSet } from "../support/values.js";
 import { mismatch } from "./compare.js";
-import { wrapQuery } from "../../src/policy/query-capture.js";
+import { wrapQuery } from "../../src/policy/tools/query-capture.js";
 import { isGenuineRegoError, passRate, regorusErrorCode, tally, type Outcome } from "./runner.js";
 import { canonicalKey, canonicalNumber, compareJ, fromYamlNode, parseJsonExact, parseYamlExact } from "./json-values.js";
 

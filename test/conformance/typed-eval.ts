@@ -2,7 +2,7 @@
 // for Rego syntax (format 1) instead of JSON, so the result set keeps what JSON
 // loses: sets, and object keys that are not strings. The module is still loaded
 // by the SDK, whose host built-ins serve the evaluation.
-import { readCString, withEvaluationState, type EvaluateOptions, type PolicyInstance } from "../../src/policy/evaluate.js";
+import { readCString, withEvaluationState, type EvaluateOptions, type PolicyInstance } from "../../src/policy/runtime/index.js";
 import { fromRegoText, RSet, sortedItems, type V } from "../support/values.js";
 
 /** The SDK's own fields that its evaluate() uses (LoadedPolicy in @open-policy-agent/opa-wasm). */

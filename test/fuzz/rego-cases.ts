@@ -13,7 +13,7 @@ import type { RegoVersion } from "../../src/compiler/ast/types.js";
 import { compilePolicy } from "../../src/compiler/index.js";
 import { parse } from "../../src/compiler/parser/index.js";
 import { CapgateError, CapgateErrors } from "../../src/errors.js";
-import { checkPolicies } from "../../src/policy/tools.js";
+import { checkPolicies } from "../../src/policy/tools/index.js";
 import { yamlFiles } from "../support/case-files.js";
 
 export const conformanceDir = resolve(import.meta.dirname, "..", "..", process.env["CAPGATE_CONFORMANCE_DIR"] ?? join("..", "shared", "conformance"));

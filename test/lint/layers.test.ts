@@ -49,14 +49,38 @@ const CASES: Record<string, Case> = {
     imports: "../admin/index.js",
     fails: "The sidecar takes nothing from the admin API",
   },
-  "the policy runtime reaches into the compiler": {
-    file: "src/policy/lint-probe.ts",
-    imports: "../compiler/wasm/link-runtime.js",
+  "the policy tools reach into the compiler": {
+    file: "src/policy/tools/lint-probe.ts",
+    imports: "../../compiler/wasm/link-runtime.js",
     fails: "import only its front file src/compiler/index.ts",
   },
+  "the policy runtime imports the compiler's front file": {
+    file: "src/policy/runtime/lint-probe.ts",
+    imports: "../../compiler/index.js",
+    fails: "The policy runtime never imports the compiler",
+  },
+  "a host built-in imports the compiler": {
+    file: "src/policy/host-builtins/lint-probe.ts",
+    imports: "../../compiler/index.js",
+    fails: "The policy runtime never imports the compiler",
+  },
   "the policy runtime imports the Wasm ABI": {
-    file: "src/policy/lint-probe.ts",
-    imports: "../wasm-abi/index.js",
+    file: "src/policy/runtime/lint-probe.ts",
+    imports: "../../wasm-abi/index.js",
+  },
+  "the sidecar imports the policy runtime's front file": {
+    file: "src/server/lint-probe.ts",
+    imports: "../policy/runtime/index.js",
+  },
+  "the sidecar reaches into the policy runtime": {
+    file: "src/server/lint-probe.ts",
+    imports: "../policy/runtime/engine.js",
+    fails: "The sidecar imports only the policy runtime's front file",
+  },
+  "the sidecar imports the policy tools": {
+    file: "src/server/lint-probe.ts",
+    imports: "../policy/tools/index.js",
+    fails: "The sidecar imports only the policy runtime's front file",
   },
   "the Wasm ABI imports the compiler": {
     file: "src/wasm-abi/lint-probe.ts",
@@ -69,17 +93,17 @@ const CASES: Record<string, Case> = {
     fails: "The Wasm ABI (src/wasm-abi) is neutral ground",
   },
   "an allow-listed file reaches further than its entry": {
-    file: "src/policy/tools.ts",
-    imports: "../compiler/wasm/index.js",
+    file: "src/policy/tools/index.ts",
+    imports: "../../compiler/wasm/index.js",
     fails: "import only its front file src/compiler/index.ts",
   },
   "an allow-listed crossing": {
-    file: "src/policy/tools.ts",
-    imports: "../compiler/parser/index.js",
+    file: "src/policy/tools/index.ts",
+    imports: "../../compiler/parser/index.js",
   },
   "the policy tools import the compiler's front file": {
-    file: "src/policy/lint-probe.ts",
-    imports: "../compiler/index.js",
+    file: "src/policy/tools/lint-probe.ts",
+    imports: "../../compiler/index.js",
   },
   "the admin API imports the sidecar's decisions": {
     file: "src/admin/lint-probe.ts",
@@ -210,6 +234,10 @@ describe("import closures", () => {
 
   it("the sidecar reaches no migration code (the TOTP jobs that do are outside src/totp's front file)", () => {
     expect(under(closureOf("src/server"), "src/migrate")).toEqual([]);
+  });
+
+  it("the policy runtime reaches no compiler file", () => {
+    expect(under(closureOf("src/policy/runtime"), "src/compiler")).toEqual([]);
   });
 
   it("the relay and the fleet reach no compiler file", () => {

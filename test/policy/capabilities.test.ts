@@ -2,8 +2,8 @@
 // compiler's own built-in declarations.
 import { describe, expect, it } from "vitest";
 import { BUILTINS } from "../../src/compiler/ast/builtin-decls.js";
-import { capgateCapabilities } from "../../src/policy/capabilities.js";
-import { checkPolicies } from "../../src/policy/tools.js";
+import { capgateCapabilities } from "../../src/policy/tools/capabilities.js";
+import { checkPolicies } from "../../src/policy/tools/index.js";
 
 interface Builtin {
   name: string;

@@ -1,7 +1,7 @@
 // policy test --coverage: lines the tests ran are covered, lines of rules they
 // never reach are not, in the shape of OPA's coverage report.
 import { describe, expect, it } from "vitest";
-import { runTestsWithCoverage } from "../../src/policy/tools.js";
+import { runTestsWithCoverage } from "../../src/policy/tools/index.js";
 
 const POLICY = `package authz
 

@@ -4,7 +4,7 @@
 // larger than the module's memory (which must grow), and after data is set.
 import { describe, expect, it } from "vitest";
 import { compilePolicy } from "../../src/compiler/index.js";
-import { JsonText, evaluatePolicy, instantiatePolicy, setPolicyData } from "../../src/policy/evaluate.js";
+import { JsonText, evaluatePolicy, instantiatePolicy, setPolicyData } from "../../src/policy/runtime/index.js";
 
 const REGO = `package t
 

@@ -6,7 +6,7 @@
 import { describe, expect, it } from "vitest";
 import { compilePolicy } from "../../src/compiler/index.js";
 import { CapgateError } from "../../src/errors.js";
-import { evaluatePolicy, instantiatePolicy } from "../../src/policy/evaluate.js";
+import { evaluatePolicy, instantiatePolicy } from "../../src/policy/runtime/index.js";
 
 async function run(source: string, entrypoint: string, input: unknown = {}): Promise<unknown> {
   // Strict built-in errors, so that a failing call shows its error (OPA's default makes it undefined).
@@ -83,7 +83,7 @@ r := 1 if { true with http.send as f }
 
 describe("numbers past int64 and decimals, end to end", () => {
   it("policy eval keeps every digit of a big integer and sums decimals exactly", async () => {
-    const { evalQuery } = await import("../../src/policy/tools.js");
+    const { evalQuery } = await import("../../src/policy/tools/index.js");
     const { toJsonTextPretty } = await import("../../src/policy/host-builtins/types.js");
     const sources = [{ file: "n.rego", text: "package n\nbig := 9223372036854775807 + 2\nok if 0.1 + 0.2 == 0.3\nhex := format_int(big * 2, 16)\n" }];
     const big = await evalQuery({ sources, query: "data.n.big", cache: false });

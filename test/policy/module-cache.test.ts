@@ -5,7 +5,7 @@ import { mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeEach, describe, expect, it } from "vitest";
-import { evalQuery } from "../../src/policy/tools.js";
+import { evalQuery } from "../../src/policy/tools/index.js";
 
 const dir = mkdtempSync(join(tmpdir(), "capgate-module-cache-"));
 const modules = (): string[] => {

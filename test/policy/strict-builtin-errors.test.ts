@@ -6,9 +6,8 @@ import { describe, expect, it } from "vitest";
 import { compilePolicy } from "../../src/compiler/index.js";
 import { CapgateError } from "../../src/errors.js";
 import { writeBundle } from "../../src/policy/bundle.js";
-import { evaluatePolicy } from "../../src/policy/evaluate.js";
-import { loadPolicyBundle } from "../../src/policy/load.js";
-import { buildBundle, evalQuery } from "../../src/policy/tools.js";
+import { evaluatePolicy, loadPolicyBundle } from "../../src/policy/runtime/index.js";
+import { buildBundle, evalQuery } from "../../src/policy/tools/index.js";
 
 const POLICY = `package t
 wasm_fails := to_number("x")

@@ -7,7 +7,7 @@ import { compilePolicy } from "../../src/compiler/index.js";
 import { TZ_OFFSET_BUILTIN } from "../../src/wasm-abi/index.js";
 import { CapgateError } from "../../src/errors.js";
 import { hostBuiltins } from "../../src/policy/host-builtins/index.js";
-import { evaluatePolicy, instantiatePolicy, type PolicyInstance } from "../../src/policy/evaluate.js";
+import { evaluatePolicy, instantiatePolicy, type PolicyInstance } from "../../src/policy/runtime/index.js";
 
 async function load(rego: string): Promise<PolicyInstance> {
   // Strict built-in errors, so that an unknown zone shows its error (OPA's default makes it undefined).

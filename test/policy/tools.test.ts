@@ -9,8 +9,7 @@ import { main } from "../../src/cli/main.js";
 import { compilePolicy } from "../../src/compiler/index.js";
 import { CapgateError, CapgateErrors } from "../../src/errors.js";
 import { readBundle, writeBundle } from "../../src/policy/bundle.js";
-import { evaluatePolicy, instantiatePolicy } from "../../src/policy/evaluate.js";
-import { loadPolicyBundle } from "../../src/policy/load.js";
+import { evaluatePolicy, instantiatePolicy, loadPolicyBundle } from "../../src/policy/runtime/index.js";
 
 const dir = mkdtempSync(join(tmpdir(), "capgate-tools-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -258,7 +257,7 @@ describe("capgate policy check", () => {
 
 describe("abort messages", () => {
   it("keep the location and take the code the runtime names", async () => {
-    const { abortToError } = await import("../../src/policy/evaluate.js");
+    const { abortToError } = await import("../../src/policy/runtime/index.js");
     const a = abortToError("p.rego:7:1: eval_conflict_error: functions must not produce multiple outputs for same inputs");
     expect(a.code).toBe("eval_conflict_error");
     expect(a.format()).toBe("p.rego:7:1: eval_conflict_error: functions must not produce multiple outputs for same inputs");

@@ -7,10 +7,10 @@ import { CapgateError } from "../../errors.js";
 import { signBundle } from "../../policy/bundle.js";
 import { toJsonTextPretty } from "../../policy/host-builtins/types.js";
 import { loadBundleSigner } from "../../policy/signing/index.js";
-import { collectData, readDataDocument, readDocument, readSources } from "../../policy/sources.js";
+import { collectData, readDataDocument, readDocument, readSources } from "../../policy/tools/sources.js";
 
 // The compiler loads binaryen (seconds to start); only policy commands pay for it.
-const tools = (): Promise<typeof import("../../policy/tools.js")> => import("../../policy/tools.js");
+const tools = (): Promise<typeof import("../../policy/tools/index.js")> => import("../../policy/tools/index.js");
 
 const collect = (v: string, acc: string[]): string[] => [...acc, v];
 
@@ -153,7 +153,7 @@ export function registerPolicyCommands(program: Command): void {
     .command("capabilities")
     .description("print capgate's capabilities (built-ins, keywords, features) in OPA's JSON format, for opa check --capabilities and Regal")
     .action(async () => {
-      const { capgateCapabilities } = await import("../../policy/capabilities.js");
+      const { capgateCapabilities } = await import("../../policy/tools/capabilities.js");
       process.stdout.write(JSON.stringify(capgateCapabilities(), null, 2) + "\n");
     });
 

@@ -2,12 +2,12 @@
 // the bundle's data set, as the sidecar and `capgate policy eval` use it; with
 // a verifier, only once the bundle's signature covers every file it holds.
 import { readFile } from "node:fs/promises";
-import { CapgateError } from "../errors.js";
-import { readBundle, type ReadBundleOptions } from "./bundle.js";
-import { instantiatePolicy, setStrictBuiltinErrors, type PolicyInstance } from "./evaluate.js";
-import { STRICT_BUILTIN_ERRORS_KEY } from "./manifest.js";
-import type { BundleManifest } from "./manifest.js";
-import type { VerifiedSignature } from "./signing/index.js";
+import { CapgateError } from "../../errors.js";
+import { readBundle, type ReadBundleOptions } from "../bundle.js";
+import { STRICT_BUILTIN_ERRORS_KEY } from "../manifest.js";
+import type { BundleManifest } from "../manifest.js";
+import type { VerifiedSignature } from "../signing/index.js";
+import { instantiatePolicy, setStrictBuiltinErrors, type PolicyInstance } from "./instantiate.js";
 
 export interface LoadedBundle {
   instance: PolicyInstance;

@@ -3,7 +3,7 @@
 // after the tests ran, the lines whose byte is set are covered. The report has
 // the shape of OPA's (`opa test --coverage`, cover.Report): per file, covered and
 // not covered line ranges and counts, and the percentage, overall too.
-import type { PolicyInstance } from "./evaluate.js";
+import type { PolicyInstance } from "../runtime/index.js";
 
 export interface LineRange {
   start: { row: number };

@@ -4,7 +4,7 @@
 // built-ins come from the compiler's own declarations (builtin-decls: names,
 // arities, relations; builtin-types: argument and result kinds), so the list
 // cannot drift from what `policy check` accepts.
-import { ANY, BUILTIN_TYPES, BUILTINS, KIND, OPERATOR_SYMBOLS, type KindName, type TypeMask, type ValueType } from "../compiler/index.js";
+import { ANY, BUILTIN_TYPES, BUILTINS, KIND, OPERATOR_SYMBOLS, type KindName, type TypeMask, type ValueType } from "../../compiler/index.js";
 
 type OpaType = Record<string, unknown>;
 

@@ -5,8 +5,8 @@
 import { readdirSync, readFileSync, statSync } from "node:fs";
 import { join, relative, sep } from "node:path";
 import YAML from "yaml";
-import type { PolicySource } from "../compiler/index.js";
-import { CapgateError } from "../errors.js";
+import type { PolicySource } from "../../compiler/index.js";
+import { CapgateError } from "../../errors.js";
 
 export function collectRegoFiles(paths: string[]): string[] {
   const out: string[] = [];

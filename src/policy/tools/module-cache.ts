@@ -25,7 +25,7 @@ let compilerDigest: string | undefined;
 /** A digest of the compiler's own files (JavaScript and the runtime's Wasm), read once per process. */
 function compilerVersion(): string {
   if (compilerDigest) return compilerDigest;
-  const root = join(dirname(fileURLToPath(import.meta.url)), "..", "compiler");
+  const root = join(dirname(fileURLToPath(import.meta.url)), "..", "..", "compiler");
   const h = createHash("sha256");
   const walk = (dir: string): void => {
     for (const name of readdirSync(dir).sort()) {

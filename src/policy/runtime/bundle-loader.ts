@@ -5,18 +5,17 @@
 // errors as CapgateError). Given a verifier (`bundle_verification`), a bundle
 // whose signature is missing or wrong, or whose files it does not cover, is refused.
 import { readFile } from "node:fs/promises";
-import { readBundle } from "../policy/bundle.js";
-import { evaluatePolicy } from "../policy/evaluate.js";
-import { loadPolicyBundle } from "../policy/load.js";
-import { loadBundleVerifier, type BundleVerifier } from "../policy/signing/index.js";
-import type { ServerConfig } from "./config.js";
+import { readBundle } from "../bundle.js";
+import { loadBundleVerifier, type BundleVerifier } from "../signing/index.js";
 import type { BundleLoader, PolicyBundle } from "./engine.js";
+import { evaluatePolicy } from "./evaluate-text.js";
+import { loadPolicyBundle } from "./load.js";
 
 export function bundleLoader(verifier: BundleVerifier | null): BundleLoader {
   return async (path: string): Promise<PolicyBundle> => {
     const b = await loadPolicyBundle(path, { verifier });
     return {
-      policy: { evaluate: (input, entrypoint, nowNs, deadline) => evaluatePolicy(b.instance, input, entrypoint, { nowNs, deadline }) },
+      policy: { resultSet: (input, entrypoint, nowNs, deadline) => evaluatePolicy(b.instance, input, entrypoint, { nowNs, deadline }) },
       revision: b.revision,
       entrypoints: b.entrypoints,
     };
@@ -31,9 +30,15 @@ export async function isSignedBundle(path: string): Promise<boolean> {
   return (await readBundle(await readFile(path))).signed;
 }
 
+/** The sidecar's `bundle_verification` settings. */
+export interface BundleVerificationSettings {
+  key_file?: string | undefined;
+  key_id?: string | undefined;
+  scope?: string | undefined;
+}
+
 /** The configured verifier, its key read now (a bad key file is a config_error), or null. */
-export function configuredVerifier(config: ServerConfig): BundleVerifier | null {
-  const v = config.bundle_verification;
+export function configuredVerifier(v: BundleVerificationSettings): BundleVerifier | null {
   if (v.key_file === undefined) return null;
   return loadBundleVerifier({ keyFile: v.key_file, keyId: v.key_id, scope: v.scope });
 }

@@ -1,20 +1,21 @@
 // The policy tools behind `capgate policy build|eval|test|check`, as typed
 // library functions: each takes sources (or paths) and returns data; printing
 // and exit codes belong to the CLI.
-import type { PolicySource } from "../compiler/index.js";
-import type * as ast from "../compiler/ast/types.js";
-import { parse } from "../compiler/parser/index.js";
-import { compile } from "../compiler/passes/index.js";
-import { CapgateError, CapgateErrors } from "../errors.js";
-import { STRICT_BUILTIN_ERRORS_KEY } from "./manifest.js";
+import type { ast, PolicySource } from "../../compiler/index.js";
+// The compiler's front file loads the Wasm back end (binaryen, about 1.2 s);
+// `policy check` parses and compiles only, so it takes those two stages directly.
+import { parse } from "../../compiler/parser/index.js";
+import { compile } from "../../compiler/passes/index.js";
+import { CapgateError, CapgateErrors } from "../../errors.js";
+import { STRICT_BUILTIN_ERRORS_KEY } from "../manifest.js";
 import { moduleKey, readCachedModule, writeCachedModule } from "./module-cache.js";
 import { coverageReport, readCoverageBytes, type CoverageReport } from "./coverage.js";
 import { splitSolution, wrapQuery } from "./query-capture.js";
 
 // Loaded when a tool needs them: the Wasm back end (binaryen), the SDK with the
 // host built-ins, the bundle writer. `policy check` needs none of them.
-const backEnd = (): Promise<typeof import("../compiler/index.js")> => import("../compiler/index.js");
-const runtime = (): Promise<typeof import("./evaluate.js")> => import("./evaluate.js");
+const backEnd = (): Promise<typeof import("../../compiler/index.js")> => import("../../compiler/index.js");
+const runtime = (): Promise<typeof import("../runtime/index.js")> => import("../runtime/index.js");
 
 export interface BuildBundleOptions {
   sources: PolicySource[];
@@ -30,7 +31,7 @@ export interface BuildBundleOptions {
 export async function buildBundle(opts: BuildBundleOptions): Promise<{ bundle: Uint8Array; entrypoints: string[]; builtins: string[] }> {
   const { compilePolicy, normalizeEntrypoint } = await backEnd();
   const { instantiatePolicy } = await runtime();
-  const { writeBundle } = await import("./bundle.js");
+  const { writeBundle } = await import("../bundle.js");
   const compiled = compilePolicy({
     sources: opts.sources,
     ...(opts.entrypoints ? { entrypoints: opts.entrypoints.map(normalizeEntrypoint) } : {}),
