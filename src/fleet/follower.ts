@@ -15,13 +15,14 @@ import { hostname } from "node:os";
 import { dirname, join } from "node:path";
 import { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
+import type Database from "better-sqlite3";
 import type { NatsConnection, Subscription } from "@nats-io/transport-node";
 import { jetstream, type JetStreamManager, type JsMsg, type StreamInfo } from "@nats-io/jetstream";
 import type { ObjectStore } from "@nats-io/obj";
 import { CapgateError } from "../errors.js";
 import { writeMeta } from "../replica/meta.js";
 import { applySnapshot, type LoadedKey } from "../snapshot/index.js";
-import type { Change } from "../sync/apply-changes.js";
+import type { Change, ChangeApplier } from "../sync/apply-changes.js";
 import { ReplicaWriter, sleep } from "../sync/index.js";
 import { connectNats } from "./connect.js";
 import { encodeJson, parseChange, parseHeartbeat, parseSnapshotMeta, type Heartbeat, type StatusReport } from "./messages.js";
@@ -56,6 +57,15 @@ export interface NatsFollowerOptions {
   onBootstrap?: (snapshotId: string, streamSeq: number) => void;
 }
 
+/** What one batch transaction did: up to where it applied, and the error that ended it early. */
+interface BatchOutcome {
+  wm: number;
+  /** The stream sequence of the last message taken (applied or already held); undefined: none. */
+  seq: number | undefined;
+  applied: Change[];
+  failure: unknown;
+}
+
 /** Sends a follower back to a snapshot. */
 class NeedSnapshot extends Error {}
 
@@ -76,13 +86,16 @@ export class NatsFollower {
   private pending: Heartbeat[] = [];
   private bootstrapping = false;
   private counts = { bootstraps: 0, gaps: 0 };
-  private tuned: unknown;
+  /** The replica handle last tuned, and its batch transaction (prepared BEGIN IMMEDIATE / COMMIT). */
+  private tuned: { db: Database.Database; immediate: (msgs: JsMsg[], applier: ChangeApplier) => BatchOutcome } | undefined;
+  /** A heartbeat time written in the transaction being committed. */
+  private confirmAt: string | undefined;
 
   constructor(private readonly o: NatsFollowerOptions) {
     this.names = fleetNames(o.stream);
     this.id = o.id ?? `${hostname()}:${process.pid}:${o.replicaPath}`;
     this.metrics = o.metrics ?? createFollowerMetrics();
-    this.writer = new ReplicaWriter(o.replicaPath);
+    this.writer = new ReplicaWriter(o.replicaPath, { recheckMs: 1000 });
     this.note = o.onNote ?? (() => undefined);
   }
 
@@ -296,50 +309,67 @@ export class NatsFollower {
     });
   }
 
-  /** One SQLite transaction: the changes, the watermark, the stream position, and any heartbeat now reached. */
+  /**
+   * One SQLite transaction: the changes, the watermark, the stream position,
+   * and any heartbeat now reached. A message that cannot be applied (does not
+   * decode, a value of the wrong shape, a broken chain) ends the batch there:
+   * the changes before it commit with their position, nothing after it is
+   * applied, and its error is thrown (a broken chain as NeedSnapshot).
+   */
   private applyBatch(msgs: JsMsg[]): void {
     const open = this.writer.get();
     if (open === undefined) throw new NeedSnapshot("replica disappeared");
     const db = open.replica.db;
-    if (this.tuned !== db) {
+    if (this.tuned?.db !== db) {
       // WAL with NORMAL: a commit survives a crash of the process, and the stream position commits with the
       // changes, so a power cut can only move both back together (the stream is replayed from there).
       db.pragma("synchronous = NORMAL");
-      this.tuned = db;
+      this.tuned = { db, immediate: db.transaction((ms: JsMsg[], applier: ChangeApplier) => this.applyInTransaction(db, ms, applier)).immediate };
     }
-    let wm = this.watermark ?? 0;
-    const applied: Change[] = [];
-    db.exec("BEGIN IMMEDIATE");
-    try {
-      for (const m of msgs) {
-        let parsed;
-        try {
-          parsed = parseChange(m.data, m.headers?.get("Capgate-Prev"), m.seq);
-        } catch (e) {
-          throw new NeedSnapshot((e as Error).message);
+    const r = this.tuned.immediate(msgs, open.applier);
+    if (r.seq !== undefined) this.advanced(r.wm, r.seq);
+    if (r.applied.length > 0) this.o.onApplied?.(r.applied);
+    if (r.failure !== undefined) throw r.failure;
+  }
+
+  private applyInTransaction(db: Database.Database, msgs: JsMsg[], applier: ChangeApplier): BatchOutcome {
+    const r: BatchOutcome = { wm: this.watermark ?? 0, seq: undefined, applied: [], failure: undefined };
+    for (const m of msgs) {
+      try {
+        const change = parseChange(m.data, m.seq);
+        if (change.seq > r.wm) {
+          if (change.prev > r.wm) throw new NeedSnapshot(`change ${change.seq} follows change ${change.prev}, but the replica holds changes up to ${r.wm} only`);
+          applier.apply(change);
+          r.applied.push(change);
+          r.wm = change.seq;
         }
-        const { change, prev } = parsed;
-        if (change.seq <= wm) continue;
-        if (prev > wm) throw new NeedSnapshot(`change ${change.seq} follows change ${prev}, but the replica holds changes up to ${wm} only`);
-        open.applier.apply(change);
-        applied.push(change);
-        wm = change.seq;
+        r.seq = m.seq;
+      } catch (e) {
+        r.failure = e;
+        break;
       }
-      const seq = msgs[msgs.length - 1]!.seq;
-      writeMeta(db, { watermark: wm });
-      writePosition(db, { seq });
-      const confirm = this.reached(wm);
-      if (confirm !== undefined) writeMeta(db, { confirmedAt: confirm });
-      db.exec("COMMIT");
-      this.position = { ...this.position!, seq };
-      this.watermark = wm;
-      if (confirm !== undefined) this.confirmed(confirm);
-      this.metrics.appliedSeq.set(seq);
-    } catch (e) {
-      if (db.inTransaction) db.exec("ROLLBACK");
-      throw e;
     }
-    if (applied.length > 0) this.o.onApplied?.(applied);
+    // A statement that failed undid only itself; an error that ended the whole transaction leaves nothing to commit.
+    if (!db.inTransaction) throw r.failure;
+    if (r.seq !== undefined) this.record(db, r.wm, r.seq);
+    return r;
+  }
+
+  /** Writes the watermark, stream position and any heartbeat now reached into the open transaction. */
+  private record(db: Database.Database, wm: number, seq: number): void {
+    writeMeta(db, { watermark: wm });
+    writePosition(db, { seq });
+    this.confirmAt = this.reached(wm);
+    if (this.confirmAt !== undefined) writeMeta(db, { confirmedAt: this.confirmAt });
+  }
+
+  /** After the commit: the follower's view of its replica moves on. */
+  private advanced(wm: number, seq: number): void {
+    this.position = { ...this.position!, seq };
+    this.watermark = wm;
+    if (this.confirmAt !== undefined) this.confirmed(this.confirmAt);
+    this.confirmAt = undefined;
+    this.metrics.appliedSeq.set(seq);
   }
 
   /**

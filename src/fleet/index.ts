@@ -4,8 +4,8 @@
 export { fleetNames, changeSubject, subjectToken, tenantOf, DEFAULT_STREAM, SNAPSHOT_OBJECT, BUNDLE_OBJECT, LEASE_KEY, type FleetNames } from "./names.js";
 export { connectNats, parseNatsUrl, type NatsConnectOptions } from "./connect.js";
 export {
-  encodeJson, parseChange, parseHeartbeat, parseSnapshotMeta, parseStatusReport, statusReportSchema, PREV_HEADER,
-  type Heartbeat, type SnapshotObjectMeta, type StatusReport,
+  encodeJson, encodeChange, parseChange, parseHeartbeat, parseSnapshotMeta, parseStatusReport, statusReportSchema,
+  type ChangeMessage, type Heartbeat, type SnapshotObjectMeta, type StatusReport,
 } from "./messages.js";
 export { createRelayMetrics, createFollowerMetrics, serveMetrics, type RelayMetrics, type FollowerMetrics } from "./metrics.js";
 export {

@@ -11,7 +11,6 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Readable } from "node:stream";
 import type { NatsConnection } from "@nats-io/transport-node";
-import { headers } from "@nats-io/transport-node";
 import { jetstream, type JetStreamClient, type JetStreamManager, type PubAck } from "@nats-io/jetstream";
 import type { ObjectStore } from "@nats-io/obj";
 import { CapgateError } from "../errors.js";
@@ -19,7 +18,7 @@ import type { Primary, Queryable } from "../primary/index.js";
 import { exportSnapshot, type LoadedKey } from "../snapshot/index.js";
 import type { Change } from "../sync/apply-changes.js";
 import {
-  changeSubject, encodeJson, PREV_HEADER, SNAPSHOT_OBJECT, type FleetNames, type Heartbeat, type RelayMetrics, type SnapshotObjectMeta,
+  changeSubject, encodeChange, encodeJson, SNAPSHOT_OBJECT, type FleetNames, type Heartbeat, type RelayMetrics, type SnapshotObjectMeta,
 } from "../fleet/index.js";
 
 export interface PublisherOptions {
@@ -138,12 +137,10 @@ export class ChangePublisher {
     const pos = this.pos!;
     let prev = pos.change;
     const sends: Promise<PubAck>[] = rows.map((c, i) => {
-      const h = headers();
-      h.set(PREV_HEADER, String(prev));
+      const body = encodeChange(c, prev);
       prev = c.seq;
-      return this.js.publish(changeSubject(this.o.names, c.table_name, c.row_data), encodeJson(c), {
+      return this.js.publish(changeSubject(this.o.names, c.table_name, c.row_data), body, {
         msgID: String(c.seq),
-        headers: h,
         expect: { lastSequence: pos.stream + i },
         timeout: 10_000,
       });

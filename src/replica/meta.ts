@@ -40,9 +40,11 @@ export function writeMeta(db: Database.Database, meta: Partial<ReplicaMeta>): vo
     put = db.prepare("INSERT INTO replica_meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value");
     upserts.set(db, put);
   }
-  for (const [field, key] of Object.entries(KEYS) as [keyof ReplicaMeta, string][]) {
-    const v = meta[field];
-    if (v === undefined) continue;
+  // Only the fields given (a follower writes one or two with every batch).
+  for (const field in meta) {
+    const key = KEYS[field as keyof ReplicaMeta] as string | undefined;
+    const v = meta[field as keyof ReplicaMeta];
+    if (key === undefined || v === undefined) continue;
     put.run(key, v === null ? "" : String(v));
   }
 }

@@ -3,7 +3,7 @@
 // replica handle.
 import type Database from "better-sqlite3";
 import { CapgateError } from "../errors.js";
-import { TABLES, TABLES_BY_NAME, toSqliteValue, type TableSpec } from "../replica/tables.js";
+import { TABLES, TABLES_BY_NAME, toSqliteValue, type ColumnSpec, type SqliteValue, type TableSpec } from "../replica/tables.js";
 
 export interface Change {
   seq: number;
@@ -14,6 +14,8 @@ export interface Change {
 
 interface TableStatements {
   spec: TableSpec;
+  /** The key columns' specs, in key order. */
+  keyColumns: ColumnSpec[];
   upsert: Database.Statement;
   remove: Database.Statement;
   wipe: Database.Statement;
@@ -29,6 +31,7 @@ export class ChangeApplier {
       const set = nonKey.length === 0 ? "NOTHING" : `UPDATE SET ${nonKey.map((c) => `${c} = excluded.${c}`).join(", ")}`;
       this.byTable.set(t.name, {
         spec: t,
+        keyColumns: t.key.map((k) => t.columns.find((c) => c.name === k)!),
         upsert: db.prepare(`INSERT INTO ${t.name} (${cols.join(", ")}) VALUES (${cols.map(() => "?").join(", ")}) ON CONFLICT (${t.key.join(", ")}) DO ${set}`),
         remove: db.prepare(`DELETE FROM ${t.name} WHERE ${t.key.map((k) => `${k} = ?`).join(" AND ")}`),
         wipe: db.prepare(`DELETE FROM ${t.name}`),
@@ -36,23 +39,18 @@ export class ChangeApplier {
     }
   }
 
+  /** Writes one change; a value of the wrong shape throws before anything is written. */
   apply(c: Change): void {
     const st = this.byTable.get(c.table_name);
     if (!st || !TABLES_BY_NAME.has(c.table_name)) {
       throw new CapgateError("sync_error", `change ${c.seq}: table ${c.table_name} is not mirrored by this capgate`);
     }
-    const value = (name: string): string | number | null => {
-      const col = st.spec.columns.find((x) => x.name === name)!;
-      const v = toSqliteValue(col, c.row_data[name]);
-      if (v !== null && typeof v === "object") throw new CapgateError("sync_error", `change ${c.seq} (${c.table_name}): ${v.error}`);
-      return v;
-    };
     switch (c.op) {
       case "U":
-        st.upsert.run(st.spec.columns.map((x) => value(x.name)));
+        st.upsert.run(values(c, st.spec.columns));
         return;
       case "D":
-        st.remove.run(st.spec.key.map(value));
+        st.remove.run(values(c, st.keyColumns));
         return;
       case "T":
         st.wipe.run();
@@ -61,4 +59,16 @@ export class ChangeApplier {
         throw new CapgateError("sync_error", `change ${c.seq}: unknown operation ${c.op}`);
     }
   }
+}
+
+/** The change's values for `columns`, as the replica stores them. */
+function values(c: Change, columns: readonly ColumnSpec[]): SqliteValue[] {
+  const out: SqliteValue[] = new Array<SqliteValue>(columns.length);
+  for (let i = 0; i < columns.length; i++) {
+    const col = columns[i]!;
+    const v = toSqliteValue(col, c.row_data[col.name]);
+    if (v !== null && typeof v === "object") throw new CapgateError("sync_error", `change ${c.seq} (${c.table_name}): ${v.error}`);
+    out[i] = v;
+  }
+  return out;
 }

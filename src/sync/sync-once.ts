@@ -39,13 +39,24 @@ export class ReplicaWriter {
   private applier: ChangeApplier | undefined;
   /** Why the file cannot be used (missing, damaged); the next pass replaces it with a snapshot. */
   unusable: string | undefined;
+  private readonly recheckMs: number;
+  private checkedAt = 0;
 
-  constructor(path: string) {
+  /**
+   * `recheckMs`: how long an open replica is used before looking again for a
+   * file put in its place or a damage note beside it (default 0: on every
+   * get). A NATS follower commits many times a second; once a second is soon
+   * enough there, and saves the file-system calls on each commit.
+   */
+  constructor(path: string, opts: { recheckMs?: number } = {}) {
     this.path = path;
+    this.recheckMs = opts.recheckMs ?? 0;
   }
 
   /** The open replica (checked with quick_check when opened), reopened when a snapshot replaced it; undefined when unusable. */
   get(): { replica: Replica; applier: ChangeApplier } | undefined {
+    if (this.replica && this.recheckMs > 0 && Date.now() - this.checkedAt < this.recheckMs) return { replica: this.replica, applier: this.applier! };
+    this.checkedAt = Date.now();
     if (this.replica && this.replica.replaced()) this.close();
     // A sidecar that found the file damaged said so beside it (reportDamage).
     const file = this.replica?.file ?? currentGeneration(this.path);

@@ -13,7 +13,7 @@ import { connect, type NatsConnection } from "@nats-io/transport-node";
 import { jetstreamManager } from "@nats-io/jetstream";
 import { capgateCommand } from "../helpers/cli.js";
 import { afterEach, beforeEach } from "vitest";
-import { fleetNames, NatsFollower } from "../../src/fleet/index.js";
+import { fleetNames, NatsFollower, parseChange } from "../../src/fleet/index.js";
 import type { LoadedKey } from "../../src/snapshot/index.js";
 import { primaryRows, replicaRows } from "../replica/compare.js";
 import { migrate } from "../../src/migrate/index.js";
@@ -231,6 +231,8 @@ export interface TestFollower {
   replica: string;
   /** Change ids applied, in order. */
   applied: number[];
+  /** The same, one array per committed batch. */
+  batches: number[][];
   bootstraps: number;
   notes: string[];
   stop(): void;
@@ -243,7 +245,7 @@ export interface FleetContext {
   stream: string;
   children: Child[];
   relay(opts?: { nats?: string; extra?: string[] }): Child;
-  follower(name: string, opts?: { natsUrl?: string; key?: LoadedKey }): TestFollower;
+  follower(name: string, opts?: { natsUrl?: string; key?: LoadedKey; batchWindowMs?: number }): TestFollower;
   sameAsPrimary(replica: string): Promise<boolean>;
 }
 
@@ -281,6 +283,7 @@ export function useFleet(area: string): FleetContext {
     const t: TestFollower = {
       replica,
       applied: [],
+      batches: [],
       bootstraps: 0,
       notes: [],
       stop: () => ac.abort(),
@@ -294,11 +297,15 @@ export function useFleet(area: string): FleetContext {
       signal: ac.signal,
       reportEveryMs: 0,
       ...(opts.key ? { key: opts.key } : {}),
+      ...(opts.batchWindowMs === undefined ? {} : { batchWindowMs: opts.batchWindowMs }),
       onNote: (l) => {
         t.notes.push(l);
         notes.push(l);
       },
-      onApplied: (cs) => t.applied.push(...cs.map((c) => c.seq)),
+      onApplied: (cs) => {
+        t.applied.push(...cs.map((c) => c.seq));
+        t.batches.push(cs.map((c) => c.seq));
+      },
       onBootstrap: () => t.bootstraps++,
     });
     t.done = t.f.run();
@@ -322,7 +329,7 @@ export async function streamChain(nc: NatsConnection, stream: string): Promise<{
   for (let s = info.state.first_seq; s <= info.state.last_seq && info.state.messages > 0; s++) {
     const m = await jsm.streams.getMessage(stream, { seq: s });
     if (m === null) continue;
-    out.push({ seq: m.seq, id: Number(m.header.get("Nats-Msg-Id")), prev: Number(m.header.get("Capgate-Prev")) });
+    out.push({ seq: m.seq, id: Number(m.header.get("Nats-Msg-Id")), prev: parseChange(m.data, m.seq).prev });
   }
   return out;
 }
