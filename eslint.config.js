@@ -64,8 +64,8 @@ const LAYERS = [
   {
     importers: "src/admin",
     forbidden: "src/server",
-    // The shared HTTP error shape and the config file reader, not decision code.
-    except: ["./http/http-error.ts", "./config.ts"],
+    // The shared HTTP error shape and body limit, and the config file reader, not decision code.
+    except: ["./http/http-error.ts", "./http/body-limit.ts", "./config.ts"],
     message: "The admin API takes nothing from the sidecar's decision code (issue 20).",
   },
   {

@@ -13,6 +13,14 @@ export interface OpenPrimaryOptions {
   dataDir?: string;
   /** Pool size for a server (default 10). */
   maxConnections?: number;
+  /**
+   * A server is reached once at open, so a bad URL or a server that is down fails
+   * here (default). A sidecar passes false: its decisions never need the primary,
+   * so it serves on, and each TOTP statement meets the failure instead.
+   */
+  connectAtOpen?: boolean;
+  /** Told of an idle pooled connection the server dropped (the pool replaces it); ignored by default. */
+  onIdleError?: (e: Error) => void;
 }
 
 /** The URL with its password replaced, for messages and status lines. */
@@ -52,6 +60,8 @@ export async function openPrimary(options: OpenPrimaryOptions = {}): Promise<Pri
       url,
       location: redactUrl(url),
       ...(options.maxConnections !== undefined ? { maxConnections: options.maxConnections } : {}),
+      ...(options.connectAtOpen !== undefined ? { connectAtOpen: options.connectAtOpen } : {}),
+      ...(options.onIdleError !== undefined ? { onIdleError: options.onIdleError } : {}),
     });
   }
   const { openPglite } = await import("./pglite.js");

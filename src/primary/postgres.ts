@@ -29,6 +29,9 @@ export interface PostgresOptions {
   location: string;
   maxConnections?: number;
   connectTimeoutMs?: number;
+  /** Runs `SELECT 1` before returning (default true). */
+  connectAtOpen?: boolean;
+  onIdleError?: (e: Error) => void;
 }
 
 type Client = pg.PoolClient | pg.Pool;
@@ -86,12 +89,14 @@ export async function openPostgres(opts: PostgresOptions): Promise<Primary> {
   });
   // An idle connection dropped by the server must not crash the process; the
   // pool replaces it on the next checkout.
-  pool.on("error", () => undefined);
-  try {
-    await pool.query("SELECT 1");
-  } catch (e) {
-    await pool.end().catch(() => undefined);
-    throw databaseError(`cannot connect to ${opts.location}`, e);
+  pool.on("error", opts.onIdleError ?? (() => undefined));
+  if (opts.connectAtOpen !== false) {
+    try {
+      await pool.query("SELECT 1");
+    } catch (e) {
+      await pool.end().catch(() => undefined);
+      throw databaseError(`cannot connect to ${opts.location}`, e);
+    }
   }
 
   const withClient = async <T>(fn: (c: pg.PoolClient) => Promise<T>): Promise<T> => {

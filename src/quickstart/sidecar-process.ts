@@ -6,7 +6,7 @@
 import { fork, type ChildProcess } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import { CapgateError, isCapgateError, CapgateErrors } from "../errors.js";
-import type { Queryable } from "../totp/index.js";
+import type { Queryable } from "../primary/index.js";
 import { answerPrimaryQueries, primaryOverIpc } from "./ipc-primary.js";
 
 /** Settings for loadConfig's flags, as the quickstart builds them. */

@@ -8,11 +8,10 @@ import { basename } from "node:path";
 import { createServer } from "node:http";
 import { getRequestListener, type ServerType } from "@hono/node-server";
 import type { Hono } from "hono";
-import type { Pool } from "pg";
 import pino, { type Logger } from "pino";
 import { CapgateError, isCapgateError } from "../errors.js";
 import { createApp, answerClientErrors, malformedRequestAnswer, hostCheck } from "./http/index.js";
-import { loadAssertionSigner, type AssertionSigner, OTPLIB_MIN_SECRET_BYTES, type TotpDeps, primaryTotpEnrollments, decodeKey, primaryTotpSecrets, primaryTotpStore, type Queryable } from "../totp/index.js";
+import { totpDeps } from "../totp/index.js";
 import type { ServerConfig } from "./config.js";
 import { DECISIONS, Decider, type FactSource, createJwtVerifier, noKeysVerifier, readJwks, damagedReplica, openReplicaFacts, type CorruptionFinder, type ReplicaFactsOptions } from "./decide/index.js";
 import { createDecisionLog, type DecisionLog } from "./decision-log.js";
@@ -21,7 +20,7 @@ import { createMetrics, setPolicyRevision, type ServerMetrics } from "./metrics.
 import { Reloader, type WatchedFile } from "./reload.js";
 import { startBundleService, type BundleService } from "./bundle-service.js";
 import { currentGeneration, isCorruptReplica } from "../replica/index.js";
-import { applicationName } from "../primary/index.js";
+import { openPrimary, type Primary, type Queryable } from "../primary/index.js";
 import { startStatusReporter, VERSION, type StatusReporter } from "./status-reporter.js";
 import { startDecisionUpload, teeDecisionLog, type DecisionUploader } from "./decision-upload.js";
 import { sidecarHealth } from "./health.js";
@@ -89,19 +88,10 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
 
   // Key material is read now: a bad file stops start-up with a config_error.
   const jwt = config.jwt.jwks_file === undefined ? noKeysVerifier : createJwtVerifier(readJwks(config.jwt.jwks_file), config.jwt.algorithms);
-  let signer: AssertionSigner | null = null;
-  if (config.assertion.signing_key_file !== undefined)
-    signer = await loadAssertionSigner(config.assertion.signing_key_file, config.assertion.issuer, config.assertion.ttl_seconds);
-
-  let pool: Pool | null = null;
-  let primary: Queryable | null = opts.primary ?? null;
-  if (primary === null && config.database_url !== undefined) {
-    // pg is imported only when a primary is configured (a plain sidecar never opens one).
-    const { default: pg } = await import("pg");
-    pool = new pg.Pool({ connectionString: config.database_url, application_name: applicationName(), max: 4 });
-    pool.on("error", (e) => log.error({ err: e.message }, "primary connection error"));
-    primary = pool;
-  }
+  // Opened here only when not given: a given primary is the caller's to close.
+  const owned = opts.primary === undefined ? await openSidecarPrimary(config.database_url, log) : null;
+  const primary = opts.primary ?? owned;
+  const totp = await totpDeps(config, primary, clock, (fields, message) => log.warn(fields, message));
 
   const loadPolicy = async (path: string): Promise<void> => {
     try {
@@ -190,24 +180,6 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
   const integrityTimer =
     config.replica_integrity_check_seconds === 0 ? null : setInterval(() => facts?.checkIntegrity(), config.replica_integrity_check_seconds * 1000);
   integrityTimer?.unref();
-
-  const missing: string[] = [];
-  if (config.totp.encryption_key === undefined) missing.push("totp.encryption_key");
-  if (primary === null) missing.push("database_url");
-  if (signer === null) missing.push("assertion.signing_key_file");
-  if (config.totp.min_secret_bytes < OTPLIB_MIN_SECRET_BYTES)
-    log.warn({ min_secret_bytes: config.totp.min_secret_bytes }, "TOTP secrets shorter than 128 bits are accepted (RFC 4226 asks for at least 128)");
-  const totp: TotpDeps = {
-    settings: config.totp,
-    missing,
-    key: config.totp.encryption_key === undefined ? null : decodeKey(config.totp.encryption_key),
-    secrets: primary === null ? null : primaryTotpSecrets(primary),
-    store: primary === null ? null : primaryTotpStore(primary),
-    enrollments: primary === null ? null : primaryTotpEnrollments(primary),
-    signer,
-    assertionTtlSeconds: config.assertion.ttl_seconds,
-    clock,
-  };
 
   const decider = new Decider({
     engine,
@@ -312,7 +284,7 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
       facts?.close();
       facts = null;
       await decisionLog.close();
-      if (pool !== null) await pool.end();
+      await owned?.close();
     },
   };
 }
@@ -324,4 +296,19 @@ function generationOf(path: string): string | undefined {
   } catch {
     return undefined;
   }
+}
+
+/**
+ * The primary TOTP reads and writes, when the config names one. Not reached at
+ * open: decisions never need it, so a primary that is down fails TOTP requests,
+ * not start-up. Its driver is loaded only here (a plain sidecar never opens one).
+ */
+async function openSidecarPrimary(databaseUrl: string | undefined, log: Logger): Promise<Primary | null> {
+  if (databaseUrl === undefined) return null;
+  return openPrimary({
+    databaseUrl,
+    maxConnections: 4,
+    connectAtOpen: false,
+    onIdleError: (e) => log.error({ err: e.message }, "primary connection error"),
+  });
 }

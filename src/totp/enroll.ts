@@ -12,7 +12,8 @@ import { principalId } from "../server/http/principal-id.js";
 import { fromZod, inputError } from "../server/http/http-error.js";
 import { checkCode, loadOtplib, requireConfigured, totpInputSchema, type CodeRefusal, type TotpDeps } from "./verify.js";
 import { encryptTotpSecret } from "./secrets.js";
-import type { Queryable, TotpSubject } from "./store.js";
+import type { Queryable } from "../primary/index.js";
+import type { TotpSubject } from "./store.js";
 import { safeParseWorded } from "../zod-wording.js";
 
 /** Bytes of a new secret: 160 bits (RFC 4226's recommendation), more when the configured minimum asks. */

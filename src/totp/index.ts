@@ -22,6 +22,7 @@ export {
   type TotpSettings,
 } from "./verify.js";
 export { confirmEnrollment, primaryTotpEnrollments, startEnrollment, type TotpEnrollmentStore } from "./enroll.js";
-export { primaryTotpStore, type Queryable, type TotpStore, type TotpSubject } from "./store.js";
+export { primaryTotpStore, type TotpStore, type TotpSubject } from "./store.js";
+export { totpDeps, type TotpConfig } from "./deps.js";
 export { decodeKey, decryptTotpSecret, encryptTotpSecret, primaryTotpSecrets, type TotpSecretSource } from "./secrets.js";
 export { loadAssertionSigner, type AssertionSigner } from "./assertion.js";

@@ -8,7 +8,7 @@
 import { compactDecrypt } from "jose/jwe/compact/decrypt";
 import { CompactEncrypt } from "jose/jwe/compact/encrypt";
 import { CapgateError } from "../errors.js";
-import type { Queryable } from "./store.js";
+import type { Queryable } from "../primary/index.js";
 
 export interface StoredTotpSecret {
   /** The encrypted secret (compact JWE), or null when the user is not enrolled in totp. */

@@ -6,11 +6,7 @@
 // caller's clock, not the database's, so one clock governs a verification end
 // to end.
 import { CapgateError } from "../errors.js";
-
-/** What both pg.Pool / pg.Client and PGlite offer. */
-export interface Queryable {
-  query<R extends Record<string, unknown> = Record<string, unknown>>(text: string, params?: readonly unknown[]): Promise<{ rows: R[] }>;
-}
+import type { Queryable } from "../primary/index.js";
 
 /** Whose attempts: a lockout, a used step or a failure never crosses tenants. */
 export interface TotpSubject {

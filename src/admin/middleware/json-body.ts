@@ -2,18 +2,12 @@
 // an oversized or malformed body each get their own one-line 4xx in the
 // common error shape (the validator would otherwise see an empty object).
 import type { MiddlewareHandler } from "hono";
-import { bodyLimit } from "hono/body-limit";
+import { declaredBodyLimit } from "../../server/http/body-limit.js";
 import { inputError } from "../../server/http/http-error.js";
 
 export function jsonBody(maxBytes: number): MiddlewareHandler {
-  const tooLarge = () => inputError("body", "body_too_large", `is larger than the limit of ${maxBytes} bytes`);
-  // Only a body without a declared length needs counting as it streams in.
-  const streamingLimit = bodyLimit({
-    maxSize: maxBytes,
-    onError: () => {
-      throw tooLarge();
-    },
-  });
+  // The sidecar's limit: 413 body_too_large, from the declared length or counted as the body streams in.
+  const limit = declaredBodyLimit(maxBytes);
   const check: MiddlewareHandler = async (c, next) => {
     const text = await c.req.text();
     if (text.trim() === "") return next();
@@ -29,12 +23,8 @@ export function jsonBody(maxBytes: number): MiddlewareHandler {
   };
   return async (c, next) => {
     if (c.req.method !== "POST" && c.req.method !== "PUT" && c.req.method !== "PATCH") return next();
-    const declared = c.req.header("content-length");
-    if (declared === undefined)
-      return streamingLimit(c, async () => {
-        await check(c, next);
-      });
-    if (!/^\d+$/.test(declared) || Number(declared) > maxBytes) throw tooLarge();
-    return check(c, next);
+    return limit(c, async () => {
+      await check(c, next);
+    });
   };
 }

@@ -3,15 +3,16 @@
 // /ready and /metrics. Routes parse and validate, then hand over to the
 // Decider or the TOTP verifier; every error is thrown as CapgateError and
 // turned into the one JSON error shape by onError.
-import { randomUUID, timingSafeEqual } from "node:crypto";
+import { randomUUID } from "node:crypto";
 import { performance } from "node:perf_hooks";
 import { Hono, type Context, type MiddlewareHandler } from "hono";
-import { bodyLimit } from "hono/body-limit";
 import type { Logger } from "pino";
 import { isCapgateError } from "../../errors.js";
 import { type Decider, decisionByEntrypoint, parseDecisionRequest, parseInput, type DecisionRequest, type FactSource } from "../decide/index.js";
 import type { DecisionLog } from "../decision-log.js";
 import type { Engine } from "../../policy/runtime/index.js";
+import { adminAuth } from "./admin-auth.js";
+import { declaredBodyLimit } from "./body-limit.js";
 import { inputError, toHttpError } from "./http-error.js";
 import { notFoundOrWrongMethod } from "./method-check.js";
 import type { ServerMetrics } from "../metrics.js";
@@ -57,35 +58,11 @@ export function createApp(deps: AppDeps): Hono {
   app.notFound(notFoundOrWrongMethod(app));
   app.use("*", deps.hostCheck);
 
-  if (deps.adminToken !== undefined) {
-    const expected = Buffer.from(`Bearer ${deps.adminToken}`);
-    app.use("*", async (c, next) => {
-      if (c.req.path === "/health") return next();
-      const given = Buffer.from(c.req.header("authorization") ?? "");
-      if (given.length !== expected.length || !timingSafeEqual(given, expected))
-        throw inputError("authorization", "unauthorized", "a valid admin bearer token is required");
-      return next();
-    });
-  }
+  if (deps.adminToken !== undefined) app.use("*", adminAuth({ token: deps.adminToken, exempt: ["/health"] }));
 
   const decide = turnBatched((req: DecisionRequest) => deps.decider.decideWithJson(req));
 
-  const tooLarge = () => inputError("body", "body_too_large", `is larger than the limit of ${deps.maxBodyBytes} bytes`);
-  const streamingLimit = bodyLimit({
-    maxSize: deps.maxBodyBytes,
-    onError: () => {
-      throw tooLarge();
-    },
-  });
-  // A declared length is checked from the header (Node's parser never delivers
-  // more than it); only a chunked body needs hono's counting stream, which would
-  // otherwise slow every request down.
-  const limit: MiddlewareHandler = async (c, next) => {
-    const declared = c.req.header("content-length");
-    if (declared === undefined) return streamingLimit(c, next);
-    if (!/^\d+$/.test(declared) || Number(declared) > deps.maxBodyBytes) throw tooLarge();
-    return next();
-  };
+  const limit = declaredBodyLimit(deps.maxBodyBytes);
 
   app.post("/decide", limit, async (c) => {
     const body = await readJson(c);
