@@ -2,7 +2,9 @@
 // ("/a/0") or arrays of segments; a patch that cannot apply makes the call
 // undefined. Works on JSON values (the SDK hands sets over as arrays).
 
-type Json = null | boolean | number | string | Json[] | { [k: string]: Json };
+import { toJsonText } from "./types.js";
+
+type Json = null | boolean | number | bigint | string | Json[] | { [k: string]: Json };
 
 class PatchFailed extends Error {}
 
@@ -34,7 +36,7 @@ function arrayIndex(seg: string, len: number, allowEnd: boolean): number {
   return i;
 }
 
-const clone = (v: Json): Json => (v === null || typeof v !== "object" ? v : (JSON.parse(JSON.stringify(v)) as Json));
+const clone = (v: Json): Json => (v === null || typeof v !== "object" ? v : structuredClone(v));
 
 /** Returns the parent container and the final segment. */
 function parentOf(doc: Json, segs: string[]): [Json, string] {
@@ -75,7 +77,7 @@ function remove(doc: Json, segs: string[]): Json | undefined {
   return doc;
 }
 
-const equal = (a: Json, b: Json): boolean => JSON.stringify(sortDeep(a)) === JSON.stringify(sortDeep(b));
+const equal = (a: Json, b: Json): boolean => toJsonText(sortDeep(a)) === toJsonText(sortDeep(b));
 const sortDeep = (v: Json): Json =>
   Array.isArray(v) ? v.map(sortDeep) : v !== null && typeof v === "object" ? Object.fromEntries(Object.keys(v).sort().map((k) => [k, sortDeep(v[k]!)])) : v;
 

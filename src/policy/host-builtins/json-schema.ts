@@ -6,7 +6,7 @@ import { createRequire } from "node:module";
 import { isIP } from "node:net";
 import { Ajv, type AnySchemaObject, type ErrorObject, type ValidateFunction } from "ajv";
 import ajvDraft04 from "ajv-draft-04";
-import type { jsonSchemaNames } from "./json-schema-names.js";
+import type { HostBuiltinName } from "../../wasm-abi/index.js";
 import { builtinError, typeName, type HostImpl } from "./types.js";
 
 type Validator = { validate: (data: unknown) => boolean; errors: () => ErrorObject[] };
@@ -158,15 +158,23 @@ export function matchSchema(name: string, document: unknown, schema: unknown): [
   return [false, v.errors().map((e) => opaError(e, doc))];
 }
 
-/** The implementations of the names json-schema-names.ts declares (each with its arity there). */
-export const jsonSchemaImpls: Record<keyof typeof jsonSchemaNames, HostImpl> = {
+/** The implementations of the names the json-schema family declares (src/wasm-abi's HOST_BUILTINS_TABLE). */
+export const jsonSchemaImpls: Record<HostBuiltinName<"json-schema">, HostImpl> = {
   "json.verify_schema": (a) => {
     try {
-      compile("json.verify_schema", parsed("json.verify_schema", a[0], "schema"));
+      compile("json.verify_schema", parsed("json.verify_schema", doubles(a[0]), "schema"));
       return [true, null];
     } catch (e) {
       return [false, (e as Error).message.replace(/^json\.verify_schema: /, "")];
     }
   },
-  "json.match_schema": (a) => matchSchema("json.match_schema", a[0], a[1]),
+  "json.match_schema": (a) => matchSchema("json.match_schema", doubles(a[0]), doubles(a[1])),
 };
+
+/** ajv knows JSON numbers only: an integer beyond 2^53 (a bigint operand) is validated as the nearest double. */
+function doubles(v: unknown): unknown {
+  if (typeof v === "bigint") return Number(v);
+  if (v === null || typeof v !== "object") return v;
+  if (Array.isArray(v)) return v.map(doubles);
+  return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, doubles(x)]));
+}

@@ -2,7 +2,7 @@
 // encoding/json as OPA uses it: object keys sorted, `<`, `>`, `&` and the
 // line separators escaped as \u00XX, so output is byte-identical to OPA's.
 import { applyJsonPatch } from "./json-patch.js";
-import { arr, builtinError, obj, str, typeName, type HostBuiltin } from "./types.js";
+import { arr, builtinError, obj, str, toJsonText, toJsonTextPretty, typeName, type HostBuiltinImpl } from "./types.js";
 
 function sortKeys(v: unknown): unknown {
   if (Array.isArray(v)) return v.map(sortKeys);
@@ -18,18 +18,17 @@ const goEscape = (s: string): string =>
 
 export function goJsonMarshal(v: unknown, indent?: { prefix: string; indent: string }): string {
   const sorted = sortKeys(v);
-  if (!indent) return goEscape(JSON.stringify(sorted));
-  const text = JSON.stringify(sorted, null, indent.indent === "" ? undefined : indent.indent);
+  if (!indent) return goEscape(toJsonText(sorted));
+  const text = indent.indent === "" ? toJsonText(sorted) : toJsonTextPretty(sorted, "", indent.indent);
   const lines = goEscape(text).split("\n");
   return lines.map((l, i) => (i === 0 ? l : indent.prefix + l)).join("\n");
 }
 
-export const jsonBuiltins: HostBuiltin[] = [
-  { name: "json.patch", arity: 2, impl: (a) => applyJsonPatch(a[0], arr("json.patch", a, 1)) },
-  { name: "json.marshal", arity: 1, impl: (a) => goJsonMarshal(a[0]) },
+export const jsonBuiltins: HostBuiltinImpl<"json">[] = [
+  { name: "json.patch", impl: (a) => applyJsonPatch(a[0], arr("json.patch", a, 1)) },
+  { name: "json.marshal", impl: (a) => goJsonMarshal(a[0]) },
   {
     name: "json.marshal_with_options",
-    arity: 2,
     impl: (a) => {
       const n = "json.marshal_with_options";
       const opts = obj(n, a, 1);
@@ -54,7 +53,6 @@ export const jsonBuiltins: HostBuiltin[] = [
   },
   {
     name: "json.unmarshal",
-    arity: 1,
     impl: (a) => {
       const s = str("json.unmarshal", a, 0);
       try {
@@ -66,7 +64,6 @@ export const jsonBuiltins: HostBuiltin[] = [
   },
   {
     name: "json.is_valid",
-    arity: 1,
     impl: (a) => {
       if (typeof a[0] !== "string") return false;
       try {

@@ -1,9 +1,9 @@
 // sprintf with Go's fmt semantics, as OPA runs it: numbers that are integers
 // format as Go ints, other numbers as float64, strings as strings, and every
 // other value as its Rego text. Bad verbs and missing operands print Go's
-// `%!v(...)` markers instead of failing, as Go does. Not covered: %x/%X of
-// floats, %p, and big integers beyond 64 bits printed with non-decimal verbs.
-import { arr, str, type HostBuiltin } from "./types.js";
+// `%!v(...)` markers instead of failing, as Go does; integers beyond int64 as
+// Go's *big.Int. Not covered: %x/%X of floats, %p.
+import { arr, str, type HostBuiltinImpl } from "./types.js";
 import { regoText } from "./rego-text.js";
 
 type Arg = { kind: "int"; v: bigint } | { kind: "float"; v: number } | { kind: "string"; v: string };
@@ -256,6 +256,17 @@ function fmtString(s: string, verb: string, spec: Spec): string | undefined {
   }
 }
 
+const fitsInt64 = (v: bigint): boolean => v >= -(2n ** 63n) && v < 2n ** 63n;
+
+/**
+ * An integer beyond int64 reaches Go's fmt as a *big.Int (OPA's sprintf), whose
+ * Format takes %s and %v as %d and names itself in the marker of a verb it lacks.
+ */
+function fmtBigInt(v: bigint, verb: string, spec: Spec): string {
+  if ("bdoOxXsv".includes(verb)) return fmtInt(v, verb === "s" ? "d" : verb, spec)!;
+  return `%!${verb}(big.Int=${v.toString()})`;
+}
+
 function argText(a: Arg): string {
   if (a.kind === "int") return a.v.toString();
   if (a.kind === "float") return (a.v < 0 ? "-" : "") + fmtG(Math.abs(a.v), undefined, false);
@@ -332,7 +343,8 @@ export function goSprintf(format: string, values: unknown[]): string {
     }
     const a = args[argi++]!;
     let s: string | undefined;
-    if (a.kind === "int") s = fmtInt(a.v, verb, spec);
+    if (a.kind === "int" && !fitsInt64(a.v)) s = fmtBigInt(a.v, verb, spec);
+    else if (a.kind === "int") s = fmtInt(a.v, verb, spec);
     else if (a.kind === "float") s = fmtFloat(a.v, verb, spec);
     else s = fmtString(a.v, verb, spec);
     out += s ?? `%!${verb}(${goTypeName(a)}=${argText(a)})`;
@@ -346,10 +358,9 @@ export function goSprintf(format: string, values: unknown[]): string {
   return out;
 }
 
-export const stringsBuiltins: HostBuiltin[] = [
+export const stringsBuiltins: HostBuiltinImpl<"strings">[] = [
   {
     name: "sprintf",
-    arity: 2,
     impl: (args) => goSprintf(str("sprintf", args, 0), arr("sprintf", args, 1)),
   },
 ];

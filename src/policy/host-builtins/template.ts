@@ -4,7 +4,7 @@
 // {{else}}), {{with}}, {{- trim -}} markers, {{/* comments */}}, pipes, and the
 // functions and, or, not, len, index, eq, ne, lt, le, gt, ge, print, printf,
 // println. Values print as Go's fmt %v prints them.
-import { builtinError, obj, str, type HostBuiltin } from "./types.js";
+import { builtinError, obj, str, toJsonText, type HostBuiltinImpl } from "./types.js";
 
 const NAME = "strings.render_template";
 
@@ -139,7 +139,7 @@ function show(v: unknown): string {
   if (Array.isArray(v)) return `[${v.map(show).join(" ")}]`;
   if (typeof v === "object") return `map[${Object.keys(v).sort().map((k) => `${k}:${show((v as Record<string, unknown>)[k])}`).join(" ")}]`;
   if (typeof v === "number") return Number.isInteger(v) ? String(v) : String(v).replace(/e\+?/, "e+").replace("e+-", "e-");
-  return String(v);
+  return String(v); // strings, booleans and bigints (integers beyond 2^53, in full)
 }
 
 function field(v: unknown, name: string): unknown {
@@ -257,8 +257,8 @@ const FUNCS: Record<string, (args: unknown[]) => unknown> = {
     if (v !== null && typeof v === "object" && typeof k === "string") return (v as Record<string, unknown>)[k] ?? null;
     throw new TemplateError("can't index item");
   }, x),
-  eq: ([a, ...bs]) => bs.some((b) => JSON.stringify(a) === JSON.stringify(b)),
-  ne: ([a, b]) => JSON.stringify(a) !== JSON.stringify(b),
+  eq: ([a, ...bs]) => bs.some((b) => toJsonText(a) === toJsonText(b)),
+  ne: ([a, b]) => toJsonText(a) !== toJsonText(b),
   lt: ([a, b]) => compare(a, b) < 0,
   le: ([a, b]) => compare(a, b) <= 0,
   gt: ([a, b]) => compare(a, b) > 0,
@@ -359,6 +359,6 @@ export function renderTemplate(template: string, vars: Record<string, unknown>):
   }
 }
 
-export const templateBuiltins: HostBuiltin[] = [
-  { name: NAME, arity: 2, impl: (a) => renderTemplate(str(NAME, a, 0), obj(NAME, a, 1)) },
+export const templateBuiltins: HostBuiltinImpl<"template">[] = [
+  { name: NAME, impl: (a) => renderTemplate(str(NAME, a, 0), obj(NAME, a, 1)) },
 ];

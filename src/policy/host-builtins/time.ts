@@ -3,7 +3,7 @@
 // the shortest decimal form of the double is taken as the integer meant, which
 // recovers the original digits whenever they had at most 17 significant ones.
 import { zoneOffset } from "./time-zone.js";
-import { builtinError, str, typeName, type HostBuiltin, type HostContext } from "./types.js";
+import { builtinError, str, typeName, type HostBuiltinImpl, type HostContext } from "./types.js";
 
 const NS_PER_MS = 1_000_000n;
 const NS_PER_SEC = 1_000_000_000n;
@@ -364,14 +364,13 @@ function diff(a: Civil, b: Civil): number[] {
   return [y, mo, d, h, mi, s];
 }
 
-export const timeBuiltins: HostBuiltin[] = [
-  { name: "time.now_ns", arity: 0, impl: (_a, ctx) => nowNs(ctx) },
-  { name: "time.parse_rfc3339_ns", arity: 1, impl: (a) => parseRfc3339("time.parse_rfc3339_ns", str("time.parse_rfc3339_ns", a, 0)) },
-  { name: "time.parse_duration_ns", arity: 1, impl: (a) => parseDuration("time.parse_duration_ns", str("time.parse_duration_ns", a, 0)) },
-  { name: "time.parse_ns", arity: 2, impl: (a) => parseGo("time.parse_ns", str("time.parse_ns", a, 0), str("time.parse_ns", a, 1)) },
+export const timeBuiltins: HostBuiltinImpl<"time">[] = [
+  { name: "time.now_ns", impl: (_a, ctx) => nowNs(ctx) },
+  { name: "time.parse_rfc3339_ns", impl: (a) => parseRfc3339("time.parse_rfc3339_ns", str("time.parse_rfc3339_ns", a, 0)) },
+  { name: "time.parse_duration_ns", impl: (a) => parseDuration("time.parse_duration_ns", str("time.parse_duration_ns", a, 0)) },
+  { name: "time.parse_ns", impl: (a) => parseGo("time.parse_ns", str("time.parse_ns", a, 0), str("time.parse_ns", a, 1)) },
   {
     name: "time.format",
-    arity: 1,
     impl: (a) => {
       const { ns, tz, layout } = nsArg("time.format", a[0]);
       return formatGo(civil("time.format", ns, tz), layout ?? "RFC3339Nano");
@@ -379,7 +378,6 @@ export const timeBuiltins: HostBuiltin[] = [
   },
   {
     name: "time.date",
-    arity: 1,
     impl: (a) => {
       const { ns, tz } = nsArg("time.date", a[0]);
       const c = civil("time.date", ns, tz);
@@ -388,7 +386,6 @@ export const timeBuiltins: HostBuiltin[] = [
   },
   {
     name: "time.clock",
-    arity: 1,
     impl: (a) => {
       const { ns, tz } = nsArg("time.clock", a[0]);
       const c = civil("time.clock", ns, tz);
@@ -397,7 +394,6 @@ export const timeBuiltins: HostBuiltin[] = [
   },
   {
     name: "time.weekday",
-    arity: 1,
     impl: (a) => {
       const { ns, tz } = nsArg("time.weekday", a[0]);
       return DAYS[civil("time.weekday", ns, tz).weekday];
@@ -405,13 +401,13 @@ export const timeBuiltins: HostBuiltin[] = [
   },
   {
     name: "time.add_date",
-    arity: 4,
     impl: (a) => {
       const n = "time.add_date";
       const { ns, tz } = nsArg(n, a[0]);
       const c = civil(n, ns, tz);
       const [y, m, d] = [1, 2, 3].map((i) => {
         const v = a[i];
+        if (typeof v === "bigint") return Number(v);
         if (typeof v !== "number" || !Number.isInteger(v)) throw builtinError(n, `operand ${i + 1} must be an integer, got ${typeName(v)}`);
         return v;
       }) as [number, number, number];
@@ -428,7 +424,6 @@ export const timeBuiltins: HostBuiltin[] = [
   },
   {
     name: "time.diff",
-    arity: 2,
     impl: (a) => {
       const n = "time.diff";
       const x = nsArg(n, a[0]);

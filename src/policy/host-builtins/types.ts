@@ -1,6 +1,7 @@
 // The shape of a host built-in and the argument checks they share, so every
 // family reports a wrong operand the same way ("operand 2 must be a string").
 import { CapgateError } from "../../errors.js";
+import type { HostBuiltinName, HostFamily } from "../../wasm-abi/index.js";
 
 /**
  * State of one evaluation: OPA fixes `time.now_ns` once per query. Every field
@@ -21,9 +22,19 @@ export interface HostContext {
 
 export type HostImpl = (args: unknown[], ctx: HostContext) => unknown;
 
+/** A host built-in as the runtime calls it: its implementation with its declared arity. */
 export interface HostBuiltin {
   name: string;
   arity: number;
+  impl: HostImpl;
+}
+
+/**
+ * One implementation in a family's file, under a name the family declares in
+ * src/wasm-abi's HOST_BUILTINS_TABLE (its arity is declared there, once).
+ */
+export interface HostBuiltinImpl<F extends HostFamily> {
+  name: HostBuiltinName<F>;
   impl: HostImpl;
 }
 
@@ -51,8 +62,10 @@ export function str(name: string, args: unknown[], i: number): string {
   return v;
 }
 
+/** A number operand as a double (an integer beyond 2^53 arrives as a bigint; rounding it here is this caller's choice). */
 export function num(name: string, args: unknown[], i: number): number {
   const v = args[i];
+  if (typeof v === "bigint") return Number(v);
   if (typeof v !== "number") throw wrong(name, i, "number", v);
   return v;
 }
@@ -82,7 +95,7 @@ export function strList(name: string, args: unknown[], i: number): string[] {
   return a as string[];
 }
 
-/** JSON text for a value that may hold bigints (exact integers beyond 2^53). */
+/** JSON text for a value that may hold bigints (exact integers beyond 2^53); JSON.stringify would throw on them. */
 export function toJsonText(v: unknown): string {
   if (typeof v === "bigint") return v.toString();
   if (v === null || typeof v !== "object") return JSON.stringify(v) ?? "null";
@@ -94,17 +107,17 @@ export function toJsonText(v: unknown): string {
   return `{${parts.join(",")}}`;
 }
 
-/** toJsonText laid out as JSON.stringify(v, null, 2) lays it out, bigints exact. */
-export function toJsonTextPretty(v: unknown, indent = ""): string {
+/** toJsonText laid out as JSON.stringify(v, null, unit) lays it out, bigints exact. */
+export function toJsonTextPretty(v: unknown, indent = "", unit = "  "): string {
   if (v === null || typeof v !== "object") return toJsonText(v);
-  const inner = `${indent}  `;
+  const inner = `${indent}${unit}`;
   if (Array.isArray(v)) {
     if (v.length === 0) return "[]";
-    return `[\n${v.map((x) => inner + toJsonTextPretty(x === undefined ? null : x, inner)).join(",\n")}\n${indent}]`;
+    return `[\n${v.map((x) => inner + toJsonTextPretty(x === undefined ? null : x, inner, unit)).join(",\n")}\n${indent}]`;
   }
   const parts: string[] = [];
   for (const [k, x] of Object.entries(v as Record<string, unknown>)) {
-    if (x !== undefined) parts.push(`${inner}${JSON.stringify(k)}: ${toJsonTextPretty(x, inner)}`);
+    if (x !== undefined) parts.push(`${inner}${JSON.stringify(k)}: ${toJsonTextPretty(x, inner, unit)}`);
   }
   return parts.length === 0 ? "{}" : `{\n${parts.join(",\n")}\n${indent}}`;
 }

@@ -5,7 +5,7 @@
 // JWKs, as OPA returns them. Certificate requests, which node cannot parse, go
 // through a small DER reader.
 import { X509Certificate, createPrivateKey, createPublicKey, type KeyObject } from "node:crypto";
-import { builtinError, obj, str, type HostBuiltin } from "./types.js";
+import { builtinError, obj, str, type HostBuiltinImpl } from "./types.js";
 
 type J = Record<string, unknown>;
 
@@ -279,8 +279,9 @@ function verifyOptions(name: string, raw: J): VerifyOptions {
       if (typeof v !== "string") throw builtinError(name, "DNSName must be a string");
       o.dnsName = v;
     } else if (k === "CurrentTime") {
-      if (typeof v !== "number") throw builtinError(name, "CurrentTime must be a number of nanoseconds");
-      o.nowMs = v / 1e6;
+      if (typeof v === "bigint") o.nowMs = Number(v / 1_000_000n);
+      else if (typeof v === "number") o.nowMs = v / 1e6;
+      else throw builtinError(name, "CurrentTime must be a number of nanoseconds");
     } else if (k === "KeyUsages") {
       if (!Array.isArray(v) || v.some((u) => typeof u !== "string" || !(u in EXT_KEY_USAGE_OIDS))) {
         throw builtinError(name, `KeyUsages must hold some of ${Object.keys(EXT_KEY_USAGE_OIDS).join(", ")}`);
@@ -407,20 +408,17 @@ function keypair(name: string, certInput: string, keyInput: string): J {
   return { Certificate: certs.map((c) => c.der.toString("base64")), PrivateKey: jwk, Leaf: certificateJson(leaf.der, leaf.cert) };
 }
 
-export const x509Builtins: HostBuiltin[] = [
+export const x509Builtins: HostBuiltinImpl<"x509">[] = [
   {
     name: "crypto.x509.parse_certificates",
-    arity: 1,
     impl: (a) => parseCertificates("crypto.x509.parse_certificates", str("crypto.x509.parse_certificates", a, 0)).map((c) => certificateJson(c.der, c.cert)),
   },
   {
     name: "crypto.x509.parse_and_verify_certificates",
-    arity: 1,
     impl: (a) => parseAndVerify("crypto.x509.parse_and_verify_certificates", str("crypto.x509.parse_and_verify_certificates", a, 0), { nowMs: Date.now() }),
   },
   {
     name: "crypto.x509.parse_and_verify_certificates_with_options",
-    arity: 2,
     impl: (a) => {
       const n = "crypto.x509.parse_and_verify_certificates_with_options";
       return parseAndVerify(n, str(n, a, 0), verifyOptions(n, obj(n, a, 1)));
@@ -428,17 +426,14 @@ export const x509Builtins: HostBuiltin[] = [
   },
   {
     name: "crypto.x509.parse_certificate_request",
-    arity: 1,
     impl: (a) => csrJson("crypto.x509.parse_certificate_request", str("crypto.x509.parse_certificate_request", a, 0)),
   },
   {
     name: "crypto.x509.parse_keypair",
-    arity: 2,
     impl: (a) => keypair("crypto.x509.parse_keypair", str("crypto.x509.parse_keypair", a, 0), str("crypto.x509.parse_keypair", a, 1)),
   },
   {
     name: "crypto.x509.parse_rsa_private_key",
-    arity: 1,
     impl: (a) => {
       const n = "crypto.x509.parse_rsa_private_key";
       const block = pemBlocks(pemText(str(n, a, 0))).find((b) => b.type === "RSA PRIVATE KEY" || b.type === "PRIVATE KEY");
@@ -450,7 +445,6 @@ export const x509Builtins: HostBuiltin[] = [
   },
   {
     name: "crypto.parse_private_keys",
-    arity: 1,
     impl: (a) => {
       const n = "crypto.parse_private_keys";
       const text = str(n, a, 0);

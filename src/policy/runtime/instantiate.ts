@@ -5,7 +5,7 @@
 import { loadPolicy, type LoadedPolicy } from "@open-policy-agent/opa-wasm";
 import { CapgateError, isCapgateError } from "../../errors.js";
 import { DEADLINE_BUILTIN, DEADLINE_GLOBAL, STRICT_GLOBAL } from "../../wasm-abi/index.js";
-import { hostBuiltins, loadHostBuiltins, toJsonText, type HostContext } from "../host-builtins/index.js";
+import { hostBuiltins, loadHostBuiltins, parseJsonExact, toJsonText, type HostContext } from "../host-builtins/index.js";
 import { errorText } from "./eval-errors.js";
 import { preferCapgateBuiltins } from "./sdk-builtins.js";
 
@@ -28,13 +28,14 @@ const encoder = new TextEncoder();
  * built-in errors setting: off (OPA's default), a failing host built-in makes
  * its call undefined, as an in-Wasm one does; a deadline still ends the run.
  */
-function customBuiltins(ctx: HostContext, strict: () => boolean): Record<string, (...args: unknown[]) => unknown> {
+function customBuiltins(ctx: HostContext, strict: () => boolean, exact: ExactOperands): Record<string, (...args: unknown[]) => unknown> {
   const out: Record<string, (...args: unknown[]) => unknown> = {};
   for (const b of hostBuiltins.values()) {
-    out[b.name] = (...args: unknown[]) => {
-      if (args.length !== b.arity) {
-        throw new CapgateError("eval_builtin_error", `${b.name}: expects ${b.arity} operands, got ${args.length}`);
+    out[b.name] = (...parsed: unknown[]) => {
+      if (parsed.length !== b.arity) {
+        throw new CapgateError("eval_builtin_error", `${b.name}: expects ${b.arity} operands, got ${parsed.length}`);
       }
+      const args = parsed.some(roundedByParse) ? (exact(parsed.length) ?? parsed) : parsed;
       let r: unknown;
       try {
         r = b.impl(args, ctx);
@@ -47,6 +48,39 @@ function customBuiltins(ctx: HostContext, strict: () => boolean): Record<string,
     };
   }
   return out;
+}
+
+/** The operands of the host call in progress read exactly from the module, or undefined when it cannot say. */
+type ExactOperands = (arity: number) => unknown[] | undefined;
+
+/**
+ * Whether the SDK's JSON.parse may have rounded a number inside v: every
+ * integer within 2^53 parses exactly, anything else (a longer integer, a
+ * fraction) may not.
+ */
+function roundedByParse(v: unknown): boolean {
+  if (typeof v === "number") return !Number.isSafeInteger(v);
+  if (v === null || typeof v !== "object") return false;
+  return Array.isArray(v) ? v.some(roundedByParse) : Object.values(v).some(roundedByParse);
+}
+
+/**
+ * The SDK gives host built-ins its JSON.parse of each operand; the module
+ * records the operands of the call in progress (capgate_host_operand, src/wasm-abi),
+ * so their JSON text is read again here with integers beyond 2^53 kept as bigints.
+ * Modules built before the export existed answer undefined (the SDK's values stand).
+ */
+function exactOperands(policy: () => LoadedPolicy | undefined): ExactOperands {
+  return (arity) => {
+    const p = policy();
+    const ex = p === undefined ? undefined : (p.wasmInstance as unknown as { exports: Record<string, unknown> }).exports;
+    const operand = ex?.["capgate_host_operand"];
+    const dump = ex?.["opa_json_dump"];
+    if (p === undefined || typeof operand !== "function" || typeof dump !== "function") return undefined;
+    const out: unknown[] = [];
+    for (let i = 0; i < arity; i++) out.push(parseJsonExact(readCString(p.mem, (dump as (a: number) => number)((operand as (i: number) => number)(i)))));
+    return out;
+  };
 }
 
 const decoder = new TextDecoder();
@@ -82,7 +116,7 @@ export async function instantiatePolicy(wasm: Uint8Array, data?: unknown): Promi
     return g === undefined || g.value !== 0;
   };
   try {
-    policy = await loadPolicy(wasm, undefined, customBuiltins(context, strict));
+    policy = await loadPolicy(wasm, undefined, customBuiltins(context, strict, exactOperands(() => policy)));
   } catch (e) {
     throw new CapgateError("bundle_error", `cannot load the policy module: ${errorText(e)}`, { cause: e });
   }
