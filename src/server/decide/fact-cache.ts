@@ -1,29 +1,40 @@
-// The facts of recently asked tenants and users (JSON text, secrets already
-// removed) as read from one replica file, so a busy subject's next decision
-// skips its SQLite lookup. Valid for one data version of the file: the read
-// view (replica-facts.ts) gives it SQLite's PRAGMA data_version each time it
-// opens, and a version that moved on (a follower committed changes) empties
-// it. Unknown subjects are not kept, so ids nobody has cannot crowd out facts.
+// Facts kept for one version of their source, bounded in entries and in
+// characters. The replica's fact source (replica-facts.ts) keeps the facts
+// of recently asked tenants and users (JSON text, secrets already removed),
+// so a busy subject's next decision skips its SQLite lookup; its version is
+// SQLite's PRAGMA data_version, read each time a read view opens, and a
+// version that moved on (a follower committed changes) empties the cache.
+// Unknown subjects are not kept, so ids nobody has cannot crowd out facts.
+// The JWT verifier (jwt.ts) keeps verified tokens' facts the same way, for
+// one key set.
 //
-// Two generations bound it in entries and in characters: new entries go to
-// the young one, an entry found in the old one moves to the young one, and a
-// full young generation becomes the old one, dropping the previous old one
-// whole. Each step is O(1); evicting the single oldest entry of one Map
-// instead walks the deleted entries V8 keeps at its head until a rehash.
+// Two generations bound it: new entries go to the young one, an entry found
+// in the old one moves to the young one, and a full young generation becomes
+// the old one, dropping the previous old one whole. Each step is O(1);
+// evicting the single oldest entry of one Map instead walks the deleted
+// entries V8 keeps at its head until a rehash.
 
-/** Facts larger than this are always read from the file. */
+/** Facts larger than this are always read from their source. */
 const MAX_ENTRY_CHARS = 64 * 1024;
 
-export class FactCache {
-  private young = new Map<string, string>();
-  private old = new Map<string, string>();
+/** The weight of JSON text: its length. */
+const textLength = (_id: string, value: unknown): number => (typeof value === "string" ? value.length : 0);
+
+export class FactCache<V = string> {
+  private young = new Map<string, V>();
+  private old = new Map<string, V>();
   private youngChars = 0;
   private version: number | null = null;
   /** Bounds of one generation: the cache holds at most twice these. */
   private readonly entriesPerGeneration: number;
   private readonly charsPerGeneration: number;
 
-  constructor(maxEntries: number, maxChars: number) {
+  /** `weigh` gives an entry's size in characters (by default a text value's length). */
+  constructor(
+    maxEntries: number,
+    maxChars: number,
+    private readonly weigh: (id: string, value: V) => number = textLength,
+  ) {
     this.entriesPerGeneration = Math.floor(maxEntries / 2);
     this.charsPerGeneration = Math.floor(maxChars / 2);
   }
@@ -35,16 +46,16 @@ export class FactCache {
     this.version = version;
   }
 
-  get(id: string): string | undefined {
-    const text = this.young.get(id);
-    if (text !== undefined) return text;
+  get(id: string): V | undefined {
+    const value = this.young.get(id);
+    if (value !== undefined) return value;
     const aging = this.old.get(id);
     if (aging !== undefined) this.keep(id, aging);
     return aging;
   }
 
-  set(id: string, text: string): void {
-    if (!this.young.has(id)) this.keep(id, text);
+  set(id: string, value: V): void {
+    if (!this.young.has(id)) this.keep(id, value);
   }
 
   clear(): void {
@@ -58,14 +69,15 @@ export class FactCache {
     return this.young.size + this.old.size;
   }
 
-  private keep(id: string, text: string): void {
-    if (text.length > MAX_ENTRY_CHARS || text.length > this.charsPerGeneration || this.entriesPerGeneration === 0) return;
-    if (this.young.size >= this.entriesPerGeneration || this.youngChars + text.length > this.charsPerGeneration) {
+  private keep(id: string, value: V): void {
+    const chars = this.weigh(id, value);
+    if (chars > MAX_ENTRY_CHARS || chars > this.charsPerGeneration || this.entriesPerGeneration === 0) return;
+    if (this.young.size >= this.entriesPerGeneration || this.youngChars + chars > this.charsPerGeneration) {
       this.old = this.young;
       this.young = new Map();
       this.youngChars = 0;
     }
-    this.young.set(id, text);
-    this.youngChars += text.length;
+    this.young.set(id, value);
+    this.youngChars += chars;
   }
 }

@@ -4,19 +4,47 @@
 // expiry, issue time, not-before, the tenant's TTL limit and MFA are rules of
 // capgate/token/validate, which receives the verified claims. A token that
 // fails here reaches the policy as {verified: false, error}, never as claims.
+//
+// Verified tokens are remembered (an application presents one access token
+// for every call it makes during the token's life, and an ES256 check costs
+// more than the rest of a decision). This is safe because what is remembered
+// is only what the signature check concluded, and that depends on nothing but
+// the token's exact text and the key set: the cache is keyed on the whole
+// token string (a token differing in one byte is another key and is checked
+// in full), holds only verified results (a refusal is checked again every
+// time), and is emptied whenever the key set is replaced (setKeys, on a JWKS
+// file reload), a verification that raced a replacement being done again
+// with the new keys. Nothing that depends on time is remembered: exp, nbf,
+// iat and the clock tolerance are judged by the policy on every request from
+// the claims, as are the tenant and every other claim rule. The cache is
+// bounded in entries and characters (FactCache), and what it returns is
+// frozen, so no decision can alter what the next one reads.
+import { KeyObject, verify as verifySignature } from "node:crypto";
 import { readFileSync } from "node:fs";
 // jose by subpath: its index loads every JWS/JWE/JWT/JWKS module at start-up.
-import type { JSONWebKeySet } from "jose";
+import type { CryptoKey, JSONWebKeySet } from "jose";
 import { decodeProtectedHeader } from "jose/decode/protected_header";
 import * as errors from "jose/errors";
 import { createLocalJWKSet } from "jose/jwks/local";
 import { compactVerify } from "jose/jws/compact/verify";
 import { CapgateError } from "../../errors.js";
+import { FactCache } from "./fact-cache.js";
 import type { TokenFacts } from "./facts.js";
 
 export interface JwtVerifier {
   verify(token: string): Promise<TokenFacts>;
 }
+
+/** A verifier whose key set can be replaced while serving (a JWKS file reloaded after a key rotation). */
+export interface KeySetVerifier extends JwtVerifier {
+  /** Verifies with `jwks` from now on; every token verified with the previous set is forgotten. */
+  setKeys(jwks: JSONWebKeySet): void;
+  /** Verified tokens remembered now. */
+  readonly cached: number;
+}
+
+/** Bounds of the verified-token cache; an entry weighs about twice its token (the text and the decoded claims). */
+const CACHED_TOKENS = { entries: 16_384, chars: 16 * 1024 * 1024 };
 
 /** Reads and checks a JWKS file; a bad file is a config_error at start-up. */
 export function readJwks(file: string): JSONWebKeySet {
@@ -36,36 +64,108 @@ export function readJwks(file: string): JSONWebKeySet {
   return doc as JSONWebKeySet;
 }
 
-export function createJwtVerifier(jwks: JSONWebKeySet, algorithms: readonly string[]): JwtVerifier {
+export function createJwtVerifier(jwks: JSONWebKeySet, algorithms: readonly string[]): KeySetVerifier {
   const allowed = algorithms.filter((a) => a.toLowerCase() !== "none");
-  const keys = createLocalJWKSet(jwks);
-  return {
-    async verify(token: string): Promise<TokenFacts> {
-      let header: Record<string, unknown>;
-      try {
-        header = decodeProtectedHeader(token) as Record<string, unknown>;
-      } catch {
-        return { verified: false, error: "malformed" };
-      }
-      const alg = typeof header["alg"] === "string" ? header["alg"] : "";
-      if (!allowed.includes(alg)) return { verified: false, error: "algorithm_not_allowed", header };
-      let payload: Uint8Array;
-      try {
-        ({ payload } = await compactVerify(token, keys, { algorithms: allowed }));
-      } catch (e) {
-        return { verified: false, error: classify(e), header };
-      }
-      let claims: unknown;
-      try {
-        claims = JSON.parse(new TextDecoder("utf-8", { fatal: true }).decode(payload));
-      } catch {
-        return { verified: false, error: "claims_not_json", header };
-      }
-      if (typeof claims !== "object" || claims === null || Array.isArray(claims)) return { verified: false, error: "claims_not_object", header };
-      if (badTimeClaim(claims as Record<string, unknown>) !== undefined) return { verified: false, error: "invalid_time_claim", header };
-      return { verified: true, header, claims: claims as Record<string, unknown> };
+  let keys = createLocalJWKSet(jwks);
+  /** Counts key sets: the cache holds the results of one. */
+  let keySet = 0;
+  const verified = new FactCache<TokenFacts>(CACHED_TOKENS.entries, CACHED_TOKENS.chars, (token) => 2 * token.length);
+  verified.at(keySet);
+  const verifier: KeySetVerifier = {
+    get cached() {
+      return verified.size;
+    },
+    setKeys(next) {
+      keys = createLocalJWKSet(next);
+      keySet += 1;
+      verified.at(keySet);
+    },
+    async verify(token) {
+      const known = verified.get(token);
+      if (known !== undefined) return known;
+      const checkedWith = keySet;
+      const facts = await check(token, keys, allowed);
+      // Keys replaced while this one was being checked: its result belongs to the old set.
+      if (checkedWith !== keySet) return verifier.verify(token);
+      if (facts.verified) verified.set(token, deepFreeze(facts));
+      return facts;
     },
   };
+  return verifier;
+}
+
+/** The signature and shape checks of one token against one key set. */
+async function check(token: string, keys: ReturnType<typeof createLocalJWKSet>, allowed: readonly string[]): Promise<TokenFacts> {
+  let header: Record<string, unknown>;
+  try {
+    header = decodeProtectedHeader(token) as Record<string, unknown>;
+  } catch {
+    return { verified: false, error: "malformed" };
+  }
+  const alg = typeof header["alg"] === "string" ? header["alg"] : "";
+  if (!allowed.includes(alg)) return { verified: false, error: "algorithm_not_allowed", header };
+  let payload: Uint8Array;
+  try {
+    payload = (await ecdsaVerify(token, header, keys)) ?? (await compactVerify(token, keys, { algorithms: [...allowed] })).payload;
+  } catch (e) {
+    return { verified: false, error: classify(e), header };
+  }
+  let claims: unknown;
+  try {
+    claims = JSON.parse(new TextDecoder("utf-8", { fatal: true }).decode(payload));
+  } catch {
+    return { verified: false, error: "claims_not_json", header };
+  }
+  if (typeof claims !== "object" || claims === null || Array.isArray(claims)) return { verified: false, error: "claims_not_object", header };
+  if (badTimeClaim(claims as Record<string, unknown>) !== undefined) return { verified: false, error: "invalid_time_claim", header };
+  return { verified: true, header, claims: claims as Record<string, unknown> };
+}
+
+/** The ECDSA algorithms node:crypto checks directly: hash, and signature length (r and s, each the curve's size). */
+const ECDSA: Readonly<Record<string, { hash: string; bytes: number }>> = {
+  ES256: { hash: "sha256", bytes: 64 },
+  ES384: { hash: "sha384", bytes: 96 },
+  ES512: { hash: "sha512", bytes: 132 },
+};
+/** The only header parameters the direct path takes; any other (crit, b64, jwk, ...) goes through jose whole. */
+const PLAIN_HEADER = new Set(["alg", "kid", "typ"]);
+const BASE64URL = /^[A-Za-z0-9_-]*$/;
+/** node:crypto's view of each key jose imported from the set. */
+const keyObjects = new WeakMap<CryptoKey, KeyObject>();
+
+/**
+ * The payload of an ECDSA-signed token with a plain header, its signature
+ * checked by node:crypto (about half the CPU of WebCrypto's, which jose
+ * uses), or undefined for any other token, which jose checks whole. jose
+ * still parses the header and picks and imports the key from the set, by
+ * its rules (kid, alg, use, key_ops, curve); what is skipped is only
+ * compactVerify's handling of header parameters a plain header lacks.
+ */
+async function ecdsaVerify(token: string, header: Record<string, unknown>, keys: ReturnType<typeof createLocalJWKSet>): Promise<Uint8Array | undefined> {
+  const ecdsa = ECDSA[header["alg"] as string];
+  if (ecdsa === undefined || !Object.keys(header).every((k) => PLAIN_HEADER.has(k))) return undefined;
+  const [protectedHeader, payload, signature, ...rest] = token.split(".");
+  if (rest.length > 0 || payload === undefined || signature === undefined || !BASE64URL.test(payload) || !BASE64URL.test(signature)) throw new errors.JWSInvalid("Invalid Compact JWS");
+  const key = await keys(header, { payload, signature, protected: protectedHeader ?? "" });
+  let keyObject = keyObjects.get(key);
+  if (keyObject === undefined) {
+    keyObject = KeyObject.from(key);
+    keyObjects.set(key, keyObject);
+  }
+  const bytes = Buffer.from(signature, "base64url");
+  const signingInput = Buffer.from(token.slice(0, token.length - signature.length - 1));
+  if (bytes.length !== ecdsa.bytes || !verifySignature(ecdsa.hash, signingInput, { key: keyObject, dsaEncoding: "ieee-p1363" }, bytes))
+    throw new errors.JWSSignatureVerificationFailed();
+  return Buffer.from(payload, "base64url");
+}
+
+/** The value (parsed JSON) made read-only at every depth. */
+function deepFreeze<T>(value: T): T {
+  if (typeof value === "object" && value !== null && !Object.isFrozen(value)) {
+    Object.freeze(value);
+    for (const v of Object.values(value)) deepFreeze(v);
+  }
+  return value;
 }
 
 /** A verifier that refuses every token, for a sidecar without a JWKS file. */
