@@ -7,7 +7,7 @@ import type * as ast from "./ast/types.js";
 import { parse, parseQuery } from "./parser/index.js";
 import { compile } from "./passes/index.js";
 import { plan } from "./planner/index.js";
-import { emit } from "./wasm/index.js";
+import { emit, type Linker } from "./wasm/index.js";
 import { RUNTIME_BUILTINS } from "../wasm-abi/index.js";
 
 export type * as ast from "./ast/types.js";
@@ -16,6 +16,8 @@ export type * as ast from "./ast/types.js";
 // the compiler accepts (`policy capabilities`).
 export { BUILTINS, OPERATOR_SYMBOLS, type BuiltinDecl } from "./ast/builtin-decls.js";
 export { ANY, BUILTIN_TYPES, KIND, type KindName, type TypeMask, type ValueType } from "./ast/builtin-types.js";
+
+export { binaryenLinker, type Linker } from "./wasm/index.js";
 
 export interface PolicySource {
   file: string;
@@ -42,6 +44,8 @@ export interface CompilePolicyOptions {
   strictBuiltinErrors?: boolean;
   /** Emit line coverage marks (`policy test --coverage`); the lines come back in `coverage`. */
   coverage?: boolean;
+  /** How the module is written (default: the direct linker; `await binaryenLinker()` for binaryen's). */
+  linker?: Linker;
 }
 
 export interface CompiledModule {
@@ -77,7 +81,11 @@ export function compilePolicy(opts: CompilePolicyOptions): CompiledModule {
   const compiled = compile(modules, { queries });
   const policy = plan(compiled, { entrypoints, queries: queries.map((q) => q.name) });
   const coverage: Array<{ file: string; row: number }> | undefined = opts.coverage ? [] : undefined;
-  const wasm = emit(policy, { strictBuiltinErrors: opts.strictBuiltinErrors ?? false, ...(coverage ? { coverage } : {}) });
+  const wasm = emit(policy, {
+    strictBuiltinErrors: opts.strictBuiltinErrors ?? false,
+    ...(coverage ? { coverage } : {}),
+    ...(opts.linker ? { linker: opts.linker } : {}),
+  });
   return {
     ...(coverage ? { coverage } : {}),
     wasm,

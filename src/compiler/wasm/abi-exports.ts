@@ -1,13 +1,12 @@
 // The OPA Wasm ABI surface the SDK calls, generated around the planned code:
 // eval(ctx) and opa_eval (ABI 1.2) dispatching on the entrypoint id, builtins() and
 // entrypoints() as JSON parsed from static data, and the ABI version globals.
-import binaryen from "binaryen";
 import type { RuntimeFunctionName } from "../../wasm-abi/index.js";
-import type { LinkedRuntime } from "./link-runtime.js";
+import { I32, NONE, type Expr, type ModuleBuilder, type RuntimeLink, type ValType } from "./link-api.js";
 import { bumpEpoch } from "./memoize.js";
 import type { StaticData } from "./static-data.js";
 
-const i32 = binaryen.i32;
+const i32 = I32;
 
 export const ABI_VERSION = 1;
 /** 1.2: opa_eval, the single-call evaluation the SDK uses when present. */
@@ -50,30 +49,30 @@ const DISPATCH = "capgate:dispatch";
  * (input, data, result set) → none, in entrypoint id order.
  */
 export function addAbiExports(
-  m: binaryen.Module,
-  rt: LinkedRuntime,
+  m: ModuleBuilder,
+  rt: RuntimeLink,
   data: StaticData,
   plans: readonly string[],
   builtinsJson: string,
   entrypointsJson: string,
 ): void {
-  const call = (name: RuntimeFunctionName, args: binaryen.ExpressionRef[], result: binaryen.Type = i32) =>
+  const call = (name: RuntimeFunctionName, args: Expr[], result: ValType = i32) =>
     m.call(rt.func(name), args, result);
   const get = (i: number) => m.local.get(i, i32);
 
   // dispatch(entrypoint, input, data) → result set
-  const abort = rt.importFunc("env", "opa_abort", i32, binaryen.none);
+  const abort = rt.importFunc("env", "opa_abort", [i32], NONE);
   const illegal = data.text("internal: illegal entrypoint id", true);
   const rs = 3;
-  const cases: binaryen.ExpressionRef[] = plans.map((plan, id) =>
+  const cases: Expr[] = plans.map((plan, id) =>
     m.if(
       m.i32.eq(get(0), m.i32.const(id)),
-      m.block(null, [m.call(plan, [get(1), get(2), get(rs)], binaryen.none), m.return(get(rs))]),
+      m.block(null, [m.call(plan, [get(1), get(2), get(rs)], NONE), m.return(get(rs))]),
     ),
   );
   m.addFunction(
     DISPATCH,
-    binaryen.createType([i32, i32, i32]),
+    [i32, i32, i32],
     i32,
     [i32],
     m.block(
@@ -82,7 +81,7 @@ export function addAbiExports(
         bumpEpoch(m),
         m.local.set(rs, call("capgate_set", [])),
         ...cases,
-        m.call(abort, [m.i32.const(illegal.addr)], binaryen.none),
+        m.call(abort, [m.i32.const(illegal.addr)], NONE),
         m.unreachable(),
       ],
       i32,
@@ -92,7 +91,7 @@ export function addAbiExports(
   // eval(ctx) → 0; the result set goes into the context (ABI < 1.2)
   m.addFunction(
     "capgate:eval",
-    binaryen.createType([i32]),
+    [i32],
     i32,
     [],
     m.block(
@@ -112,7 +111,7 @@ export function addAbiExports(
               i32,
             ),
           ],
-          binaryen.none,
+          NONE,
         ),
         m.i32.const(0),
       ],
@@ -124,7 +123,7 @@ export function addAbiExports(
   // opa_eval(reserved, entrypoint, data, input, input_len, heap_ptr, format) → dump address
   m.addFunction(
     "capgate:opa_eval",
-    binaryen.createType([i32, i32, i32, i32, i32, i32, i32]),
+    [i32, i32, i32, i32, i32, i32, i32],
     i32,
     [i32],
     m.block(
@@ -146,13 +145,13 @@ export function addAbiExports(
     ["entrypoints", entrypointsJson],
   ] as const) {
     const t = data.text(json);
-    m.addFunction(`capgate:${name}`, binaryen.none, i32, [], call("opa_json_parse", [m.i32.const(t.addr), m.i32.const(t.len)]));
+    m.addFunction(`capgate:${name}`, [], i32, [], call("opa_json_parse", [m.i32.const(t.addr), m.i32.const(t.len)]));
     m.addFunctionExport(`capgate:${name}`, name);
   }
 
-  m.addGlobal("capgate:abi_version", i32, false, m.i32.const(ABI_VERSION));
+  m.addGlobal("capgate:abi_version", false, ABI_VERSION);
   m.addGlobalExport("capgate:abi_version", "opa_wasm_abi_version");
-  m.addGlobal("capgate:abi_minor_version", i32, false, m.i32.const(ABI_MINOR_VERSION));
+  m.addGlobal("capgate:abi_minor_version", false, ABI_MINOR_VERSION);
   m.addGlobalExport("capgate:abi_minor_version", "opa_wasm_abi_minor_version");
 
   // The runtime exports these already; fail here, naming the missing one, if it does not.

@@ -1,18 +1,17 @@
-// Translates IR blocks and statements into binaryen expressions. Each IR block is
+// Translates IR blocks and statements into Wasm expressions (link-api.ts). Each IR block is
 // one Wasm `block`; a statement that is undefined branches out of the innermost IR
 // block, and `Break n` branches out of the (n+1)-th. Helper constructs (Scan's loop,
 // Not's flag) add Wasm labels that Break does not count. Block, Scan and With are
 // always defined, and a statement reading an undefined local is undefined, as in
 // the planner's reference interpreter (test/support/ir-interpreter.ts).
-import binaryen from "binaryen";
 import { CapgateError } from "../../errors.js";
 import type * as ir from "../ir/types.js";
 import { RUNTIME_ERROR_KIND, VALUE_TYPE, type RuntimeFunctionName } from "../../wasm-abi/index.js";
-import type { LinkedRuntime } from "./link-runtime.js";
+import { I32, NONE, type Expr, type ModuleBuilder, type RuntimeLink, type ValType } from "./link-api.js";
 import { bumpEpoch } from "./memoize.js";
 import type { StaticData } from "./static-data.js";
 
-const i32 = binaryen.i32;
+const i32 = I32;
 
 const MAX_HOST_ARITY = 4;
 
@@ -30,8 +29,8 @@ export const PRINT = "internal.print";
 
 /** What a function body needs from the whole-module emitter. */
 export interface ModuleContext {
-  m: binaryen.Module;
-  rt: LinkedRuntime;
+  m: ModuleBuilder;
+  rt: RuntimeLink;
   data: StaticData;
   policy: ir.Policy;
   resolveCall(name: string): Callee;
@@ -54,13 +53,13 @@ interface Label {
   /** Where a Break out of this block branches, when not `name` (a Not body). */
   breakName?: string;
   /** For a With body: restores the replaced local; a Break leaving the body runs it first. */
-  restore?: () => binaryen.ExpressionRef;
+  restore?: () => Expr;
 }
 
 /** Compiles one function or plan body. */
 export class BodyEmitter {
   private readonly localIndex = new Map<ir.Local, number>();
-  private readonly varTypes: binaryen.Type[] = [];
+  private readonly varTypes: ValType[] = [];
   private readonly labels: Label[] = [];
 
   /**
@@ -81,7 +80,7 @@ export class BodyEmitter {
   private readonly paramCount: number;
 
   /** Wasm types of the non-parameter locals, for addFunction. */
-  vars(): binaryen.Type[] {
+  vars(): ValType[] {
     return this.varTypes;
   }
 
@@ -91,7 +90,7 @@ export class BodyEmitter {
   }
 
   /** A fresh scratch local. */
-  scratch(type: binaryen.Type = i32): number {
+  scratch(type: ValType = i32): number {
     this.varTypes.push(type);
     return this.paramCount + this.varTypes.length - 1;
   }
@@ -109,16 +108,16 @@ export class BodyEmitter {
   }
 
   /** A sequence of IR blocks run in turn, each its own Wasm block. */
-  blocks(blocks: readonly ir.Block[], resultSet: number | null): binaryen.ExpressionRef[] {
+  blocks(blocks: readonly ir.Block[], resultSet: number | null): Expr[] {
     return blocks.map((b) => this.block(b, resultSet));
   }
 
-  block(b: ir.Block, resultSet: number | null): binaryen.ExpressionRef {
+  block(b: ir.Block, resultSet: number | null): Expr {
     const name = this.ctx.nextLabel();
     this.labels.push({ name, ir: true });
     const body = b.stmts.map((s) => this.stmt(s, resultSet));
     this.labels.pop();
-    return this.ctx.m.block(name, body, binaryen.none);
+    return this.ctx.m.block(name, body, NONE);
   }
 
   private irLabel(depth: number, loc: ir.StmtLocation): string {
@@ -136,10 +135,10 @@ export class BodyEmitter {
   }
 
   /** Break: restore every With it leaves (innermost first), then branch. */
-  private breakOut(depth: number, loc: ir.StmtLocation): binaryen.ExpressionRef {
+  private breakOut(depth: number, loc: ir.StmtLocation): Expr {
     const m = this.ctx.m;
     const target = this.irLabelIndex(depth, loc);
-    const restores: binaryen.ExpressionRef[] = [];
+    const restores: Expr[] = [];
     for (let i = this.labels.length - 1; i >= target; i--) {
       const r = this.labels[i]!.restore;
       if (r) restores.push(r());
@@ -150,11 +149,11 @@ export class BodyEmitter {
   }
 
   /** Branch out of the current IR block (the statement is undefined). */
-  private undefinedIf(cond: binaryen.ExpressionRef, loc: ir.StmtLocation): binaryen.ExpressionRef {
+  private undefinedIf(cond: Expr, loc: ir.StmtLocation): Expr {
     return this.ctx.m.br(this.irLabel(0, loc), cond);
   }
 
-  private read(op: ir.Operand, loc: ir.StmtLocation): binaryen.ExpressionRef {
+  private read(op: ir.Operand, loc: ir.StmtLocation): Expr {
     const m = this.ctx.m;
     switch (op.kind) {
       case "local":
@@ -174,19 +173,19 @@ export class BodyEmitter {
     return s;
   }
 
-  private call(exportName: RuntimeFunctionName, args: binaryen.ExpressionRef[], result: binaryen.Type = i32): binaryen.ExpressionRef {
+  private call(exportName: RuntimeFunctionName, args: Expr[], result: ValType = i32): Expr {
     return this.ctx.m.call(this.ctx.rt.func(exportName), args, result);
   }
 
-  private set(l: ir.Local, v: binaryen.ExpressionRef): binaryen.ExpressionRef {
+  private set(l: ir.Local, v: Expr): Expr {
     return this.ctx.m.local.set(this.local(l), v);
   }
 
-  private get(l: ir.Local): binaryen.ExpressionRef {
+  private get(l: ir.Local): Expr {
     return this.ctx.m.local.get(this.local(l), i32);
   }
 
-  private stmt(s: ir.Stmt, rs: number | null): binaryen.ExpressionRef {
+  private stmt(s: ir.Stmt, rs: number | null): Expr {
     const guards = this.guards(s);
     const body = this.stmtBody(s, rs);
     const slot = this.ctx.coverageSlot?.(s.loc);
@@ -197,7 +196,7 @@ export class BodyEmitter {
   }
 
   /** Leaves the block when an operand the statement reads is an undefined local. */
-  private guards(s: ir.Stmt): binaryen.ExpressionRef[] {
+  private guards(s: ir.Stmt): Expr[] {
     let ops: ir.Operand[];
     switch (s.kind) {
       case "Dot":
@@ -240,7 +239,7 @@ export class BodyEmitter {
         ops = [];
     }
     const seen = new Set<number>();
-    const out: binaryen.ExpressionRef[] = [];
+    const out: Expr[] = [];
     for (const op of ops) {
       if (op.kind !== "local" || seen.has(op.local)) continue;
       seen.add(op.local);
@@ -249,7 +248,7 @@ export class BodyEmitter {
     return out;
   }
 
-  private stmtBody(s: ir.Stmt, rs: number | null): binaryen.ExpressionRef {
+  private stmtBody(s: ir.Stmt, rs: number | null): Expr {
     const m = this.ctx.m;
     const loc = s.loc;
     switch (s.kind) {
@@ -294,7 +293,7 @@ export class BodyEmitter {
         ]);
       }
       case "AssignInt":
-        return this.set(s.target, this.call("capgate_number_int", [m.i64.const(BigInt(s.value) as unknown as number)]));
+        return this.set(s.target, this.call("capgate_number_int", [m.i64.const(BigInt(s.value))]));
       case "AssignVar":
         return this.set(s.target, this.read(s.source, loc));
       case "AssignVarOnce": {
@@ -317,7 +316,7 @@ export class BodyEmitter {
       case "MakeNull":
         return this.set(s.target, this.call("capgate_null", []));
       case "MakeNumberInt":
-        return this.set(s.target, this.call("capgate_number_int", [m.i64.const(s.value as unknown as number)]));
+        return this.set(s.target, this.call("capgate_number_int", [m.i64.const(s.value)]));
       case "MakeNumberRef": {
         const t = this.ctx.data.text(this.string(s.index, loc));
         return this.set(s.target, this.call("capgate_number_ref", [m.i32.const(t.addr), m.i32.const(t.len)]));
@@ -345,9 +344,9 @@ export class BodyEmitter {
       case "IsUndefined":
         return this.undefinedIf(m.i32.ne(this.get(s.source), m.i32.const(0)), loc);
       case "ArrayAppend":
-        return this.call("capgate_array_append", [this.get(s.array), this.read(s.value, loc)], binaryen.none);
+        return this.call("capgate_array_append", [this.get(s.array), this.read(s.value, loc)], NONE);
       case "ObjectInsert":
-        return this.call("capgate_object_insert", [this.get(s.object), this.read(s.key, loc), this.read(s.value, loc)], binaryen.none);
+        return this.call("capgate_object_insert", [this.get(s.object), this.read(s.key, loc), this.read(s.value, loc)], NONE);
       case "ObjectInsertOnce":
         return m.if(
           this.call("capgate_object_insert_once", [this.get(s.object), this.read(s.key, loc), this.read(s.value, loc)]),
@@ -356,14 +355,14 @@ export class BodyEmitter {
       case "ObjectMerge":
         return this.set(s.target, this.call("capgate_object_merge", [this.get(s.a), this.get(s.b)]));
       case "SetAdd":
-        return this.call("capgate_set_add", [this.get(s.set), this.read(s.value, loc)], binaryen.none);
+        return this.call("capgate_set_add", [this.get(s.set), this.read(s.value, loc)], NONE);
       case "With":
         return this.withStmt(s, rs, loc);
       case "Nop":
         return m.nop();
       case "ResultSetAdd":
         if (rs === null) throw this.error("ResultSetAdd outside a plan", loc);
-        return this.call("capgate_set_add", [m.local.get(rs, i32), this.get(s.value)], binaryen.none);
+        return this.call("capgate_set_add", [m.local.get(rs, i32), this.get(s.value)], NONE);
       default: {
         const unknown = s as { kind?: unknown };
         throw this.error(`unknown IR statement kind ${JSON.stringify(unknown.kind)}`, loc);
@@ -371,13 +370,13 @@ export class BodyEmitter {
     }
   }
 
-  private typeIs(op: ir.Operand, tag: number, loc: ir.StmtLocation): binaryen.ExpressionRef {
+  private typeIs(op: ir.Operand, tag: number, loc: ir.StmtLocation): Expr {
     const m = this.ctx.m;
     if (op.kind !== "local") return m.br(this.irLabel(0, loc));
     return this.undefinedIf(m.i32.ne(this.call("capgate_value_type", [this.read(op, loc)]), m.i32.const(tag)), loc);
   }
 
-  private scan(s: Extract<ir.Stmt, { kind: "Scan" }>, rs: number | null): binaryen.ExpressionRef {
+  private scan(s: Extract<ir.Stmt, { kind: "Scan" }>, rs: number | null): Expr {
     const m = this.ctx.m;
     const n = this.scratch();
     const i = this.scratch();
@@ -408,11 +407,11 @@ export class BodyEmitter {
     ]);
   }
 
-  private withStmt(s: Extract<ir.Stmt, { kind: "With" }>, rs: number | null, loc: ir.StmtLocation): binaryen.ExpressionRef {
+  private withStmt(s: Extract<ir.Stmt, { kind: "With" }>, rs: number | null, loc: ir.StmtLocation): Expr {
     const m = this.ctx.m;
     const target = this.local(s.local);
     const saved = this.scratch();
-    let replace: binaryen.ExpressionRef;
+    let replace: Expr;
     if (s.path.length === 0) {
       replace = this.read(s.value, loc);
     } else {
@@ -423,7 +422,7 @@ export class BodyEmitter {
         [
           m.local.set(path, this.call("capgate_array", [m.i32.const(s.path.length)])),
           ...s.path.map((p) =>
-            this.call("capgate_array_append", [m.local.get(path, i32), m.i32.const(this.ctx.data.stringValue(this.string(p, loc)))], binaryen.none),
+            this.call("capgate_array_append", [m.local.get(path, i32), m.i32.const(this.ctx.data.stringValue(this.string(p, loc)))], NONE),
           ),
           // an undefined base (no input given) is upserted into as an empty object
           m.local.set(base, m.local.get(saved, i32)),
@@ -451,7 +450,7 @@ export class BodyEmitter {
     ]);
   }
 
-  private callStmt(s: Extract<ir.Stmt, { kind: "Call" }>, loc: ir.StmtLocation): binaryen.ExpressionRef {
+  private callStmt(s: Extract<ir.Stmt, { kind: "Call" }>, loc: ir.StmtLocation): Expr {
     const m = this.ctx.m;
     const callee = this.ctx.resolveCall(s.func);
     if (callee.kind === "print") return this.print(s, loc);
@@ -459,7 +458,7 @@ export class BodyEmitter {
       throw this.error(`${s.func} takes ${callee.arity} arguments, the call passes ${s.args.length}`, loc);
     }
     const args = s.args.map((a) => this.read(a, loc));
-    let call: binaryen.ExpressionRef;
+    let call: Expr;
     switch (callee.kind) {
       case "func":
         call = m.call(callee.name, args, i32);
@@ -482,7 +481,7 @@ export class BodyEmitter {
     return m.if(
       isUndefined,
       m.block(null, [
-        this.call("capgate_builtin_check", [m.i32.const(file.addr), m.i32.const(file.len), m.i32.const(loc.row), m.i32.const(loc.col)], binaryen.none),
+        this.call("capgate_builtin_check", [m.i32.const(file.addr), m.i32.const(file.len), m.i32.const(loc.row), m.i32.const(loc.col)], NONE),
         m.br(this.irLabel(0, loc)),
       ]),
     );
@@ -499,7 +498,7 @@ export class BodyEmitter {
    * of its values. The runtime prints `file:row: ` and the values, `<undefined>`
    * for an argument without values (a 0 element); the call is true.
    */
-  private print(s: Extract<ir.Stmt, { kind: "Call" }>, loc: ir.StmtLocation): binaryen.ExpressionRef {
+  private print(s: Extract<ir.Stmt, { kind: "Call" }>, loc: ir.StmtLocation): Expr {
     const m = this.ctx.m;
     if (s.args.length !== 1) throw this.error(`${PRINT} takes 1 argument, the call passes ${s.args.length}`, loc);
     const [arr, out, n, i, set, k, j] = [this.scratch(), this.scratch(), this.scratch(), this.scratch(), this.scratch(), this.scratch(), this.scratch()];
@@ -509,7 +508,7 @@ export class BodyEmitter {
     const inner = this.ctx.nextLabel();
     const innerLoop = this.ctx.nextLabel();
     const file = this.fileText(loc);
-    const append = (v: binaryen.ExpressionRef) => this.call("capgate_array_append", [get(out), v], binaryen.none);
+    const append = (v: Expr) => this.call("capgate_array_append", [get(out), v], NONE);
     return m.block(null, [
       m.local.set(arr, this.read(s.args[0]!, loc)),
       m.local.set(n, this.call("capgate_iter_count", [get(arr)])),
@@ -540,20 +539,20 @@ export class BodyEmitter {
           ]),
         ),
       ]),
-      this.call("capgate_print", [m.i32.const(file.addr), m.i32.const(file.len), m.i32.const(loc.row), get(out)], binaryen.none),
+      this.call("capgate_print", [m.i32.const(file.addr), m.i32.const(file.len), m.i32.const(loc.row), get(out)], NONE),
       this.set(s.result, m.i32.const(this.ctx.data.boolValue(true))),
     ]);
   }
 
   /** Calls the planned function whose data path equals the run-time path, if any. */
-  private callDynamic(s: Extract<ir.Stmt, { kind: "CallDynamic" }>, loc: ir.StmtLocation): binaryen.ExpressionRef {
+  private callDynamic(s: Extract<ir.Stmt, { kind: "CallDynamic" }>, loc: ir.StmtLocation): Expr {
     const m = this.ctx.m;
     const done = this.ctx.nextLabel();
-    const candidates: binaryen.ExpressionRef[] = [];
+    const candidates: Expr[] = [];
     for (const f of this.ctx.pathFuncs) {
       if (f.path.length !== s.path.length || f.arity !== s.args.length) continue;
       const skip = this.ctx.nextLabel();
-      const checks: binaryen.ExpressionRef[] = [];
+      const checks: Expr[] = [];
       let possible = true;
       s.path.forEach((op, i) => {
         const seg = f.path[i]!;
@@ -582,14 +581,14 @@ export class BodyEmitter {
     ]);
   }
 
-  private runtimeError(kind: number, loc: ir.StmtLocation): binaryen.ExpressionRef {
+  private runtimeError(kind: number, loc: ir.StmtLocation): Expr {
     const m = this.ctx.m;
     const t = this.fileText(loc);
     return m.block(null, [
       this.call(
         "capgate_runtime_error",
         [m.i32.const(t.addr), m.i32.const(t.len), m.i32.const(loc.row), m.i32.const(loc.col), m.i32.const(kind)],
-        binaryen.none,
+        NONE,
       ),
       m.unreachable(),
     ]);

@@ -1,17 +1,21 @@
 // The Wasm stage: emit(policy) links the planned IR into the AssemblyScript runtime
 // and returns one module for OPA's Wasm ABI 1.x, loadable by the unmodified
-// `loadPolicy` of @open-policy-agent/opa-wasm.
-import binaryen from "binaryen";
+// `loadPolicy` of @open-policy-agent/opa-wasm. It links with the direct linker
+// (link-direct.ts, no binaryen); binaryenLinker() gives the binaryen one, which
+// optimises, for a caller that wants it.
 import { CapgateError } from "../../errors.js";
 import type * as ir from "../ir/types.js";
 import { GENERATED_EXPORTS, RUNTIME_ABI_EXPORTS, addAbiExports } from "./abi-exports.js";
 import { COVERAGE_GLOBAL, BodyEmitter, PRINT, assignConflictKind, type Callee, type ModuleContext } from "./emit-stmt.js";
-import { LinkedRuntime, runtimeBytes } from "./link-runtime.js";
+import { I32, NONE, runtimeBytes, type Linker, type RuntimeLink } from "./link-api.js";
+import { DirectRuntime } from "./link-direct.js";
 import { DEADLINE_BUILTIN, DEADLINE_GLOBAL, RUNTIME_BUILTINS, RUNTIME_HOST_CALLS, STRICT_GLOBAL, type RuntimeBuiltin } from "../../wasm-abi/index.js";
 import { addEpoch, addMemoWrapper } from "./memoize.js";
 import { StaticData } from "./static-data.js";
 
-const i32 = binaryen.i32;
+export type { Linker } from "./link-api.js";
+
+const i32 = I32;
 
 export interface EmitOptions {
   /** The runtime module to link into (default: runtime/build/runtime.wasm). */
@@ -32,20 +36,29 @@ export interface EmitOptions {
    * `capgate_coverage` global holds; the emitter lists the lines, slot by slot, here.
    */
   coverage?: Array<{ file: string; row: number }>;
-  /** Run binaryen's optimiser over the linked module (default false: compile speed first). */
+  /** How the module is written (default: the direct linker; binaryenLinker() for binaryen's). */
+  linker?: Linker;
+  /** Run binaryen's optimiser over the linked module (default false; needs the binaryen linker). */
   optimize?: boolean;
   /**
-   * Validate the linked module with binaryen before emitting it (default false:
-   * it costs more than the linking itself, and an invalid module fails loudly at
-   * WebAssembly.compile anyway; the tests turn it on).
+   * Validate the linked module before emitting it: the direct linker asks
+   * WebAssembly.validate, the binaryen one its own validator (default false: an
+   * invalid module fails loudly at WebAssembly.compile anyway; the tests turn it on).
    */
   validate?: boolean;
 }
 
+/** The binaryen linker (loads binaryen, about 10 MB of JavaScript and Wasm): for optimising and the differential tests. */
+export async function binaryenLinker(): Promise<Linker> {
+  const { LinkedRuntime } = await import("./link-runtime.js");
+  return (runtime) => new LinkedRuntime(runtime);
+}
+
+const directLinker: Linker = (runtime) => new DirectRuntime(runtime);
+
 /** Compiles an IR policy to a Wasm module for OPA's Wasm ABI 1.x. */
 export function emit(policy: ir.Policy, opts: EmitOptions = {}): Uint8Array {
-  const rt = new LinkedRuntime(opts.runtime ?? runtimeBytes());
-  const m = rt.module;
+  const rt = (opts.linker ?? directLinker)(opts.runtime ?? runtimeBytes());
   try {
     return link(policy, rt, opts);
   } catch (e) {
@@ -53,11 +66,11 @@ export function emit(policy: ir.Policy, opts: EmitOptions = {}): Uint8Array {
     // binaryen reports misuse as thrown non-Error objects; name the stage at least
     throw new CapgateError("wasm_emit_error", `linking failed: ${e instanceof Error ? e.message : String(e)}`, { cause: e });
   } finally {
-    m.dispose();
+    rt.dispose();
   }
 }
 
-function link(policy: ir.Policy, rt: LinkedRuntime, opts: EmitOptions): Uint8Array {
+function link(policy: ir.Policy, rt: RuntimeLink, opts: EmitOptions): Uint8Array {
   const m = rt.module;
   const data = new StaticData(rt.staticBase());
   const runtimeBuiltins = opts.runtimeBuiltins ?? RUNTIME_BUILTINS;
@@ -112,7 +125,7 @@ function link(policy: ir.Policy, rt: LinkedRuntime, opts: EmitOptions): Uint8Arr
       .filter((f) => f.path !== undefined)
       .map((f) => ({ wasmName: funcs.get(f.name)!.wasmName, path: f.path!, arity: f.params.length })),
     hostImport(arity) {
-      return rt.importFunc("env", `opa_builtin${arity}`, binaryen.createType(Array(arity + 2).fill(i32)), i32);
+      return rt.importFunc("env", `opa_builtin${arity}`, Array<number>(arity + 2).fill(i32), i32);
     },
     nextLabel: () => `L${labels++}`,
   };
@@ -143,7 +156,7 @@ function link(policy: ir.Policy, rt: LinkedRuntime, opts: EmitOptions): Uint8Arr
     const memoize = f.params.length === 2 && opts.memoize !== false;
     m.addFunction(
       memoize ? `${wasmName}:body` : wasmName,
-      binaryen.createType(f.params.map(() => i32)),
+      f.params.map(() => i32),
       i32,
       body.vars(),
       m.block(null, [...blocks, m.local.get(ret, i32)], i32),
@@ -159,7 +172,7 @@ function link(policy: ir.Policy, rt: LinkedRuntime, opts: EmitOptions): Uint8Arr
     const body = new BodyEmitter(ctx, [0, 1], 1, assignConflictKind("plan"));
     const blocks = body.blocks(p.blocks, body.extraParam(0));
     const name = `capgate:plan:${id}`;
-    m.addFunction(name, binaryen.createType([i32, i32, i32]), binaryen.none, body.vars(), m.block(null, blocks));
+    m.addFunction(name, [i32, i32, i32], NONE, body.vars(), m.block(null, blocks));
     planNames.push(name);
   });
 
@@ -174,7 +187,7 @@ function link(policy: ir.Policy, rt: LinkedRuntime, opts: EmitOptions): Uint8Arr
   if (coverage) {
     // The line bytes start zeroed in the static data; a host reads them after evaluating.
     const at = data.add(new Uint8Array(Math.max(1, coverage.length)), 8);
-    m.addGlobal(COVERAGE_GLOBAL, i32, false, m.i32.const(at));
+    m.addGlobal(COVERAGE_GLOBAL, false, at);
     m.addGlobalExport(COVERAGE_GLOBAL, COVERAGE_GLOBAL);
   }
   rt.placeStatic(data.base, data.bytes());
@@ -182,15 +195,6 @@ function link(policy: ir.Policy, rt: LinkedRuntime, opts: EmitOptions): Uint8Arr
   // The strict-errors global is exported so a host can read it (host built-ins fail
   // the same way as in-Wasm ones) and a bundle's manifest can turn it on at load.
   rt.pruneExports(new Set<string>([...RUNTIME_ABI_EXPORTS, ...GENERATED_EXPORTS, DEADLINE_GLOBAL, STRICT_GLOBAL, ...(coverage ? [COVERAGE_GLOBAL] : [])]));
-  m.addMemoryExport(rt.memoryName, "memory");
-
-  if (opts.optimize) {
-    m.optimize();
-  } else {
-    m.runPasses(["remove-unused-module-elements"]);
-  }
-  if (opts.validate === true && !m.validate()) {
-    throw new CapgateError("wasm_emit_error", "the linked module does not validate (an emitter bug)");
-  }
-  return m.emitBinary();
+  rt.exportMemory("memory");
+  return rt.finish({ optimize: opts.optimize === true, validate: opts.validate === true });
 }

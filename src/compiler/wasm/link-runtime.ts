@@ -1,34 +1,33 @@
-// Reads the AssemblyScript runtime (runtime/build/runtime.wasm) into a binaryen
-// module and gives the emitter what it links against: runtime functions by their
-// export name, the imports the SDK provides, and the data-segment/heap-base surgery
-// that puts the emitter's static data after the runtime's and moves the heap past it.
-import { existsSync, readFileSync } from "node:fs";
-import { dirname, join } from "node:path";
-import { fileURLToPath } from "node:url";
+// The binaryen linker: reads the AssemblyScript runtime (runtime/build/runtime.wasm)
+// into a binaryen module and gives the emitter what it links against: runtime
+// functions by their export name, the imports the SDK provides, and the
+// data-segment/heap-base surgery that puts the emitter's static data after the
+// runtime's and moves the heap past it. Loaded only on demand (binaryenLinker() in
+// index.ts): for the optimiser, binaryen's validator and the differential tests;
+// link-direct.ts links by default.
 import binaryen from "binaryen";
 import { CapgateError } from "../../errors.js";
 import { HEAP_BASE_GLOBAL, runtimeFeatures, type RuntimeBuiltinExport, type RuntimeFunctionName, type RuntimeGlobalName } from "../../wasm-abi/index.js";
+import { I32, I64, NONE, PAGE, START_FUNCTION, STATIC_SEGMENT, align, invalidModule, type ExprBuilder, type ModuleBuilder, type RuntimeLink, type ValType } from "./link-api.js";
 
 /** The features runtime.wasm uses (the runtime's contract); the emitter adds none. */
 export const FEATURES = runtimeFeatures(binaryen.Features);
 
-const PAGE = 65536;
-const STATIC_SEGMENT = "capgate:static";
+// link-api.ts names binaryen's basic type ids so the emitter need not load binaryen.
+if (binaryen.none !== NONE || binaryen.i32 !== I32 || binaryen.i64 !== I64) {
+  throw new CapgateError("wasm_emit_error", "binaryen's type ids changed; update src/compiler/wasm/link-api.ts");
+}
 
-let cachedRuntime: Uint8Array | undefined;
-
-/**
- * The runtime bytes, found next to this file: in the source tree where
- * scripts/build-runtime.mjs writes it, and in dist/ where scripts/build.mjs copies it.
- */
-export function runtimeBytes(): Uint8Array {
-  if (cachedRuntime) return cachedRuntime;
-  const path = join(dirname(fileURLToPath(import.meta.url)), "runtime", "build", "runtime.wasm");
-  if (!existsSync(path)) {
-    throw new CapgateError("wasm_emit_error", `runtime.wasm not found at ${path}; run npm run build`);
-  }
-  cachedRuntime = new Uint8Array(readFileSync(path));
-  return cachedRuntime;
+/** binaryen's module as the emitter's builder: its own expression API, types as arrays. */
+function moduleBuilder(m: binaryen.Module): ModuleBuilder {
+  const expressions: ExprBuilder = m;
+  const own: Pick<ModuleBuilder, "addFunction" | "addGlobal" | "addFunctionExport" | "addGlobalExport"> = {
+    addFunction: (name, params, result, vars, body) => void m.addFunction(name, binaryen.createType([...params]), result, [...vars], body),
+    addGlobal: (name, mutable, init) => void m.addGlobal(name, binaryen.i32, mutable, m.i32.const(init)),
+    addFunctionExport: (internal, external) => void m.addFunctionExport(internal, external),
+    addGlobalExport: (internal, external) => void m.addGlobalExport(internal, external),
+  };
+  return Object.assign(Object.create(expressions) as ExprBuilder, own);
 }
 
 /** Data-segment readers binaryen.js has but its type declarations lack. */
@@ -44,8 +43,9 @@ interface Segment {
 }
 
 /** The runtime module being linked, with lookups by export name. */
-export class LinkedRuntime {
-  readonly module: binaryen.Module;
+export class LinkedRuntime implements RuntimeLink {
+  private readonly m: binaryen.Module;
+  readonly module: ModuleBuilder;
   /** Export name → internal function name, captured before exports are pruned. */
   private readonly funcExports = new Map<string, string>();
   private readonly globalExports = new Map<string, string>();
@@ -55,28 +55,29 @@ export class LinkedRuntime {
   private readonly memoryInitial: number;
 
   constructor(bytes: Uint8Array) {
-    this.module = binaryen.readBinary(bytes);
-    this.module.setFeatures(FEATURES);
-    for (let i = 0; i < this.module.getNumExports(); i++) {
-      const e = binaryen.getExportInfo(this.module.getExportByIndex(i));
+    this.m = binaryen.readBinary(bytes);
+    this.m.setFeatures(FEATURES);
+    this.module = moduleBuilder(this.m);
+    for (let i = 0; i < this.m.getNumExports(); i++) {
+      const e = binaryen.getExportInfo(this.m.getExportByIndex(i));
       if (e.kind === binaryen.ExternalFunction) this.funcExports.set(e.name, e.value);
       else if (e.kind === binaryen.ExternalGlobal) this.globalExports.set(e.name, e.value);
     }
-    for (let i = 0; i < this.module.getNumFunctions(); i++) {
-      const f = binaryen.getFunctionInfo(this.module.getFunctionByIndex(i));
+    for (let i = 0; i < this.m.getNumFunctions(); i++) {
+      const f = binaryen.getFunctionInfo(this.m.getFunctionByIndex(i));
       if (f.module) this.imports.set(`${f.module}.${f.base}`, f.name);
     }
-    const withSegments = this.module as unknown as DataSegmentApi;
+    const withSegments = this.m as unknown as DataSegmentApi;
     for (let i = 0; i < withSegments.getNumDataSegments(); i++) {
-      const info = withSegments.getDataSegmentInfo(this.module.getDataSegmentByIndex(i));
+      const info = withSegments.getDataSegmentInfo(this.m.getDataSegmentByIndex(i));
       if (info.passive || info.offset === null) {
         throw new CapgateError("wasm_emit_error", `runtime.wasm: passive data segment ${info.name} is not supported`);
       }
       this.segments.push({ name: info.name, offset: info.offset, data: new Uint8Array(info.data) });
     }
-    if (!this.module.hasMemory()) throw new CapgateError("wasm_emit_error", "runtime.wasm has no memory");
-    this.memoryName = memoryNameOf(this.module);
-    const mem = this.module.getMemoryInfo(this.memoryName);
+    if (!this.m.hasMemory()) throw new CapgateError("wasm_emit_error", "runtime.wasm has no memory");
+    this.memoryName = memoryNameOf(this.m);
+    const mem = this.m.getMemoryInfo(this.memoryName);
     if (mem.module !== "env" || mem.base !== "memory") {
       throw new CapgateError("wasm_emit_error", "runtime.wasm must import its memory as env.memory (asc --importMemory)");
     }
@@ -97,12 +98,12 @@ export class LinkedRuntime {
   }
 
   /** The internal name of an imported function, adding the import when the runtime lacks it. */
-  importFunc(module: string, base: string, params: binaryen.Type, result: binaryen.Type): string {
+  importFunc(module: string, base: string, params: readonly ValType[], result: ValType): string {
     const key = `${module}.${base}`;
     const seen = this.imports.get(key);
     if (seen !== undefined) return seen;
     const name = `capgate:import:${key}`;
-    this.module.addFunctionImport(name, module, base, params, result);
+    this.m.addFunctionImport(name, module, base, binaryen.createType([...params]), result);
     this.imports.set(key, name);
     return name;
   }
@@ -122,7 +123,7 @@ export class LinkedRuntime {
    */
   placeStatic(base: number, data: Uint8Array): void {
     const heapStart = align(base + data.length, 16);
-    const m = this.module;
+    const m = this.m;
     const segs = this.segments.map(
       (s): binaryen.MemorySegment => ({ name: s.name, data: s.data, offset: m.i32.const(s.offset), passive: false }) as binaryen.MemorySegment,
     );
@@ -146,7 +147,7 @@ export class LinkedRuntime {
       m.data.drop(STATIC_SEGMENT),
     ];
     if (previous) body.push(m.call(binaryen.getFunctionInfo(previous).name, [], binaryen.none));
-    const start = m.addFunction("capgate:start", binaryen.none, binaryen.none, [], m.block(null, body));
+    const start = m.addFunction(START_FUNCTION, binaryen.none, binaryen.none, [], m.block(null, body));
     m.setStart(start);
   }
 
@@ -156,25 +157,39 @@ export class LinkedRuntime {
     if (g === undefined) {
       throw new CapgateError("wasm_emit_error", `runtime.wasm does not export the global ${exportName}`);
     }
-    const m = this.module;
+    const m = this.m;
     const info = binaryen.getGlobalInfo(m.getGlobal(g));
     m.removeGlobal(g);
     m.addGlobal(g, info.type, info.mutable, m.i32.const(value));
   }
 
-  /** Removes every export not in `keep` (the runtime's internals stay callable by name). */
+  exportMemory(name: string): void {
+    this.m.addMemoryExport(this.memoryName, name);
+  }
+
+  finish(opts: { optimize: boolean; validate: boolean }): Uint8Array {
+    if (opts.optimize) this.m.optimize();
+    else this.m.runPasses(["remove-unused-module-elements"]);
+    if (opts.validate && !this.m.validate()) throw invalidModule();
+    return this.m.emitBinary();
+  }
+
+  dispose(): void {
+    this.m.dispose();
+  }
+
   pruneExports(keep: ReadonlySet<string>): void {
     const names: string[] = [];
-    for (let i = 0; i < this.module.getNumExports(); i++) {
-      names.push(binaryen.getExportInfo(this.module.getExportByIndex(i)).name);
+    for (let i = 0; i < this.m.getNumExports(); i++) {
+      names.push(binaryen.getExportInfo(this.m.getExportByIndex(i)).name);
     }
-    for (const n of names) if (!keep.has(n)) this.module.removeExport(n);
+    for (const n of names) if (!keep.has(n)) this.m.removeExport(n);
   }
 
   private heapBase(): number {
     const g = this.globalExports.get(HEAP_BASE_GLOBAL);
     if (g === undefined) return 0;
-    const init = binaryen.getGlobalInfo(this.module.getGlobal(g)).init;
+    const init = binaryen.getGlobalInfo(this.m.getGlobal(g)).init;
     const value = (binaryen.getExpressionInfo(init) as { value?: unknown }).value;
     return typeof value === "number" ? value : 0;
   }
@@ -191,8 +206,4 @@ function memoryNameOf(m: binaryen.Module): string {
     }
   }
   throw new CapgateError("wasm_emit_error", "runtime.wasm: cannot find its memory");
-}
-
-export function align(n: number, to: number): number {
-  return Math.ceil(n / to) * to;
 }

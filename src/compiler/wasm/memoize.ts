@@ -5,18 +5,18 @@
 // match. The epoch advances at every evaluation (the heap is reused, so pointers
 // repeat) and on entering and leaving a With (replaced documents or functions
 // change what a rule sees).
-import binaryen from "binaryen";
+import { I32, type Expr, type ModuleBuilder } from "./link-api.js";
 
-const i32 = binaryen.i32;
+const i32 = I32;
 export const EPOCH_GLOBAL = "capgate:memo:epoch";
 
 /** Adds the epoch counter; call once per module. */
-export function addEpoch(m: binaryen.Module): void {
-  m.addGlobal(EPOCH_GLOBAL, i32, true, m.i32.const(0));
+export function addEpoch(m: ModuleBuilder): void {
+  m.addGlobal(EPOCH_GLOBAL, true, 0);
 }
 
 /** An expression advancing the epoch. */
-export function bumpEpoch(m: binaryen.Module): binaryen.ExpressionRef {
+export function bumpEpoch(m: ModuleBuilder): Expr {
   return m.global.set(EPOCH_GLOBAL, m.i32.add(m.global.get(EPOCH_GLOBAL, i32), m.i32.const(1)));
 }
 
@@ -24,14 +24,14 @@ export function bumpEpoch(m: binaryen.Module): binaryen.ExpressionRef {
  * Adds `name` (input, data) → value as a caching wrapper around `body`, an
  * existing function of the same type.
  */
-export function addMemoWrapper(m: binaryen.Module, name: string, body: string): void {
+export function addMemoWrapper(m: ModuleBuilder, name: string, body: string): void {
   const g = (field: string) => `${name}:memo:${field}`;
-  for (const field of ["epoch", "input", "data", "value"]) m.addGlobal(g(field), i32, true, m.i32.const(field === "epoch" ? -1 : 0));
+  for (const field of ["epoch", "input", "data", "value"]) m.addGlobal(g(field), true, field === "epoch" ? -1 : 0);
   const get = (i: number) => m.local.get(i, i32);
   const gget = (field: string) => m.global.get(g(field), i32);
   m.addFunction(
     name,
-    binaryen.createType([i32, i32]),
+    [i32, i32],
     i32,
     [i32],
     m.block(
