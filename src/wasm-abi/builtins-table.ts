@@ -23,7 +23,7 @@ export interface RuntimeBuiltin {
   arity: number;
   /** The source file under src/compiler/wasm/runtime/assembly/builtins/. */
   family: string;
-  /** A host built-in the export itself may call (runtime-abi.ts RUNTIME_HOST_CALLS). */
+  /** A host built-in the export itself may call (host-builtins-table.ts RUNTIME_HOST_CALLS). */
   host?: string;
 }
 

@@ -242,16 +242,6 @@ export const TZ_OFFSET_BUILTIN = "$capgate.tz_offset";
 export const AWS_SIGN_BUILTIN = "$capgate.aws_sign";
 
 /**
- * Host built-ins that in-Wasm built-ins call themselves (builtins-table.ts
- * `host`): when the policy calls such a built-in, the emitter lists the host
- * built-in in builtins() and writes its id into the runtime global named here.
- */
-export const RUNTIME_HOST_CALLS: Readonly<Record<string, { global: RuntimeGlobalName; arity: number }>> = {
-  [TZ_OFFSET_BUILTIN]: { global: "capgate_tz_offset_builtin", arity: 3 },
-  [AWS_SIGN_BUILTIN]: { global: "capgate_aws_sign_builtin", arity: 3 },
-};
-
-/**
  * The Wasm features runtime.wasm uses (AssemblyScript's defaults). binaryen's
  * readBinary starts with MVP only, so the emitter must enable these before
  * validating or optimising: `module.setFeatures(runtimeFeatures(binaryen.Features))`.

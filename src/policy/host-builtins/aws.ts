@@ -6,7 +6,7 @@
 import { createHash, createHmac } from "node:crypto";
 import { AWS_SIGN_BUILTIN } from "../../wasm-abi/index.js";
 import { goJsonMarshal } from "./json.js";
-import type { HostBuiltin } from "./types.js";
+import type { HostBuiltinImpl } from "./types.js";
 
 const REQUIRED = ["aws_access_key", "aws_region", "aws_secret_access_key", "aws_service"];
 /** Headers a proxy may change on the way, which AWS's own signers leave out. */
@@ -90,8 +90,8 @@ export function signedHeaders(req: unknown, config: unknown, ns: unknown): Recor
   };
 }
 
-export const awsBuiltins: HostBuiltin[] = [
+export const awsBuiltins: HostBuiltinImpl<"aws">[] = [
   // Called by the runtime only; an error comes back as text, which the runtime
   // reports under the name of the built-in the policy called.
-  { name: AWS_SIGN_BUILTIN, arity: 3, impl: ([req, config, ns]) => signedHeaders(req, config, ns) },
+  { name: AWS_SIGN_BUILTIN, impl: ([req, config, ns]) => signedHeaders(req, config, ns) },
 ];

@@ -1,20 +1,19 @@
 // crypto.* digests and HMACs with node:crypto; hex output as OPA.
 import { createHash, createHmac, timingSafeEqual } from "node:crypto";
-import { str, type HostBuiltin } from "./types.js";
+import type { HostBuiltinName } from "../../wasm-abi/index.js";
+import { str, type HostBuiltinImpl } from "./types.js";
 
-const digest = (alg: string, name: string): HostBuiltin => ({
+const digest = (alg: string, name: HostBuiltinName<"crypto">): HostBuiltinImpl<"crypto"> => ({
   name,
-  arity: 1,
   impl: (a) => createHash(alg).update(str(name, a, 0), "utf8").digest("hex"),
 });
 
-const hmac = (alg: string, name: string): HostBuiltin => ({
+const hmac = (alg: string, name: HostBuiltinName<"crypto">): HostBuiltinImpl<"crypto"> => ({
   name,
-  arity: 2,
   impl: (a) => createHmac(alg, str(name, a, 1)).update(str(name, a, 0), "utf8").digest("hex"),
 });
 
-export const cryptoBuiltins: HostBuiltin[] = [
+export const cryptoBuiltins: HostBuiltinImpl<"crypto">[] = [
   digest("md5", "crypto.md5"),
   digest("sha1", "crypto.sha1"),
   digest("sha256", "crypto.sha256"),
@@ -24,7 +23,6 @@ export const cryptoBuiltins: HostBuiltin[] = [
   hmac("sha512", "crypto.hmac.sha512"),
   {
     name: "crypto.hmac.equal",
-    arity: 2,
     impl: (a) => {
       const x = Buffer.from(str("crypto.hmac.equal", a, 0));
       const y = Buffer.from(str("crypto.hmac.equal", a, 1));

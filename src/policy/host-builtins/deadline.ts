@@ -5,12 +5,11 @@
 import { performance } from "node:perf_hooks";
 import { CapgateError } from "../../errors.js";
 import { DEADLINE_BUILTIN } from "../../wasm-abi/index.js";
-import type { HostBuiltin } from "./types.js";
+import type { HostBuiltinImpl } from "./types.js";
 
-export const deadlineBuiltins: HostBuiltin[] = [
+export const deadlineBuiltins: HostBuiltinImpl<"deadline">[] = [
   {
     name: DEADLINE_BUILTIN,
-    arity: 0,
     impl: (_args, ctx) => {
       if (ctx.deadline !== undefined && performance.now() > ctx.deadline) {
         throw new CapgateError("eval_deadline_error", "the evaluation ran past its deadline and was stopped");

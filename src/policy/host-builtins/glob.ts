@@ -2,7 +2,7 @@
 // no delimiter, `**` spans anything, `?` one non-delimiter character, `[a-z]`
 // / `[!a-z]` classes, `{a,b}` alternatives, `\` escapes. Delimiters `null`
 // mean none; an empty array means the default ".".
-import { builtinError, str, typeName, type HostBuiltin } from "./types.js";
+import { builtinError, str, typeName, type HostBuiltinImpl } from "./types.js";
 
 const cache = new Map<string, RegExp>();
 
@@ -63,15 +63,13 @@ export function globToRegExp(pattern: string, delimiters: string[]): RegExp {
   return re;
 }
 
-export const globBuiltins: HostBuiltin[] = [
+export const globBuiltins: HostBuiltinImpl<"glob">[] = [
   {
     name: "glob.quote_meta",
-    arity: 1,
     impl: (a) => str("glob.quote_meta", a, 0).replace(/[*?\\[\]{}]/g, "\\$&"),
   },
   {
     name: "glob.match",
-    arity: 3,
     impl: (a) => {
       const n = "glob.match";
       const pattern = str(n, a, 0);

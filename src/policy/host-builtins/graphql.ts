@@ -30,7 +30,7 @@ import {
   type VariableDefinitionNode,
 } from "graphql";
 import type { CapgateError } from "../../errors.js";
-import type { graphqlNames } from "./graphql-names.js";
+import type { HostBuiltinName } from "../../wasm-abi/index.js";
 import { builtinError, str, typeName, type HostImpl } from "./types.js";
 
 type J = Record<string, unknown>;
@@ -505,8 +505,8 @@ const succeeds = (f: () => unknown): boolean => {
   }
 };
 
-/** The implementations of the names graphql-names.ts declares (each with its arity there). */
-export const graphqlImpls: Record<keyof typeof graphqlNames, HostImpl> = {
+/** The implementations of the names the graphql family declares (src/wasm-abi's HOST_BUILTINS_TABLE). */
+export const graphqlImpls: Record<HostBuiltinName<"graphql">, HostImpl> = {
   "graphql.parse_query": (a) => queryOut(documentOf("graphql.parse_query", str("graphql.parse_query", a, 0), 0, "query")),
   "graphql.parse_schema": (a) => schemaOut(documentOf("graphql.parse_schema", str("graphql.parse_schema", a, 0), 0, "schema")),
   "graphql.parse": (a) => parseAndVerify("graphql.parse", a[0], a[1]),

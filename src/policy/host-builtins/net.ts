@@ -1,7 +1,7 @@
 // net.cidr_is_valid and net.cidr_expand (IPv4 and IPv6 parsing with
 // node:net). The other net.cidr_* built-ins run inside the Wasm runtime.
 import { isIPv4, isIPv6 } from "node:net";
-import { builtinError, str, type HostBuiltin } from "./types.js";
+import { builtinError, str, type HostBuiltinImpl } from "./types.js";
 
 /** Expanding more addresses than this is refused rather than exhausting memory. */
 const MAX_EXPAND = 65_536;
@@ -22,11 +22,10 @@ function v4ToInt(ip: string): number {
 
 const intToV4 = (n: number): string => [24, 16, 8, 0].map((s) => Math.floor(n / 2 ** s) % 256).join(".");
 
-export const netBuiltins: HostBuiltin[] = [
-  { name: "net.cidr_is_valid", arity: 1, impl: (a) => typeof a[0] === "string" && parseCidr(a[0]) !== undefined },
+export const netBuiltins: HostBuiltinImpl<"net">[] = [
+  { name: "net.cidr_is_valid", impl: (a) => typeof a[0] === "string" && parseCidr(a[0]) !== undefined },
   {
     name: "net.cidr_expand",
-    arity: 1,
     impl: (a) => {
       const n = "net.cidr_expand";
       const s = str(n, a, 0);

@@ -2,13 +2,12 @@
 // arrives as the set of its values (empty when undefined). Strings print
 // bare, other values as Rego text, undefined operands as <undefined>, joined
 // by spaces, as OPA prints them. The lines are collected per evaluation.
-import { arr, type HostBuiltin } from "./types.js";
+import { arr, type HostBuiltinImpl } from "./types.js";
 import { regoText } from "./rego-text.js";
 
-export const printBuiltins: HostBuiltin[] = [
+export const printBuiltins: HostBuiltinImpl<"print">[] = [
   {
     name: "internal.print",
-    arity: 1,
     impl: (a, ctx) => {
       const parts = arr("internal.print", a, 0).map((operand) => {
         const values = Array.isArray(operand) ? operand : [operand];

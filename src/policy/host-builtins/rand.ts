@@ -1,12 +1,11 @@
 // rand.intn: a random integer in [0, |n|) (undefined for a non-integer n), the same for the same (key, n)
 // within one evaluation, as OPA caches it per query.
 import { randomInt } from "node:crypto";
-import { num, str, type HostBuiltin } from "./types.js";
+import { num, str, type HostBuiltinImpl } from "./types.js";
 
-export const randBuiltins: HostBuiltin[] = [
+export const randBuiltins: HostBuiltinImpl<"rand">[] = [
   {
     name: "rand.intn",
-    arity: 2,
     impl: (a, ctx) => {
       const key = str("rand.intn", a, 0);
       const bound = num("rand.intn", a, 1);

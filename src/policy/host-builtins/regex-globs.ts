@@ -3,7 +3,7 @@
 // character classes `[a-z0-9]` (`[^...]` negated), `\` escapes, each
 // optionally followed by `*`, `+` or `?`. The languages intersect when the
 // product of the two patterns' automata reaches both ends.
-import { builtinError, str, type HostBuiltin } from "./types.js";
+import { builtinError, str, type HostBuiltinImpl } from "./types.js";
 
 const NAME = "regex.globs_match";
 const MAX_CODE_POINT = 0x10ffff;
@@ -164,6 +164,6 @@ export function globsIntersect(a: string, b: string): boolean {
   return false;
 }
 
-export const regexGlobsBuiltins: HostBuiltin[] = [
-  { name: NAME, arity: 2, impl: (a) => globsIntersect(str(NAME, a, 0), str(NAME, a, 1)) },
+export const regexGlobsBuiltins: HostBuiltinImpl<"regex-globs">[] = [
+  { name: NAME, impl: (a) => globsIntersect(str(NAME, a, 0), str(NAME, a, 1)) },
 ];

@@ -1,7 +1,7 @@
 // regex.* built-ins: RE2 patterns (see re2.ts for the translation and its
 // gaps) evaluated with JavaScript's RegExp, with Go's regexp semantics for
 // find-all, split and `$1` / `${name}` replacement templates.
-import { builtinError, int, str, type HostBuiltin } from "./types.js";
+import { builtinError, int, str, type HostBuiltinImpl } from "./types.js";
 import { compileRe2, findAll } from "./re2.js";
 
 function re(name: string, pattern: string, global = false): RegExp {
@@ -57,21 +57,18 @@ function templateMatch(name: string, template: string, value: string, open: stri
 
 const escapeLiteral = (s: string): string => s.replace(/[\\^$.*+?()[\]{}|/]/g, "\\$&");
 
-export const regexBuiltins: HostBuiltin[] = [
+export const regexBuiltins: HostBuiltinImpl<"regex">[] = [
   {
     // The deprecated name of regex.match, still accepted by OPA.
     name: "re_match",
-    arity: 2,
     impl: (a) => re("re_match", str("re_match", a, 0)).test(str("re_match", a, 1)),
   },
   {
     name: "regex.match",
-    arity: 2,
     impl: (a) => re("regex.match", str("regex.match", a, 0)).test(str("regex.match", a, 1)),
   },
   {
     name: "regex.is_valid",
-    arity: 1,
     impl: (a) => {
       if (typeof a[0] !== "string") return false;
       try {
@@ -84,12 +81,10 @@ export const regexBuiltins: HostBuiltin[] = [
   },
   {
     name: "regex.find_n",
-    arity: 3,
     impl: (a) => findAll(re("regex.find_n", str("regex.find_n", a, 0)), str("regex.find_n", a, 1), int("regex.find_n", a, 2)).map((m) => m[0]),
   },
   {
     name: "regex.find_all_string_submatch_n",
-    arity: 3,
     impl: (a) => {
       const n = "regex.find_all_string_submatch_n";
       return findAll(re(n, str(n, a, 0)), str(n, a, 1), int(n, a, 2)).map((m) => [...m].map((g) => g ?? ""));
@@ -97,7 +92,6 @@ export const regexBuiltins: HostBuiltin[] = [
   },
   {
     name: "regex.replace",
-    arity: 3,
     impl: (a) => {
       const n = "regex.replace";
       const s = str(n, a, 0);
@@ -114,12 +108,10 @@ export const regexBuiltins: HostBuiltin[] = [
   },
   {
     name: "regex.split",
-    arity: 2,
     impl: (a) => split(re("regex.split", str("regex.split", a, 0)), str("regex.split", a, 1)),
   },
   {
     name: "regex.template_match",
-    arity: 4,
     impl: (a) => {
       const n = "regex.template_match";
       return templateMatch(n, str(n, a, 0), str(n, a, 1), str(n, a, 2), str(n, a, 3));

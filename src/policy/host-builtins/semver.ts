@@ -1,5 +1,5 @@
 // semver.* built-ins with Semantic Versioning 2.0.0 precedence rules.
-import { builtinError, typeName, type HostBuiltin } from "./types.js";
+import { builtinError, typeName, type HostBuiltinImpl } from "./types.js";
 
 const SEMVER = /^(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)(?:-((?:0|[1-9]\d*|\d*[a-zA-Z-][0-9a-zA-Z-]*)(?:\.(?:0|[1-9]\d*|\d*[a-zA-Z-][0-9a-zA-Z-]*))*))?(?:\+([0-9a-zA-Z-]+(?:\.[0-9a-zA-Z-]+)*))?$/;
 
@@ -38,11 +38,10 @@ export function compareSemver(a: RegExpExecArray, b: RegExpExecArray): number {
   return 0;
 }
 
-export const semverBuiltins: HostBuiltin[] = [
+export const semverBuiltins: HostBuiltinImpl<"semver">[] = [
   {
     name: "semver.compare",
-    arity: 2,
     impl: (a) => compareSemver(parse("semver.compare", a[0], 0), parse("semver.compare", a[1], 1)),
   },
-  { name: "semver.is_valid", arity: 1, impl: (a) => typeof a[0] === "string" && SEMVER.test(a[0]) },
+  { name: "semver.is_valid", impl: (a) => typeof a[0] === "string" && SEMVER.test(a[0]) },
 ];

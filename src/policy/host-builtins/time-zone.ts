@@ -4,7 +4,7 @@
 // host built-in the Wasm runtime asks for offsets ($capgate.tz_offset), so both
 // paths read zones the same way.
 import { TZ_OFFSET_BUILTIN } from "../../wasm-abi/index.js";
-import { builtinError, type HostBuiltin } from "./types.js";
+import { builtinError, type HostBuiltinImpl } from "./types.js";
 
 const PARTS: Intl.DateTimeFormatOptions = {
   hourCycle: "h23",
@@ -90,10 +90,9 @@ export function zoneOffset(name: string, tz: string, seconds: number, wall = fal
   return o;
 }
 
-export const timeZoneBuiltins: HostBuiltin[] = [
+export const timeZoneBuiltins: HostBuiltinImpl<"time-zone">[] = [
   {
     name: TZ_OFFSET_BUILTIN,
-    arity: 3,
     // Called by the runtime only, with (zone, integer seconds, boolean); an
     // unknown zone is answered as text, which the runtime reports under the
     // name of the built-in the policy called.

@@ -1,7 +1,7 @@
 // uri.parse and uri.is_valid: a URI split into its parts as Go's url.Parse
 // splits it for OPA (scheme, hostname, port, path, raw_path, raw_query,
 // fragment; empty parts left out), with Go's rules for what is an error.
-import { builtinError, str, type HostBuiltin } from "./types.js";
+import { builtinError, str, type HostBuiltinImpl } from "./types.js";
 
 class UriError extends Error {}
 
@@ -127,10 +127,9 @@ function uriParse(raw: string): Record<string, string> {
   return out;
 }
 
-export const uriBuiltins: HostBuiltin[] = [
+export const uriBuiltins: HostBuiltinImpl<"uri">[] = [
   {
     name: "uri.parse",
-    arity: 1,
     impl: (a) => {
       const s = str("uri.parse", a, 0);
       try {
@@ -143,7 +142,6 @@ export const uriBuiltins: HostBuiltin[] = [
   },
   {
     name: "uri.is_valid",
-    arity: 1,
     impl: (a) => {
       if (typeof a[0] !== "string" || a[0] === "") return false;
       try {

@@ -1,6 +1,6 @@
 // urlquery.* with Go's net/url QueryEscape / ParseQuery / Values.Encode
 // semantics (space as "+", unreserved characters kept, keys sorted).
-import { builtinError, obj, str, typeName, type HostBuiltin } from "./types.js";
+import { builtinError, obj, str, typeName, type HostBuiltinImpl } from "./types.js";
 
 export function queryEscape(s: string): string {
   let out = "";
@@ -28,12 +28,11 @@ export function queryUnescape(name: string, s: string): string {
   return Buffer.from(bytes).toString("utf8");
 }
 
-export const urlqueryBuiltins: HostBuiltin[] = [
-  { name: "urlquery.encode", arity: 1, impl: (a) => queryEscape(str("urlquery.encode", a, 0)) },
-  { name: "urlquery.decode", arity: 1, impl: (a) => queryUnescape("urlquery.decode", str("urlquery.decode", a, 0)) },
+export const urlqueryBuiltins: HostBuiltinImpl<"urlquery">[] = [
+  { name: "urlquery.encode", impl: (a) => queryEscape(str("urlquery.encode", a, 0)) },
+  { name: "urlquery.decode", impl: (a) => queryUnescape("urlquery.decode", str("urlquery.decode", a, 0)) },
   {
     name: "urlquery.encode_object",
-    arity: 1,
     impl: (a) => {
       const n = "urlquery.encode_object";
       const o = obj(n, a, 0);
@@ -51,7 +50,6 @@ export const urlqueryBuiltins: HostBuiltin[] = [
   },
   {
     name: "urlquery.decode_object",
-    arity: 1,
     impl: (a) => {
       const n = "urlquery.decode_object";
       const out: Record<string, string[]> = {};

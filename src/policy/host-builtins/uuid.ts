@@ -1,7 +1,7 @@
 // uuid.rfc4122: a random (version 4) UUID that stays the same for the same key
 // within one evaluation, as OPA caches it per query.
 import { randomUUID } from "node:crypto";
-import { str, type HostBuiltin } from "./types.js";
+import { str, type HostBuiltinImpl } from "./types.js";
 
 /** 32 hex digits without dashes, which Google's uuid.Parse also takes. */
 const UUID_PLAIN = /^([0-9a-fA-F]{8})([0-9a-fA-F]{4})([0-9a-fA-F]{4})([0-9a-fA-F]{4})([0-9a-fA-F]{12})$/;
@@ -46,11 +46,10 @@ function parseUuid(s: string): Record<string, unknown> | undefined {
   return out;
 }
 
-export const uuidBuiltins: HostBuiltin[] = [
-  { name: "uuid.parse", arity: 1, impl: (a) => parseUuid(str("uuid.parse", a, 0)) },
+export const uuidBuiltins: HostBuiltinImpl<"uuid">[] = [
+  { name: "uuid.parse", impl: (a) => parseUuid(str("uuid.parse", a, 0)) },
   {
     name: "uuid.rfc4122",
-    arity: 1,
     impl: (a, ctx) => {
       const key = str("uuid.rfc4122", a, 0);
       ctx.uuids ??= new Map();

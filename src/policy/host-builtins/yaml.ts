@@ -1,7 +1,7 @@
 // yaml.* built-ins, with the `yaml` package. Documents parse as YAML 1.2 (Go's
 // yaml.v3 reads YAML 1.1 scalars such as `yes` as strings too, so they agree).
 import { yaml } from "../../yaml-lazy.js";
-import { builtinError, str, type HostBuiltin } from "./types.js";
+import { builtinError, str, type HostBuiltinImpl } from "./types.js";
 
 function parseYaml(name: string, s: string): unknown {
   const doc = yaml().parseDocument(s);
@@ -9,12 +9,11 @@ function parseYaml(name: string, s: string): unknown {
   return doc.toJS() as unknown;
 }
 
-export const yamlBuiltins: HostBuiltin[] = [
-  { name: "yaml.marshal", arity: 1, impl: (a) => yaml().stringify(a[0], { sortMapEntries: true }) },
-  { name: "yaml.unmarshal", arity: 1, impl: (a) => parseYaml("yaml.unmarshal", str("yaml.unmarshal", a, 0)) ?? null },
+export const yamlBuiltins: HostBuiltinImpl<"yaml">[] = [
+  { name: "yaml.marshal", impl: (a) => yaml().stringify(a[0], { sortMapEntries: true }) },
+  { name: "yaml.unmarshal", impl: (a) => parseYaml("yaml.unmarshal", str("yaml.unmarshal", a, 0)) ?? null },
   {
     name: "yaml.is_valid",
-    arity: 1,
     impl: (a) => {
       if (typeof a[0] !== "string") return false;
       return yaml().parseDocument(a[0]).errors.length === 0;
