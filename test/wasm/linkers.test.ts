@@ -9,12 +9,16 @@ import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { binaryenLinker, compilePolicy, type Linker } from "../../src/compiler/index.js";
+import { emit } from "../../src/compiler/wasm/index.js";
+import { NONE } from "../../src/compiler/wasm/link-api.js";
+import { DirectRuntime } from "../../src/compiler/wasm/link-direct.js";
 import { instantiatePolicy } from "../../src/policy/runtime/index.js";
 import { conformanceDir } from "../support/conformance-cases.js";
 import { readCaseFiles } from "../conformance/case-file.js";
 import { jsonText, type J } from "../conformance/json-values.js";
 import { readOpaCaseFiles } from "../conformance/opa-case-file.js";
 import { evaluateJsonText, setDataText } from "../conformance/typed-eval.js";
+import { buildPolicy } from "./ir-builder.js";
 
 const dir = conformanceDir();
 const ready = existsSync(join(dir, "regorus")) && existsSync(join(dir, "opa"));
@@ -110,5 +114,66 @@ describe.runIf(ready)("the direct and the binaryen linker", () => {
     expect(differ).toEqual([]);
     // The sample must reach the linkers, not stop at the front end.
     expect(evaluated).toBeGreaterThan(list.length / 2);
+  });
+});
+
+/** The Wasm API this test calls (the project's TypeScript libs do not declare it). */
+interface Wasm {
+  Memory: new (d: { initial: number }) => { buffer: ArrayBuffer };
+  instantiate(bytes: Uint8Array, imports: object): Promise<{ instance: { exports: Record<string, (...a: number[]) => number> } }>;
+}
+const wasmApi = (globalThis as unknown as { WebAssembly: Wasm }).WebAssembly;
+
+/** Evaluates entrypoint 0 through opa_eval on a bare instance, with `env` holding every import. */
+async function evalBare(wasm: Uint8Array, dataJson: string, inputJson: string): Promise<string> {
+  const memory = new wasmApi.Memory({ initial: 2 });
+  const fail = () => {
+    throw new Error("unexpected host call");
+  };
+  const env: Record<string, unknown> = { memory, capgate_test_extra: fail, opa_abort: fail, opa_println: fail };
+  for (let n = 0; n <= 4; n++) env[`opa_builtin${n}`] = fail;
+  const ex = (await wasmApi.instantiate(wasm, { env })).instance.exports;
+  const put = (text: string, at?: number): [number, number] => {
+    const b = new TextEncoder().encode(text);
+    const addr = at ?? ex["opa_malloc"]!(b.length);
+    new Uint8Array(memory.buffer).set(b, addr);
+    return [addr, b.length];
+  };
+  const data = ex["opa_json_parse"]!(...put(dataJson));
+  const [input, len] = put(inputJson, ex["opa_heap_ptr_get"]!());
+  const out = ex["opa_eval"]!(0, 0, data, input, len, input + len, 0);
+  const bytes = new Uint8Array(memory.buffer);
+  return new TextDecoder().decode(bytes.subarray(out, bytes.indexOf(0, out)));
+}
+
+describe("the direct linker", () => {
+  it("moves every runtime function index when an import is added in front of them", async () => {
+    const policy = buildPolicy({
+      plans: {
+        "t/role": [
+          [
+            { Dot: { source: 1, key: "users", target: 2 } },
+            { Dot: { source: 0, key: "user", target: 3 } },
+            { Dot: { source: 2, key: 3, target: 4 } },
+            { Dot: { source: 4, key: "role", target: 5 } },
+            { Result: 5 },
+          ],
+        ],
+      },
+    });
+    // An import the runtime lacks comes before its own functions, so each call,
+    // export, element and start index of the runtime must move by one.
+    const shifting: Linker = (runtime) => {
+      const rt = new DirectRuntime(runtime);
+      rt.importFunc("env", "capgate_test_extra", [], NONE);
+      return rt;
+    };
+    const data = '{"users": {"alice": {"role": "admin"}}}';
+    const plain = emit(policy, { validate: true });
+    const shifted = emit(policy, { linker: shifting, validate: true });
+    expect(shifted.length).toBeGreaterThan(plain.length);
+    expect(await evalBare(shifted, data, '{"user": "alice"}')).toBe('[{"result":"admin"}]');
+    expect(await evalBare(plain, data, '{"user": "alice"}')).toBe('[{"result":"admin"}]');
+    expect(await evalBare(shifted, data, '{"user": "bob"}')).toBe("[]");
   });
 });
