@@ -2,8 +2,11 @@
 // the quickstart's sidecar holds, beside a floor measured in the same run.
 //  1. start-up: `node -e 0` (the floor: starting Node itself), `capgate
 //     --help`, and `capgate serve` until it listens (its "capgate serving on"
-//     line), each run --runs times in turn, median and p99, and each median's
-//     ratio to the floor's (target: within 2x);
+//     line, printed once the policy is loaded and the replica open; each run's
+//     /ready is then asked, outside the clock, and must say ready), both from
+//     the serve bundle (what bin/capgate.js runs) and from dist/'s modules
+//     (CAPGATE_SERVE_BUNDLE=off), each run --runs times in turn, median and
+//     p99, and each median's ratio to the floor's (target: within 2x);
 //  2. memory: `capgate quickstart` in a temporary directory, the resident set
 //     of its sidecar process (and, for comparison, of the quickstart's own
 //     process holding PGlite and the compiler) once ready and again after
@@ -46,9 +49,14 @@ async function timed(args: string[]): Promise<number> {
 }
 
 /** Starts a process and resolves when `ready` matches its output: the time taken and the process. */
-async function until(args: string[], ready: RegExp, cwd?: string): Promise<{ ms: number; child: ChildProcess; output: () => string }> {
+async function until(
+  args: string[],
+  ready: RegExp,
+  cwd?: string,
+  env?: NodeJS.ProcessEnv,
+): Promise<{ ms: number; child: ChildProcess; output: () => string }> {
   const t0 = performance.now();
-  const child = spawn(process.execPath, args, { stdio: ["ignore", "pipe", "pipe"], ...(cwd === undefined ? {} : { cwd }) });
+  const child = spawn(process.execPath, args, { stdio: ["ignore", "pipe", "pipe"], ...(cwd === undefined ? {} : { cwd }), ...(env === undefined ? {} : { env }) });
   let output = "";
   return new Promise((resolve, reject) => {
     const look = (d: Buffer): void => {
@@ -79,6 +87,20 @@ function childrenOf(pid: number): number[] {
 
 const fmt = (ms: number): string => `${ms.toFixed(0).padStart(5)} ms`;
 
+/** `capgate serve` until it says it serves; the clock stopped, its /ready must answer ready (policy loaded, replica open). */
+async function serveOnce(args: string[], env?: NodeJS.ProcessEnv): Promise<number> {
+  const s = await until(args, /capgate serving on/, undefined, env);
+  try {
+    const url = /capgate serving on (http:\/\/\S+)/.exec(s.output())![1]!;
+    const res = await fetch(`${url}/ready`);
+    const body = await res.text();
+    if (res.status !== 200) throw new Error(`capgate serve said it serves, but /ready answered ${res.status}: ${body}`);
+  } finally {
+    await stop(s.child);
+  }
+  return s.ms;
+}
+
 async function main(): Promise<void> {
   const runs = arg("runs", 15);
   const requests = arg("requests", 2000);
@@ -103,20 +125,19 @@ async function main(): Promise<void> {
     const floor: number[] = [];
     const help: number[] = [];
     const serve: number[] = [];
+    const serveModules: number[] = [];
+    const modulesEnv = { ...process.env, CAPGATE_SERVE_BUNDLE: "off" };
     const baseHelp: number[] = [];
     const baseServe: number[] = [];
     // In turn, so a slow second on this shared machine slows all three alike.
     for (let i = 0; i < runs; i++) {
       floor.push(await timed(["-e", "0"]));
       help.push(await timed([bin, "--help"]));
-      const s = await until(serveArgs(bin), /capgate serving on/);
-      serve.push(s.ms);
-      await stop(s.child);
+      serve.push(await serveOnce(serveArgs(bin)));
+      serveModules.push(await serveOnce(serveArgs(bin), modulesEnv));
       if (baseline !== undefined) {
         baseHelp.push(await timed([baseline, "--help"]));
-        const b = await until(serveArgs(baseline), /capgate serving on/);
-        baseServe.push(b.ms);
-        await stop(b.child);
+        baseServe.push(await serveOnce(serveArgs(baseline)));
       }
     }
     const f = quantile(floor, 0.5);
@@ -128,6 +149,7 @@ async function main(): Promise<void> {
     console.log(line("floor: node -e 0", floor, ""));
     console.log(line("capgate --help", help, "   (target within 2x)"));
     console.log(line("capgate serve, until listening", serve, "   (target within 2x)"));
+    console.log(line("  the same from dist/'s modules", serveModules, "   (CAPGATE_SERVE_BUNDLE=off)"));
     if (baseline !== undefined) {
       console.log(line("baseline: capgate --help", baseHelp, ""));
       console.log(line("baseline: capgate serve", baseServe, ""));

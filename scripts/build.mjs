@@ -2,7 +2,8 @@
 // AssemblyScript Wasm runtime that compiled policies are linked into.
 // Runs on `npm ci` (prepare) and before `npm test`, so a fresh clone needs no other step.
 import { execFileSync } from "node:child_process";
-import { copyFileSync, mkdirSync } from "node:fs";
+import { randomUUID } from "node:crypto";
+import { copyFileSync, mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 
@@ -25,3 +26,53 @@ run(bin("tsc"), ["-p", "tsconfig.build.json"]);
 const runtimeWasm = join("compiler", "wasm", "runtime", "build", "runtime.wasm");
 mkdirSync(dirname(join(root, "dist", runtimeWasm)), { recursive: true });
 copyFileSync(join(root, "src", runtimeWasm), join(root, "dist", runtimeWasm));
+
+// `capgate serve` runs from one bundle of its modules (src/cli/serve-bundle.ts): on Node 20 the
+// ES module loader's per-file cost was most of its start-up. The bundle is CommonJS so that V8's
+// code cache can hold its compiled code; better-sqlite3 (native) and PGlite (reads files beside
+// its modules) stay outside it. Without a bundle, serve runs from dist/'s modules (slower to
+// start, the same sidecar), so a bundling failure is reported and the build goes on.
+const serveDir = join(root, "dist", "serve");
+rmSync(serveDir, { recursive: true, force: true });
+try {
+  buildServeBundle();
+} catch (e) {
+  rmSync(serveDir, { recursive: true, force: true });
+  console.error(`build: no serve bundle (${e.message.split("\n")[0]}); capgate serve runs from dist/'s modules`);
+}
+
+function buildServeBundle() {
+  mkdirSync(serveDir, { recursive: true });
+  const bundled = execFileSync(
+    bin("esbuild"),
+    [
+      join(root, "dist", "cli", "serve-main.js"),
+      "--bundle",
+      "--platform=node",
+      "--format=cjs",
+      "--target=node20",
+      // No comments, no indentation: half the bytes to read and compile; names are kept.
+      "--minify-whitespace",
+      "--legal-comments=none",
+      "--external:better-sqlite3",
+      "--external:@electric-sql/pglite",
+      // import.meta.url is the bundle's own URL, which serve-bundle.ts passes in (dist/serve/ is as
+      // deep as the modules' own folders, so their relative URLs point where they did).
+      "--define:import.meta.url=__capgateBundleUrl",
+      "--log-level=error",
+    ],
+    { cwd: root, encoding: "utf8", maxBuffer: 256 * 1024 * 1024, stdio: ["ignore", "pipe", "inherit"] },
+  );
+  // serve-bundle.ts reads the file as Latin-1 (a one-byte string, no UTF-8 decoding of megabytes):
+  // what esbuild leaves outside the ASCII range (in regular expressions) is written as \u escapes,
+  // which mean the same there. The first line stamps the bundle, so a stale code cache is never
+  // used; the rest is CommonJS's wrapper around the bundle, plus the URL it stands in for import.meta.url.
+  const ascii = bundled.replace(/[^\x00-\x7f]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`);
+  writeFileSync(
+    join(serveDir, "serve.cjs"),
+    `// capgate serve bundle ${randomUUID()}\n(function (exports, require, module, __filename, __dirname, __capgateBundleUrl) {${ascii}\n})`,
+  );
+  // The code cache is made by this Node; another Node's V8 refuses it and compiles the source.
+  const loader = JSON.stringify(join(root, "dist", "cli", "serve-bundle.js"));
+  execFileSync(process.execPath, ["-e", `import(${loader}).then((m) => { m.writeServeCodeCache(); process.exit(0); })`], { cwd: root, stdio: "inherit" });
+}

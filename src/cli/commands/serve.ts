@@ -94,12 +94,11 @@ export function registerServe(program: Command): void {
         return;
       }
       const server = await startServer({ config });
-      process.stderr.write(`capgate serving on ${server.url}\n`);
       // SIGHUP (systemctl reload) reopens the decision log file after rotation and loads a
       // changed bundle or replica now, also under --no-watch; Node's default would end the process.
       const reopen = (): void => void server.reload();
       process.on("SIGHUP", reopen);
-      await new Promise<void>((resolve) => {
+      const stopped = new Promise<void>((resolve) => {
         const stop = (): void => {
           process.off("SIGINT", stop);
           process.off("SIGTERM", stop);
@@ -109,5 +108,8 @@ export function registerServe(program: Command): void {
         process.on("SIGINT", stop);
         process.on("SIGTERM", stop);
       });
+      // Said once the handlers are in place: a supervisor that signals on seeing it gets a clean stop.
+      process.stderr.write(`capgate serving on ${server.url}\n`);
+      await stopped;
     });
 }
