@@ -2,7 +2,7 @@
 // group lives in its own file and registers itself on the program; it is
 // loaded only when its command runs (or its help is asked for), so `capgate
 // --help` and one command never pay for every other command's dependencies
-// (the compiler's binaryen, PGlite, NATS, the admin API). The summary here is
+// (the compiler, PGlite, NATS, the admin API). The summary here is
 // what `capgate --help` lists without loading the group.
 import type { Command } from "commander";
 

@@ -9,7 +9,7 @@ import { toJsonTextPretty } from "../../policy/host-builtins/types.js";
 import { loadBundleSigner } from "../../policy/signing/index.js";
 import { collectData, readDataDocument, readDocument, readSources } from "../../policy/tools/sources.js";
 
-// The compiler loads binaryen (seconds to start); only policy commands pay for it.
+// The compiler and the policy runtime load on first use; only policy commands pay for them.
 const tools = (): Promise<typeof import("../../policy/tools/index.js")> => import("../../policy/tools/index.js");
 
 const collect = (v: string, acc: string[]): string[] => [...acc, v];

@@ -2,7 +2,7 @@
 // library functions: each takes sources (or paths) and returns data; printing
 // and exit codes belong to the CLI.
 import type { ast, PolicySource } from "../../compiler/index.js";
-// The compiler's front file loads the Wasm back end (binaryen, about 1.2 s);
+// The compiler's front file loads the planner and the Wasm linker too;
 // `policy check` parses and compiles only, so it takes those two stages directly.
 import { parse } from "../../compiler/parser/index.js";
 import { compile } from "../../compiler/passes/index.js";
@@ -12,7 +12,7 @@ import { moduleKey, readCachedModule, writeCachedModule } from "./module-cache.j
 import { coverageReport, readCoverageBytes, type CoverageReport } from "./coverage.js";
 import { splitSolution, wrapQuery } from "./query-capture.js";
 
-// Loaded when a tool needs them: the Wasm back end (binaryen), the SDK with the
+// Loaded when a tool needs them: the planner and Wasm linker, the SDK with the
 // host built-ins, the bundle writer. `policy check` needs none of them.
 const backEnd = (): Promise<typeof import("../../compiler/index.js")> => import("../../compiler/index.js");
 const runtime = (): Promise<typeof import("../runtime/index.js")> => import("../runtime/index.js");

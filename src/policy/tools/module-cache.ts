@@ -1,6 +1,6 @@
 // A disk cache of compiled modules for `capgate policy eval`: the same sources,
 // query and options compiled by the same compiler give the same module, so a
-// repeated evaluation loads it instead of loading binaryen and linking again.
+// repeated evaluation loads it instead of planning and linking it again.
 // The key covers every input of the compilation and the compiler itself (its
 // files and the runtime it links), so a changed compiler never reuses a module
 // an older one wrote. Any failure to read or write the cache only means a
