@@ -41,9 +41,9 @@ if (error) {
 // function: both would break the emitter's heap base and the SDK's heap reset.
 const mod = new WebAssembly.Module(readFileSync(out));
 const imports = WebAssembly.Module.imports(mod).map((i) => `${i.module}.${i.name}`);
-// opa_builtin0 calls the host's deadline check (runtime/assembly/memory.ts),
-// opa_builtin3 its time zone offsets (runtime/assembly/builtins/time.ts).
-const allowed = new Set(["env.memory", "env.opa_abort", "env.opa_println", "env.opa_builtin0", "env.opa_builtin3"]);
+// opa_builtin0..4: host built-ins, called through runtime/assembly/host-call.ts
+// (and opa_builtin0 directly by the deadline check in memory.ts).
+const allowed = new Set(["env.memory", "env.opa_abort", "env.opa_println", ...[0, 1, 2, 3, 4].map((n) => `env.opa_builtin${n}`)]);
 const extra = imports.filter((i) => !allowed.has(i));
 if (extra.length > 0) die(`unexpected imports ${extra.join(", ")} in ${out}`);
 const exports = new Set(WebAssembly.Module.exports(mod).map((e) => e.name));

@@ -115,6 +115,18 @@ export const RUNTIME_FUNCTIONS = {
     doc: "opa_eval helper (ABI 1.2): (heap_ptr, input_ptr, input_len): set the heap pointer, parse the input JSON (0 when input_len is 0) and return the input value; aborts on malformed input.",
   },
 
+  // --- host built-in calls (runtime/assembly/host-call.ts) -----------------------
+  capgate_host_call0: { params: [v], result: v, doc: "(id): opa_builtin0 after recording no operands." },
+  capgate_host_call1: { params: [v, v], result: v, doc: "(id, a): opa_builtin1 after recording its operand for capgate_host_operand." },
+  capgate_host_call2: { params: [v, v, v], result: v, doc: "(id, a, b): opa_builtin2 after recording its operands." },
+  capgate_host_call3: { params: [v, v, v, v], result: v, doc: "(id, a, b, c): opa_builtin3 after recording its operands." },
+  capgate_host_call4: { params: [v, v, v, v, v], result: v, doc: "(id, a, b, c, d): opa_builtin4 after recording its operands." },
+  capgate_host_operand: {
+    params: [v],
+    result: v,
+    doc: "Operand i (from 0) of the host built-in call in progress, 0 past its arity; exported so the host reads its operands' JSON exactly rather than through the SDK's JSON.parse.",
+  },
+
   // --- constructors ---------------------------------------------------------
   capgate_null: { params: [], result: v, doc: "The null value (a static singleton)." },
   capgate_boolean: { params: [v], result: v, doc: "true for non-zero, false for 0 (static singletons)." },

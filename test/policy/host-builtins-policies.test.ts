@@ -99,3 +99,37 @@ describe("numbers past int64 and decimals, end to end", () => {
     expect(parseJsonExact(text)).toEqual({ ...(JSON.parse(text) as object), b: -12345678901234567890n });
   });
 });
+
+const EXACT = `package t
+big_d := sprintf("%d", [12345678901234567890])
+big_neg := sprintf("%v", [-98765432109876543210])
+big_s := sprintf("%s %x %c", [123456789123456789123, 123456789123456789123, 123456789123456789123])
+formatted := time.format(1703444325734390123)
+marshalled := json.marshal({"n": 12345678901234567890, "f": 0.5, "s": "x"})
+payload := base64url.decode(split(io.jwt.encode_sign({"typ": "JWT", "alg": "HS256"}, {"n": 12345678901234567890}, {"kty": "oct", "k": "c2VjcmV0"}), ".")[1])
+small := sprintf("%d %.2f %s", [42, 3.14159, "x"])
+`;
+
+// The SDK hands host built-ins its JSON.parse of each operand; the module
+// records the operands and the host reads them again exactly (capgate_host_operand).
+describe("numbers reach host built-ins exactly", () => {
+  it("formats integers past 2^53 in full (sprintf, as OPA's big.Int)", async () => {
+    expect(await run(EXACT, "t/big_d")).toBe("12345678901234567890");
+    expect(await run(EXACT, "t/big_neg")).toBe("-98765432109876543210");
+    // beyond int64 Go's fmt gets a *big.Int: %s prints it as %d does, %c names big.Int
+    expect(await run(EXACT, "t/big_s")).toBe("123456789123456789123 6b14e9f9b0df36a83 %!c(big.Int=123456789123456789123)");
+  });
+
+  it("keeps every nanosecond of a timestamp past 2^53 (time.format)", async () => {
+    expect(await run(EXACT, "t/formatted")).toBe("2023-12-24T18:58:45.734390123Z");
+  });
+
+  it("marshals and signs big integers as written (json.marshal, io.jwt.encode_sign)", async () => {
+    expect(await run(EXACT, "t/marshalled")).toBe('{"f":0.5,"n":12345678901234567890,"s":"x"}');
+    expect(await run(EXACT, "t/payload")).toBe('{"n":12345678901234567890}');
+  });
+
+  it("leaves calls without big numbers as they were", async () => {
+    expect(await run(EXACT, "t/small")).toBe("42 3.14 x");
+  });
+});

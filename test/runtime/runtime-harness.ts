@@ -73,6 +73,15 @@ export async function loadRuntime(memoryPages = 2): Promise<Runtime> {
       opa_builtin0: () => {
         throw new RuntimeAbort("opa_builtin0 called by the bare runtime");
       },
+      // The runtime's host calls of other arities (host-call.ts), made only by emitted code.
+      ...Object.fromEntries(
+        [1, 2, 4].map((n) => [
+          `opa_builtin${n}`,
+          () => {
+            throw new RuntimeAbort(`opa_builtin${n} called by the bare runtime`);
+          },
+        ]),
+      ),
       // Time zone offsets, answered as the SDK would: JSON out, the real host built-in, JSON in.
       opa_builtin3: (id: number, _ctx: number, ...args: number[]) => {
         if (id !== TZ_OFFSET_ID) throw new RuntimeAbort(`opa_builtin3 called with id ${id}`);

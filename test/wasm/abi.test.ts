@@ -50,6 +50,8 @@ describe("emitted module ABI", () => {
     expect(exports).toEqual(
       [
         "function:builtins",
+        // capgate's: the operands of the host built-in call in progress, read back exactly by capgate's host
+        "function:capgate_host_operand",
         "function:entrypoints",
         "function:eval",
         "function:opa_eval",

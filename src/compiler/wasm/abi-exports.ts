@@ -12,7 +12,7 @@ export const ABI_VERSION = 1;
 /** 1.2: opa_eval, the single-call evaluation the SDK uses when present. */
 export const ABI_MINOR_VERSION = 2;
 
-/** Runtime functions re-exported under their own names (the SDK calls them). */
+/** Runtime functions re-exported under their own names (the SDK calls them; capgate's host reads capgate_host_operand). */
 export const RUNTIME_ABI_EXPORTS = [
   "opa_malloc",
   "opa_free",
@@ -29,6 +29,7 @@ export const RUNTIME_ABI_EXPORTS = [
   "opa_eval_ctx_set_data",
   "opa_eval_ctx_set_entrypoint",
   "opa_eval_ctx_get_result",
+  "capgate_host_operand",
 ] as const satisfies readonly RuntimeFunctionName[];
 
 /** Exports the emitter itself generates. */

@@ -13,7 +13,9 @@ import type { StaticData } from "./static-data.js";
 
 const i32 = I32;
 
-const MAX_HOST_ARITY = 4;
+/** The runtime's host built-in call per arity (opa_builtin0..4 after recording the operands). */
+const HOST_CALLS = ["capgate_host_call0", "capgate_host_call1", "capgate_host_call2", "capgate_host_call3", "capgate_host_call4"] as const satisfies readonly RuntimeFunctionName[];
+const MAX_HOST_ARITY = HOST_CALLS.length - 1;
 
 /** How a Call's callee is reached. */
 export type Callee =
@@ -36,7 +38,6 @@ export interface ModuleContext {
   resolveCall(name: string): Callee;
   /** Planned functions that implement a data path, for CallDynamic. */
   pathFuncs: readonly { wasmName: string; path: readonly string[]; arity: number }[];
-  hostImport(arity: number): string;
   nextLabel(): string;
   /** With coverage on: the byte slot of a source line, set to 1 when a statement of that line runs. */
   coverageSlot?(loc: ir.StmtLocation): number | undefined;
@@ -470,7 +471,8 @@ export class BodyEmitter {
         if (args.length > MAX_HOST_ARITY) {
           throw this.error(`host built-in ${s.func} takes ${args.length} arguments; at most ${MAX_HOST_ARITY} are supported`, loc);
         }
-        call = m.call(this.ctx.hostImport(args.length), [m.i32.const(callee.id), m.i32.const(0), ...args], i32);
+        // Through the runtime, which records the operands for the host to read exactly (host-call.ts).
+        call = this.call(HOST_CALLS[args.length]!, [m.i32.const(callee.id), ...args]);
         break;
     }
     const isUndefined = m.i32.eqz(m.local.tee(this.local(s.result), call, i32));

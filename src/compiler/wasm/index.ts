@@ -124,9 +124,6 @@ function link(policy: ir.Policy, rt: RuntimeLink, opts: EmitOptions): Uint8Array
     pathFuncs: policy.funcs
       .filter((f) => f.path !== undefined)
       .map((f) => ({ wasmName: funcs.get(f.name)!.wasmName, path: f.path!, arity: f.params.length })),
-    hostImport(arity) {
-      return rt.importFunc("env", `opa_builtin${arity}`, Array<number>(arity + 2).fill(i32), i32);
-    },
     nextLabel: () => `L${labels++}`,
   };
   const coverage = opts.coverage;

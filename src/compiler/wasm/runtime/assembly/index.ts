@@ -17,6 +17,7 @@ export {
 export { opa_json_parse, opa_value_parse } from "./parse";
 export { opa_json_dump, opa_value_dump, capgate_println_value, capgate_print, capgate_print_sets } from "./dump";
 export { capgate_runtime_error, capgate_runtime_error_msg } from "./error";
+export { capgate_host_operand, capgate_host_call0, capgate_host_call1, capgate_host_call2, capgate_host_call3, capgate_host_call4 } from "./host-call";
 export {
   opa_eval_ctx_new, opa_eval_ctx_set_input, opa_eval_ctx_set_data, opa_eval_ctx_set_entrypoint,
   opa_eval_ctx_get_result, capgate_eval_ctx_get_input, capgate_eval_ctx_get_data,

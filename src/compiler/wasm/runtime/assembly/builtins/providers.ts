@@ -7,22 +7,20 @@
 import { T_OBJECT, T_NUMBER, T_STRING, stringAscii } from "../value";
 import { capgate_object_insert, capgate_value_shallow_copy } from "../collections";
 import { typeErr, builtinErr, builtinErrText, isType } from "./common";
+import { capgate_host_call3 } from "../host-call";
 
 const NAME = "providers.aws.sign_req";
 
 /** The builtins() id of $capgate.aws_sign, set by the emitter; -1: signing is an error. */
 export let capgate_aws_sign_builtin: i32 = -1;
 
-// @ts-ignore: decorator
-@external("env", "opa_builtin3")
-declare function opa_builtin3(id: i32, ctx: i32, a: usize, b: usize, c: usize): usize;
 
 export function capgate_bi_providers_aws_sign_req(req: usize, config: usize, ns: usize): usize {
   if (!isType(req, T_OBJECT)) return typeErr(NAME, 1, "object", req);
   if (!isType(config, T_OBJECT)) return typeErr(NAME, 2, "object", config);
   if (!isType(ns, T_NUMBER)) return typeErr(NAME, 3, "number", ns);
   if (capgate_aws_sign_builtin < 0) return builtinErr(NAME, "signing needs the host built-in $capgate.aws_sign");
-  let headers = opa_builtin3(capgate_aws_sign_builtin, 0, req, config, ns);
+  let headers = capgate_host_call3(capgate_aws_sign_builtin, req, config, ns);
   if (isType(headers, T_STRING)) return builtinErrText(NAME, headers);
   if (!isType(headers, T_OBJECT)) return builtinErr(NAME, "the host's signer answered neither headers nor an error");
   let out = capgate_value_shallow_copy(req);

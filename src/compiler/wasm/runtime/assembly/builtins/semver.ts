@@ -76,9 +76,9 @@ function parse(v: usize): bool {
   return <u32>i == n;
 }
 
+// Any value is accepted, as in OPA (topdown/semver.go): a non-string is not a valid version.
 export function capgate_bi_semver_is_valid(v: usize): usize {
-  if (!isType(v, T_STRING)) return typeErr("semver.is_valid", 1, "string", v);
-  return capgate_boolean(parse(v) ? 1 : 0);
+  return capgate_boolean(isType(v, T_STRING) && parse(v) ? 1 : 0);
 }
 
 // @ts-ignore: decorator

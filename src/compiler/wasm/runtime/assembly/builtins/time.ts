@@ -10,6 +10,7 @@ import { capgate_array_append } from "../collections";
 import { capgate_value_equal } from "../compare";
 import { numberAsInt, lastInt, numberToF64 } from "../numbers";
 import { typeErr, builtinErr, builtinErrText, isType } from "./common";
+import { capgate_host_call3 } from "../host-call";
 
 const NS_PER_SEC: i64 = 1000000000;
 const SEC_PER_DAY: i64 = 86400;
@@ -20,9 +21,6 @@ const OPERAND = "a number or array[number, string]";
 /** The builtins() id of $capgate.tz_offset, set by the emitter; -1: zones other than UTC are an error. */
 export let capgate_tz_offset_builtin: i32 = -1;
 
-// @ts-ignore: decorator
-@external("env", "opa_builtin3")
-declare function opa_builtin3(id: i32, ctx: i32, a: usize, b: usize, c: usize): usize;
 
 // @ts-ignore: decorator
 @inline function floorDiv(a: i64, b: i64): i64 { let q = a / b; return (a % b != 0 && (a < 0) != (b < 0)) ? q - 1 : q; }
@@ -103,7 +101,7 @@ function zoneOffset(name: string, zone: usize, sec: i64, local: bool): bool {
   tzOff = 0;
   if (zone == 0) return true;
   if (capgate_tz_offset_builtin < 0) { builtinErr(name, "time zones other than UTC need the host built-in $capgate.tz_offset"); return false; }
-  let r = opa_builtin3(capgate_tz_offset_builtin, 0, zone, capgate_number_int(sec), capgate_boolean(local ? 1 : 0));
+  let r = capgate_host_call3(capgate_tz_offset_builtin, zone, capgate_number_int(sec), capgate_boolean(local ? 1 : 0));
   if (isType(r, T_NUMBER) && numberAsInt(r)) { tzOff = lastInt(); return true; }
   if (isType(r, T_STRING)) { builtinErrText(name, r); return false; }
   builtinErr(name, "the host's time zone lookup answered neither an offset nor an error");
