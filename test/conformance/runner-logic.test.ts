@@ -156,6 +156,9 @@ describe("OPA's judgement: JSON rows, numbers by value", () => {
   it("regorus error texts map to OPA's code only where it is certain", () => {
     expect(regorusErrorCode("`if` keyword is required before rule body")).toBe("rego_parse_error");
     expect(regorusErrorCode("`bits.xor` expects 2 arguments")).toBe("rego_type_error");
+    expect(regorusErrorCode("recursion detected")).toBe("rego_recursion_error");
+    expect(regorusErrorCode("invalid `var` in default value")).toBe("rego_parse_error");
+    expect(regorusErrorCode("divide by zero")).toBe("eval_builtin_error");
     expect(regorusErrorCode("rules should not produce multiple outputs")).toBe("eval_conflict_error");
     expect(regorusErrorCode("`lower` expects string argument.")).toBeUndefined();
   });

@@ -37,6 +37,8 @@ export interface Exclusion {
   file: string;
   note: string;
   reason: string;
+  /** What `opa check` does with the case's modules and query: "pass" or the compile-time code it fails with (check-agreement.ts). */
+  opa_check?: string;
 }
 
 export interface RunOptions {
@@ -106,6 +108,9 @@ const REGORUS_ERROR_CODES: ReadonlyArray<[RegExp, ErrorCode]> = [
   [/expects \d+ arguments?\b|could not find function/, "rego_type_error"],
   [/this import shadows previous import|(input|data) cannot be shadowed/, "rego_compile_error"],
   [/rules should not produce multiple outputs/, "eval_conflict_error"],
+  [/recursion detected/, "rego_recursion_error"],
+  [/invalid `\w+` in default value|import path must begin with one of/, "rego_parse_error"],
+  [/divide by zero/, "eval_builtin_error"],
 ];
 
 export function regorusErrorCode(text: string): string | undefined {
@@ -277,6 +282,9 @@ export function readExclusions(path: string): Exclusion[] {
     const e = x as Partial<Exclusion>;
     if (typeof e.file !== "string" || typeof e.note !== "string" || typeof e.reason !== "string" || e.reason.trim().length < 10) {
       throw new Error(`${path}: exclusion ${i + 1} needs file, note and a written reason`);
+    }
+    if (e.opa_check !== undefined && !/^(pass|rego_[a-z_]+_error)$/.test(e.opa_check)) {
+      throw new Error(`${path}: exclusion ${i + 1}: opa_check must be "pass" or a rego_*_error code, got ${JSON.stringify(e.opa_check)}`);
     }
     return e as Exclusion;
   });
