@@ -1,31 +1,126 @@
-// Prometheus metrics of one sidecar instance, in its own registry (so two
-// servers in one process, as in tests, do not share counters): decisions by
-// name and outcome, decision latency, replica age and corruption, and the
-// loaded policy revision.
+// Prometheus metrics of one sidecar instance (so two servers in one process,
+// as in tests, do not share counters): decisions by name and outcome, decision
+// latency, replica age and corruption, and the loaded policy revision.
 //
-// A decision is counted in plain numbers (recordDecision): prom-client hashes
-// the label set of every inc() and observe() into a string key, which cost a
-// busy sidecar more than its decision log. The counts are published when the
-// registry is read (a scrape, the status reporter): the decisions counter
-// takes what was counted since in its collect(), and the latency histogram
-// answers from the counts themselves.
-import { collectDefaultMetrics, Counter, Gauge, Registry, type Metric } from "prom-client";
+// Every metric is kept here in plain numbers and published when it is read:
+// prom-client hashes the label set of every inc() and observe() into a string
+// key, which cost a busy sidecar more than its decision log, and loading it
+// is a noticeable share of `serve`'s start-up. So prom-client is imported on
+// the first read (a /metrics scrape, or the fleet follower adding its own
+// metrics to the registry), and each metric here is a registry metric of its
+// own whose get() answers from the numbers. Node's default metrics are
+// registered at that first read too: those read at collect time (CPU, memory,
+// handles) are whole from the first scrape, the GC and event-loop-lag
+// histograms count from it.
+import type { Metric, Registry } from "prom-client";
 
-export interface ServerMetrics {
-  registry: Registry;
-  /** Counts one answered decision and its latency; the hot path's only metrics call. */
-  recordDecision(decision: string, allow: boolean, seconds: number): void;
-  decisions: Counter<"decision" | "outcome">;
-  latency: DecisionLatency;
-  totp: Counter<"outcome">;
-  replicaAge: Gauge;
-  decisionLogDropped: Gauge;
-  policyRevision: Gauge<"revision">;
-  reloads: Counter<"kind" | "outcome">;
-  replicaCorruptions: Counter<"found_by">;
+/** The registry as /metrics reads it; prom-client is loaded on the first read. */
+export interface LazyRegistry {
+  /** The Prometheus text format's (prom-client's default). */
+  readonly contentType: string;
+  /** The exposition text of every metric. */
+  metrics(): Promise<string>;
+  /** prom-client's registry holding these metrics; the fleet follower registers its own there. */
+  load(): Promise<Registry>;
 }
 
+export interface ServerMetrics {
+  registry: LazyRegistry;
+  /** Counts one answered decision and its latency; the hot path's only metrics call. */
+  recordDecision(decision: string, allow: boolean, seconds: number): void;
+  decisions: LocalCounter<"decision" | "outcome">;
+  latency: DecisionLatency;
+  totp: LocalCounter<"outcome">;
+  replicaAge: LocalGauge;
+  decisionLogDropped: LocalGauge;
+  policyRevision: LocalGauge<"revision">;
+  reloads: LocalCounter<"kind" | "outcome">;
+  replicaCorruptions: LocalCounter<"found_by">;
+}
+
+/** prom-client's Registry.PROMETHEUS_CONTENT_TYPE, known before prom-client is loaded. */
+const PROMETHEUS_TEXT = "text/plain; version=0.0.4; charset=utf-8";
+
 const LATENCY_BUCKETS: readonly number[] = [0.00001, 0.000025, 0.00005, 0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.05, 0.1];
+
+type Labels = Record<string, string | number>;
+
+/** What a prom-client metric's get() answers, which its registry formats. */
+interface MetricData {
+  name: string;
+  help: string;
+  type: "counter" | "gauge" | "histogram";
+  aggregator: "sum";
+  values: Array<{ labels: Labels; value: number; metricName?: string }>;
+}
+
+/**
+ * A counter or gauge in plain numbers, one series per label set, published
+ * by prom-client's registry as a metric of its own. Label sets are keyed by
+ * their values in labelNames order; these metrics change a few times a
+ * minute, not per decision.
+ */
+abstract class LocalMetric<L extends string> {
+  readonly aggregator = "sum" as const;
+  abstract readonly type: "counter" | "gauge";
+  protected readonly series = new Map<string, { labels: Labels; value: number }>();
+
+  constructor(
+    readonly name: string,
+    readonly help: string,
+    private readonly labelNames: readonly L[] = [],
+  ) {}
+
+  protected entry(labels: Partial<Record<L, string>>): { labels: Labels; value: number } {
+    const key = this.labelNames.map((l) => labels[l] ?? "").join("\u0000");
+    let e = this.series.get(key);
+    if (e === undefined) {
+      e = { labels: { ...labels } as Labels, value: 0 };
+      this.series.set(key, e);
+    }
+    return e;
+  }
+
+  reset(): void {
+    this.series.clear();
+  }
+
+  /** Called by get() before it answers (the decisions counter takes recordDecision's counts there). */
+  protected collect(): void {}
+
+  get(): Promise<MetricData> {
+    this.collect();
+    // Without labels a metric shows its one series even before it is touched, as prom-client's do.
+    const values = this.labelNames.length === 0 && this.series.size === 0 ? [{ labels: {}, value: 0 }] : [...this.series.values()];
+    return Promise.resolve({ name: this.name, help: this.help, type: this.type, aggregator: this.aggregator, values });
+  }
+}
+
+export class LocalCounter<L extends string = never> extends LocalMetric<L> {
+  readonly type = "counter" as const;
+
+  constructor(name: string, help: string, labelNames: readonly L[] = [], private readonly onCollect?: (c: LocalCounter<L>) => void) {
+    super(name, help, labelNames);
+  }
+
+  inc(labels: Partial<Record<L, string>> = {}, by = 1): void {
+    this.entry(labels).value += by;
+  }
+
+  protected override collect(): void {
+    this.onCollect?.(this);
+  }
+}
+
+export class LocalGauge<L extends string = never> extends LocalMetric<L> {
+  readonly type = "gauge" as const;
+
+  /** set(value) for a gauge without labels, set(labels, value) for one series of a labelled one. */
+  set(labelsOrValue: Partial<Record<L, string>> | number, value?: number): void {
+    if (typeof labelsOrValue === "number") this.entry({}).value = labelsOrValue;
+    else this.entry(labelsOrValue).value = value ?? 0;
+  }
+}
 
 /** One decision name's counts: outcomes not yet published to the counter, and its latency histogram. */
 interface Tally {
@@ -37,20 +132,7 @@ interface Tally {
   count: number;
 }
 
-/** What a prom-client metric's get() answers, for a histogram. */
-interface HistogramData {
-  name: string;
-  help: string;
-  type: "histogram";
-  aggregator: "sum";
-  values: Array<{ labels: Record<string, string | number>; value: number; metricName: string }>;
-}
-
-/**
- * capgate_decision_duration_seconds by decision: a histogram kept in plain
- * numbers per decision name, registered with prom-client as a metric of its
- * own (prom-client's Histogram has no way to take counts made elsewhere).
- */
+/** capgate_decision_duration_seconds by decision: a histogram kept in plain numbers per decision name. */
 export class DecisionLatency {
   readonly name = "capgate_decision_duration_seconds";
   readonly help = "Time to answer one decision inside the sidecar";
@@ -81,8 +163,8 @@ export class DecisionLatency {
   }
 
   /** As prom-client's Histogram#get(): cumulative buckets, then +Inf, sum and count, per decision. */
-  get(): Promise<HistogramData> {
-    const values: HistogramData["values"] = [];
+  get(): Promise<MetricData> {
+    const values: MetricData["values"] = [];
     for (const [decision, t] of this.tallies) {
       if (t.count === 0) continue;
       let acc = 0;
@@ -107,68 +189,50 @@ function observeIn(t: Tally, seconds: number): void {
 }
 
 export function createMetrics(opts: { defaultMetrics?: boolean } = {}): ServerMetrics {
-  const registry = new Registry();
-  if (opts.defaultMetrics !== false) collectDefaultMetrics({ register: registry, prefix: "capgate_" });
   const latency = new DecisionLatency();
-  registry.registerMetric(latency as unknown as Metric);
+  // Publishes what recordDecision counted since the last read.
+  const decisions = new LocalCounter("capgate_decisions_total", "Decisions answered, by decision name and outcome (allow, deny, error)", ["decision", "outcome"], (c) => {
+    for (const [decision, t] of latency.tallies) {
+      if (t.allow > 0) c.inc({ decision, outcome: "allow" }, t.allow);
+      if (t.deny > 0) c.inc({ decision, outcome: "deny" }, t.deny);
+      t.allow = 0;
+      t.deny = 0;
+    }
+  });
+  const own = {
+    decisions,
+    latency,
+    totp: new LocalCounter("capgate_totp_verifications_total", "TOTP verifications, by outcome (verified or the refusal reason)", ["outcome"]),
+    replicaAge: new LocalGauge("capgate_replica_age_seconds", "Seconds since the replica last confirmed it was current (-1 when missing)"),
+    decisionLogDropped: new LocalGauge(
+      "capgate_decision_log_dropped_lines",
+      "Decision log lines dropped since start because the destination could not keep up",
+    ),
+    policyRevision: new LocalGauge("capgate_policy_revision_info", "The loaded policy bundle revision (value 1 on the loaded revision's series)", ["revision"]),
+    reloads: new LocalCounter("capgate_reloads_total", "Bundle and replica reloads, by kind and outcome (loaded, refused)", ["kind", "outcome"]),
+    replicaCorruptions: new LocalCounter(
+      "capgate_replica_corruptions_total",
+      "Damaged replica files found, by where (lookup, integrity_check, load); decisions are denied until a fresh snapshot replaces the file",
+      ["found_by"],
+    ),
+  };
+  let loaded: Promise<Registry> | undefined;
+  const load = (): Promise<Registry> =>
+    (loaded ??= import("prom-client").then(({ Registry, collectDefaultMetrics }) => {
+      const r = new Registry();
+      if (opts.defaultMetrics !== false) collectDefaultMetrics({ register: r, prefix: "capgate_" });
+      for (const m of Object.values(own)) r.registerMetric(m as unknown as Metric);
+      return r;
+    }));
   return {
-    registry,
+    ...own,
+    registry: { contentType: PROMETHEUS_TEXT, load, metrics: async () => (await load()).metrics() },
     recordDecision(decision, allow, seconds) {
       const t = latency.tally(decision);
       if (allow) t.allow++;
       else t.deny++;
       observeIn(t, seconds);
     },
-    decisions: new Counter({
-      name: "capgate_decisions_total",
-      help: "Decisions answered, by decision name and outcome (allow, deny, error)",
-      labelNames: ["decision", "outcome"],
-      registers: [registry],
-      // Publishes what recordDecision counted since the last read.
-      collect() {
-        for (const [decision, t] of latency.tallies) {
-          if (t.allow > 0) this.inc({ decision, outcome: "allow" }, t.allow);
-          if (t.deny > 0) this.inc({ decision, outcome: "deny" }, t.deny);
-          t.allow = 0;
-          t.deny = 0;
-        }
-      },
-    }),
-    latency,
-    totp: new Counter({
-      name: "capgate_totp_verifications_total",
-      help: "TOTP verifications, by outcome (verified or the refusal reason)",
-      labelNames: ["outcome"],
-      registers: [registry],
-    }),
-    replicaAge: new Gauge({
-      name: "capgate_replica_age_seconds",
-      help: "Seconds since the replica last confirmed it was current (-1 when missing)",
-      registers: [registry],
-    }),
-    decisionLogDropped: new Gauge({
-      name: "capgate_decision_log_dropped_lines",
-      help: "Decision log lines dropped since start because the destination could not keep up",
-      registers: [registry],
-    }),
-    policyRevision: new Gauge({
-      name: "capgate_policy_revision_info",
-      help: "The loaded policy bundle revision (value 1 on the loaded revision's series)",
-      labelNames: ["revision"],
-      registers: [registry],
-    }),
-    reloads: new Counter({
-      name: "capgate_reloads_total",
-      help: "Bundle and replica reloads, by kind and outcome (loaded, refused)",
-      labelNames: ["kind", "outcome"],
-      registers: [registry],
-    }),
-    replicaCorruptions: new Counter({
-      name: "capgate_replica_corruptions_total",
-      help: "Damaged replica files found, by where (lookup, integrity_check, load); decisions are denied until a fresh snapshot replaces the file",
-      labelNames: ["found_by"],
-      registers: [registry],
-    }),
   };
 }
 

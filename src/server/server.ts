@@ -87,7 +87,9 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
   const openFacts = opts.openFacts ?? openReplicaFacts;
 
   // Key material is read now: a bad file stops start-up with a config_error.
-  const jwt = config.jwt.jwks_file === undefined ? noKeysVerifier : createJwtVerifier(readJwks(config.jwt.jwks_file), config.jwt.algorithms);
+  const jwksFile = config.jwt.jwks_file;
+  const keySet = jwksFile === undefined ? null : createJwtVerifier(readJwks(jwksFile), config.jwt.algorithms);
+  const jwt = keySet ?? noKeysVerifier;
   // Opened here only when not given: a given primary is the caller's to close.
   const owned = opts.primary === undefined ? await openSidecarPrimary(config.database_url, log) : null;
   const primary = opts.primary ?? owned;
@@ -162,6 +164,15 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
     await openReplica(path).catch((e) => refused(path, e));
     watched.push({ path, load: () => openReplica(path) });
   } else log.warn("no replica configured: every decision is denied (replica_missing)");
+  // A key rotation: a changed JWKS file replaces the key set, which forgets every token verified
+  // with the old one; a bad file is refused and the old keys serve on.
+  if (jwksFile !== undefined && keySet !== null) {
+    const load = async (): Promise<void> => {
+      keySet.setKeys(readJwks(jwksFile));
+      log.info({ jwks_file: jwksFile }, "JWT keys reloaded");
+    };
+    watched.push({ path: jwksFile, load });
+  }
   // The NATS client is imported only when the config asks for a relay.
   const startSidecarSync = config.sync === undefined ? null : (await import("../fleet/index.js")).startSidecarSync;
   const reloader = new Reloader(watched, refused);
@@ -173,7 +184,7 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
       : startSidecarSync({
           sync: config.sync,
           replica: config.replica!,
-          registry: metrics.registry,
+          registry: await metrics.registry.load(),
           log,
           loadBundle: config.bundle_source === "nats" ? (path) => loadPolicy(path) : undefined,
         });
