@@ -1,8 +1,8 @@
-// Opening a replica, and lookups of a tenant's or a user's rows as objects
-// (what the snapshot and sync tests and tools inspect). Each lookup is one
-// prepared statement over key-prefix ranges of WITHOUT ROWID tables. The
-// sidecar's decisions read the same rows as JSON in the policy input's shape
-// (policy-facts.ts).
+// Opening a replica: the file the replica path points at, checked to be a
+// replica of a format this capgate reads, and what any reader asks of it (its
+// metadata, the capability catalog, its staleness, whether it was replaced).
+// Decisions read the tenants' and users' rows through a read view
+// (read-view.ts) as JSON in the policy input's shape (policy-facts.ts).
 import Database from "better-sqlite3";
 import { existsSync } from "node:fs";
 import { CapgateError } from "../errors.js";
@@ -10,79 +10,24 @@ import { currentGeneration } from "./files.js";
 import { isCorruption, quickCheck } from "./integrity.js";
 import { readMeta, type ReplicaMeta } from "./meta.js";
 import { REPLICA_FORMAT } from "./schema.js";
-import { evaluateStaleness, type ReplicaStatus } from "./status.js";
-
-export interface TenantFacts {
-  tenant: { id: string; name: string };
-  /** capability key → value and who wrote it. */
-  capabilities: Record<string, { value: unknown; source: string }>;
-  /** feature key → enabled. */
-  features: Record<string, boolean>;
-}
-
-export interface UserFacts {
-  user: { id: string; tenantId: string; email: string | null; mfaEnabled: boolean };
-  /** capability key → enrollment state. */
-  capabilities: Record<string, { status: string; data: unknown; source: string }>;
-}
-
-type Row = { k: string; a: string; b: string | number | null; c: string | null; d: string | null };
-
-const TENANT_SQL = `
-  SELECT 't' AS k, id AS a, name AS b, NULL AS c, NULL AS d FROM tenants WHERE id = @id
-  UNION ALL SELECT 'c', capability_key, value, source, NULL FROM tenant_capabilities WHERE tenant_id = @id
-  UNION ALL SELECT 'f', feature_key, enabled, source, NULL FROM tenant_features WHERE tenant_id = @id`;
-
-const USER_SQL = `
-  SELECT 'u' AS k, tenant_id AS a, email AS b, mfa_enabled AS c, NULL AS d FROM users WHERE id = @id
-  UNION ALL SELECT 'c', capability_key, status, data, source FROM user_capability_state WHERE user_id = @id`;
+import { evaluateStaleness, type Staleness } from "./status.js";
 
 export class Replica {
   readonly path: string;
   /** The generation file this handle reads (the replica path's target when opened). */
   readonly file: string;
   readonly db: Database.Database;
-  private readonly tenantStmt: Database.Statement;
-  private readonly userStmt: Database.Statement;
   private readonly metaStmt: Database.Statement;
 
   constructor(path: string, db: Database.Database, file: string) {
     this.path = path;
     this.db = db;
     this.file = file;
-    this.tenantStmt = db.prepare(TENANT_SQL);
-    this.userStmt = db.prepare(USER_SQL);
     this.metaStmt = db.prepare("SELECT value FROM replica_meta WHERE key = 'confirmed_at'").pluck();
   }
 
   meta(): ReplicaMeta {
     return readMeta(this.db, this.path);
-  }
-
-  /** A tenant, its capabilities and features, or undefined for an unknown tenant. */
-  tenantFacts(tenantId: string): TenantFacts | undefined {
-    const rows = this.tenantStmt.all({ id: tenantId }) as Row[];
-    let tenant: TenantFacts["tenant"] | undefined;
-    const capabilities: TenantFacts["capabilities"] = {};
-    const features: TenantFacts["features"] = {};
-    for (const r of rows) {
-      if (r.k === "t") tenant = { id: r.a, name: String(r.b) };
-      else if (r.k === "c") capabilities[r.a] = { value: JSON.parse(String(r.b)), source: String(r.c) };
-      else features[r.a] = r.b === 1;
-    }
-    return tenant && { tenant, capabilities, features };
-  }
-
-  /** A user and its capability states, or undefined for an unknown user. */
-  userFacts(userId: string): UserFacts | undefined {
-    const rows = this.userStmt.all({ id: userId }) as Row[];
-    let user: UserFacts["user"] | undefined;
-    const capabilities: UserFacts["capabilities"] = {};
-    for (const r of rows) {
-      if (r.k === "u") user = { id: userId, tenantId: r.a, email: r.b === null ? null : String(r.b), mfaEnabled: Number(r.c) === 1 };
-      else capabilities[r.a] = { status: String(r.b), data: JSON.parse(String(r.c)), source: String(r.d) };
-    }
-    return user && { user, capabilities };
   }
 
   /** The capability catalog (system defaults), key → row. */
@@ -96,7 +41,7 @@ export class Replica {
   }
 
   /** Staleness of this open replica: one primary-key read, cheap enough per decision. */
-  status(opts: { maxStalenessMs: number; now?: number }): ReplicaStatus {
+  status(opts: { maxStalenessMs: number; now?: number }): Staleness {
     const confirmedAt = this.metaStmt.get() as string | undefined;
     return evaluateStaleness(confirmedAt, opts);
   }

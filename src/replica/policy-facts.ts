@@ -1,7 +1,7 @@
 // A tenant's and a user's facts in the policy input's shape, as JSON text that
 // SQLite builds itself: one indexed lookup each. The sidecar reads these for
-// every decision (through its read view, src/server/decide/replica-facts.ts); the
-// object-shaped lookups of open.ts serve the snapshot and sync tests and tools.
+// every decision through the read view (read-view.ts); the tests' object-shaped
+// lookups are test/replica/lookups.ts.
 import type Database from "better-sqlite3";
 
 const TENANT_JSON_SQL = `

@@ -13,10 +13,11 @@
 // slows or fails a decision. A crash loses at most the last FLUSH_MS of lines.
 import { openSync } from "node:fs";
 import pino, { type Logger } from "pino";
+import { SECRET_KEYS } from "../secrets.js";
 
 const MASKED = "[masked]";
-/** Keys whose values never reach the log, at any depth. */
-const SECRET_KEYS = new Set(["token", "code", "secret", "secret_jwe", "mfa_secret", "assertion", "password", "authorization", "admin_token"]);
+/** Keys whose values never reach the log, at any depth: the stored secrets, and the request fields carrying credentials. */
+const MASKED_KEYS: ReadonlySet<string> = new Set([...SECRET_KEYS, "token", "code", "assertion", "password", "authorization", "admin_token"]);
 
 const FLUSH_BYTES = 64 * 1024;
 const FLUSH_MS = 200;
@@ -26,7 +27,7 @@ export function mask(value: unknown): unknown {
   if (Array.isArray(value)) return value.map(mask);
   if (typeof value !== "object" || value === null) return value;
   const out: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(value)) out[k] = SECRET_KEYS.has(k.toLowerCase()) ? MASKED : mask(v);
+  for (const [k, v] of Object.entries(value)) out[k] = MASKED_KEYS.has(k.toLowerCase()) ? MASKED : mask(v);
   return out;
 }
 
@@ -59,12 +60,12 @@ export interface DecisionLog {
 }
 
 /**
- * A key of SECRET_KEYS anywhere in JSON text. Case-insensitive as mask()'s
+ * A key of MASKED_KEYS anywhere in JSON text. Case-insensitive as mask()'s
  * toLowerCase() is: with the `u` flag, case folding also maps the Kelvin sign,
  * whose lower case is an ASCII "k", so no key mask() would hide escapes it.
  * It may match more than mask() would (a string value), which only costs time.
  */
-const SECRET_KEY_IN_JSON = new RegExp(`"(${[...SECRET_KEYS].join("|")})"\\s*:`, "iu");
+const SECRET_KEY_IN_JSON = new RegExp(`"(${[...MASKED_KEYS].join("|")})"\\s*:`, "iu");
 
 /** The value as JSON with secrets masked; JSON text already made is used as it is when it holds no maskable key. */
 function maskedJson(value: unknown, json: string = JSON.stringify(value)): string {

@@ -7,6 +7,7 @@ import { describe, expect, it } from "vitest";
 import { jetstream } from "@nats-io/jetstream";
 import { changeSubject, encodeChange, fleetNames, readPosition } from "../../src/fleet/index.js";
 import { openReplica } from "../../src/replica/index.js";
+import { tenantFacts } from "../replica/lookups.js";
 import { eventually, useFleet } from "./helpers.js";
 
 const fleet = useFleet("batch");
@@ -60,10 +61,10 @@ describe("a follower's batch transaction", () => {
       expect(after.meta().watermark).toBe(wm + 2);
       expect(readPosition(after.db)!.seq).toBe(lastGood);
       expect(lastGood).toBe(startSeq + 2);
-      expect(after.tenantFacts("g1")?.tenant.name).toBe("Good g1");
-      expect(after.tenantFacts("g2")?.tenant.name).toBe("Good g2");
-      expect(after.tenantFacts("g4")).toBeUndefined();
-      expect(after.tenantFacts("g5")).toBeUndefined();
+      expect(tenantFacts(after, "g1")?.tenant.name).toBe("Good g1");
+      expect(tenantFacts(after, "g2")?.tenant.name).toBe("Good g2");
+      expect(tenantFacts(after, "g4")).toBeUndefined();
+      expect(tenantFacts(after, "g5")).toBeUndefined();
     } finally {
       after.close();
     }

@@ -8,7 +8,8 @@ import { join } from "node:path";
 import { jetstreamManager } from "@nats-io/jetstream";
 import { Objm } from "@nats-io/obj";
 import { fleetNames, SNAPSHOT_OBJECT } from "../../src/fleet/index.js";
-import { openReplica, replicaStatus } from "../../src/replica/index.js";
+import { openReplica } from "../../src/replica/index.js";
+import { replicaStatus, tenantFacts } from "../replica/lookups.js";
 import { generateSigningKeys, loadVerifyKey } from "../../src/snapshot/index.js";
 import { buildTestBundle, post, startTestServer } from "../server/helpers.js";
 import { eventually, logIds, partitionable, privateNats, useFleet } from "./helpers.js";
@@ -91,9 +92,9 @@ describe("followers under failure", () => {
     expect(again.bootstraps).toBe(0);
     const after = openReplica(f.replica);
     expect(after.meta().snapshotId).toBe(before.snapshotId);
-    expect(after.tenantFacts("t1")?.tenant.name).toBe("Tenant 1");
+    expect(tenantFacts(after, "t1")?.tenant.name).toBe("Tenant 1");
     after.close();
-    expect(replicaStatus(f.replica, { maxStalenessMs: 60_000 }).state).toBe("current");
+    expect(replicaStatus(f.replica, { maxStalenessMs: 60_000 }).status).toBe("current");
     again.stop();
     await again.done;
 

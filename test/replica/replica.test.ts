@@ -7,7 +7,8 @@ import { mkdtempSync, rmSync, writeFileSync, existsSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { applySnapshot } from "../../src/snapshot/index.js";
-import { openReplica, replicaStatus, TABLES } from "../../src/replica/index.js";
+import { openReplica, TABLES } from "../../src/replica/index.js";
+import { replicaStatus, tenantFacts, userFacts } from "./lookups.js";
 
 let dir: string;
 beforeAll(() => {
@@ -46,10 +47,10 @@ it("applies a hand-written snapshot and answers lookups from it", async () => {
   const path = join(dir, "a.db");
   await applySnapshot(handMade("one", base, 1), path);
   const r = openReplica(path);
-  expect(r.tenantFacts("acme")).toEqual({
+  expect(tenantFacts(r, "acme")).toEqual({
     tenant: { id: "acme", name: "Acme" }, capabilities: { mfa: { value: { required: true }, source: "admin" } }, features: { mfa: true },
   });
-  expect(r.userFacts("alice")).toEqual({
+  expect(userFacts(r, "alice")).toEqual({
     user: { id: "alice", tenantId: "acme", email: null, mfaEnabled: true },
     capabilities: { mfa: { status: "enrolled", data: {}, source: "user" } },
   });
@@ -63,10 +64,10 @@ it("lets an open handle keep reading while a new snapshot is swapped in, and say
   expect(old.replaced()).toBe(false);
   await applySnapshot(handMade("b2", { ...base, tenants: [["acme", "Acme 2"]] }, 2), path);
   expect(old.replaced()).toBe(true);
-  expect(old.tenantFacts("acme")?.tenant.name).toBe("Acme");
+  expect(tenantFacts(old, "acme")?.tenant.name).toBe("Acme");
   old.close();
   const fresh = openReplica(path);
-  expect(fresh.tenantFacts("acme")?.tenant.name).toBe("Acme 2");
+  expect(tenantFacts(fresh, "acme")?.tenant.name).toBe("Acme 2");
   // The previous generation is gone from the directory once nobody needs it.
   expect(existsSync(old.file)).toBe(false);
   fresh.close();
@@ -92,5 +93,5 @@ it("refuses a value of the wrong kind and keeps the old replica", async () => {
 it("checks staleness input and reports a non-replica as missing", () => {
   expect(() => replicaStatus(join(dir, "a.db"), { maxStalenessMs: Number.NaN })).toThrow(/maxStalenessMs/);
   writeFileSync(join(dir, "junk.db"), "not sqlite at all, not even close.............................................................................");
-  expect(replicaStatus(join(dir, "junk.db"), { maxStalenessMs: 1 }).state).toBe("missing");
+  expect(replicaStatus(join(dir, "junk.db"), { maxStalenessMs: 1 }).status).toBe("missing");
 });

@@ -6,9 +6,9 @@
 import Database from "better-sqlite3";
 import { setTimeout as sleep } from "node:timers/promises";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { currentGeneration, openReplica } from "../../src/replica/index.js";
+import { currentGeneration, openReplica, VIEW_MS } from "../../src/replica/index.js";
 import { FactCache } from "../../src/server/decide/fact-cache.js";
-import { replicaFacts, VIEW_MS } from "../../src/server/decide/replica-facts.js";
+import { replicaFacts } from "../../src/server/decide/replica-facts.js";
 import type { FactSource } from "../../src/server/decide/facts.js";
 import { buildReplica, createTestPrimary, tempDir } from "./helpers.js";
 

@@ -10,7 +10,8 @@ import { primaryRows, replicaRows } from "../replica/compare.js";
 import {
   applySnapshot, exportSnapshot, generateSigningKeys, inspectSnapshot, loadSigningKey, loadVerifyKey, verifySnapshot,
 } from "../../src/snapshot/index.js";
-import { openReplica, replicaStatus } from "../../src/replica/index.js";
+import { openReplica } from "../../src/replica/index.js";
+import { replicaStatus, tenantFacts, userFacts } from "../replica/lookups.js";
 import { CapgateError } from "../../src/errors.js";
 import { loadMigrations } from "../../src/migrate/index.js";
 import { SHIPPED_MIGRATIONS } from "../helpers/migrations-dir.js";
@@ -65,17 +66,17 @@ describe("export and apply", () => {
     await applySnapshot(file, path);
     const rep = openReplica(path);
     try {
-      const t = rep.tenantFacts("t2")!;
+      const t = tenantFacts(rep, "t2")!;
       expect(t.tenant).toEqual({ id: "t2", name: "Tenant 2" });
       expect(t.capabilities["max_token_ttl"]).toEqual({ value: { seconds: 1200 }, source: "admin" });
       expect(t.capabilities["mfa"]?.value).toEqual({ required: true });
       expect(t.features).toEqual({ mfa: true });
-      expect(rep.tenantFacts("nope")).toBeUndefined();
-      const u = rep.userFacts("u4")!;
+      expect(tenantFacts(rep, "nope")).toBeUndefined();
+      const u = userFacts(rep, "u4")!;
       expect(u.user).toEqual({ id: "u4", tenantId: "t5", email: "u4@example.com", mfaEnabled: true });
       expect(u.capabilities["mfa"]?.status).toBe("enrolled");
-      expect(rep.userFacts("u3")!.capabilities).toEqual({});
-      expect(rep.userFacts("ghost")).toBeUndefined();
+      expect(userFacts(rep, "u3")!.capabilities).toEqual({});
+      expect(userFacts(rep, "ghost")).toBeUndefined();
       expect(rep.catalog()["max_token_ttl"]?.defaultValue).toEqual({ seconds: 3600 });
       const plan = rep.db.prepare("EXPLAIN QUERY PLAN SELECT * FROM user_capability_state WHERE user_id = ?").all("u4") as { detail: string }[];
       expect(plan.map((p) => p.detail).join(" ")).toMatch(/USING PRIMARY KEY/);
@@ -130,7 +131,7 @@ describe("refusals keep the old replica serving", () => {
     const rep = openReplica(replica);
     try {
       expect(rep.meta().digest).toBe(goodDigest);
-      expect(rep.tenantFacts("t1")?.tenant.name).toBe("Tenant 1");
+      expect(tenantFacts(rep, "t1")?.tenant.name).toBe("Tenant 1");
     } finally {
       rep.close();
     }
@@ -211,19 +212,19 @@ describe("refusals keep the old replica serving", () => {
 
 describe("staleness", () => {
   it("is missing without a replica, current when fresh, stale when old", async () => {
-    expect(replicaStatus(join(dir, "nothing.db"), { maxStalenessMs: 1000 }).state).toBe("missing");
+    expect(replicaStatus(join(dir, "nothing.db"), { maxStalenessMs: 1000 }).status).toBe("missing");
     const notReplica = join(dir, "plain.db");
     new Database(notReplica).close();
-    expect(replicaStatus(notReplica, { maxStalenessMs: 1000 })).toMatchObject({ state: "missing" });
+    expect(replicaStatus(notReplica, { maxStalenessMs: 1000 })).toMatchObject({ status: "missing" });
     const file = join(dir, "st.snapshot");
     const info = await exportSnapshot(tp.primary, file);
     const path = join(dir, "st.db");
     await applySnapshot(file, path);
     const takenAt = Date.parse(info.header.taken_at);
-    expect(replicaStatus(path, { maxStalenessMs: 60_000, now: takenAt + 1000 })).toMatchObject({ state: "current", ageMs: 1000 });
+    expect(replicaStatus(path, { maxStalenessMs: 60_000, now: takenAt + 1000 })).toMatchObject({ status: "current", age_seconds: 1 });
     const stale = replicaStatus(path, { maxStalenessMs: 60_000, now: takenAt + 61_000 });
-    expect(stale.state).toBe("stale");
-    expect(stale.reason).toMatch(/61000 ms ago/);
+    expect(stale.status).toBe("stale");
+    expect(stale.detail).toMatch(/61000 ms ago/);
     expect(existsSync(path)).toBe(true);
   });
 });

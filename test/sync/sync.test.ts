@@ -11,6 +11,7 @@ import { exportSnapshot, applySnapshot } from "../../src/snapshot/index.js";
 import { follow, parseDuration, pruneChangeLog, ReplicaWriter, syncOnce, type SyncResult } from "../../src/sync/index.js";
 import { openPrimary, type Primary } from "../../src/primary/index.js";
 import { openReplica } from "../../src/replica/index.js";
+import { tenantFacts, userFacts } from "../replica/lookups.js";
 import { MIRRORED_EDITS } from "../helpers/mirrored-edits.js";
 
 let tp: TestPrimary;
@@ -53,9 +54,9 @@ describe("sync once", () => {
       expect(rep.meta().watermark).toBe(r.watermark);
       // A pass renews the confirmed-current time beyond the snapshot's.
       expect(Date.parse(rep.meta().confirmedAt)).toBeGreaterThan(Date.parse(rep.meta().takenAt));
-      expect(rep.status({ maxStalenessMs: 60_000, now: Date.parse(rep.meta().confirmedAt) + 10 }).state).toBe("current");
-      expect(rep.userFacts("un")?.capabilities["totp"]?.status).toBe("enrolled");
-      expect(rep.tenantFacts("t4")).toBeUndefined();
+      expect(rep.status({ maxStalenessMs: 60_000, now: Date.parse(rep.meta().confirmedAt) + 10 }).status).toBe("current");
+      expect(userFacts(rep, "un")?.capabilities["totp"]?.status).toBe("enrolled");
+      expect(tenantFacts(rep, "t4")).toBeUndefined();
       rep.close();
       expect(await syncOnce(tp.primary, writer)).toMatchObject({ applied: 0, watermark: r.watermark });
     } finally {

@@ -1,7 +1,7 @@
 // SQL on the user side: a user's capability states (secrets removed before
 // they leave this file) and the rows an administrator's MFA reset deletes.
 import type { Queryable } from "../../primary/index.js";
-import { withoutSecrets } from "../../server/decide/facts.js";
+import { withoutSecrets } from "../../secrets.js";
 import { isoSql } from "./time.js";
 
 export interface UserCapability {

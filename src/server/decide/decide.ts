@@ -9,7 +9,8 @@ import type { Logger } from "pino";
 import type { DecisionRequest } from "./decisions.js";
 import type { DecisionLog } from "../decision-log.js";
 import type { Engine } from "../../policy/runtime/index.js";
-import { buildPolicyInput, type FactSource, type ReplicaState, type TokenFacts } from "./facts.js";
+import type { ReplicaState } from "../../replica/index.js";
+import { buildPolicyInput, type FactSource, type TokenFacts } from "./facts.js";
 import type { JwtVerifier } from "./jwt.js";
 import type { ServerMetrics } from "../metrics.js";
 

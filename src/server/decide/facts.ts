@@ -7,18 +7,7 @@
 // input is built as JSON text: the replica hands over each subject's facts as
 // JSON already, and the policy module reads JSON text, so no fact is parsed
 // into JavaScript objects and serialised again on the way.
-
-/** "corrupt": the file is damaged and is never read again; a fresh snapshot must replace it. */
-export type ReplicaHealth = "current" | "stale" | "missing" | "corrupt";
-
-export interface ReplicaState {
-  status: ReplicaHealth;
-  /** The replica's data version (change-feed watermark or snapshot id); null when missing. */
-  version: string | null;
-  /** Seconds since the replica last confirmed it was current; null when unknown. */
-  age_seconds: number | null;
-  detail?: string;
-}
+import type { ReplicaState } from "../../replica/index.js";
 
 /**
  * One indexed lookup per tenant and per user; the catalog defaults are cached
@@ -49,18 +38,6 @@ export interface TokenFacts {
   error?: string;
   header?: Record<string, unknown>;
   claims?: Record<string, unknown>;
-}
-
-/** Data keys that must never reach a policy input or a log line. */
-export const SECRET_KEYS: ReadonlySet<string> = new Set(["secret", "secret_jwe", "mfa_secret", "totp_secret"]);
-
-/** Removes every SECRET_KEYS member, at any depth, from a parsed JSON value. */
-export function withoutSecrets(value: unknown): unknown {
-  if (Array.isArray(value)) return value.map(withoutSecrets);
-  if (typeof value !== "object" || value === null) return value;
-  const clean: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(value)) if (!SECRET_KEYS.has(k)) clean[k] = withoutSecrets(v);
-  return clean;
 }
 
 /**

@@ -12,7 +12,7 @@ export {
   type DecisionRequest,
   type DecisionSpec,
 } from "./decisions.js";
-export { buildPolicyInput, type FactSource, type ReplicaState, type TokenFacts } from "./facts.js";
+export { buildPolicyInput, type FactSource, type TokenFacts } from "./facts.js";
 export { createJwtVerifier, noKeysVerifier, readJwks, type JwtVerifier } from "./jwt.js";
 export {
   damagedReplica,

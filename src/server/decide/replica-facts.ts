@@ -1,15 +1,8 @@
 // The FactSource over the SQLite replica (src/replica): the tenant's and the
-// user's facts as JSON built by SQLite (src/replica/policy-facts.ts), with
-// every secret removed, the catalog defaults read once per opened replica, and
-// the replica's staleness. No rule about what a value means is decided here.
-//
-// Decisions read through a read view: one read transaction kept open for at
-// most VIEW_MS and then ended by a timer, the next decision opening the next.
-// Outside a transaction every query takes and drops the WAL read lock (three
-// system calls, most of a lookup's cost); inside one, a lookup is B-tree work
-// only. A view also makes each answer consistent: its facts, replica version
-// and staleness come from one snapshot of the file. What a follower writes is
-// seen at most VIEW_MS later, and ending the view lets checkpoints go on.
+// user's facts as JSON read through the replica's read view (one read
+// transaction per VIEW_MS, src/replica/read-view.ts), with every secret
+// removed, the catalog defaults, and the replica's state. No rule about what a
+// value means is decided here.
 //
 // No SQLite error escapes except from a lookup (whose caller denies): a
 // damaged file found by a lookup, the view's timer or an integrity check marks
@@ -20,21 +13,20 @@
 // Facts read are kept in a FactCache (fact-cache.ts) for the file's current
 // data version, so a subject asked about again skips SQLite. A lookup still
 // opens the read view first, so a source marked corrupt answers nothing.
-import type Database from "better-sqlite3";
 import {
   corruptReplicaError,
   isCorruptReplica,
+  openReadView,
   openReplica,
-  preparePolicyFacts,
   quickCheck,
   reportDamage,
   type Replica,
+  type ReplicaState,
 } from "../../replica/index.js";
 import { CapgateError } from "../../errors.js";
+import { withoutSecrets } from "../../secrets.js";
 import { FactCache } from "./fact-cache.js";
-import { SECRET_KEYS, withoutSecrets, type FactSource, type ReplicaState } from "./facts.js";
-
-export const VIEW_MS = 100;
+import type { FactSource } from "./facts.js";
 
 /** Bounds of the fact caches: tenants, and users (whose facts are larger). */
 const CACHED_TENANTS = { entries: 4096, chars: 4 * 1024 * 1024 };
@@ -93,38 +85,26 @@ export function damagedReplica(file: string, reason: string): FactSource {
 }
 
 export function replicaFacts(replica: Replica, maxStalenessSeconds: number, clock: () => number, opts: ReplicaFactsOptions = {}): FactSource {
-  const db: Database.Database = replica.db;
-  const meta = replica.meta();
-  const defaults: Record<string, unknown> = {};
-  for (const [key, row] of Object.entries(replica.catalog())) defaults[key] = row.defaultValue;
-  const defaultsJson = JSON.stringify(defaults);
-  // Secrets at the top of a capability's data are removed by SQLite; a deeper one by scrubbed() below.
-  const queries = preparePolicyFacts(db, SECRET_KEYS);
-  const watermark = db.prepare("SELECT value FROM replica_meta WHERE key = 'watermark'").pluck();
-  // Moves on whenever another connection (a follower) commits to the file.
-  const dataVersion = db.prepare("PRAGMA data_version").pluck();
   const tenants = new FactCache(CACHED_TENANTS.entries, CACHED_TENANTS.chars);
   const users = new FactCache(CACHED_USERS.entries, CACHED_USERS.chars);
-
-  const computeState = (): ReplicaState => {
-    const s = replica.status({ maxStalenessMs: maxStalenessSeconds * 1000, now: clock() });
-    // The version a decision was answered from: the snapshot, and the change-feed
-    // watermark a follower advances in place.
-    const wm = s.state === "missing" ? undefined : (watermark.get() as string | undefined);
-    const version = s.state === "missing" ? null : wm === undefined || wm === "" ? meta.snapshotId : `${meta.snapshotId}@${wm}`;
-    const age = s.ageMs === undefined ? null : s.ageMs / 1000;
-    return { status: s.state, version, age_seconds: age, ...(s.reason === undefined ? {} : { detail: s.reason }) };
-  };
+  // Secrets at the top of a capability's data are removed by SQLite; a deeper one by scrubbed() below.
+  const reads = openReadView(replica, {
+    maxStalenessMs: maxStalenessSeconds * 1000,
+    clock,
+    onOpen: (version) => {
+      tenants.at(version);
+      users.at(version);
+    },
+    onEndFailure: (e) => noted(e, "lookup"),
+  });
 
   let closed = false;
   /** Why the file is known damaged; once set, never cleared. */
   let corrupt: string | null = null;
-  let state: ReplicaState | null = null;
-  let timer: NodeJS.Timeout | null = null;
   const markCorrupt = (reason: string, foundBy: CorruptionFinder): void => {
     if (corrupt !== null) return;
     corrupt = reason;
-    endView();
+    reads.end();
     let unreported: string | undefined;
     try {
       reportDamage(replica.file, reason);
@@ -138,40 +118,10 @@ export function replicaFacts(replica: Replica, maxStalenessSeconds: number, cloc
     if (isCorruptReplica(e)) markCorrupt((e as Error).message, foundBy);
     return e;
   };
-  // Runs from a timer too, so it must never throw: an uncaught error there would end the process.
-  function endView(): void {
-    if (timer !== null) clearTimeout(timer);
-    timer = null;
-    state = null;
-    if (!db.open || !db.inTransaction) return;
-    try {
-      db.exec("COMMIT");
-    } catch (e) {
-      noted(e, "lookup");
-      try {
-        if (db.inTransaction) db.exec("ROLLBACK");
-      } catch {
-        // The connection is unusable either way; the source is marked or will fail its next read.
-      }
-    }
-  }
   /** The state of the current read view, opening one when none is. */
   const view = (): ReplicaState => {
     if (corrupt !== null) throw corruptReplicaError(replica.path, corrupt);
-    if (state !== null) return state;
-    db.exec("BEGIN");
-    try {
-      state = computeState();
-      const version = dataVersion.get() as number;
-      tenants.at(version);
-      users.at(version);
-    } catch (e) {
-      endView();
-      throw e;
-    }
-    timer = setTimeout(endView, VIEW_MS);
-    timer.unref();
-    return state;
+    return reads.state();
   };
   const lookup = (cache: FactCache, query: (id: string) => string | undefined, id: string): string | null => {
     let text: string | undefined;
@@ -203,14 +153,14 @@ export function replicaFacts(replica: Replica, maxStalenessSeconds: number, cloc
         return { status: "missing", version: null, age_seconds: null, detail: `replica cannot be read: ${(e as Error).message}` };
       }
     },
-    tenantJson: (id) => lookup(tenants, queries.tenantJson, id),
-    userJson: (id) => lookup(users, queries.userJson, id),
-    defaultsJson: () => defaultsJson,
+    tenantJson: (id) => lookup(tenants, reads.tenantJson, id),
+    userJson: (id) => lookup(users, reads.userJson, id),
+    defaultsJson: () => reads.defaultsJson,
     checkIntegrity(): string | null {
       if (closed || corrupt !== null) return corrupt;
       // Outside a read view, so the check does not hold one open while it walks the file.
-      endView();
-      const problem = quickCheck(db);
+      reads.end();
+      const problem = quickCheck(replica.db);
       if (problem !== null) markCorrupt(`${replica.path}: replica is corrupt: ${problem}`, "integrity_check");
       return problem;
     },
@@ -218,7 +168,7 @@ export function replicaFacts(replica: Replica, maxStalenessSeconds: number, cloc
     close() {
       if (closed) return;
       closed = true;
-      endView();
+      reads.end();
       tenants.clear();
       users.clear();
       closeQuietly(replica);
