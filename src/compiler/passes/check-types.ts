@@ -12,6 +12,9 @@
 // a literal's items or what a local was bound to; nothing deeper is tracked.
 // Signatures are in builtin-types.ts.
 //
+// Unifications (`=`) whose sides can never be the same value are rejected too
+// (OPA's "match error"): `1 = "a"`, `[x] = [1, 2]`, `x := 5; x = "a"`.
+//
 // Rules are typed by their values, as OPA's checkRule does: a complete rule
 // whose every definition (else and default included) has a literal value has
 // that literal's kind, so `r := 5` then `count(r)` is a rego_type_error. A rule
@@ -134,8 +137,12 @@ function checkCall(ctx: PassContext, operator: ast.Term, args: ast.Term[], env: 
   const name = refName(operator);
   if (name === undefined) return;
   if (name === "eq") {
+    if (args.length !== 2) return;
+    // OPA's checkExprEq: sides that can never be the same value are a type error, negated or not.
+    const clash = matchError(args[0]!, args[1]!, env);
+    if (clash !== undefined) report(ctx, "rego_type_error", `match error: ${clash}`, args[0]!.location);
     // Unification: when it succeeds, both sides are the same value.
-    if (opts.bind && args.length === 2) unify(args[0]!, args[1]!, env);
+    else if (opts.bind) unify(args[0]!, args[1]!, env);
     return;
   }
   const sig = BUILTIN_TYPES.get(name);
@@ -185,6 +192,23 @@ function holds(t: ast.Term, elements: TypeMask, env: Env): void {
   const name = localName(t);
   if (name === undefined || elements === ANY || env.elements.has(name)) return;
   env.elements.set(name, elements);
+}
+
+/** Why `a = b` can never hold (kinds that share nothing, literal arrays of other lengths), or undefined. */
+function matchError(a: ast.Term, b: ast.Term, env: Env): string | undefined {
+  const av = a.value;
+  const bv = b.value;
+  if (av.kind === "array" && bv.kind === "array") {
+    if (av.items.length !== bv.items.length) return `an array of ${av.items.length} items cannot equal one of ${bv.items.length}`;
+    for (let i = 0; i < av.items.length; i++) {
+      const inner = matchError(av.items[i]!, bv.items[i]!, env);
+      if (inner !== undefined) return inner;
+    }
+    return undefined;
+  }
+  const ta = typeOf(a, env);
+  const tb = typeOf(b, env);
+  return (ta & tb) === 0 ? `${describeType(ta)} cannot equal ${describeType(tb)}` : undefined;
 }
 
 /** After `a = b` succeeds, each side is known to be of a kind both could be. */
