@@ -9,7 +9,6 @@ import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { binaryenLinker, compilePolicy, type Linker } from "../../src/compiler/index.js";
-import { emit } from "../../src/compiler/wasm/index.js";
 import { NONE } from "../../src/compiler/wasm/link-api.js";
 import { DirectRuntime } from "../../src/compiler/wasm/link-direct.js";
 import { instantiatePolicy } from "../../src/policy/runtime/index.js";
@@ -18,7 +17,6 @@ import { readCaseFiles } from "../conformance/case-file.js";
 import { jsonText, type J } from "../conformance/json-values.js";
 import { readOpaCaseFiles } from "../conformance/opa-case-file.js";
 import { evaluateJsonText, setDataText } from "../conformance/typed-eval.js";
-import { buildPolicy } from "./ir-builder.js";
 
 const dir = conformanceDir();
 const ready = existsSync(join(dir, "regorus")) && existsSync(join(dir, "opa"));
@@ -148,19 +146,6 @@ async function evalBare(wasm: Uint8Array, dataJson: string, inputJson: string): 
 
 describe("the direct linker", () => {
   it("moves every runtime function index when an import is added in front of them", async () => {
-    const policy = buildPolicy({
-      plans: {
-        "t/role": [
-          [
-            { Dot: { source: 1, key: "users", target: 2 } },
-            { Dot: { source: 0, key: "user", target: 3 } },
-            { Dot: { source: 2, key: 3, target: 4 } },
-            { Dot: { source: 4, key: "role", target: 5 } },
-            { Result: 5 },
-          ],
-        ],
-      },
-    });
     // An import the runtime lacks comes before its own functions, so each call,
     // export, element and start index of the runtime must move by one.
     const shifting: Linker = (runtime) => {
@@ -168,12 +153,21 @@ describe("the direct linker", () => {
       rt.importFunc("env", "capgate_test_extra", [], NONE);
       return rt;
     };
-    const data = '{"users": {"alice": {"role": "admin"}}}';
-    const plain = emit(policy, { validate: true });
-    const shifted = emit(policy, { linker: shifting, validate: true });
+    const rego = `package t
+users := {u.name: u | some u in input.users}
+admins contains name if {
+  some name, u in users
+  u.role == "admin"
+}
+report := {"admins": concat(",", sort(admins)), "users": count(users), "upper": upper(concat("", [n | some n in admins]))}
+`;
+    const compile = (linker?: Linker) =>
+      compilePolicy({ sources: [{ file: "t.rego", text: rego }], entrypoints: ["t/report"], ...(linker ? { linker } : {}) }).wasm;
+    const plain = compile();
+    const shifted = compile(shifting);
     expect(shifted.length).toBeGreaterThan(plain.length);
-    expect(await evalBare(shifted, data, '{"user": "alice"}')).toBe('[{"result":"admin"}]');
-    expect(await evalBare(plain, data, '{"user": "alice"}')).toBe('[{"result":"admin"}]');
-    expect(await evalBare(shifted, data, '{"user": "bob"}')).toBe("[]");
+    const input = '{"users": [{"name": "bob", "role": "dev"}, {"name": "alice", "role": "admin"}, {"name": "carol", "role": "admin"}]}';
+    expect(await evalBare(shifted, "{}", input)).toBe('[{"result":{"admins":"alice,carol","upper":"ALICECAROL","users":3}}]');
+    expect(await evalBare(plain, "{}", input)).toBe('[{"result":{"admins":"alice,carol","upper":"ALICECAROL","users":3}}]');
   });
 });
