@@ -13,7 +13,8 @@
 // Signatures are in builtin-types.ts.
 //
 // Unifications (`=`) whose sides can never be the same value are rejected too
-// (OPA's "match error"): `1 = "a"`, `[x] = [1, 2]`, `x := 5; x = "a"`.
+// (OPA's "match error"): `1 = "a"`, `[x] = [1, 2]`, `x := 5; x = "a"`, and
+// `some [x] in [[1, 2]]` (a pattern no item of a literal collection can match).
 //
 // Rules are typed by their values, as OPA's checkRule does: a complete rule
 // whose every definition (else and default included) has a literal value has
@@ -206,9 +207,31 @@ function matchError(a: ast.Term, b: ast.Term, env: Env): string | undefined {
     }
     return undefined;
   }
+  for (const [x, members] of [
+    [a, membersOf(b)],
+    [b, membersOf(a)],
+  ] as const) {
+    if (members === undefined || members.length === 0) continue;
+    // Any member may be the one selected: a clash only when x clashes with every one.
+    const clashes = members.map((m) => matchError(x, m, env));
+    return clashes.every((c) => c !== undefined) ? clashes[0] : undefined;
+  }
   const ta = typeOf(a, env);
   const tb = typeOf(b, env);
   return (ta & tb) === 0 ? `${describeType(ta)} cannot equal ${describeType(tb)}` : undefined;
+}
+
+/**
+ * The values `coll[k]` may select when coll is a literal collection and k a
+ * variable (what `some v in [...]` becomes): its items, or an object's values.
+ */
+function membersOf(t: ast.Term): ast.Term[] | undefined {
+  const v = t.value;
+  if (v.kind !== "ref" || v.terms.length !== 2 || v.terms[1]!.value.kind !== "var") return undefined;
+  const head = v.terms[0]!.value;
+  if (head.kind === "array" || head.kind === "set") return head.items;
+  if (head.kind === "object") return head.entries.map(([, value]) => value);
+  return undefined;
 }
 
 /** After `a = b` succeeds, each side is known to be of a kind both could be. */
