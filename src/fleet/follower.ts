@@ -280,7 +280,11 @@ export class NatsFollower {
         .get(this.names.stream, { filter_subjects: this.names.changes, deliver_policy: "by_start_sequence" as never, opt_start_seq: expected })
         .then(async (consumer) => {
           const messages = await consumer.consume({
-            max_messages: 1000,
+            // What the server may send ahead of the follower. Many followers share a connection (the benchmark puts
+            // 250 on one): 1,000 each let a follower process that fell two seconds behind pile more than the server's
+            // 64 MB max_pending on its connection, and the server dropped it as a slow consumer. 256 bounds that to
+            // about a quarter, at one pull request per 128 messages.
+            max_messages: 256,
             // Pull requests expire (and idle heartbeats flow) every few seconds, so a restarted server is noticed quickly.
             expires: 5000,
             callback: (m) => {
