@@ -6,7 +6,9 @@
 // type checker does. A built-in missing here is not type checked; arities live
 // in builtin-decls, and a test keeps the two tables in step. Where OPA's
 // evaluator takes more than its declaration says (time.add_date takes [ns, tz]
-// as the other time built-ins do), the wider kinds are used. Keep it data.
+// as the other time built-ins do), the declaration is used, as opa check
+// rejects what it does not allow; a value of unknown type still reaches the
+// evaluator. Keep it data.
 
 /** The kinds of Rego values, one bit each, so that a union is a mask. */
 export const KIND = {
@@ -166,7 +168,7 @@ const SIGNATURES: Record<string, string> = {
   "time.date": "number|array -> array<number>",
   "time.clock": "number|array -> array<number>",
   "time.weekday": "number|array -> string",
-  "time.add_date": "number|array, number, number, number -> number",
+  "time.add_date": "number, number, number, number -> number",
   "time.diff": "number|array, number|array -> array<number>",
   "time.format": "number|array -> string",
   // units, uuid, semver
