@@ -40,6 +40,8 @@ interface WorkerResult {
   counts: Record<string, number[]>;
   bootstraps: number;
   gaps: number;
+  /** Times the worker's NATS connection dropped (a server that finds it too slow closes it). */
+  disconnects: number;
   rssBefore: number;
   rssAfter: number;
   /** CPU time (user + system) of the worker from the writer's start to the end, in microseconds. */
@@ -63,6 +65,10 @@ async function worker(): Promise<void> {
   const rssBefore = process.memoryUsage().rss;
   let cpuBefore = process.cpuUsage();
   const nc = await connect({ servers: NATS, maxReconnectAttempts: -1 });
+  let disconnects = 0;
+  void (async () => {
+    for await (const s of nc.status()) if (s.type === "disconnect") disconnects++;
+  })();
   const ac = new AbortController();
   // Every follower of this process listens on the one signal.
   setMaxListeners(0, ac.signal);
@@ -121,6 +127,7 @@ async function worker(): Promise<void> {
       counts: out,
       bootstraps: followers.reduce((s, f) => s + f.report().bootstraps, 0),
       gaps: followers.reduce((s, f) => s + f.report().gaps, 0),
+      disconnects,
       rssBefore,
       rssAfter: process.memoryUsage().rss,
       cpuMicros: ((c) => c.user + c.system)(process.cpuUsage(cpuBefore)),
@@ -299,6 +306,7 @@ async function main(): Promise<void> {
     let duplicated = 0;
     let bootstraps = 0;
     let gaps = 0;
+    let disconnects = 0;
     let followerRss = 0;
     let followerRssBase = 0;
     let followerCpu = 0;
@@ -317,6 +325,7 @@ async function main(): Promise<void> {
       }
       bootstraps += r.bootstraps;
       gaps += r.gaps;
+      disconnects += r.disconnects;
       followerRss += r.rssAfter;
       followerRssBase += r.rssBefore;
       followerCpu += r.cpuMicros / 1e6;
@@ -331,7 +340,7 @@ async function main(): Promise<void> {
         `lag primary commit -> follower replica, every (change, follower) [${samples} samples]: ${line(hist, samples)}`,
         `floor, fastest follower per change [${fastest.size} changes]: ${line(floorHist, fastest.size)}`,
         `of which the relay's part, primary commit -> published in the stream [${publishedCount} changes]: ${line(published, publishedCount)}`,
-        `not applied when the bench ended (lost, or still behind after a 120 s drain): ${lost}; applied twice: ${duplicated} (of ${total * followers} change applications); bootstraps ${bootstraps} (one each at start), gaps ${gaps}`,
+        `not applied when the bench ended (lost, or still behind after a 120 s drain): ${lost}; applied twice: ${duplicated} (of ${total * followers} change applications); bootstraps ${bootstraps} (one each at start), gaps ${gaps}; worker NATS connections dropped ${disconnects} time(s)`,
         `cpu seconds during the writes and drain: followers ${followerCpu.toFixed(1)} (${((followerCpu * 1e6) / Math.max(1, samples)).toFixed(1)} us per applied change per follower), NATS server ${natsCpu.toFixed(1)} (${((natsCpu * 1e6) / Math.max(1, samples)).toFixed(1)} us per delivery), relay ${relayCpu.toFixed(1)}; load average ${loadBefore} before, ${loadAfter} after (2 cores, shared)`,
         `relay: ${(relayErr.match(/holds the lease/g) ?? []).length} time(s) took the lease, ${(relayErr.match(/lost the lease/g) ?? []).length} time(s) lost it, ${(relayErr.match(/sync failed/g) ?? []).length} failed pass(es)`,
         `primary connections (pg_stat_activity, mid-run): ${connections} (the relay's query and LISTEN connections plus this bench's writer)`,
