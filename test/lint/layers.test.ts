@@ -137,6 +137,11 @@ const CASES: Record<string, Case> = {
     file: "src/totp/jobs/lint-probe.ts",
     imports: "../../migrate/state.js",
   },
+  "the replica's staleness imports its opener, which imports it (a cycle)": {
+    file: "src/replica/status.ts",
+    imports: "./open.js",
+    fails: "Dependency cycle detected",
+  },
   "the replica imports the sidecar": {
     file: "src/replica/lint-probe.ts",
     imports: "../server/decide/index.js",
