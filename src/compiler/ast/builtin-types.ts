@@ -31,6 +31,8 @@ export const ANY: TypeMask = 127;
 export interface ValueType {
   kinds: TypeMask;
   elements: TypeMask;
+  /** When set, an array is only one of these fixed shapes (OPA's static array types, as `[number, string]`), item kinds in order. */
+  tuples?: TypeMask[][];
 }
 
 export interface BuiltinType {
@@ -40,7 +42,8 @@ export interface BuiltinType {
 
 /**
  * `"a, b -> r"`, where each of a, b, r is `any` or kinds joined by `|`; an
- * array or a set may name what it holds: `array<string>|set<string>`.
+ * array or a set may name what it holds: `array<string>|set<string>`, and an
+ * array of fixed shape lists its items' kinds: `number|[number string]`.
  */
 const SIGNATURES: Record<string, string> = {
   // arithmetic and set operators (the parser turns infix syntax into these calls)
@@ -165,12 +168,12 @@ const SIGNATURES: Record<string, string> = {
   "time.parse_ns": "string, string -> number",
   "time.parse_rfc3339_ns": "string -> number",
   "time.parse_duration_ns": "string -> number",
-  "time.date": "number|array -> array<number>",
-  "time.clock": "number|array -> array<number>",
-  "time.weekday": "number|array -> string",
+  "time.date": "number|[number string] -> array<number>",
+  "time.clock": "number|[number string] -> array<number>",
+  "time.weekday": "number|[number string] -> string",
   "time.add_date": "number, number, number, number -> number",
-  "time.diff": "number|array, number|array -> array<number>",
-  "time.format": "number|array -> string",
+  "time.diff": "number|[number string], number|[number string] -> array<number>",
+  "time.format": "number|[number string]|[number string string] -> string",
   // units, uuid, semver
   // built-ins added with issue 15 (OPA's declarations in its capabilities JSON)
   "array.flatten": "array -> array",
@@ -241,7 +244,14 @@ function parseType(text: string, builtin: string): ValueType {
   if (t === "any") return { kinds: ANY, elements: ANY };
   let kinds = 0;
   let elements = 0;
+  const tuples: TypeMask[][] = [];
   for (const alternative of t.split("|")) {
+    const shape = /^\[([\w ]+)\]$/.exec(alternative.trim());
+    if (shape) {
+      kinds |= KIND.array;
+      tuples.push(shape[1]!.trim().split(/ +/).map((k) => parseType(k, builtin).kinds));
+      continue;
+    }
     const m = /^(\w+)(?:<(\w+)>)?$/.exec(alternative.trim());
     const bit = m ? KIND[m[1] as KindName] : undefined;
     if (m === null || bit === undefined) throw new Error(`builtin-types: ${builtin}: unknown kind "${alternative}"`);
@@ -252,7 +262,14 @@ function parseType(text: string, builtin: string): ValueType {
       elements |= held;
     }
   }
-  return { kinds, elements: elements === 0 ? ANY : elements };
+  const out: ValueType = { kinds, elements: elements === 0 ? ANY : elements };
+  if (tuples.length > 0) out.tuples = tuples;
+  return out;
+}
+
+/** A type's fixed array shapes in words: "[number, string] or [number, string, string]". */
+export function describeTuples(tuples: TypeMask[][]): string {
+  return orList(tuples.map((items) => `[${items.map((m) => kindsOf(m).join("|")).join(", ")}]`));
 }
 
 function parseSignature(name: string, text: string): BuiltinType {

@@ -25,7 +25,7 @@ import type * as ast from "../ast/types.js";
 import { isGroundLiteral, refName } from "../ast/builders.js";
 import { walkTerm } from "../ast/walk.js";
 import { OPERATOR_SYMBOLS } from "../ast/builtin-decls.js";
-import { ANY, BUILTIN_TYPES, KIND, describeElements, describeType, type TypeMask } from "../ast/builtin-types.js";
+import { ANY, BUILTIN_TYPES, KIND, describeElements, describeTuples, describeType, type TypeMask } from "../ast/builtin-types.js";
 import { type PassContext, displayName, forEachRule, report } from "./context.js";
 
 /** What is known of the local variables of one body (and the bodies it encloses). */
@@ -157,6 +157,9 @@ function checkCall(ctx: PassContext, operator: ast.Term, args: ast.Term[], env: 
     const what = arg.value.kind === "var" ? ` (${displayName(ctx, arg.value.name)})` : "";
     if ((have & want.kinds) === 0) {
       report(ctx, "rego_type_error", `${shown}: operand ${i + 1} must be ${describeType(want.kinds)}, not ${describeType(have)}${what}`, arg.location);
+    } else if (want.tuples !== undefined && arg.value.kind === "array" && !fitsTuple(arg.value.items, want.tuples, env)) {
+      const items = arg.value.items.map((x) => kindWord(typeOf(x, env))).join(", ");
+      report(ctx, "rego_type_error", `${shown}: operand ${i + 1} must be ${describeType(want.kinds & ~KIND.array)} or an array ${describeTuples(want.tuples)}, not [${items}]${what}`, arg.location);
     } else if (want.elements !== ANY) {
       const wrong = wrongElement(arg, want.elements, env);
       if (wrong !== undefined) report(ctx, "rego_type_error", `${shown}: operand ${i + 1} must hold only ${describeElements(want.elements)}; ${wrong}${what}`, arg.location);
@@ -167,6 +170,16 @@ function checkCall(ctx: PassContext, operator: ast.Term, args: ast.Term[], env: 
     narrow(out, sig.result.kinds, env);
     holds(out, sig.result.elements, env);
   }
+}
+
+/** A literal array's items fit one of the fixed shapes a signature allows (OPA's static array types). */
+function fitsTuple(items: ast.Term[], tuples: TypeMask[][], env: Env): boolean {
+  return tuples.some((shape) => shape.length === items.length && shape.every((kinds, i) => (typeOf(items[i]!, env) & kinds) !== 0));
+}
+
+/** One kind's bare name for a shape ("number"), or "any" for what may be anything. */
+function kindWord(mask: TypeMask): string {
+  return mask === ANY ? "any" : (Object.keys(KIND) as (keyof typeof KIND)[]).filter((k) => (mask & KIND[k]) !== 0).join("|");
 }
 
 /** What makes a collection hold something it must not: a literal's first wrong item, or a variable's known contents; undefined when nothing is certain. */
