@@ -41,7 +41,7 @@ export function signedHeaders(req: unknown, config: unknown, ns: unknown): Recor
   if (missing.length > 0) return `operand 2 missing required AWS config parameters(s): {${missing.map((k) => JSON.stringify(k)).join(", ")}}`;
   const invalid = REQUIRED.filter((k) => typeof config[k] !== "string");
   if (invalid.length > 0) return `operand 2 invalid values for required AWS config parameters(s): {${invalid.map((k) => JSON.stringify(k)).join(", ")}}`;
-  if (typeof ns !== "number" || !Number.isInteger(ns)) return "operand 3 could not convert time_ns value into a unix timestamp";
+  if (typeof ns !== "bigint" && (typeof ns !== "number" || !Number.isInteger(ns))) return "operand 3 could not convert time_ns value into a unix timestamp";
   const bad = ["method", "url"].filter((k) => typeof req[k] !== "string");
   if (bad.length > 0) return `operand 1 invalid values for required request parameters(s): {${bad.map((k) => JSON.stringify(k)).join(", ")}}`;
   const given = req["headers"] ?? {};
@@ -55,7 +55,7 @@ export function signedHeaders(req: unknown, config: unknown, ns: unknown): Recor
   const body = "raw_body" in req ? asString(req["raw_body"]) : "body" in req ? goJsonMarshal(req["body"]) : "";
   const contentHash = unsigned === true ? "UNSIGNED-PAYLOAD" : sha256hex(body);
   const url = urlParts(req["url"] as string);
-  const { iso, day } = amzDates(ns);
+  const { iso, day } = amzDates(Number(ns));
 
   const amz: Record<string, string> = { host: url.host, "x-amz-date": iso };
   if (service === "s3" || service === "glacier") amz["x-amz-content-sha256"] = contentHash;
