@@ -14,7 +14,7 @@ import { decodeKey, decryptTotpSecret } from "../../src/totp/index.js";
 import { runCli, type CliResult } from "../helpers/cli.js";
 import { insertLegacyUsers, LEGACY_TENANT, newSecret, storedJwes, type LegacyUser } from "../helpers/legacy-totp.js";
 import { createPgliteDir, createTestDatabase, serverUrl } from "../helpers/primary.js";
-import { newEncryptionKey, post, startTestServer, tempDir, writeSigningKey } from "./helpers.js";
+import { newEncryptionKey, post, startTestServer, tempDir, writeSigningKey } from "../server/helpers.js";
 
 const T0 = Date.UTC(2026, 10, 24, 12, 0, 0);
 const MIGRATED: LegacyUser[] = [1, 2, 3].map((i) => ({ id: `u-legacy-${i}`, secret: newSecret() }));

@@ -9,7 +9,7 @@ import { migrate } from "../../src/migrate/index.js";
 import { seedDemo } from "../../src/demo/seed.js";
 import type { RunningServer } from "../../src/server/server.js";
 import { decodeKey, encryptTotpSecret, primaryTotpStore } from "../../src/totp/index.js";
-import { createTestPrimary, newEncryptionKey, post, startTestServer, tempDir, writeSigningKey, type TestPrimary } from "./helpers.js";
+import { createTestPrimary, newEncryptionKey, post, startTestServer, tempDir, writeSigningKey, type TestPrimary } from "../server/helpers.js";
 
 const SECRETS: Record<string, string> = {
   "u-alice": "MHV4JXMOFCETFHBQHOS4N65C5AXW2GXD",

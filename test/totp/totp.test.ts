@@ -11,7 +11,7 @@ import { migrate } from "../../src/migrate/index.js";
 import { seedDemo } from "../../src/demo/seed.js";
 import type { RunningServer } from "../../src/server/server.js";
 import { decodeKey, encryptTotpSecret, OTPLIB_MIN_SECRET_BYTES } from "../../src/totp/index.js";
-import { createTestPrimary, newEncryptionKey, post, startTestServer, tempDir, writeSigningKey, type TestPrimary } from "./helpers.js";
+import { createTestPrimary, newEncryptionKey, post, startTestServer, tempDir, writeSigningKey, type TestPrimary } from "../server/helpers.js";
 
 const ALICE_SECRET = "MHV4JXMOFCETFHBQHOS4N65C5AXW2GXD"; // the demo seed's secret for u-alice
 const DAVE_SECRET = "EGJOCKHM7JVCNL7MQUPEIGVZBRSLECJ2";

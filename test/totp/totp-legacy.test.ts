@@ -11,7 +11,7 @@ import type { Queryable } from "../../src/primary/index.js";
 import { encryptLegacySecrets } from "../../src/totp/jobs/index.js";
 import { decodeKey, decryptTotpSecret, encryptTotpSecret } from "../../src/totp/index.js";
 import { insertLegacyUsers, newSecret, storedJwes, type LegacyUser } from "../helpers/legacy-totp.js";
-import { createTestPrimary, newEncryptionKey, type TestPrimary } from "./helpers.js";
+import { createTestPrimary, newEncryptionKey, type TestPrimary } from "../server/helpers.js";
 
 const key = decodeKey(newEncryptionKey());
 const GOOD: LegacyUser[] = Array.from({ length: 5 }, (_, i) => ({ id: `u-good-${i}`, secret: newSecret() }));

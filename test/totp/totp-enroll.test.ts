@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { migrate } from "../../src/migrate/index.js";
 import { seedDemo } from "../../src/demo/seed.js";
 import type { RunningServer } from "../../src/server/server.js";
-import { createTestPrimary, newEncryptionKey, post, startTestServer, tempDir, writeSigningKey, type TestPrimary } from "./helpers.js";
+import { createTestPrimary, newEncryptionKey, post, startTestServer, tempDir, writeSigningKey, type TestPrimary } from "../server/helpers.js";
 
 const T0 = Date.UTC(2026, 11, 2, 10, 0, 0);
 const PERIOD_MS = 30_000;
