@@ -288,8 +288,10 @@ async function main(): Promise<void> {
     const last = Number((await writer.query<{ m: string }>("SELECT max(seq) AS m FROM capgate_change_log")).rows[0]!.m);
     const first = last - total + 1;
     await writer.end();
-    const drainUntil = Date.now() + 120_000;
+    const writesEnded = Date.now();
+    const drainUntil = writesEnded + 120_000;
     while (workers.some((w) => w.min < last) && Date.now() < drainUntil) await new Promise((r) => setTimeout(r, 250));
+    const drainSecs = (Date.now() - writesEnded) / 1000;
     const natsAfter = rssOf(natsPid);
     const relayRss = rssOf(relay.pid);
     const natsCpu = cpuOf(natsPid) - natsCpu0;
@@ -340,7 +342,7 @@ async function main(): Promise<void> {
         `lag primary commit -> follower replica, every (change, follower) [${samples} samples]: ${line(hist, samples)}`,
         `floor, fastest follower per change [${fastest.size} changes]: ${line(floorHist, fastest.size)}`,
         `of which the relay's part, primary commit -> published in the stream [${publishedCount} changes]: ${line(published, publishedCount)}`,
-        `not applied when the bench ended (lost, or still behind after a 120 s drain): ${lost}; applied twice: ${duplicated} (of ${total * followers} change applications); bootstraps ${bootstraps} (one each at start), gaps ${gaps}; worker NATS connections dropped ${disconnects} time(s)`,
+        `not applied when the bench ended (lost, or still behind after a 120 s drain): ${lost}; applied twice: ${duplicated} (of ${total * followers} change applications); bootstraps ${bootstraps} (one each at start), gaps ${gaps}; worker NATS connections dropped ${disconnects} time(s); every follower had the last change ${drainSecs.toFixed(1)} s after it was written (0.25 s resolution)`,
         `cpu seconds during the writes and drain: followers ${followerCpu.toFixed(1)} (${((followerCpu * 1e6) / Math.max(1, samples)).toFixed(1)} us per applied change per follower), NATS server ${natsCpu.toFixed(1)} (${((natsCpu * 1e6) / Math.max(1, samples)).toFixed(1)} us per delivery), relay ${relayCpu.toFixed(1)}; load average ${loadBefore} before, ${loadAfter} after (2 cores, shared)`,
         `relay: ${(relayErr.match(/holds the lease/g) ?? []).length} time(s) took the lease, ${(relayErr.match(/lost the lease/g) ?? []).length} time(s) lost it, ${(relayErr.match(/sync failed/g) ?? []).length} failed pass(es)`,
         `primary connections (pg_stat_activity, mid-run): ${connections} (the relay's query and LISTEN connections plus this bench's writer)`,
