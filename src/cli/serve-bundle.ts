@@ -3,12 +3,13 @@
 // with V8's code cache dist/serve/serve.cache when V8 accepts it (V8 refuses a
 // cache from another Node or V8 version, and the file is then compiled as
 // plain source). No bundle, or CAPGATE_SERVE_BUNDLE=off, and bin/capgate.js
-// runs the modules in dist/ as every other command does. The build writes
+// runs the modules in dist/ as every other command does; so does a bundle older
+// than dist/'s last tsc build. The build writes
 // the cache with writeServeCodeCache(), after evaluating the bundle's modules.
 // V8 checks a cache against the source's length only, so the build stamps the
 // bundle's first line with an id and the cache starts with that line: a cache
 // from an earlier bundle is never used.
-import { existsSync, readFileSync, writeFileSync } from "node:fs";
+import { readFileSync, statSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { dirname } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
@@ -20,6 +21,7 @@ interface ServeEntry {
 
 const bundleFile = fileURLToPath(new URL("../serve/serve.cjs", import.meta.url));
 const cacheFile = fileURLToPath(new URL("../serve/serve.cache", import.meta.url));
+const tscBuildInfo = fileURLToPath(new URL("../.tsbuildinfo", import.meta.url));
 
 /** The bundle's first line: `// capgate serve bundle <id>`. */
 function stamp(source: string): string {
@@ -54,9 +56,33 @@ function evaluate(source: string, cachedData: Buffer | undefined): { entry: Serv
   return { entry: module.exports, script };
 }
 
-/** The serve bundle's entry, or null when the build made none or it is switched off. */
+/**
+ * Why the bundle must not run, if so: switched off, not built, or older than dist/'s last
+ * TypeScript build (tsc run alone, without scripts/build.mjs: the bundle holds older code).
+ */
+function unusable(env: NodeJS.ProcessEnv): string | null {
+  if (env["CAPGATE_SERVE_BUNDLE"] === "off") return "switched off (CAPGATE_SERVE_BUNDLE=off)";
+  let built: number;
+  try {
+    built = statSync(bundleFile).mtimeMs;
+  } catch {
+    return "not built";
+  }
+  try {
+    if (statSync(tscBuildInfo).mtimeMs > built) return "older than dist/ (run `npm run build`)";
+  } catch {
+    // No build info (an installed package ships none): the bundle and dist/ came together.
+  }
+  return null;
+}
+
+/** The serve bundle's entry, or null when the build made none, it is stale, or it is switched off. */
 export function loadServeBundle(env: NodeJS.ProcessEnv = process.env): ServeEntry | null {
-  if (env["CAPGATE_SERVE_BUNDLE"] === "off" || !existsSync(bundleFile)) return null;
+  const why = unusable(env);
+  if (why !== null) {
+    if (env["CAPGATE_DEBUG"]) process.stderr.write(`capgate: serve bundle ${why}: serving from dist/'s modules\n`);
+    return null;
+  }
   const source = readFileSync(bundleFile, "latin1");
   const cache = readCache(source);
   const { entry, script } = evaluate(source, "data" in cache ? cache.data : undefined);

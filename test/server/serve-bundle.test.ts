@@ -3,10 +3,10 @@
 // module of dist/ but the loader, and from dist/'s modules with
 // CAPGATE_SERVE_BUNDLE=off; a copy of the bundle starts and decides with its
 // code cache, with a cache V8 refuses, with a cache made for another bundle
-// (not used) and with none.
-import { spawn } from "node:child_process";
+// (not used) and with none; a bundle older than dist/'s last tsc build is not run.
+import { spawn, spawnSync } from "node:child_process";
 import { once } from "node:events";
-import { copyFileSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { copyFileSync, mkdirSync, readFileSync, rmSync, utimesSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -95,7 +95,8 @@ describe("capgate serve from the serve bundle", () => {
     const [, bin] = capgateCommand() as [string, string];
     const r = await serveAndDecide([bin], { CAPGATE_SERVE_BUNDLE: "off" });
     expect(r.code).toBe(0);
-    expect(r.stderr).not.toContain("serve bundle");
+    expect(r.stderr).toContain("serve bundle switched off (CAPGATE_SERVE_BUNDLE=off): serving from dist/'s modules");
+    expect(r.stderr).not.toContain("code cache");
     expect(r.distModules).toEqual(expect.arrayContaining(["cli/main.js", "cli/commands/serve.js", "server/server.js"]));
   });
 
@@ -108,7 +109,7 @@ describe("capgate serve from the serve bundle", () => {
     copyFileSync(join(root, "dist", "cli", "serve-bundle.js"), join(copy, "cli", "serve-bundle.js"));
     copyFileSync(join(root, "dist", "serve", "serve.cjs"), join(copy, "serve", "serve.cjs"));
     const runner = join(copy, "run.mjs");
-    writeFileSync(runner, `import { loadServeBundle } from "./cli/serve-bundle.js";\nawait loadServeBundle().run(process.argv);\n`);
+    writeFileSync(runner, `import { loadServeBundle } from "./cli/serve-bundle.js";\nconst entry = loadServeBundle();\nif (entry === null) process.exit(3);\nawait entry.run(process.argv);\n`);
     const env = { NODE_PATH: join(root, "node_modules") };
     const cache = readFileSync(join(root, "dist", "serve", "serve.cache"));
     const stampLength = cache.indexOf(0x0a) + 1;
@@ -125,5 +126,12 @@ describe("capgate serve from the serve bundle", () => {
       expect(r.code, state).toBe(0);
       expect(r.stderr, state).toContain(`code cache ${state}`);
     }
+
+    // A TypeScript build after the bundle's (tsc run alone): the bundle holds older code and is not run.
+    writeFileSync(join(copy, ".tsbuildinfo"), "{}");
+    utimesSync(join(copy, "serve", "serve.cjs"), new Date(Date.now() - 60_000), new Date(Date.now() - 60_000));
+    const stale = spawnSync(process.execPath, [runner, "serve"], { env: { ...process.env, ...env, CAPGATE_DEBUG: "1" }, encoding: "utf8" });
+    expect(stale.status).toBe(3);
+    expect(stale.stderr).toContain("serve bundle older than dist/");
   });
 });
