@@ -225,10 +225,10 @@ function sprintf(format: string, args: unknown[]): string {
     const a = args[n++];
     let text: string;
     if (verb === "q") text = JSON.stringify(typeof a === "string" ? a : show(a));
-    else if (verb === "d") text = typeof a === "number" ? String(Math.trunc(a)) : `%!d(${show(a)})`;
+    else if (verb === "d") text = typeof a === "number" ? String(Math.trunc(a)) : typeof a === "bigint" ? a.toString() : `%!d(${show(a)})`;
     else if (verb === "f") text = typeof a === "number" ? a.toFixed(prec === undefined ? 6 : Number(prec)) : `%!f(${show(a)})`;
     else if (verb === "x" || verb === "X") {
-      text = typeof a === "number" ? a.toString(16) : Buffer.from(String(a)).toString("hex");
+      text = typeof a === "number" || typeof a === "bigint" ? a.toString(16) : Buffer.from(String(a)).toString("hex");
       if (verb === "X") text = text.toUpperCase();
     } else text = show(a);
     const w = Number(width || 0);
