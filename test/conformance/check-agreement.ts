@@ -71,14 +71,16 @@ function judge(expected: Expected, got: CheckOutcome): { verdict: Verdict; detai
   return { verdict: got.codes.includes(expected.code) ? "agree" : "other-code", detail: `OPA: ${expected.code}; capgate: ${detail}` };
 }
 
-/** OPA's own cases: value and eval_* error cases pass opa check, compile-time codes fail it. */
+/** OPA's own cases: value and eval_* error cases pass opa check, compile-time codes fail it (the code from want_error_code, else from want_error's text). */
 export function checkOpaFiles(files: OpaCaseFile[]): CheckRow[] {
   const rows: CheckRow[] = [];
   for (const f of files) {
     for (const c of f.cases) {
       const isError = c.want_error_code !== undefined || c.want_error !== undefined;
+      // A case giving only want_error names the code in its text ("...: eval_type_error: ...").
+      const code = c.want_error_code ?? /\b(?:rego|eval)_[a-z_]+_error\b/.exec(c.want_error ?? "")?.[0];
       let expected: Expected = "pass";
-      if (isError) expected = c.want_error_code === undefined ? "unknown" : COMPILE_TIME_CODES.has(c.want_error_code) ? { code: c.want_error_code } : "pass";
+      if (isError) expected = code === undefined ? "unknown" : COMPILE_TIME_CODES.has(code) ? { code } : "pass";
       rows.push({ suite: "opa", topic: f.folder, note: c.note, expected, ...judge(expected, checkCase(c.modules, c.query, 1)) });
     }
   }
