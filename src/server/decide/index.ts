@@ -3,16 +3,15 @@
 // turns one into a policy evaluation under a deadline (decide.ts), the facts a
 // decision reads from the replica (facts.ts, replica-facts.ts, fact-cache.ts),
 // and the JWT checks of token.validate (jwt.ts).
-export { Decider, withDeadline, type DecisionAnswer, type DeciderDeps } from "./decide.js";
+export { Decider, withDeadline } from "./decide.js";
 export {
   DECISIONS,
   decisionByEntrypoint,
   parseDecisionRequest,
   parseInput,
   type DecisionRequest,
-  type DecisionSpec,
 } from "./decisions.js";
-export { buildPolicyInput, type FactSource, type TokenFacts } from "./facts.js";
+export { buildPolicyInput, type FactSource } from "./facts.js";
 export { createJwtVerifier, noKeysVerifier, readJwks, type JwtVerifier } from "./jwt.js";
 export {
   damagedReplica,
