@@ -13,17 +13,17 @@ import { CapgateError, isCapgateError } from "../errors.js";
 import { createApp, answerClientErrors, malformedRequestAnswer, hostCheck } from "./http/index.js";
 import { totpDeps } from "../totp/index.js";
 import type { ServerConfig } from "./config.js";
-import { DECISIONS, Decider, type FactSource, createJwtVerifier, noKeysVerifier, readJwks, damagedReplica, openReplicaFacts, type CorruptionFinder, type ReplicaFactsOptions } from "./decide/index.js";
+import { DECISIONS, Decider, type FactSource, createJwtVerifier, noKeysVerifier, readJwks } from "./decide/index.js";
 import { createDecisionLog, type DecisionLog } from "./decision-log.js";
 import { bundleLoader, configuredVerifier, Engine, type BundleLoader } from "../policy/runtime/index.js";
 import { createMetrics, setPolicyRevision, type ServerMetrics } from "./metrics.js";
 import { Reloader, type WatchedFile } from "./reload.js";
 import { startBundleService, type BundleService } from "./bundle-service.js";
-import { currentGeneration, isCorruptReplica } from "../replica/index.js";
 import { openPrimary, type Primary, type Queryable } from "../primary/index.js";
 import { startStatusReporter, VERSION, type StatusReporter } from "./status-reporter.js";
 import { startDecisionUpload, teeDecisionLog, type DecisionUploader } from "./decision-upload.js";
 import { sidecarHealth } from "./health.js";
+import { ServingReplica, type OpenFacts } from "./serving-replica.js";
 
 export interface StartOptions {
   config: ServerConfig;
@@ -32,7 +32,7 @@ export interface StartOptions {
   logger?: Logger;
   bundleLoader?: BundleLoader;
   /** Opens the replica at a path; defaults to the SQLite replica. */
-  openFacts?: (path: string, maxStalenessSeconds: number, clock: () => number, opts?: ReplicaFactsOptions) => FactSource;
+  openFacts?: OpenFacts;
   /** An already-open primary; otherwise one is opened from config.database_url. */
   primary?: Queryable;
   /** Poll interval of the hot-reload watcher (ms). */
@@ -84,7 +84,6 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
   // A bundle holding only the AuthZEN entrypoint is served too (its decisions answer no capgate decision).
   const loader = opts.bundleLoader ?? bundleLoader(configuredVerifier(config.bundle_verification));
   const engine = new Engine(loader, DECISIONS.map((d) => d.entrypoint), clock, [config.authzen.entrypoint]);
-  const openFacts = opts.openFacts ?? openReplicaFacts;
 
   // Key material is read now: a bad file stops start-up with a config_error.
   const jwksFile = config.jwt.jwks_file;
@@ -107,36 +106,15 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
     }
   };
 
-  let facts: FactSource | null = null;
-  const onCorrupt = (reason: string, foundBy: CorruptionFinder): void => {
-    metrics.replicaCorruptions.inc({ found_by: foundBy });
-    log.error({ replica: config.replica, found_by: foundBy, err: reason }, "replica is corrupt: decisions are denied (replica_corrupt) until a fresh snapshot replaces it");
-  };
-  const openReplica = async (path: string): Promise<void> => {
-    let next: FactSource;
-    try {
-      next = openFacts(path, config.max_staleness_seconds, clock, { onCorrupt });
-    } catch (e) {
-      metrics.reloads.inc({ kind: "replica", outcome: "refused" });
-      // Damaged in place: the file serving now is that file, so it must not be read either.
-      if (isCorruptReplica(e)) {
-        const file = generationOf(path);
-        if (facts !== null && facts.file === file) facts.markCorrupt((e as Error).message);
-        else {
-          onCorrupt((e as Error).message, "load");
-          // Nothing good to keep serving: say why every decision is denied, until a follower replaces the file.
-          if (facts === null && file !== undefined) facts = damagedReplica(file, (e as Error).message);
-        }
-      }
-      throw e;
-    }
-    const previous = facts;
-    facts = next;
-    metrics.reloads.inc({ kind: "replica", outcome: "loaded" });
-    log.info({ replica: path, version: next.state().version }, "replica opened");
-    // A decision that read the old handle before an await may still use it briefly.
-    if (previous !== null) setTimeout(() => previous.close(), config.decision_deadline_ms + 1000).unref();
-  };
+  const serving = new ServingReplica({
+    maxStalenessSeconds: config.max_staleness_seconds,
+    clock,
+    graceMs: config.decision_deadline_ms + 1000,
+    metrics,
+    log,
+    ...(opts.openFacts === undefined ? {} : { openFacts: opts.openFacts }),
+  });
+  const facts = (): FactSource | null => serving.facts();
   const refused = (path: string, e: unknown): void => {
     log.error({ file: path, err: isCapgateError(e) ? e.format() : String(e) }, "refused; the last good one (if any) keeps serving, else answers stay fail-closed");
   };
@@ -161,8 +139,8 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
         });
   if (config.replica !== undefined) {
     const path = config.replica;
-    await openReplica(path).catch((e) => refused(path, e));
-    watched.push({ path, load: () => openReplica(path) });
+    await serving.open(path).catch((e) => refused(path, e));
+    watched.push({ path, load: () => serving.open(path) });
   } else log.warn("no replica configured: every decision is denied (replica_missing)");
   // A key rotation: a changed JWKS file replaces the key set, which forgets every token verified
   // with the old one; a bad file is refused and the old keys serve on.
@@ -189,12 +167,12 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
           loadBundle: config.bundle_source === "nats" ? (path) => loadPolicy(path) : undefined,
         });
   const integrityTimer =
-    config.replica_integrity_check_seconds === 0 ? null : setInterval(() => facts?.checkIntegrity(), config.replica_integrity_check_seconds * 1000);
+    config.replica_integrity_check_seconds === 0 ? null : setInterval(() => facts()?.checkIntegrity(), config.replica_integrity_check_seconds * 1000);
   integrityTimer?.unref();
 
   const decider = new Decider({
     engine,
-    facts: () => facts,
+    facts,
     jwt,
     metrics,
     decisionLog,
@@ -211,14 +189,14 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
     upload: decisionUpload,
     status: () => status,
     statusConfigured: config.status !== undefined,
-    replica: () => (config.replica === undefined ? null : (facts?.state().status ?? "missing")),
+    replica: () => (config.replica === undefined ? null : (facts()?.state().status ?? "missing")),
   });
   // The port is known once listening (0 picks one); the Host check reads it per request.
   let boundPort = config.port;
   const app = createApp({
     decider,
     engine,
-    facts: () => facts,
+    facts,
     totp,
     metrics,
     decisionLog,
@@ -252,7 +230,7 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
       : startStatusReporter({
           settings: config.status,
           engine,
-          facts: () => facts,
+          facts,
           metrics,
           log,
           port,
@@ -271,7 +249,7 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
     reloader,
     bundleService,
     decisionUpload,
-    facts: () => facts,
+    facts,
     async reload() {
       // Never rejects: a signal handler has no one to report to but the service log.
       try {
@@ -292,21 +270,11 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
       const closing = new Promise<void>((resolve) => server.close(() => resolve()));
       if ("closeAllConnections" in server) server.closeAllConnections();
       await closing;
-      facts?.close();
-      facts = null;
+      serving.close();
       await decisionLog.close();
       await owned?.close();
     },
   };
-}
-
-/** The file a replica path points at now, or undefined when it cannot be resolved. */
-function generationOf(path: string): string | undefined {
-  try {
-    return currentGeneration(path);
-  } catch {
-    return undefined;
-  }
 }
 
 /**
