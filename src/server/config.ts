@@ -8,6 +8,7 @@ import { z } from "zod";
 import { safeParseWorded } from "../zod-wording.js";
 import { CapgateError, CapgateErrors } from "../errors.js";
 import { yaml } from "../yaml-lazy.js";
+import { DECISION_LOG_BUFFER_BYTES, MIN_DECISION_LOG_BUFFER_BYTES } from "./decision-log.js";
 
 /** Algorithms jose can verify; `none` is deliberately absent and refused by name. */
 const JWT_ALGORITHMS = [
@@ -51,6 +52,8 @@ const configSchema = z
     log_level: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
     // "stdout", a file path, or "off".
     decision_log: z.string().min(1).default("stdout"),
+    // Most bytes of decision-log lines held for a destination that lags; beyond it lines are dropped and counted.
+    decision_log_buffer_bytes: z.number().int().min(MIN_DECISION_LOG_BUFFER_BYTES).max(1024 * 1024 * 1024).default(DECISION_LOG_BUFFER_BYTES),
     watch: z.boolean().default(true),
     jwt: z
       .object({
@@ -244,6 +247,7 @@ const ENV: ReadonlyArray<readonly [string, string, "string" | "int" | "bool" | "
   ["CAPGATE_DECISION_DEADLINE_MS", "decision_deadline_ms", "int"],
   ["CAPGATE_LOG_LEVEL", "log_level", "string"],
   ["CAPGATE_DECISION_LOG", "decision_log", "string"],
+  ["CAPGATE_DECISION_LOG_BUFFER_BYTES", "decision_log_buffer_bytes", "int"],
   ["CAPGATE_JWKS_FILE", "jwt.jwks_file", "string"],
   ["CAPGATE_JWT_ALGORITHMS", "jwt.algorithms", "list"],
   ["CAPGATE_JWT_CLOCK_TOLERANCE_SECONDS", "jwt.clock_tolerance_seconds", "int"],

@@ -8,9 +8,15 @@
 // every FLUSH_MS, so a busy sidecar makes a few writes a second instead of one
 // system call per decision. (sonic-boom's own buffering measures its whole
 // buffer on every write, which costs more than the line as the buffer grows.)
-// A log that cannot keep up drops chunks beyond MAX_BUFFERED_BYTES and counts
-// the lines; a log that fails is reported once on the service log. Neither
-// slows or fails a decision. A crash loses at most the last FLUSH_MS of lines.
+// The log never holds more than its buffer (`decision_log_buffer_bytes`, a
+// few MiB by default): a destination that cannot keep up has chunks beyond it
+// dropped and their lines counted (capgate_decision_log_dropped_lines, and a
+// warning line at the first drop and then every WARN_MS while drops go on).
+// An unbounded backlog was what made a soak's RSS grow: the lines waiting for
+// the disk are V8 strings, and the old space grown to hold them stays
+// committed after they are written. A log that fails is reported once on the
+// service log. Neither slows or fails a decision. A crash loses at most the
+// last FLUSH_MS of lines.
 import { openSync } from "node:fs";
 import pino, { type Logger } from "pino";
 import { SECRET_KEYS } from "../secrets.js";
@@ -21,7 +27,12 @@ const MASKED_KEYS: ReadonlySet<string> = new Set([...SECRET_KEYS, "token", "code
 
 const FLUSH_BYTES = 64 * 1024;
 const FLUSH_MS = 200;
-const MAX_BUFFERED_BYTES = 64 * 1024 * 1024;
+/** How often a warning line says how many lines were dropped since the last one. */
+const WARN_MS = 60_000;
+/** The default of `decision_log_buffer_bytes`: 4 MiB, about 13,000 lines or a second of a busy sidecar's. */
+export const DECISION_LOG_BUFFER_BYTES = 4 * 1024 * 1024;
+/** The least buffer accepted: four chunks, so a write in flight and the next ones fit. */
+export const MIN_DECISION_LOG_BUFFER_BYTES = 4 * FLUSH_BYTES;
 
 export function mask(value: unknown): unknown {
   if (Array.isArray(value)) return value.map(mask);
@@ -49,6 +60,8 @@ export interface DecisionLog {
   write(entry: DecisionLogEntry): void;
   /** Lines dropped because the destination could not keep up. */
   readonly dropped: number;
+  /** Bytes of lines held now, waiting for the destination (never more than the buffer). */
+  readonly buffered: number;
   /** Resolves once every line written so far has reached the destination. */
   flush(): Promise<void>;
   /**
@@ -103,11 +116,17 @@ export function decisionLine(entry: DecisionLogEntry, time: string): string {
 /** pino's asynchronous file destination (sonic-boom). */
 type Destination = ReturnType<typeof pino.destination>;
 
-const NO_LOG: DecisionLog = { dropped: 0, write() {}, reopen() {}, flush: () => Promise.resolve(), close: () => Promise.resolve() };
+const NO_LOG: DecisionLog = { dropped: 0, buffered: 0, write() {}, reopen() {}, flush: () => Promise.resolve(), close: () => Promise.resolve() };
 const FAILED = "decision log write failed; decisions continue without it";
 
-export function createDecisionLog(target: string, serviceLog: Logger): DecisionLog {
+export interface DecisionLogOptions {
+  /** Most bytes of lines held for a destination that lags (`decision_log_buffer_bytes`). */
+  bufferBytes?: number;
+}
+
+export function createDecisionLog(target: string, serviceLog: Logger, options: DecisionLogOptions = {}): DecisionLog {
   if (target === "off") return NO_LOG;
+  const bufferBytes = Math.max(MIN_DECISION_LOG_BUFFER_BYTES, options.bufferBytes ?? DECISION_LOG_BUFFER_BYTES);
   // The file is opened here, not by sonic-boom: one that never opened stays registered
   // with pino's exit handler, whose flushSync then throws as the process exits.
   const open = (): number => (target === "stdout" ? 1 : openSync(target, "a"));
@@ -120,8 +139,11 @@ export function createDecisionLog(target: string, serviceLog: Logger): DecisionL
   }
   let broken = false;
   let dropped = 0;
+  let warned = { at: 0, dropped: 0 };
   let pending: string[] = [];
   let pendingChars = 0;
+  /** Bytes handed to the destinations and not yet written. */
+  let held = 0;
   const fail = (failed: Destination, e: Error): void => {
     // An error on a file reopen() has already replaced does not turn the log off.
     if (broken || failed !== dest) return;
@@ -138,13 +160,23 @@ export function createDecisionLog(target: string, serviceLog: Logger): DecisionL
   const destination = (to: number): Destination => {
     // minLength 1: each chunk is written at once, yet flush() waits for the writes in flight.
     // Each chunk is larger than sonic-boom's maxWrite, so it is queued and written whole.
-    const d = pino.destination({ dest: to, sync: false, minLength: 1, maxLength: MAX_BUFFERED_BYTES });
+    // The pending list is held too, so sonic-boom's share of the buffer leaves room for it.
+    const d = pino.destination({ dest: to, sync: false, minLength: 1, maxLength: bufferBytes - FLUSH_BYTES });
     d.on("error", (e: Error) => fail(d, e));
+    d.on("write", (n: number) => (held -= n));
     d.on("drop", (chunk: string) => {
-      if (dropped === 0) serviceLog.warn({ target }, "decision log cannot keep up; lines are dropped (see capgate_decision_log_dropped_lines)");
+      held -= Buffer.byteLength(chunk);
       for (let i = chunk.indexOf("\n"); i >= 0; i = chunk.indexOf("\n", i + 1)) dropped++;
+      if (warned.dropped === 0) warnDropped();
     });
     return d;
+  };
+  const warnDropped = (): void => {
+    serviceLog.warn(
+      { target, dropped_lines: dropped - warned.dropped, buffer_bytes: bufferBytes },
+      "decision log cannot keep up; lines are dropped (capgate_decision_log_dropped_lines counts them)",
+    );
+    warned = { at: Date.now(), dropped };
   };
   let dest = destination(fd);
   const drain = (): void => {
@@ -152,17 +184,26 @@ export function createDecisionLog(target: string, serviceLog: Logger): DecisionL
     const chunk = pending.join("");
     pending = [];
     pendingChars = 0;
+    // Counted before the write: a chunk beyond the buffer is dropped (and uncounted) within it.
+    held += Buffer.byteLength(chunk);
     try {
       dest.write(chunk);
     } catch (e) {
       fail(dest, e as Error);
     }
   };
-  const timer = setInterval(drain, FLUSH_MS);
+  const tick = (): void => {
+    drain();
+    if (dropped > warned.dropped && Date.now() - warned.at >= WARN_MS) warnDropped();
+  };
+  const timer = setInterval(tick, FLUSH_MS);
   timer.unref();
   return {
     get dropped() {
       return dropped;
+    },
+    get buffered() {
+      return broken ? 0 : pendingChars + held;
     },
     write(entry) {
       if (broken) return;

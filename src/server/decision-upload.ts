@@ -290,6 +290,9 @@ export function teeDecisionLog(local: DecisionLog, upload: DecisionUploader): De
     get dropped() {
       return local.dropped;
     },
+    get buffered() {
+      return local.buffered;
+    },
     flush: () => local.flush(),
     reopen: () => local.reopen(),
     async close() {

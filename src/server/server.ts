@@ -66,7 +66,7 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
   // descriptor while a batch is only partly written would land mid-line.
   const log = opts.logger ?? pino({ level: config.log_level, base: { service: "capgate" } }, pino.destination(config.decision_log === "stdout" ? 2 : 1));
   const metrics = createMetrics();
-  const localDecisionLog = createDecisionLog(config.decision_log, log);
+  const localDecisionLog = createDecisionLog(config.decision_log, log, { bufferBytes: config.decision_log_buffer_bytes });
   const decisionUpload =
     config.decision_logs === undefined
       ? null
