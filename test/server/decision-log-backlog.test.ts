@@ -3,6 +3,7 @@
 // configured buffer, drops and counts the lines beyond it (the metric and a
 // warning line), and every decision is still answered; once the reader reads,
 // the lines it gets and the lines counted as dropped add up to the decisions.
+// And the setting that bounds it.
 import { execFileSync } from "node:child_process";
 import { once } from "node:events";
 import { constants, openSync } from "node:fs";
@@ -10,7 +11,9 @@ import { Socket } from "node:net";
 import { join } from "node:path";
 import pino from "pino";
 import { afterEach, describe, expect, it } from "vitest";
-import { createDecisionLog, MIN_DECISION_LOG_BUFFER_BYTES, type DecisionLogEntry } from "../../src/server/decision-log.js";
+import { loadConfig } from "../../src/server/config.js";
+import { createDecisionLog, DECISION_LOG_BUFFER_BYTES, MIN_DECISION_LOG_BUFFER_BYTES, type DecisionLogEntry } from "../../src/server/decision-log.js";
+import { CapgateErrors } from "../../src/errors.js";
 import { post, startTestServer, tempDir } from "./helpers.js";
 
 const cleanups: Array<() => unknown> = [];
@@ -117,5 +120,21 @@ describe("decision log behind a destination that cannot keep up", () => {
     closed = true;
     const lines = await reading;
     expect(lines.length + server.decisionLog.dropped).toBe(requests * perRequest);
+  });
+});
+
+describe("decision_log_buffer_bytes", () => {
+  it("defaults to 4 MiB, is read from the environment, and refuses less than the least buffer in one line", () => {
+    expect(loadConfig({}).decision_log_buffer_bytes).toBe(DECISION_LOG_BUFFER_BYTES);
+    expect(loadConfig({ env: { CAPGATE_DECISION_LOG_BUFFER_BYTES: "1048576" } }).decision_log_buffer_bytes).toBe(1048576);
+    let errors: string[] = [];
+    try {
+      loadConfig({ flags: { decision_log_buffer_bytes: 1000 } });
+    } catch (e) {
+      expect(e).toBeInstanceOf(CapgateErrors);
+      errors = (e as CapgateErrors).errors.map((x) => x.format());
+    }
+    expect(errors).toHaveLength(1);
+    expect(errors[0]).toContain(`decision_log_buffer_bytes: must be at least ${MIN_DECISION_LOG_BUFFER_BYTES}`);
   });
 });
