@@ -20,18 +20,25 @@
 // fail-closed /decide (a second server in the same process without a
 // replica), req/s, p50/p99 and the sidecar's CPU µs per request; then the
 // sidecar's RSS after its first 10,000 decisions and after a soak of
-// --soak-seconds (default 120) of in-process decisions on the same mix,
-// with the number of decisions it reached (memory read after a full GC, so a
-// growth is what stays). Also the CPU of each decision kind alone, and what
+// in-process decisions on the same mix, until the sidecar has made
+// --soak-decisions in all (10000000 for the issue's 10 M) or --soak-seconds
+// have passed (default 120 when neither is given), with the number it
+// reached and the memory at each million. Memory is read after the decision
+// log is flushed and a full GC, so a growth is what stays; V8's young
+// generation (new space) is shown apart, since it grows to its bound (twice
+// --max-semi-space-size, 32 MiB by default; NODE_OPTIONS reaches the child)
+// as the allocation rate rises, whatever the decisions hold. Also the CPU of each decision kind alone, and what
 // a worker thread keeping the deadline would add at least: a round trip of
 // the policy input to a worker and back. Ratios are of routes measured in
 // the same round, since neighbours on this machine slow whole seconds down.
 import { spawn } from "node:child_process";
 import { once } from "node:events";
 import { readFileSync, writeFileSync } from "node:fs";
+import { type IncomingMessage, request } from "node:http";
 import { join } from "node:path";
 import { performance } from "node:perf_hooks";
 import { createInterface } from "node:readline";
+import { getHeapSpaceStatistics } from "node:v8";
 import { Worker } from "node:worker_threads";
 import autocannon from "autocannon";
 import Database from "better-sqlite3";
@@ -57,7 +64,8 @@ function arg(name: string, dflt: number): number {
 const SECONDS = arg("seconds", 5);
 const ROUNDS = arg("rounds", 3);
 const CONNECTIONS = arg("connections", 32);
-const SOAK_SECONDS = arg("soak-seconds", 120);
+const SOAK_DECISIONS = arg("soak-decisions", Infinity);
+const SOAK_SECONDS = arg("soak-seconds", SOAK_DECISIONS === Infinity ? 120 : Infinity);
 
 /** Copies the demo tenants and users onto TENANTS and USERS generated ones, in one transaction. */
 export function enlargeReplica(replicaPath: string): void {
@@ -205,7 +213,20 @@ function decisionStream(tokens: readonly string[], seed: number): () => Decision
 function memory(): Memory {
   (globalThis as { gc?: () => void }).gc?.();
   const m = process.memoryUsage();
-  return { rss: m.rss, heap: m.heapUsed, external: m.external };
+  const newSpace = getHeapSpaceStatistics().find((s) => s.space_name === "new_space")?.space_size ?? 0;
+  return { rss: m.rss, ...rssParts(), heap: m.heapUsed, heapTotal: m.heapTotal, newSpace, external: m.external };
+}
+
+/** Linux's split of RSS: anonymous memory (heaps, malloc) and file pages mapped (code, SQLite's shared WAL index); 0 elsewhere. */
+function rssParts(): { rssAnon: number; rssFile: number } {
+  let status = "";
+  try {
+    status = readFileSync("/proc/self/status", "utf8");
+  } catch {
+    // not Linux
+  }
+  const kib = (key: string): number => 1024 * Number(new RegExp(`^${key}:\\s+(\\d+) kB`, "m").exec(status)?.[1] ?? 0);
+  return { rssAnon: kib("RssAnon"), rssFile: kib("RssFile") + kib("RssShmem") };
 }
 
 /** CPU µs per decision of each kind, in-process, `n` decisions each. */
@@ -287,14 +308,16 @@ export async function realisticServe(dir: string): Promise<void> {
           facts.close();
         }
       });
-      // In-process decisions on the same mix for `seconds`: the memory soak.
+      // In-process decisions on the same mix until `decisions` or `seconds`: the memory soak.
       app.post("/soak", async (c) => {
-        const seconds = Number(c.req.query("seconds"));
-        const until = Date.now() + seconds * 1000;
+        const until = Date.now() + Number(c.req.query("seconds")) * 1000;
+        const most = Number(c.req.query("decisions"));
         const cpu0 = process.cpuUsage();
         let drawing = 0;
         let n = 0;
-        while (Date.now() < until) {
+        let mostBuffered = 0;
+        const millions: Array<Memory & { decisions: number }> = [];
+        while (Date.now() < until && n < most) {
           // Drawn outside the decisions' CPU time.
           const d0 = process.cpuUsage();
           const batch = Array.from({ length: 100 }, next);
@@ -302,13 +325,19 @@ export async function realisticServe(dir: string): Promise<void> {
           drawing += d.user + d.system;
           for (const r of batch) await server.decider.decide(r);
           n += batch.length;
+          mostBuffered = Math.max(mostBuffered, server.decisionLog.buffered);
+          if (n % 1_000_000 === 0) {
+            await server.decisionLog.flush();
+            millions.push({ decisions: n, ...memory() });
+          }
           // The turn between requests, so the decision log is written rather than dropped.
           await new Promise((r) => setImmediate(r));
         }
         const cpu = process.cpuUsage(cpu0);
         // The log's backlog written first: memory buffered for a disk that lags behind is not what stays.
         await server.decisionLog.flush();
-        return c.json({ decisions: n, cpuUs: (cpu.user + cpu.system - drawing) / n, ...memory() });
+        const log = { dropped: server.decisionLog.dropped, mostBuffered };
+        return c.json({ decisions: n, cpuUs: (cpu.user + cpu.system - drawing) / n, ...memory(), millions, log });
       });
     },
   });
@@ -330,12 +359,24 @@ export async function realisticServe(dir: string): Promise<void> {
 
 interface Memory {
   rss: number;
+  rssAnon: number;
+  rssFile: number;
   heap: number;
+  /** V8's heap as committed (what RSS holds of it), and its young generation's share. */
+  heapTotal: number;
+  newSpace: number;
   /** Memory of JavaScript objects held outside the heap (Buffers). */
   external: number;
 }
 
-type Soak = Memory & { decisions: number; cpuUs: number };
+type Soak = Memory & {
+  decisions: number;
+  cpuUs: number;
+  /** Memory after each million decisions of the soak. */
+  millions: Array<Memory & { decisions: number }>;
+  /** Decision log lines dropped since start, and the most bytes it held during the soak. */
+  log: { dropped: number; mostBuffered: number };
+};
 
 interface Round {
   rps: number;
@@ -415,8 +456,11 @@ export async function realisticMain(): Promise<void> {
       process.stderr.write("measuring in-process CPU per decision kind, and a worker thread's round trip ...\n");
       const perDecision = (await (await fetch(`${info.url}/per-decision?n=20000`)).json()) as Record<string, number>;
       const worker = (await (await fetch(`${info.url}/worker-round-trip?n=20000`)).json()) as { cpuUs: number; medianUs: number };
-      process.stderr.write(`soaking: in-process decisions for ${SOAK_SECONDS}s ...\n`);
-      const soak = (await (await fetch(`${info.url}/soak?seconds=${SOAK_SECONDS}`, { method: "POST" })).json()) as Soak;
+      // The soak's share of --soak-decisions: what the sidecar has made so far counts.
+      const before = 10_000 + httpDecisions + 60_000;
+      const soakDecisions = Math.max(0, SOAK_DECISIONS - before);
+      process.stderr.write(`soaking: in-process decisions until ${SOAK_DECISIONS} in all or ${SOAK_SECONDS} s ...\n`);
+      const soak = JSON.parse(await postWithoutTimeout(`${info.url}/soak?seconds=${SOAK_SECONDS}&decisions=${soakDecisions}`)) as Soak;
       report(rounds, info.at10k, soak, httpDecisions + 60_000, perDecision, worker);
     } finally {
       child.kill("SIGTERM");
@@ -425,6 +469,16 @@ export async function realisticMain(): Promise<void> {
   } finally {
     tmp.remove();
   }
+}
+
+/** A POST's answer however long it takes (fetch gives up waiting for headers after 300 s; a 10 M soak takes longer). */
+async function postWithoutTimeout(url: string): Promise<string> {
+  const req = request(url, { method: "POST" });
+  req.end();
+  const [res] = (await once(req, "response")) as [IncomingMessage];
+  const chunks: Buffer[] = [];
+  for await (const c of res) chunks.push(c as Buffer);
+  return Buffer.concat(chunks).toString("utf8");
 }
 
 function report(
@@ -443,6 +497,8 @@ function report(
   const capacity = rounds.map((r) => r.noop.cpuUs / r.decide.cpuUs);
   const total = 10_000 + httpDecisions + soak.decisions;
   const mib = (b: number): string => `${(b / 1024 / 1024).toFixed(1)} MiB`;
+  const mem = (m: Memory): string =>
+    `${mib(m.rss)} (${mib(m.rssAnon)} + ${mib(m.rssFile)}) / ${[m.heap, m.heapTotal, m.newSpace, m.external].map(mib).join(" / ")}`;
   const rows: Array<[string, string, string]> = [
     ["/decide req/s (per round)", each((r) => r.decide.rps), ""],
     ["no-op POST req/s", each((r) => r.noop.rps), ""],
@@ -462,18 +518,28 @@ function report(
     ["CPU µs per decision (in-proc mix)", soak.cpuUs.toFixed(1), ""],
     ...Object.entries(perDecision).map(([k, v]): [string, string, string] => [`  ${k} alone`, v.toFixed(1), ""]),
     ["worker round trip (deadline)", `${worker.cpuUs.toFixed(1)} µs CPU, ${worker.medianUs.toFixed(0)} µs median wall; ${pct(worker.cpuUs / soak.cpuUs)} of a decision's CPU`, "< 10 %"],
-    ["RSS / heap / external, 10 k", `${mib(at10k.rss)} / ${mib(at10k.heap)} / ${mib(at10k.external)}`, ""],
-    [
-      `RSS / heap / external, ${(total / 1e6).toFixed(2)} M`,
-      `${mib(soak.rss)} / ${mib(soak.heap)} / ${mib(soak.external)} (growth ${pct(soak.rss / at10k.rss - 1)} / ${pct(soak.heap / at10k.heap - 1)})`,
-      "growth <= 5 % (10 M)",
-    ],
+    ["RSS (anon + file) / heap used / committed / new space / external", "", ""],
+    ["  after 10 k", mem(at10k), ""],
+    ...soak.millions.map((m): [string, string, string] => [`  after ${((10_000 + httpDecisions + m.decisions) / 1e6).toFixed(2)} M`, mem(m), ""]),
+    [`  after ${(total / 1e6).toFixed(2)} M (end)`, mem(soak), ""],
+    ["RSS growth, 10 k -> end", pct(soak.rss / at10k.rss - 1), `growth <= 5 % (${(total / 1e6).toFixed(2)} M of 10 M)`],
+    // The young generation grows to its bound with the allocation rate, once; what else grows is what a leak would be.
+    ["  less new space's growth", pct((soak.rss - soak.newSpace - (at10k.rss - at10k.newSpace)) / at10k.rss), ""],
+    ["  of it V8's committed heap / outside it", `${mib(soak.heapTotal - at10k.heapTotal)} / ${mib(soak.rss - soak.heapTotal - (at10k.rss - at10k.heapTotal))}`, ""],
+    ...(soak.millions.length > 1
+      ? [["RSS growth, 1st M of soak -> end", pct(soak.rss / soak.millions[0]!.rss - 1), "(caches at their bounds by then)"] as [string, string, string]]
+      : []),
+    ["heap used growth, 10 k -> end", pct(soak.heap / at10k.heap - 1), ""],
+    ["decision log: dropped / most held", `${soak.log.dropped} lines / ${mib(soak.log.mostBuffered)}`, ""],
   ];
   process.stdout.write(
     `\ncapgate bench:decide --workload realistic — ${TENANTS} tenants, ${USERS} users, Zipf(1) over users, ` +
       `${MIX}; ${CONNECTIONS} connections, ${ROUNDS} rounds of ${SECONDS} s\n`,
   );
   for (const [k, v, target] of rows) process.stdout.write(`${k.padEnd(32)} ${v.padEnd(48)} ${target === "" ? "" : `target ${target}`}\n`);
-  process.stdout.write(`decisions: 10000 at start, ${httpDecisions} over HTTP and per kind, ${soak.decisions} in the soak (memory after a full GC)\n`);
+  process.stdout.write(
+    `decisions: 10000 at start, ${httpDecisions} over HTTP and per kind, ${soak.decisions} in the soak: ${total} in all` +
+      ` (soak asked for ${SOAK_DECISIONS === Infinity ? "no count" : `${SOAK_DECISIONS} in all`}, ${SOAK_SECONDS} s at most; memory after the log's flush and a full GC)\n`,
+  );
 }
 
