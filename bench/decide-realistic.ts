@@ -298,6 +298,10 @@ export async function realisticServe(dir: string): Promise<void> {
     extraRoutes: (app) => {
       app.post("/noop", (c) => c.json({ ok: true }));
       app.get("/cpu", (c) => c.json(process.cpuUsage()));
+      app.get("/memory", async (c) => {
+        await server.decisionLog.flush();
+        return c.json(memory());
+      });
       app.get("/per-decision", async (c) => c.json(await cpuByDecision(server.decider, next, Number(c.req.query("n")))));
       app.get("/worker-round-trip", async (c) => {
         const facts = openReplicaFacts(join(dir, "replica.db"), 86_400, Date.now, { integrityCheck: false });
@@ -453,6 +457,7 @@ export async function realisticMain(): Promise<void> {
         }
         rounds.push(round);
       }
+      const afterHttp = (await (await fetch(info.url + "/memory")).json()) as Memory;
       process.stderr.write("measuring in-process CPU per decision kind, and a worker thread's round trip ...\n");
       const perDecision = (await (await fetch(`${info.url}/per-decision?n=20000`)).json()) as Record<string, number>;
       const worker = (await (await fetch(`${info.url}/worker-round-trip?n=20000`)).json()) as { cpuUs: number; medianUs: number };
@@ -461,7 +466,7 @@ export async function realisticMain(): Promise<void> {
       const soakDecisions = Math.max(0, SOAK_DECISIONS - before);
       process.stderr.write(`soaking: in-process decisions until ${SOAK_DECISIONS} in all or ${SOAK_SECONDS} s ...\n`);
       const soak = JSON.parse(await postWithoutTimeout(`${info.url}/soak?seconds=${SOAK_SECONDS}&decisions=${soakDecisions}`)) as Soak;
-      report(rounds, info.at10k, soak, httpDecisions + 60_000, perDecision, worker);
+      report(rounds, { at10k: info.at10k, afterHttp }, soak, httpDecisions + 60_000, perDecision, worker);
     } finally {
       child.kill("SIGTERM");
       await once(child, "exit");
@@ -483,7 +488,7 @@ async function postWithoutTimeout(url: string): Promise<string> {
 
 function report(
   rounds: Array<Record<"noop" | "decide" | "fail-closed", Round>>,
-  at10k: Memory,
+  { at10k, afterHttp }: { at10k: Memory; afterHttp: Memory },
   soak: Soak,
   httpDecisions: number,
   perDecision: Record<string, number>,
@@ -520,6 +525,7 @@ function report(
     ["worker round trip (deadline)", `${worker.cpuUs.toFixed(1)} µs CPU, ${worker.medianUs.toFixed(0)} µs median wall; ${pct(worker.cpuUs / soak.cpuUs)} of a decision's CPU`, "< 10 %"],
     ["RSS (anon + file) / heap used / committed / new space / external", "", ""],
     ["  after 10 k", mem(at10k), ""],
+    [`  after the HTTP rounds (${((10_000 + httpDecisions - 60_000) / 1e6).toFixed(2)} M)`, mem(afterHttp), ""],
     ...soak.millions.map((m): [string, string, string] => [`  after ${((10_000 + httpDecisions + m.decisions) / 1e6).toFixed(2)} M`, mem(m), ""]),
     [`  after ${(total / 1e6).toFixed(2)} M (end)`, mem(soak), ""],
     ["RSS growth, 10 k -> end", pct(soak.rss / at10k.rss - 1), `growth <= 5 % (${(total / 1e6).toFixed(2)} M of 10 M)`],
