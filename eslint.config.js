@@ -48,7 +48,8 @@ const LAYERS = [
   {
     importers: ["src/policy/runtime", "src/policy/host-builtins"],
     forbidden: "src/compiler",
-    message: "The policy runtime never imports the compiler: compiled modules and their hosts meet in src/wasm-abi (issue 20).",
+    message:
+      "The policy runtime never imports the compiler: compiled modules and their hosts meet in src/wasm-abi (issue 20).",
   },
   {
     importers: "src/server",
@@ -59,7 +60,8 @@ const LAYERS = [
   {
     importers: "src/wasm-abi",
     forbidden: "src/!(wasm-abi)/**",
-    message: "The Wasm ABI (src/wasm-abi) is neutral ground between the compiler and the hosts: it imports no other capgate folder (issue 20).",
+    message:
+      "The Wasm ABI (src/wasm-abi) is neutral ground between the compiler and the hosts: it imports no other capgate folder (issue 20).",
   },
   {
     importers: "src/admin",
