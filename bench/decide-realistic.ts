@@ -23,7 +23,7 @@
 // in-process decisions on the same mix, until the sidecar has made
 // --soak-decisions in all (10000000 for the issue's 10 M) or --soak-seconds
 // have passed (default 120 when neither is given), with the number it
-// reached and the memory at each million. Memory is read after the decision
+// reached and the memory after the HTTP rounds and at each million. Memory is read after the decision
 // log is flushed and a full GC, so a growth is what stays; V8's young
 // generation (new space) is shown apart, since it grows to its bound (twice
 // --max-semi-space-size, 32 MiB by default; NODE_OPTIONS reaches the child)
@@ -321,7 +321,8 @@ export async function realisticServe(dir: string): Promise<void> {
         let n = 0;
         let mostBuffered = 0;
         const millions: Array<Memory & { decisions: number }> = [];
-        while (Date.now() < until && n < most) {
+        // One batch at least, so CPU per decision is known however little is asked.
+        while (n === 0 || (Date.now() < until && n < most)) {
           // Drawn outside the decisions' CPU time.
           const d0 = process.cpuUsage();
           const batch = Array.from({ length: 100 }, next);
