@@ -12,9 +12,9 @@
 // few MiB by default): a destination that cannot keep up has chunks beyond it
 // dropped and their lines counted (capgate_decision_log_dropped_lines, and a
 // warning line at the first drop and then every WARN_MS while drops go on).
-// An unbounded backlog was what made a soak's RSS grow: the lines waiting for
-// the disk are V8 strings, and the old space grown to hold them stays
-// committed after they are written. A log that fails is reported once on the
+// A large buffer (64 MiB before) was what made a soak's RSS grow: the lines
+// waiting for the disk are V8 strings, and the old space grown to hold them
+// stays committed after they are written (`npm run bench:decision-log`). A log that fails is reported once on the
 // service log. Neither slows or fails a decision. A crash loses at most the
 // last FLUSH_MS of lines.
 import { openSync } from "node:fs";
