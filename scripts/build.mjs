@@ -56,6 +56,12 @@ function buildServeBundle() {
       "--legal-comments=none",
       "--external:better-sqlite3",
       "--external:@electric-sql/pglite",
+      // The policy runtime edits the SDK's own built-in table in node_modules (sdk-builtins.ts), so
+      // capgate's sprintf, regex.split, ... answer: a bundled copy of the SDK would keep its own table.
+      "--external:@open-policy-agent/opa-wasm",
+      // Builtins serve never uses but its packages load (src/cli/bundle-stubs/ says why each is safe).
+      `--alias:node:http2=${join(root, "dist", "cli", "bundle-stubs", "http2.js")}`,
+      `--alias:node:child_process=${join(root, "dist", "cli", "bundle-stubs", "child-process.js")}`,
       // import.meta.url is the bundle's own URL, which serve-bundle.ts passes in (dist/serve/ is as
       // deep as the modules' own folders, so their relative URLs point where they did).
       "--define:import.meta.url=__capgateBundleUrl",
@@ -74,5 +80,5 @@ function buildServeBundle() {
   );
   // The code cache is made by this Node; another Node's V8 refuses it and compiles the source.
   const loader = JSON.stringify(join(root, "dist", "cli", "serve-bundle.js"));
-  execFileSync(process.execPath, ["-e", `import(${loader}).then((m) => { m.writeServeCodeCache(); process.exit(0); })`], { cwd: root, stdio: "inherit" });
+  execFileSync(process.execPath, ["-e", `import(${loader}).then((m) => m.writeServeCodeCache()).then(() => process.exit(0))`], { cwd: root, stdio: "inherit" });
 }

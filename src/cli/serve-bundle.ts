@@ -5,7 +5,8 @@
 // plain source). No bundle, or CAPGATE_SERVE_BUNDLE=off, and bin/capgate.js
 // runs the modules in dist/ as every other command does; so does a bundle older
 // than dist/'s last tsc build. The build writes
-// the cache with writeServeCodeCache(), after evaluating the bundle's modules.
+// the cache with writeServeCodeCache(), after evaluating the bundle's modules
+// and starting the sidecar once (serve-main.ts's warmUp()).
 // V8 checks a cache against the source's length only, so the build stamps the
 // bundle's first line with an id and the cache starts with that line: a cache
 // from an earlier bundle is never used.
@@ -17,6 +18,8 @@ import vm from "node:vm";
 
 interface ServeEntry {
   run(argv: string[]): Promise<void>;
+  /** See serve-main.ts: a start and stop before the code cache is written. */
+  warmUp(): Promise<void>;
 }
 
 const bundleFile = fileURLToPath(new URL("../serve/serve.cjs", import.meta.url));
@@ -94,9 +97,13 @@ export function loadServeBundle(env: NodeJS.ProcessEnv = process.env): ServeEntr
   return entry;
 }
 
-/** Writes the code cache of the bundle's compiled top level and module initialisers (run by scripts/build.mjs). */
-export function writeServeCodeCache(): void {
+/**
+ * Writes the code cache of the bundle's compiled top level and module initialisers, and of what
+ * a start without policy or replica compiles (warmUp(); run by scripts/build.mjs).
+ */
+export async function writeServeCodeCache(): Promise<void> {
   const source = readFileSync(bundleFile, "latin1");
-  const { script } = evaluate(source, undefined);
+  const { entry, script } = evaluate(source, undefined);
+  await entry.warmUp();
   writeFileSync(cacheFile, Buffer.concat([Buffer.from(stamp(source), "latin1"), script.createCachedData()]));
 }

@@ -1,5 +1,6 @@
 // `capgate serve` runs from the serve bundle the build makes (dist/serve/, see
-// src/cli/serve-bundle.ts): it starts and decides from the bundle, loading no
+// src/cli/serve-bundle.ts): it starts and decides from the bundle (with
+// capgate's built-ins, not the Wasm SDK's, where both have one), loading no
 // module of dist/ but the loader, and from dist/'s modules with
 // CAPGATE_SERVE_BUNDLE=off; a copy of the bundle starts and decides with its
 // code cache, with a cache V8 refuses, with a cache made for another bundle
@@ -23,7 +24,15 @@ beforeAll(async () => {
   tmp = tempDir("capgate-serve-bundle-");
   db = await createTestPrimary("serve_bundle");
   replica = await buildReplica(db.primary, tmp.dir);
-  bundle = await buildTestBundle(join(tmp.dir, "policy.tar.gz"), "bundle-rev");
+  // authzen/decision is true only when sprintf is capgate's (Go's fmt, as OPA): the SDK's own
+  // sprintf-js prints "1" for %d of 1.5, and a bundled copy of the SDK kept answering with it.
+  const sdkBuiltins = { file: "authzen.rego", text: 'package authzen\n\ndecision := sprintf("%d", [1.5]) == "%!d(float64=1.5)"\n' };
+  bundle = await buildTestBundle(join(tmp.dir, "policy.tar.gz"), "bundle-rev", sdkBuiltins, [
+    "capgate/token/issue",
+    "capgate/token/validate",
+    "capgate/mfa/requirement",
+    "authzen/decision",
+  ]);
 }, 300_000);
 
 afterAll(async () => {
@@ -69,6 +78,8 @@ async function serveAndDecide(args: string[], env: NodeJS.ProcessEnv = {}): Prom
   try {
     const r = await post(url, "/decide", { decision: "token.issue", input: INPUT });
     expect(r.json).toMatchObject({ allow: false, reasons: ["mfa_required"], policy_revision: "bundle-rev" });
+    const authzen = await post(url, "/access/v1/evaluation", { subject: { type: "user", id: "a" }, action: { name: "read" }, resource: { type: "doc", id: "1" } });
+    expect(authzen.json, "capgate's built-ins answer, not the Wasm SDK's").toEqual({ decision: true });
   } finally {
     child.kill("SIGTERM");
   }
