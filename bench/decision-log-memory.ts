@@ -1,7 +1,9 @@
-// `tsx bench/decision-log-memory.ts [--lines N] [--reader-bytes-per-second B] [--buffer-bytes C]`:
+// `npm run bench:decision-log -- [--lines N] [--lines-per-second R] [--reader-bytes-per-second B] [--buffer-bytes C]`:
 // the decision log's memory alone. Writes N decision-log lines (default
 // 500,000) through createDecisionLog as decisions do (a turn of the event
-// loop every 100 lines), to a file, or with --reader-bytes-per-second to a
+// loop every 100 lines; at R lines a second with --lines-per-second, as
+// the realistic bench's soak makes about 30,000), to a file, or with
+// --reader-bytes-per-second to a
 // FIFO read at that rate (a destination that cannot keep up). Prints, after a
 // full GC, RSS, V8's heap used and committed, its young generation (new
 // space), external memory, the bytes the log holds and the lines it dropped,
@@ -24,6 +26,7 @@ function arg(name: string, dflt: number): number {
 
 const LINES = arg("lines", 500_000);
 const READER_BPS = arg("reader-bytes-per-second", 0);
+const RATE = arg("lines-per-second", 0);
 const BUFFER_BYTES = arg("buffer-bytes", DECISION_LOG_BUFFER_BYTES);
 
 const mib = (b: number): string => (b / 1048576).toFixed(1);
@@ -66,7 +69,8 @@ async function main(): Promise<void> {
     if (i === 10_000) report("10 k", log);
     else if (i > 0 && i % 100_000 === 0) report(`${i / 1000} k`, log);
     if (i % 100 === 0) {
-      await new Promise((r) => setImmediate(r));
+      const ahead = RATE > 0 ? (i / RATE) * 1000 - (performance.now() - t0) : 0;
+      await new Promise((r) => (ahead > 1 ? setTimeout(r, ahead) : setImmediate(r)));
       most = Math.max(most, process.memoryUsage.rss());
     }
     const input = { tenant_id: `bt-${i % 10_000}`, user_id: `bu-${i % 100_000}`, token_type: "access", requested_ttl_seconds: 600, auth: { methods: ["pwd", "totp"] } };
