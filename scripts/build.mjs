@@ -35,40 +35,54 @@ copyFileSync(join(root, "src", runtimeWasm), join(root, "dist", runtimeWasm));
 const serveDir = join(root, "dist", "serve");
 rmSync(serveDir, { recursive: true, force: true });
 try {
-  buildServeBundle();
+  await buildServeBundle();
 } catch (e) {
   rmSync(serveDir, { recursive: true, force: true });
   console.error(`build: no serve bundle (${e.message.split("\n")[0]}); capgate serve runs from dist/'s modules`);
 }
 
-function buildServeBundle() {
+async function buildServeBundle() {
   mkdirSync(serveDir, { recursive: true });
-  const bundled = execFileSync(
-    bin("esbuild"),
-    [
-      join(root, "dist", "cli", "serve-main.js"),
-      "--bundle",
-      "--platform=node",
-      "--format=cjs",
-      "--target=node20",
-      // No comments, no indentation: half the bytes to read and compile; names are kept.
-      "--minify-whitespace",
-      "--legal-comments=none",
-      "--external:better-sqlite3",
-      "--external:@electric-sql/pglite",
-      // The policy runtime edits the SDK's own built-in table in node_modules (sdk-builtins.ts), so
-      // capgate's sprintf, regex.split, ... answer: a bundled copy of the SDK would keep its own table.
-      "--external:@open-policy-agent/opa-wasm",
-      // Builtins serve never uses but its packages load (src/cli/bundle-stubs/ says why each is safe).
-      `--alias:node:http2=${join(root, "dist", "cli", "bundle-stubs", "http2.js")}`,
-      `--alias:node:child_process=${join(root, "dist", "cli", "bundle-stubs", "child-process.js")}`,
-      // import.meta.url is the bundle's own URL, which serve-bundle.ts passes in (dist/serve/ is as
-      // deep as the modules' own folders, so their relative URLs point where they did).
-      "--define:import.meta.url=__capgateBundleUrl",
-      "--log-level=error",
+  const { build } = await import("esbuild");
+  const stub = (name) => join(root, "dist", "cli", "bundle-stubs", name);
+  // The Wasm SDK's built-in table and the module that edits it are swapped for stubs (see
+  // src/cli/bundle-stubs/); without both swaps the bundle would answer with the SDK's sprintf.
+  const swapped = new Set();
+  const swap = (b, specifier, importerEnd, target) =>
+    b.onResolve({ filter: new RegExp(`^${specifier.replace(/[.]/g, "\\.")}$`) }, (a) => {
+      if (!a.importer.endsWith(importerEnd)) return undefined;
+      swapped.add(target);
+      return { path: stub(target) };
+    });
+  const result = await build({
+    entryPoints: [join(root, "dist", "cli", "serve-main.js")],
+    bundle: true,
+    platform: "node",
+    format: "cjs",
+    target: "node20",
+    // No comments, no indentation: half the bytes to read and compile; names are kept.
+    minifyWhitespace: true,
+    legalComments: "none",
+    external: ["better-sqlite3", "@electric-sql/pglite"],
+    // Builtins serve never uses but its packages load (src/cli/bundle-stubs/ says why each is safe).
+    alias: { "node:http2": stub("http2.js"), "node:child_process": stub("child-process.js") },
+    plugins: [
+      {
+        name: "capgate-serve-stubs",
+        setup(b) {
+          swap(b, "./builtins/index", join("opa-wasm", "src", "opa.js"), "sdk-builtin-table.js");
+          swap(b, "./sdk-builtins.js", join("policy", "runtime", "instantiate.js"), "sdk-builtins.js");
+        },
+      },
     ],
-    { cwd: root, encoding: "utf8", maxBuffer: 256 * 1024 * 1024, stdio: ["ignore", "pipe", "inherit"] },
-  );
+    // import.meta.url is the bundle's own URL, which serve-bundle.ts passes in (dist/serve/ is as
+    // deep as the modules' own folders, so their relative URLs point where they did).
+    define: { "import.meta.url": "__capgateBundleUrl" },
+    logLevel: "error",
+    write: false,
+  });
+  if (swapped.size !== 2) throw new Error(`the Wasm SDK's built-in table was not swapped (${[...swapped].join(", ") || "nothing"} matched)`);
+  const bundled = result.outputFiles[0].text;
   // serve-bundle.ts reads the file as Latin-1 (a one-byte string, no UTF-8 decoding of megabytes):
   // what esbuild leaves outside the ASCII range (in regular expressions) is written as \u escapes,
   // which mean the same there. The first line stamps the bundle, so a stale code cache is never
