@@ -19,6 +19,9 @@ export { ANY, BUILTIN_TYPES, KIND, type KindName, type TypeMask, type ValueType 
 
 export { binaryenLinker, type Linker } from "./wasm/index.js";
 
+// The first two stages alone, for tools that only check (`policy check`).
+export { parse, compile };
+
 export interface PolicySource {
   file: string;
   text: string;

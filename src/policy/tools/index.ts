@@ -1,20 +1,16 @@
 // The policy tools behind `capgate policy build|eval|test|check`, as typed
 // library functions: each takes sources (or paths) and returns data; printing
 // and exit codes belong to the CLI.
-import type { ast, PolicySource } from "../../compiler/index.js";
-// The compiler's front file loads the planner and the Wasm linker too;
-// `policy check` parses and compiles only, so it takes those two stages directly.
-import { parse } from "../../compiler/parser/index.js";
-import { compile } from "../../compiler/passes/index.js";
+// The compiler's front file; binaryen stays unloaded unless a tool asks for its linker.
+import { compile, compilePolicy, normalizeEntrypoint, parse, type ast, type PolicySource } from "../../compiler/index.js";
 import { CapgateError, CapgateErrors } from "../../errors.js";
 import { STRICT_BUILTIN_ERRORS_KEY } from "../manifest.js";
 import { moduleKey, readCachedModule, writeCachedModule } from "./module-cache.js";
 import { coverageReport, readCoverageBytes, type CoverageReport } from "./coverage.js";
 import { splitSolution, wrapQuery } from "./query-capture.js";
 
-// Loaded when a tool needs them: the planner and Wasm linker, the SDK with the
-// host built-ins, the bundle writer. `policy check` needs none of them.
-const backEnd = (): Promise<typeof import("../../compiler/index.js")> => import("../../compiler/index.js");
+// Loaded when a tool needs them: the SDK with the host built-ins, the bundle
+// writer. `policy check` needs neither.
 const runtime = (): Promise<typeof import("../runtime/index.js")> => import("../runtime/index.js");
 
 export interface BuildBundleOptions {
@@ -29,7 +25,6 @@ export interface BuildBundleOptions {
 
 /** Compiles the sources and writes a bundle in `opa build -t wasm` layout; returns .tar.gz bytes. */
 export async function buildBundle(opts: BuildBundleOptions): Promise<{ bundle: Uint8Array; entrypoints: string[]; builtins: string[] }> {
-  const { compilePolicy, normalizeEntrypoint } = await backEnd();
   const { instantiatePolicy } = await runtime();
   const { writeBundle } = await import("../bundle.js");
   const compiled = compilePolicy({
@@ -87,7 +82,7 @@ export async function evalQuery(opts: EvalQueryOptions): Promise<EvalQueryResult
   // A cached module that does not load (a damaged file) is compiled again.
   let inst = cached === undefined ? undefined : await instantiatePolicy(cached, opts.data ?? {}).catch(() => undefined);
   if (inst === undefined) {
-    const wasm = (await backEnd()).compilePolicy(compileOpts).wasm;
+    const wasm = compilePolicy(compileOpts).wasm;
     writeCachedModule(key, wasm);
     inst = await instantiatePolicy(wasm, opts.data ?? {});
   }
@@ -156,7 +151,6 @@ async function runTestSuite(opts: RunTestsOptions, withCoverage: boolean): Promi
   const modules = opts.sources.map((s) => parse(s.text, { file: s.file, regoVersion }));
   const tests = findTests(modules).filter((t) => opts.run === undefined || opts.run.test(testName(t.path)));
   if (tests.length === 0) return { results: [] };
-  const { compilePolicy } = await backEnd();
   const { evaluatePolicy, instantiatePolicy } = await runtime();
   const compiled = compilePolicy({
     sources: opts.sources,
