@@ -45,7 +45,11 @@ function report(tag: string, log: DecisionLog): void {
 function slowFifo(dir: string, bps: number): { path: string; stop: () => void } {
   const path = join(dir, "decisions.fifo");
   execFileSync("mkfifo", [path]);
-  const socket = new Socket({ fd: openSync(path, constants.O_RDONLY | constants.O_NONBLOCK), readable: true, writable: false });
+  const socket = new Socket({
+    fd: openSync(path, constants.O_RDONLY | constants.O_NONBLOCK),
+    readable: true,
+    writable: false,
+  });
   let allowance = 0;
   socket.on("data", (c: Buffer) => {
     allowance -= c.length;
@@ -61,7 +65,9 @@ function slowFifo(dir: string, bps: number): { path: string; stop: () => void } 
 async function main(): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), "capgate-dlog-mem-"));
   const fifo = READER_BPS > 0 ? slowFifo(dir, READER_BPS) : null;
-  const log = createDecisionLog(fifo?.path ?? join(dir, "decisions.log"), pino({ level: "warn" }), { bufferBytes: BUFFER_BYTES });
+  const log = createDecisionLog(fifo?.path ?? join(dir, "decisions.log"), pino({ level: "warn" }), {
+    bufferBytes: BUFFER_BYTES,
+  });
   const result = { allow: true, reasons: [], ttl_seconds: 600 };
   let most = 0;
   const t0 = performance.now();
@@ -73,15 +79,32 @@ async function main(): Promise<void> {
       await new Promise((r) => (ahead > 1 ? setTimeout(r, ahead) : setImmediate(r)));
       most = Math.max(most, process.memoryUsage.rss());
     }
-    const input = { tenant_id: `bt-${i % 10_000}`, user_id: `bu-${i % 100_000}`, token_type: "access", requested_ttl_seconds: 600, auth: { methods: ["pwd", "totp"] } };
-    log.write({ decision_id: `d-${i}`, decision: "token.issue", input, result, policy_revision: "rev-1", replica_version: "v1", latency_ms: 0.03 });
+    const input = {
+      tenant_id: `bt-${i % 10_000}`,
+      user_id: `bu-${i % 100_000}`,
+      token_type: "access",
+      requested_ttl_seconds: 600,
+      auth: { methods: ["pwd", "totp"] },
+    };
+    log.write({
+      decision_id: `d-${i}`,
+      decision: "token.issue",
+      input,
+      result,
+      policy_revision: "rev-1",
+      replica_version: "v1",
+      latency_ms: 0.03,
+    });
   }
   const seconds = (performance.now() - t0) / 1000;
   report("end", log);
-  if (fifo !== null) fifo.stop(); // the rest is dropped or fails: what stays is what is measured
+  if (fifo !== null)
+    fifo.stop(); // the rest is dropped or fails: what stays is what is measured
   else await log.flush();
   report("flushed", log);
-  process.stdout.write(`${LINES} lines in ${seconds.toFixed(1)} s; most RSS seen ${mib(most)} MiB; buffer ${BUFFER_BYTES} bytes\n`);
+  process.stdout.write(
+    `${LINES} lines in ${seconds.toFixed(1)} s; most RSS seen ${mib(most)} MiB; buffer ${BUFFER_BYTES} bytes\n`,
+  );
   await log.close();
   rmSync(dir, { recursive: true, force: true });
 }

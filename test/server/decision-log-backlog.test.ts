@@ -12,7 +12,12 @@ import { join } from "node:path";
 import pino from "pino";
 import { afterEach, describe, expect, it } from "vitest";
 import { loadConfig } from "../../src/server/config.js";
-import { createDecisionLog, DECISION_LOG_BUFFER_BYTES, MIN_DECISION_LOG_BUFFER_BYTES, type DecisionLogEntry } from "../../src/server/decision-log.js";
+import {
+  createDecisionLog,
+  DECISION_LOG_BUFFER_BYTES,
+  MIN_DECISION_LOG_BUFFER_BYTES,
+  type DecisionLogEntry,
+} from "../../src/server/decision-log.js";
 import { CapgateErrors } from "../../src/errors.js";
 import { post, startTestServer, tempDir } from "./helpers.js";
 
@@ -48,7 +53,10 @@ function unreadFifo(): { path: string; read: () => Promise<string[]> } {
 /** A service logger keeping its lines. */
 function serviceLog(): { log: pino.Logger; lines: Array<Record<string, unknown>> } {
   const lines: Array<Record<string, unknown>> = [];
-  return { log: pino({ level: "warn" }, { write: (s: string) => lines.push(JSON.parse(s) as Record<string, unknown>) }), lines };
+  return {
+    log: pino({ level: "warn" }, { write: (s: string) => lines.push(JSON.parse(s) as Record<string, unknown>) }),
+    lines,
+  };
 }
 
 const entry = (i: number): DecisionLogEntry => ({
@@ -94,7 +102,10 @@ describe("decision log behind a destination that cannot keep up", () => {
     const fifo = unreadFifo();
     const cap = MIN_DECISION_LOG_BUFFER_BYTES;
     // No replica: every decision is a fail-closed deny, and each is logged all the same.
-    const server = await startTestServer(tempDir("capgate-dlog-srv-").dir, { decision_log: fifo.path, decision_log_buffer_bytes: cap });
+    const server = await startTestServer(tempDir("capgate-dlog-srv-").dir, {
+      decision_log: fifo.path,
+      decision_log_buffer_bytes: cap,
+    });
     let closed = false;
     cleanups.push(() => closed || server.close());
     const requests = 60;
@@ -102,7 +113,9 @@ describe("decision log behind a destination that cannot keep up", () => {
     const input = { tenant_id: "acme", user_id: "u-1" };
     let most = 0;
     for (let i = 0; i < requests; i++) {
-      const r = await post(server.url, "/decide", { batch: Array.from({ length: perRequest }, () => ({ decision: "mfa.requirement", input })) });
+      const r = await post(server.url, "/decide", {
+        batch: Array.from({ length: perRequest }, () => ({ decision: "mfa.requirement", input })),
+      });
       expect(r.status).toBe(200);
       const answers = r.json["batch"] as Array<Record<string, unknown>>;
       expect(answers).toHaveLength(perRequest);
@@ -126,7 +139,9 @@ describe("decision log behind a destination that cannot keep up", () => {
 describe("decision_log_buffer_bytes", () => {
   it("defaults to 4 MiB, is read from the environment, and refuses less than the least buffer in one line", () => {
     expect(loadConfig({}).decision_log_buffer_bytes).toBe(DECISION_LOG_BUFFER_BYTES);
-    expect(loadConfig({ env: { CAPGATE_DECISION_LOG_BUFFER_BYTES: "1048576" } }).decision_log_buffer_bytes).toBe(1048576);
+    expect(loadConfig({ env: { CAPGATE_DECISION_LOG_BUFFER_BYTES: "1048576" } }).decision_log_buffer_bytes).toBe(
+      1048576,
+    );
     let errors: string[] = [];
     try {
       loadConfig({ flags: { decision_log_buffer_bytes: 1000 } });
