@@ -14,7 +14,6 @@ import { createWriteStream, rmSync } from "node:fs";
 import { hostname } from "node:os";
 import { dirname, join } from "node:path";
 import { Readable } from "node:stream";
-import { pipeline } from "node:stream/promises";
 import type Database from "better-sqlite3";
 import type { NatsConnection, Subscription } from "@nats-io/transport-node";
 import { jetstream, type JetStreamManager, type JsMsg, type StreamInfo } from "@nats-io/jetstream";
@@ -29,6 +28,7 @@ import { encodeJson, parseChange, parseHeartbeat, parseSnapshotMeta, type Heartb
 import { createFollowerMetrics, type FollowerMetrics } from "./metrics.js";
 import { fleetNames, SNAPSHOT_OBJECT, type FleetNames } from "./names.js";
 import { readPosition, writePosition, type StreamPosition } from "./position.js";
+import { guardedPipe, stallGuard, type StallGuard } from "./stall-guard.js";
 import { jetstreamManager, objectStore, streamInfo } from "./resources.js";
 
 export interface NatsFollowerOptions {
@@ -208,8 +208,18 @@ export class NatsFollower {
   /** Replaces the replica with the newest snapshot in the object store. */
   private async bootstrap(snapshots: ObjectStore | undefined, info: StreamInfo, why: string): Promise<void> {
     this.note(`${this.o.replicaPath}: ${why}: bootstrapping from the newest snapshot`);
+    const guard = stallGuard(`snapshot object ${SNAPSHOT_OBJECT} in ${this.names.snapshotBucket}`);
+    try {
+      await this.download(snapshots, info, guard);
+    } finally {
+      guard.done();
+    }
+  }
+
+  /** The bootstrap's read from the object store, each wait on NATS under the guard, then the apply. */
+  private async download(snapshots: ObjectStore | undefined, info: StreamInfo, guard: StallGuard): Promise<void> {
     const created = info.created;
-    const r = snapshots === undefined ? null : await snapshots.get(SNAPSHOT_OBJECT);
+    const r = snapshots === undefined ? null : await guard.step(snapshots.get(SNAPSHOT_OBJECT));
     if (r === null) {
       await this.askForSnapshot();
       throw new CapgateError("sync_error", `no snapshot in ${this.names.snapshotBucket} yet; asked the relay for one`);
@@ -224,8 +234,8 @@ export class NatsFollower {
     const file = join(dirname(this.o.replicaPath), `.capgate-nats-${randomUUID().slice(0, 8)}.snapshot`);
     this.bootstrapping = true;
     try {
-      await pipeline(Readable.fromWeb(r.data as never), createWriteStream(file));
-      const transport = await r.error;
+      await guardedPipe(Readable.fromWeb(r.data as never), createWriteStream(file), guard);
+      const transport = await guard.step(r.error);
       if (transport) throw new CapgateError("snapshot_error", `snapshot object ${SNAPSHOT_OBJECT}: ${transport.message}`);
       this.writer.close();
       const applied = await applySnapshot(file, this.o.replicaPath, this.o.key ? { key: this.o.key } : {});
