@@ -48,6 +48,7 @@ import { currentGeneration } from "../src/replica/index.js";
 import { loadConfig } from "../src/server/config.js";
 import { DECISIONS, type DecisionRequest, type Decider, buildPolicyInput, openReplicaFacts } from "../src/server/decide/index.js";
 import { startServer } from "../src/server/server.js";
+import { arg } from "./args.js";
 
 const TENANTS = 10_000;
 const USERS = 100_000;
@@ -55,11 +56,6 @@ const USERS = 100_000;
 const SIGNED_USERS = 20_000;
 /** Of every 100 requests: token.issue, token.validate, mfa.requirement. */
 const MIX = "token.issue 50 %, token.validate 25 %, mfa.requirement 25 %";
-
-function arg(name: string, dflt: number): number {
-  const i = process.argv.indexOf(`--${name}`);
-  return i >= 0 ? Number(process.argv[i + 1]) : dflt;
-}
 
 const SECONDS = arg("seconds", 5);
 const ROUNDS = arg("rounds", 3);

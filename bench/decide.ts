@@ -41,11 +41,7 @@ import pino from "pino";
 import { loadConfig } from "../src/server/config.js";
 import { parseDecisionRequest } from "../src/server/decide/index.js";
 import { startServer } from "../src/server/server.js";
-
-function arg(name: string, dflt: number): number {
-  const i = process.argv.indexOf(`--${name}`);
-  return i >= 0 ? Number(process.argv[i + 1]) : dflt;
-}
+import { arg } from "./args.js";
 
 const SECONDS = arg("seconds", 4);
 const ROUNDS = arg("rounds", 5);

@@ -18,11 +18,7 @@ import { join } from "node:path";
 import { getHeapSpaceStatistics } from "node:v8";
 import pino from "pino";
 import { createDecisionLog, DECISION_LOG_BUFFER_BYTES, type DecisionLog } from "../src/server/decision-log.js";
-
-function arg(name: string, dflt: number): number {
-  const i = process.argv.indexOf(`--${name}`);
-  return i >= 0 ? Number(process.argv[i + 1]) : dflt;
-}
+import { arg } from "./args.js";
 
 const LINES = arg("lines", 500_000);
 const READER_BPS = arg("reader-bytes-per-second", 0);

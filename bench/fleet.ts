@@ -28,6 +28,7 @@ import { fleetNames, NatsFollower } from "../src/fleet/index.js";
 import { migrate } from "../src/migrate/index.js";
 import { openPrimary } from "../src/primary/index.js";
 import { SUPPORTED_SCHEMA_VERSIONS } from "../src/replica/index.js";
+import { positiveArg } from "./args.js";
 
 const SERVER = process.env["CAPGATE_BENCH_DATABASE_URL"] ?? process.env["CAPGATE_TEST_DATABASE_URL"] ?? "postgres://postgres@127.0.0.1:5432/postgres";
 const NATS = process.env["CAPGATE_TEST_NATS_URL"] || "nats://127.0.0.1:4222";
@@ -46,14 +47,6 @@ interface WorkerResult {
   rssAfter: number;
   /** CPU time (user + system) of the worker from the writer's start to the end, in microseconds. */
   cpuMicros: number;
-}
-
-function arg(name: string, fallback: number): number {
-  const i = process.argv.indexOf(`--${name}`);
-  if (i < 0) return fallback;
-  const v = Number(process.argv[i + 1]);
-  if (!Number.isFinite(v) || v <= 0) throw new Error(`--${name} must be a positive number`);
-  return v;
 }
 
 /** The follower side: `n` followers in this process, lags into a 1 ms histogram. */
@@ -186,14 +179,14 @@ function percentile(hist: number[], total: number, p: number): number {
 }
 
 async function main(): Promise<void> {
-  const followers = arg("followers", 50);
-  const rate = arg("rate", 200);
-  const seconds = arg("seconds", 60);
-  const procs = Math.min(followers, arg("procs", 2));
+  const followers = positiveArg("followers", 50);
+  const rate = positiveArg("rate", 200);
+  const seconds = positiveArg("seconds", 60);
+  const procs = Math.min(followers, positiveArg("procs", 2));
   // 100 ms: about 20 changes per commit at 200/s; a commit costs about as much as ten upserts (docs/fleet.md).
-  const windowMs = arg("batch-window", 100);
+  const windowMs = positiveArg("batch-window", 100);
   // Hundreds of followers in one process allocate fast: a larger young generation makes fewer, cheaper scavenges.
-  const semiSpaceMb = arg("semi-space-mb", 32);
+  const semiSpaceMb = positiveArg("semi-space-mb", 32);
   const dbName = `capgate_bench_fleet_${randomBytes(4).toString("hex")}`;
   const stream = `BENCH_${randomBytes(4).toString("hex")}`;
   const dir = mkdtempSync(join(tmpdir(), "capgate-bench-fleet-"));

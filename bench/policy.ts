@@ -17,13 +17,9 @@ import { parseDocument } from "yaml";
 import { compilePolicy, type PolicySource } from "../src/compiler/index.js";
 import { readSources } from "../src/policy/tools/sources.js";
 import { evaluatePolicy, instantiatePolicy } from "../src/policy/runtime/index.js";
+import { arg } from "./args.js";
 
 const root = fileURLToPath(new URL("..", import.meta.url));
-
-function arg(name: string, dflt: number): number {
-  const i = process.argv.indexOf(`--${name}`);
-  return i >= 0 ? Number(process.argv[i + 1]) : dflt;
-}
 
 const COMPILES = arg("compiles", 10);
 const ITERATIONS = arg("iterations", 20_000);
