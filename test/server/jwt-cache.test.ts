@@ -104,17 +104,30 @@ describe("token.validate with remembered signatures, over HTTP", () => {
 describe("the verifier's memory", () => {
   const jwks = () => ({ keys: [keys.k1.pub, keys.k2.pub] });
 
-  it("answers a token verified before with the same frozen facts, and forgets nothing it refused", async () => {
+  it("answers a token verified before with the same facts, none of them alterable by a caller, and forgets nothing it refused", async () => {
     const v = createJwtVerifier(jwks(), ["ES256"]);
     const token = await sign("k1");
     const first = await v.verify(token);
     expect(first).toMatchObject({ verified: true, claims: { tenant_id: "globex" } });
-    expect(await v.verify(token)).toBe(first);
-    expect(Object.isFrozen(first.claims)).toBe(true);
-    expect(Object.isFrozen(first.claims?.["amr"])).toBe(true);
+    const again = await v.verify(token);
+    expect(again).toEqual(first);
     expect(v.cached).toBe(1);
+    // The header is shared and frozen; the claims are the caller's own, so changing them changes no later answer.
+    expect(again.header).toBe(first.header);
+    expect(Object.isFrozen(first.header)).toBe(true);
+    (again.claims!["amr"] as string[]).push("forged");
+    again.claims!["tenant_id"] = "initech";
+    expect(await v.verify(token)).toEqual(first);
     expect(await v.verify(oneByteChanged(token, 2))).toMatchObject({ verified: false, error: "bad_signature" });
     expect(v.cached).toBe(1);
+  });
+
+  it("does not remember a token whose payload is not base64url (RFC 7797's b64: false), whose claims it could not read again", async () => {
+    const v = createJwtVerifier(jwks(), ["ES256"]);
+    const claims = { tenant_id: "globex", iat: nowS(), exp: nowS() + 600 };
+    const token = signedByHand({ alg: "ES256", kid: "k1", b64: false, crit: ["b64"] }, claims, false);
+    for (let i = 0; i < 2; i++) expect(await v.verify(token)).toMatchObject({ verified: true, claims });
+    expect(v.cached).toBe(0);
   });
 
   it("checks again, with the new keys, a token whose check a key replacement overtook", async () => {
@@ -142,9 +155,10 @@ describe("the verifier's memory", () => {
   });
 });
 
-/** A compact JWS signed with k1 by node:crypto, for headers jose will not sign. */
-function signedByHand(header: Record<string, unknown>, claims: Record<string, unknown>): string {
-  const input = `${Buffer.from(JSON.stringify(header)).toString("base64url")}.${Buffer.from(JSON.stringify(claims)).toString("base64url")}`;
+/** A compact JWS signed with k1 by node:crypto, for headers jose will not sign; `encoded: false` leaves the payload as it is (RFC 7797). */
+function signedByHand(header: Record<string, unknown>, claims: Record<string, unknown>, encoded = true): string {
+  const payload = encoded ? Buffer.from(JSON.stringify(claims)).toString("base64url") : JSON.stringify(claims);
+  const input = `${Buffer.from(JSON.stringify(header)).toString("base64url")}.${payload}`;
   const signature = cryptoSign("sha256", Buffer.from(input), { key: KeyObject.from(keys.k1.priv), dsaEncoding: "ieee-p1363" });
   return `${input}.${signature.toString("base64url")}`;
 }
