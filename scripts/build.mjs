@@ -63,7 +63,7 @@ async function buildServeBundle() {
     // No comments, no indentation: half the bytes to read and compile; names are kept.
     minifyWhitespace: true,
     legalComments: "none",
-    external: ["better-sqlite3", "@electric-sql/pglite"],
+    external: ["@electric-sql/pglite"],
     // Builtins serve never uses but its packages load (src/cli/bundle-stubs/ says why each is safe).
     alias: { "node:http2": stub("http2.js"), "node:child_process": stub("child-process.js") },
     plugins: [
@@ -72,6 +72,10 @@ async function buildServeBundle() {
         setup(b) {
           swap(b, "./builtins/index", join("opa-wasm", "src", "opa.js"), "sdk-builtin-table.js");
           swap(b, "./sdk-builtins.js", join("policy", "runtime", "instantiate.js"), "sdk-builtins.js");
+          // better-sqlite3's native module is found from the package's folder (bundle-stubs/sqlite-bindings.ts);
+          // `require("bindings")` is called, so it gets the stub's function, not its module.
+          b.onResolve({ filter: /^bindings$/ }, (a) => (a.importer.includes(join("node_modules", "better-sqlite3")) ? { path: "bindings", namespace: "capgate-stub" } : undefined));
+          b.onLoad({ filter: /^bindings$/, namespace: "capgate-stub" }, () => ({ contents: `module.exports = require(${JSON.stringify(stub("sqlite-bindings.js"))}).sqliteBindings;`, loader: "js", resolveDir: root }));
         },
       },
     ],

@@ -129,6 +129,11 @@ describe("broken bundles", () => {
     expect(e.message).toMatch(/not a readable|no \/policy.wasm/);
   });
 
+  it("an archive that inflates more than 1000-fold (tar's own guard)", async () => {
+    const bomb = gzipSync(Buffer.alloc(8 * 1024 * 1024), { level: 9 });
+    expect((await bundleError(bomb)).message).toBe("not a readable .tar.gz bundle: it inflates more than 1000-fold");
+  });
+
   it("truncated archive", async () => {
     const good = await writeBundle({ wasm: fakeWasm(50_000), entrypoints: ["x"] });
     await bundleError(good.slice(0, Math.floor(good.length / 2)));
