@@ -2,7 +2,7 @@
 // byte is its type tag (also its rank in Rego's total order). Undefined is 0.
 // The layout is documented in src/wasm-abi/runtime-abi.ts (VALUE_LAYOUT) because the emitter may
 // lay out constants in its own data segment.
-import { opa_malloc, calloc } from "./memory";
+import { opa_malloc, alloc } from "./memory";
 
 export const T_NULL: u8 = 1;
 export const T_BOOLEAN: u8 = 2;
@@ -42,21 +42,21 @@ export function capgate_is_true(v: usize): u32 {
 // --- numbers -----------------------------------------------------------------
 
 export function capgate_number_int(i: i64): usize {
-  let v = opa_malloc(16);
+  let v = alloc(16);
   store<u32>(v, <u32>T_NUMBER | (<u32>N_INT << 8));
   store<i64>(v, i, 8);
   return v;
 }
 
 export function capgate_number_float(f: f64): usize {
-  let v = opa_malloc(16);
+  let v = alloc(16);
   store<u32>(v, <u32>T_NUMBER | (<u32>N_FLOAT << 8));
   store<f64>(v, f, 8);
   return v;
 }
 
 export function newNumberRefRaw(ptr: usize, len: u32): usize {
-  let v = opa_malloc(16);
+  let v = alloc(16);
   store<u32>(v, <u32>T_NUMBER | (<u32>N_REF << 8));
   store<u32>(v, len, 4);
   store<u32>(v, <u32>ptr, 8);
@@ -77,7 +77,7 @@ export function newNumberRefRaw(ptr: usize, len: u32): usize {
 // --- strings -----------------------------------------------------------------
 
 export function capgate_string(ptr: usize, len: u32): usize {
-  let v = opa_malloc(12);
+  let v = alloc(12);
   store<u32>(v, <u32>T_STRING);
   store<u32>(v, len, 4);
   store<u32>(v, <u32>ptr, 8);
@@ -108,7 +108,7 @@ export function stringAscii(s: string): usize {
 // --- arrays ------------------------------------------------------------------
 
 export function capgate_array(cap: u32): usize {
-  let v = opa_malloc(16);
+  let v = alloc(16);
   store<u32>(v, <u32>T_ARRAY);
   store<u32>(v, 0, 4);
   store<u32>(v, cap, 8);
@@ -126,9 +126,12 @@ export function capgate_array(cap: u32): usize {
 // --- objects and sets (see table.ts) ----------------------------------------
 
 export function newTable(t: u8): usize {
-  let v = calloc(24);
-  store<u8>(v, t);
-  store<u8>(v, 1, 1); // an empty table is sorted
+  let v = alloc(24);
+  // type, sorted (an empty table is), len, capacity, list, buckets, bucket count
+  store<u32>(v, <u32>t | (1 << 8));
+  store<u64>(v, 0, 4);
+  store<u64>(v, 0, 12);
+  store<u32>(v, 0, 20);
   return v;
 }
 
