@@ -1,7 +1,8 @@
 // The emitter's static data: every byte a compiled policy needs at a fixed address
 // (string constants and their value structs, number texts, file names, boolean
-// values, the builtins()/entrypoints() JSON). It becomes one active data segment
-// placed right after the runtime's own static data; addresses are absolute.
+// values, the builtins()/entrypoints() JSON). Both linkers write it as one passive
+// data segment, which the module's start function copies right after the runtime's
+// own static data once memory is large enough; addresses are absolute.
 
 import { VALUE_LAYOUT, VALUE_TYPE } from "../../wasm-abi/index.js";
 
