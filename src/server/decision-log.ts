@@ -106,12 +106,32 @@ export function isoTime(ms: number): string {
   return `${isoPrefix}${milli < 10 ? "00" : milli < 100 ? "0" : ""}${milli}Z`;
 }
 
+/** Strings quoted by quoted(); emptied when full, so a replica version that moves on cannot grow it. */
+const quotedTexts = new Map<string, string>();
+const QUOTED_TEXTS = 256;
+
+/**
+ * A string as JSON, for the ones nearly every line repeats (the decision
+ * name, the policy revision, the replica version): quoted once each rather
+ * than by a JSON.stringify per line, which cost about 0.1 µs a string.
+ */
+function quoted(text: string | null): string {
+  if (text === null) return "null";
+  let json = quotedTexts.get(text);
+  if (json === undefined) {
+    if (quotedTexts.size >= QUOTED_TEXTS) quotedTexts.clear();
+    json = JSON.stringify(text);
+    quotedTexts.set(text, json);
+  }
+  return json;
+}
+
 /** One log line: the entry with its input and result masked, time (ISO 8601 text) first. */
 export function decisionLine(entry: DecisionLogEntry, time: string): string {
   return (
-    `{"time":"${time}","decision_id":${JSON.stringify(entry.decision_id)},"decision":${JSON.stringify(entry.decision)}` +
+    `{"time":"${time}","decision_id":${JSON.stringify(entry.decision_id)},"decision":${quoted(entry.decision)}` +
     `,"input":${maskedJson(entry.input, entry.inputJson)},"result":${maskedJson(entry.result, entry.resultJson)}` +
-    `,"policy_revision":${JSON.stringify(entry.policy_revision)},"replica_version":${JSON.stringify(entry.replica_version)}` +
+    `,"policy_revision":${quoted(entry.policy_revision)},"replica_version":${quoted(entry.replica_version)}` +
     `,"latency_ms":${Math.round(entry.latency_ms * 1000) / 1000}}\n`
   );
 }

@@ -5,7 +5,9 @@
 // method answers 405 with an Allow header, an unknown one still 404.
 import { request } from "node:http";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { Hono } from "hono";
 import { loadConfig } from "../../src/server/config.js";
+import { hostCheck } from "../../src/server/http/host-check.js";
 import type { RunningServer } from "../../src/server/server.js";
 import { hardeningFixture, type HardeningFixture } from "./hardening-fixture.js";
 import { startTestServer } from "./helpers.js";
@@ -90,6 +92,24 @@ describe("Host header (DNS rebinding)", () => {
   it("refuses an allowed_hosts entry that is no host name, naming the setting", () => {
     expect(() => loadConfig({ flags: { allowed_hosts: ["http://x.example/"] } })).toThrow(/allowed_hosts\.0: must be a host name/);
     expect(loadConfig({ env: { CAPGATE_ALLOWED_HOSTS: "a.example, b.example:80" } }).allowed_hosts).toEqual(["a.example", "b.example:80"]);
+  });
+});
+
+describe("Host check on its own", () => {
+  it("judges a Host it accepted before again once the bound port is another, and a refused one every time", async () => {
+    let port = 8181;
+    const app = new Hono();
+    app.onError((e, c) => c.text(e.message, 421));
+    app.use("*", hostCheck({ boundHost: "127.0.0.1", port: () => port, allowedHosts: [] }));
+    app.get("/x", (c) => c.text("ok"));
+    const status = async (host: string): Promise<number> => (await app.request("/x", { headers: { host } })).status;
+    expect(await status("localhost:8181")).toBe(200);
+    expect(await status("localhost:8181")).toBe(200);
+    expect(await status("evil.example.com")).toBe(421);
+    expect(await status("evil.example.com")).toBe(421);
+    port = 9191;
+    expect(await status("localhost:8181")).toBe(421);
+    expect(await status("localhost:9191")).toBe(200);
   });
 });
 

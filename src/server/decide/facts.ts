@@ -48,7 +48,7 @@ export interface TokenFacts {
 export function buildPolicyInput(
   facts: FactSource,
   request: Record<string, unknown>,
-  extra: { token?: TokenFacts; clockToleranceSeconds?: number; requestJson?: string } = {},
+  extra: { token?: TokenFacts | undefined; clockToleranceSeconds?: number; requestJson?: string } = {},
 ): string {
   const tenantId = request["tenant_id"];
   const userId = request["user_id"];

@@ -14,8 +14,8 @@ export function declaredBodyLimit(maxBytes: number): MiddlewareHandler {
   });
   // A declared length is checked from the header (Node's parser never delivers
   // more than it); only a chunked body needs hono's counting stream, which would
-  // otherwise slow every request down.
-  return async (c, next) => {
+  // otherwise slow every request down. Not async: compose() catches what it throws.
+  return (c, next) => {
     const declared = c.req.header("content-length");
     if (declared === undefined) return streamingLimit(c, next);
     if (!/^\d+$/.test(declared) || Number(declared) > maxBytes) throw tooLarge();

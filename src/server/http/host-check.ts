@@ -40,25 +40,39 @@ function boundNames(host: string): string[] {
   return names;
 }
 
+/** Host header texts remembered as accepted; a client sends the same one on every request. */
+const ACCEPTED_TEXTS = 64;
+
 export function hostCheck(opts: HostCheckOptions): MiddlewareHandler {
   const own = boundNames(opts.boundHost);
   const allowed = opts.allowedHosts.map((h) => parseHost(h)).filter((h) => h !== undefined);
-  const accepts = (h: HostName): boolean => {
+  const accepts = (h: HostName, boundPort: number): boolean => {
     // No port in Host means the scheme's default; this server speaks plain HTTP.
     const port = h.port ?? 80;
-    if (own.includes(h.name) && port === opts.port()) return true;
+    if (own.includes(h.name) && port === boundPort) return true;
     return allowed.some((a) => a.name === h.name && (a.port === undefined || a.port === port));
   };
-  return async (c, next) => {
+  // Only accepted texts are kept (a refused one is judged again each time), for the port they were judged at.
+  const accepted = new Set<string>();
+  let acceptedAt = -1;
+  // Not async: compose() catches what it throws, and one promise less is made per request.
+  return (c, next) => {
     if (opts.exempt?.includes(c.req.path)) return next();
     const given = c.req.header("host");
+    const boundPort = opts.port();
+    if (boundPort !== acceptedAt) {
+      accepted.clear();
+      acceptedAt = boundPort;
+    }
+    if (given !== undefined && accepted.has(given)) return next();
     const parsed = given === undefined ? undefined : parseHost(given);
-    if (parsed === undefined || !accepts(parsed))
+    if (given === undefined || parsed === undefined || !accepts(parsed, boundPort))
       throw inputError(
         "host",
         "misdirected_host",
         `${given === undefined ? "(none)" : JSON.stringify(given)} is not a name this sidecar answers to; add it to allowed_hosts if it should be`,
       );
+    if (accepted.size < ACCEPTED_TEXTS) accepted.add(given);
     return next();
   };
 }

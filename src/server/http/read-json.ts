@@ -6,7 +6,7 @@ import { inputError } from "./http-error.js";
 /** The request body as JSON, refusing a non-JSON content type and malformed text. */
 export async function readJson(c: Context): Promise<unknown> {
   const type = c.req.header("content-type") ?? "";
-  if (!/^application\/json\s*(;|$)/i.test(type))
+  if (type !== "application/json" && !/^application\/json\s*(;|$)/i.test(type))
     throw inputError("content-type", "unsupported_content_type", `must be application/json (got ${type === "" ? "none" : JSON.stringify(type)})`);
   const text = await c.req.text();
   if (text.trim() === "") throw inputError("body", "missing", "is empty; a JSON object is required");
