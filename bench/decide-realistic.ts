@@ -223,16 +223,24 @@ async function memory(): Promise<Memory> {
   return { rss: m.rss, ...rssParts(), heap: m.heapUsed, heapTotal: m.heapTotal, newSpace, external: m.external };
 }
 
-/** Linux's split of RSS: anonymous memory (heaps, malloc) and file pages mapped (code, SQLite's shared WAL index); 0 elsewhere. */
-function rssParts(): { rssAnon: number; rssFile: number } {
-  let status = "";
-  try {
-    status = readFileSync("/proc/self/status", "utf8");
-  } catch {
-    // not Linux
-  }
-  const kib = (key: string): number => 1024 * Number(new RegExp(`^${key}:\\s+(\\d+) kB`, "m").exec(status)?.[1] ?? 0);
-  return { rssAnon: kib("RssAnon"), rssFile: kib("RssFile") + kib("RssShmem") };
+/**
+ * Linux's split of RSS: anonymous memory (heaps, malloc) and file pages mapped
+ * (code, SQLite's shared WAL index), and of the anonymous part the main malloc
+ * arena (the [heap] mapping glibc grows with brk, where the main thread's
+ * allocations below the mmap threshold go); 0 elsewhere.
+ */
+function rssParts(): { rssAnon: number; rssFile: number; mallocHeap: number } {
+  const read = (file: string): string => {
+    try {
+      return readFileSync(file, "utf8");
+    } catch {
+      return ""; // not Linux
+    }
+  };
+  const status = read("/proc/self/status");
+  const kib = (text: string, key: string): number => 1024 * Number(new RegExp(`^${key}:\\s+(\\d+) kB`, "m").exec(text)?.[1] ?? 0);
+  const heapMapping = /\[heap\]\n([^]*?)\n[0-9a-f]+-[0-9a-f]+ /.exec(read("/proc/self/smaps"))?.[1] ?? "";
+  return { rssAnon: kib(status, "RssAnon"), rssFile: kib(status, "RssFile") + kib(status, "RssShmem"), mallocHeap: kib(heapMapping, "Rss") };
 }
 
 /** CPU µs per decision of each kind, in-process, `n` decisions each. */
@@ -372,6 +380,8 @@ interface Memory {
   rss: number;
   rssAnon: number;
   rssFile: number;
+  /** The main malloc arena's resident pages. */
+  mallocHeap: number;
   heap: number;
   /** V8's heap as committed (what RSS holds of it), and its young generation's share. */
   heapTotal: number;
@@ -510,7 +520,7 @@ function report(
   const total = 10_000 + httpDecisions + soak.decisions;
   const mib = (b: number): string => `${(b / 1024 / 1024).toFixed(1)} MiB`;
   const mem = (m: Memory): string =>
-    `${mib(m.rss)} (${mib(m.rssAnon)} + ${mib(m.rssFile)}) / ${[m.heap, m.heapTotal, m.newSpace, m.external].map(mib).join(" / ")}`;
+    `${mib(m.rss)} (${mib(m.rssAnon)} + ${mib(m.rssFile)}) / ${[m.mallocHeap, m.heap, m.heapTotal, m.newSpace, m.external].map(mib).join(" / ")}`;
   const rows: Array<[string, string, string]> = [
     ["/decide req/s (per round)", each((r) => r.decide.rps), ""],
     ["no-op POST req/s", each((r) => r.noop.rps), ""],
@@ -530,7 +540,7 @@ function report(
     ["CPU µs per decision (in-proc mix)", soak.cpuUs.toFixed(1), ""],
     ...Object.entries(perDecision).map(([k, v]): [string, string, string] => [`  ${k} alone`, v.toFixed(1), ""]),
     ["worker round trip (deadline)", `${worker.cpuUs.toFixed(1)} µs CPU, ${worker.medianUs.toFixed(0)} µs median wall; ${pct(worker.cpuUs / soak.cpuUs)} of a decision's CPU`, "< 10 %"],
-    ["RSS (anon + file) / heap used / committed / new space / external", "", ""],
+    ["RSS (anon + file) / malloc's main arena / heap used / committed / new space / external", "", ""],
     ["  after 10 k", mem(at10k), ""],
     [`  after the HTTP rounds (${((10_000 + httpDecisions - 60_000) / 1e6).toFixed(2)} M)`, mem(afterHttp), ""],
     ...soak.millions.map((m): [string, string, string] => [`  after ${((10_000 + httpDecisions + m.decisions) / 1e6).toFixed(2)} M`, mem(m), ""]),
@@ -538,7 +548,11 @@ function report(
     ["RSS growth, 10 k -> end", pct(soak.rss / at10k.rss - 1), `growth <= 5 % (${(total / 1e6).toFixed(2)} M of 10 M)`],
     // The young generation grows to its bound with the allocation rate, once; what else grows is what a leak would be.
     ["  less new space's growth", pct((soak.rss - soak.newSpace - (at10k.rss - at10k.newSpace)) / at10k.rss), ""],
-    ["  of it V8's committed heap / outside it", `${mib(soak.heapTotal - at10k.heapTotal)} / ${mib(soak.rss - soak.heapTotal - (at10k.rss - at10k.heapTotal))}`, ""],
+    [
+      "  of it V8's committed heap / outside it (main malloc arena)",
+      `${mib(soak.heapTotal - at10k.heapTotal)} / ${mib(soak.rss - soak.heapTotal - (at10k.rss - at10k.heapTotal))} (${mib(soak.mallocHeap - at10k.mallocHeap)})`,
+      "",
+    ],
     ...(soak.millions.length > 1
       ? [["RSS growth, 1st M of soak -> end", pct(soak.rss / soak.millions[0]!.rss - 1), "(caches at their bounds by then)"] as [string, string, string]]
       : []),
