@@ -24,7 +24,9 @@ const option = (name: string, fallback: string): string => {
   return i >= 0 ? (process.argv[i + 1] ?? fallback) : fallback;
 };
 const INPUTS = option("inputs", "/tmp/capgate-policy-inputs.jsonl");
-const ROOTS = option("roots", ".").split(",").map((r) => resolve(r));
+const ROOTS = option("roots", ".")
+  .split(",")
+  .map((r) => resolve(r));
 
 interface Recorded {
   entrypoint: string;
@@ -107,11 +109,18 @@ interface Subject {
 
 /** Compiles policies/ with `root`'s compiler and loads it with `root`'s policy runtime. */
 async function subject(root: string): Promise<Subject> {
-  const imp = (p: string): Promise<Record<string, unknown>> => import(pathToFileURL(join(root, p)).href) as Promise<Record<string, unknown>>;
+  const imp = (p: string): Promise<Record<string, unknown>> =>
+    import(pathToFileURL(join(root, p)).href) as Promise<Record<string, unknown>>;
   const compiler = (await imp("src/compiler/index.ts")) as unknown as typeof import("../src/compiler/index.js");
-  const runtime = (await imp("src/policy/runtime/index.ts")) as unknown as typeof import("../src/policy/runtime/index.js");
-  const sourcesMod = (await imp("src/policy/tools/sources.ts")) as unknown as typeof import("../src/policy/tools/sources.js");
-  const host = (await imp("src/policy/host-builtins/index.ts")) as unknown as typeof import("../src/policy/host-builtins/index.js");
+  const runtime = (await imp(
+    "src/policy/runtime/index.ts",
+  )) as unknown as typeof import("../src/policy/runtime/index.js");
+  const sourcesMod = (await imp(
+    "src/policy/tools/sources.ts",
+  )) as unknown as typeof import("../src/policy/tools/sources.js");
+  const host = (await imp(
+    "src/policy/host-builtins/index.ts",
+  )) as unknown as typeof import("../src/policy/host-builtins/index.js");
   // Every host built-in counted, so the report says which calls cross to JavaScript.
   const hostCalls = new Map<string, number>();
   for (const b of host.hostBuiltins.values()) {
@@ -125,12 +134,19 @@ async function subject(root: string): Promise<Subject> {
   const entrypoints = ["capgate/token/issue", "capgate/token/validate", "capgate/mfa/requirement"];
   const { wasm } = compiler.compilePolicy({ sources, entrypoints });
   const inst = await runtime.instantiatePolicy(wasm);
-  const p = inst.policy as unknown as { wasmInstance: { exports: Exports }; mem: { buffer: ArrayBuffer }; dataAddr: number; dataHeapPtr: number; entrypoints: Record<string, number> };
+  const p = inst.policy as unknown as {
+    wasmInstance: { exports: Exports };
+    mem: { buffer: ArrayBuffer };
+    dataAddr: number;
+    dataHeapPtr: number;
+    entrypoints: Record<string, number>;
+  };
   // The clock of the recording, so the recorded tokens are as fresh as they were then.
   const nowNs = BigInt(Math.floor(statSync(INPUTS).mtimeMs)) * 1_000_000n;
   return {
     root,
-    evaluate: (input, entrypoint) => runtime.evaluatePolicy(inst, new runtime.JsonText(input), entrypoint, { nowNs, deadline: Infinity }),
+    evaluate: (input, entrypoint) =>
+      runtime.evaluatePolicy(inst, new runtime.JsonText(input), entrypoint, { nowNs, deadline: Infinity }),
     ex: p.wasmInstance.exports,
     mem: p.mem,
     dataAddr: p.dataAddr,
@@ -160,7 +176,8 @@ type Split = Record<"evaluatePolicy" | "write" | "parse" | "eval" | "dump" | "re
 /** The split of one kind's evaluations, each phase as the difference of cumulative prefixes. */
 function measure(s: Subject, inputs: Recorded[]): Split {
   const { ex, mem } = s;
-  const write = (r: Recorded): number => encoder.encodeInto(r.input, new Uint8Array(mem.buffer, s.heap, r.input.length * 3)).written;
+  const write = (r: Recorded): number =>
+    encoder.encodeInto(r.input, new Uint8Array(mem.buffer, s.heap, r.input.length * 3)).written;
   const parse = (r: Recorded): number => {
     ex.opa_heap_ptr_set(s.heap);
     const n = write(r);
@@ -204,7 +221,8 @@ async function main(): Promise<void> {
   // Every subject answers every input the same before anything is timed.
   for (const r of recorded) {
     const answers = subjects.map((s) => JSON.stringify(s.evaluate(r.input, r.entrypoint)));
-    if (answers.some((a) => a !== answers[0])) throw new Error(`roots disagree on ${r.entrypoint} ${r.input}: ${answers.join(" vs ")}`);
+    if (answers.some((a) => a !== answers[0]))
+      throw new Error(`roots disagree on ${r.entrypoint} ${r.input}: ${answers.join(" vs ")}`);
   }
   const hostCalls = subjects.map((s) => {
     s.hostCalls.clear();
@@ -216,19 +234,31 @@ async function main(): Promise<void> {
     for (const s of subjects) {
       for (const k of kinds) {
         const key = `${s.root}\t${k}`;
-        results.set(key, [...(results.get(key) ?? []), measure(s, recorded.filter((r) => r.entrypoint === k))]);
+        results.set(key, [
+          ...(results.get(key) ?? []),
+          measure(
+            s,
+            recorded.filter((r) => r.entrypoint === k),
+          ),
+        ]);
       }
     }
   }
   const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
-  console.log(`${recorded.length} recorded inputs; CPU µs per evaluation, median of ${ROUNDS} rounds (each the best of 3 passes)`);
+  console.log(
+    `${recorded.length} recorded inputs; CPU µs per evaluation, median of ${ROUNDS} rounds (each the best of 3 passes)`,
+  );
   for (const [i, s] of subjects.entries()) {
     console.log(`\n${s.root}`);
     console.log(`  host built-in calls per evaluation (mix): ${hostCalls[i] || "none"}`);
     const cols = Object.keys(results.values().next().value![0]!) as Array<keyof Split>;
     console.log(`  ${"entrypoint".padEnd(26)}${cols.map((c) => c.padStart(16)).join("")}`);
     let mix = 0;
-    const weight: Record<string, number> = { "capgate/token/issue": 0.5, "capgate/token/validate": 0.25, "capgate/mfa/requirement": 0.25 };
+    const weight: Record<string, number> = {
+      "capgate/token/issue": 0.5,
+      "capgate/token/validate": 0.25,
+      "capgate/mfa/requirement": 0.25,
+    };
     for (const k of kinds) {
       const rows = results.get(`${s.root}\t${k}`)!;
       const m = cols.map((c) => median(rows.map((r) => r[c])));

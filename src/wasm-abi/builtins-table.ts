@@ -59,6 +59,8 @@ export const RUNTIME_BUILTINS: ReadonlyMap<string, RuntimeBuiltin> = new Map([
   ...fam("walk", [["walk", 1]]),
   // Zones other than UTC: offsets from the host, the arithmetic in Wasm.
   ...fam("time", [["time.add_date", 4], ["time.date", 1], ["time.clock", 1], ["time.weekday", 1], ["time.diff", 2]], TZ_OFFSET_BUILTIN),
+  // The host's reading for this evaluation when it wrote one (NOW_NS_GLOBAL), else a call of the host's own time.now_ns.
+  ...fam("clock", [["time.now_ns", 0]], "time.now_ns"),
   ...fam("units", [["units.parse", 1], ["units.parse_bytes", 1]]),
   // The request stays in Wasm; the host signs it and answers the headers.
   ...fam("providers", [["providers.aws.sign_req", 3]], AWS_SIGN_BUILTIN),

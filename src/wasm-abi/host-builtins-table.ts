@@ -127,4 +127,5 @@ export const HOST_BUILTIN_ARITIES: ReadonlyMap<string, number> = new Map(
 export const RUNTIME_HOST_CALLS: Readonly<Record<string, { global: RuntimeGlobalName; arity: number }>> = {
   [TZ_OFFSET_BUILTIN]: { global: "capgate_tz_offset_builtin", arity: HOST_BUILTINS_TABLE["time-zone"][TZ_OFFSET_BUILTIN] },
   [AWS_SIGN_BUILTIN]: { global: "capgate_aws_sign_builtin", arity: HOST_BUILTINS_TABLE.aws[AWS_SIGN_BUILTIN] },
+  "time.now_ns": { global: "capgate_now_ns_builtin", arity: HOST_BUILTINS_TABLE.time["time.now_ns"] },
 };

@@ -217,8 +217,18 @@ export type RuntimeFunctionName = keyof typeof RUNTIME_FUNCTIONS;
  *   The emitter sets it when the policy calls one of them (RUNTIME_HOST_CALLS).
  * capgate_aws_sign_builtin: the builtins() id of AWS_SIGN_BUILTIN, which
  *   providers.aws.sign_req calls; -1 (default) makes the call an error.
+ * capgate_now_ns_builtin: the builtins() id of the host's time.now_ns, which the
+ *   in-Wasm time.now_ns calls when the host has not written this evaluation's
+ *   reading (NOW_NS_GLOBAL); the emitter sets it when the policy calls time.now_ns.
  */
-export const RUNTIME_GLOBALS = ["capgate_heap_base", "capgate_builtin_strict", "capgate_deadline_builtin", "capgate_tz_offset_builtin", "capgate_aws_sign_builtin"] as const;
+export const RUNTIME_GLOBALS = [
+  "capgate_heap_base",
+  "capgate_builtin_strict",
+  "capgate_deadline_builtin",
+  "capgate_tz_offset_builtin",
+  "capgate_aws_sign_builtin",
+  "capgate_now_ns_builtin",
+] as const;
 
 export type RuntimeGlobalName = (typeof RUNTIME_GLOBALS)[number];
 
@@ -231,6 +241,16 @@ export const HEAP_BASE_GLOBAL = "capgate_heap_base" satisfies RuntimeGlobalName;
  */
 export const DEADLINE_BUILTIN = "$capgate.deadline";
 export const DEADLINE_GLOBAL = "capgate_deadline_builtin" satisfies RuntimeGlobalName;
+
+/**
+ * time.now_ns for the evaluation about to run, as a host that knows it writes it
+ * before each evaluation: the exported mutable i64 NOW_NS_GLOBAL holds the
+ * reading, the i32 NOW_NS_KNOWN_GLOBAL 1 says it is valid (0: the in-Wasm
+ * time.now_ns asks the host's). A host that never writes them (the plain SDK)
+ * is asked every time, as for a module without them.
+ */
+export const NOW_NS_GLOBAL = "capgate_now_ns";
+export const NOW_NS_KNOWN_GLOBAL = "capgate_now_ns_known";
 
 /** The exported global holding OPA's strict built-in errors setting (1 on, 0 off). */
 export const STRICT_GLOBAL = "capgate_builtin_strict" satisfies RuntimeGlobalName;

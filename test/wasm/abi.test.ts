@@ -71,9 +71,12 @@ describe("emitted module ABI", () => {
         "function:opa_value_parse",
         "function:opa_value_remove_path",
         // capgate's additions: OPA's strict built-in errors (read by host built-ins, set from
-        // a bundle's manifest), and where a host that provides the deadline check turns it on
+        // a bundle's manifest), where a host that provides the deadline check turns it on,
+        // and where a host writes each evaluation's time.now_ns
         "global:capgate_builtin_strict",
         "global:capgate_deadline_builtin",
+        "global:capgate_now_ns",
+        "global:capgate_now_ns_known",
         "global:opa_wasm_abi_minor_version",
         "global:opa_wasm_abi_version",
         "memory:memory",

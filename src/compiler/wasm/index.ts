@@ -9,7 +9,16 @@ import { GENERATED_EXPORTS, RUNTIME_ABI_EXPORTS, addAbiExports } from "./abi-exp
 import { COVERAGE_GLOBAL, BodyEmitter, PRINT, assignConflictKind, type Callee, type ModuleContext } from "./emit-stmt.js";
 import { I32, NONE, runtimeBytes, type Linker, type RuntimeLink } from "./link-api.js";
 import { DirectRuntime } from "./link-direct.js";
-import { DEADLINE_BUILTIN, DEADLINE_GLOBAL, RUNTIME_BUILTINS, RUNTIME_HOST_CALLS, STRICT_GLOBAL, type RuntimeBuiltin } from "../../wasm-abi/index.js";
+import {
+  DEADLINE_BUILTIN,
+  DEADLINE_GLOBAL,
+  NOW_NS_GLOBAL,
+  NOW_NS_KNOWN_GLOBAL,
+  RUNTIME_BUILTINS,
+  RUNTIME_HOST_CALLS,
+  STRICT_GLOBAL,
+  type RuntimeBuiltin,
+} from "../../wasm-abi/index.js";
 import { addEpoch, addMemoWrapper } from "./memoize.js";
 import { StaticData } from "./static-data.js";
 
@@ -190,8 +199,10 @@ function link(policy: ir.Policy, rt: RuntimeLink, opts: EmitOptions): Uint8Array
   rt.placeStatic(data.base, data.bytes());
   if (opts.strictBuiltinErrors !== undefined) rt.setGlobalInit(STRICT_GLOBAL, opts.strictBuiltinErrors ? 1 : 0);
   // The strict-errors global is exported so a host can read it (host built-ins fail
-  // the same way as in-Wasm ones) and a bundle's manifest can turn it on at load.
-  rt.pruneExports(new Set<string>([...RUNTIME_ABI_EXPORTS, ...GENERATED_EXPORTS, DEADLINE_GLOBAL, STRICT_GLOBAL, ...(coverage ? [COVERAGE_GLOBAL] : [])]));
+  // the same way as in-Wasm ones) and a bundle's manifest can turn it on at load;
+  // the clock's globals so a host can write each evaluation's time.now_ns.
+  const kept = [DEADLINE_GLOBAL, STRICT_GLOBAL, NOW_NS_GLOBAL, NOW_NS_KNOWN_GLOBAL, ...(coverage ? [COVERAGE_GLOBAL] : [])];
+  rt.pruneExports(new Set<string>([...RUNTIME_ABI_EXPORTS, ...GENERATED_EXPORTS, ...kept]));
   rt.exportMemory("memory");
   return rt.finish({ optimize: opts.optimize === true, validate: opts.validate === true });
 }

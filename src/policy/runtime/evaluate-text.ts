@@ -89,6 +89,24 @@ export function evaluatePolicyExact(inst: PolicyInstance, input: JsonText, entry
   });
 }
 
+const I64_MIN = -(2n ** 63n);
+const I64_MAX = 2n ** 63n - 1n;
+
+/**
+ * Hands the module this evaluation's time.now_ns when it is known now, so the
+ * in-Wasm built-in answers it without a host call; otherwise (read from the
+ * system clock when first asked for, or beyond i64) the module asks the host.
+ */
+function writeClock(clock: PolicyInstance["clock"], nowNs: bigint | undefined): void {
+  if (clock === undefined) return;
+  if (nowNs === undefined || nowNs < I64_MIN || nowNs > I64_MAX) {
+    clock.known.value = 0;
+    return;
+  }
+  clock.ns.value = nowNs;
+  clock.known.value = 1;
+}
+
 /**
  * Runs `evaluate`, one evaluation of `entrypoint`, with the host built-ins'
  * per-evaluation state set (clock, deadline, UUIDs, print capture) and the
@@ -101,6 +119,7 @@ export function withEvaluationState<T>(inst: PolicyInstance, entrypoint: string,
   }
   const ctx = inst.context;
   ctx.nowNs = opts.nowNs;
+  writeClock(inst.clock, opts.nowNs);
   ctx.deadline = opts.deadline;
   ctx.uuids = undefined;
   ctx.rand = undefined;

@@ -4,7 +4,7 @@
 // provide refused (fail closed). Evaluating it is evaluate-text.ts's business.
 import { loadPolicy, type LoadedPolicy } from "@open-policy-agent/opa-wasm";
 import { CapgateError, isCapgateError } from "../../errors.js";
-import { DEADLINE_BUILTIN, DEADLINE_GLOBAL, STRICT_GLOBAL } from "../../wasm-abi/index.js";
+import { DEADLINE_BUILTIN, DEADLINE_GLOBAL, NOW_NS_GLOBAL, NOW_NS_KNOWN_GLOBAL, STRICT_GLOBAL } from "../../wasm-abi/index.js";
 import { hostBuiltins, loadHostBuiltins, parseJsonExact, toJsonText, type HostContext } from "../host-builtins/index.js";
 import { errorText } from "./eval-errors.js";
 import { preferCapgateBuiltins } from "./sdk-builtins.js";
@@ -19,6 +19,14 @@ export interface PolicyInstance {
   context: HostContext;
   /** Lines print() produced during the last evaluation. */
   prints: string[];
+  /** The module's clock globals (src/wasm-abi NOW_NS_GLOBAL), when it has them: evaluatePolicy writes each evaluation's time.now_ns there. */
+  clock: ClockGlobals | undefined;
+}
+
+/** The exported globals through which the in-Wasm time.now_ns reads this evaluation's reading. */
+export interface ClockGlobals {
+  ns: { value: bigint };
+  known: { value: number };
 }
 
 const encoder = new TextEncoder();
@@ -134,7 +142,17 @@ export async function instantiatePolicy(wasm: Uint8Array, data?: unknown): Promi
     throw new CapgateError("bundle_error", `cannot load the built-ins the policy needs: ${errorText(e)}`, { cause: e });
   }
   if (data !== undefined) setPolicyData(policy, data);
-  return { policy, entrypoints: Object.keys(policy.entrypoints as Record<string, number>), builtins, context, prints: [] };
+  return { policy, entrypoints: Object.keys(policy.entrypoints as Record<string, number>), builtins, context, prints: [], clock: clockGlobals(policy) };
+}
+
+/** The module's clock globals; undefined for a module without them (built before they existed, or elsewhere). */
+function clockGlobals(policy: LoadedPolicy): ClockGlobals | undefined {
+  const ex = (policy.wasmInstance as unknown as { exports: Record<string, unknown> }).exports;
+  const ns = ex[NOW_NS_GLOBAL];
+  const known = ex[NOW_NS_KNOWN_GLOBAL];
+  const isGlobal = (g: unknown): boolean => typeof g === "object" && g !== null && "value" in g;
+  if (!isGlobal(ns) || !isGlobal(known)) return undefined;
+  return { ns: ns as ClockGlobals["ns"], known: known as ClockGlobals["known"] };
 }
 
 /** The module's exported strict-errors global (a WebAssembly.Global), when it has one. */

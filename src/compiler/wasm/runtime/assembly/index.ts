@@ -39,6 +39,7 @@ export * from "./builtins/bits";
 export * from "./builtins/encoding";
 export * from "./builtins/units";
 export * from "./builtins/time";
+export * from "./builtins/clock";
 export * from "./builtins/json";
 export * from "./builtins/json-filter";
 export * from "./builtins/glob";
