@@ -28,7 +28,7 @@ import { fleetNames, NatsFollower } from "../src/fleet/index.js";
 import { migrate } from "../src/migrate/index.js";
 import { openPrimary } from "../src/primary/index.js";
 import { SUPPORTED_SCHEMA_VERSIONS } from "../src/replica/index.js";
-import { positiveArg } from "./args.js";
+import { arg, positiveArg } from "./args.js";
 
 const SERVER = process.env["CAPGATE_BENCH_DATABASE_URL"] ?? process.env["CAPGATE_TEST_DATABASE_URL"] ?? "postgres://postgres@127.0.0.1:5432/postgres";
 const NATS = process.env["CAPGATE_TEST_NATS_URL"] || "nats://127.0.0.1:4222";
@@ -41,6 +41,8 @@ interface WorkerResult {
   counts: Record<string, number[]>;
   bootstraps: number;
   gaps: number;
+  /** Transactions that applied changes, over all followers of the worker. */
+  batches: number;
   /** Times the worker's NATS connection dropped (a server that finds it too slow closes it). */
   disconnects: number;
   rssBefore: number;
@@ -75,6 +77,7 @@ async function worker(): Promise<void> {
   };
   let ready = 0;
   let maxSeq = 0;
+  let batches = 0;
   const followers: NatsFollower[] = [];
   for (let i = 0; i < n; i++) {
     const f: NatsFollower = new NatsFollower({
@@ -91,6 +94,7 @@ async function worker(): Promise<void> {
       },
       onApplied: (cs) => {
         const now = Date.now();
+        batches++;
         for (const c of cs) {
           const stamp = Number(c.row_data["name"]);
           if (c.table_name !== "tenants" || !Number.isFinite(stamp)) continue;
@@ -121,6 +125,7 @@ async function worker(): Promise<void> {
       bootstraps: followers.reduce((s, f) => s + f.report().bootstraps, 0),
       gaps: followers.reduce((s, f) => s + f.report().gaps, 0),
       disconnects,
+      batches,
       rssBefore,
       rssAfter: process.memoryUsage().rss,
       cpuMicros: ((c) => c.user + c.system)(process.cpuUsage(cpuBefore)),
@@ -187,6 +192,8 @@ async function main(): Promise<void> {
   const windowMs = positiveArg("batch-window", 100);
   // Hundreds of followers in one process allocate fast: a larger young generation makes fewer, cheaper scavenges.
   const semiSpaceMb = positiveArg("semi-space-mb", 32);
+  // The relay's --pass-gap; absent: the relay's default (100 ms). 0 runs a pass on every notification.
+  const passGap = arg("pass-gap", -1);
   const dbName = `capgate_bench_fleet_${randomBytes(4).toString("hex")}`;
   const stream = `BENCH_${randomBytes(4).toString("hex")}`;
   const dir = mkdtempSync(join(tmpdir(), "capgate-bench-fleet-"));
@@ -208,7 +215,7 @@ async function main(): Promise<void> {
     const natsBefore = rssOf(natsPid);
     const loadBefore = load();
     const bin = fileURLToPath(new URL("../bin/capgate.js", import.meta.url));
-    const relay = spawn(process.execPath, [bin, "relay", "--database-url", url, "--nats", NATS, "--stream", stream, "--snapshot-every", "1h"], { stdio: ["ignore", "ignore", "pipe"] });
+    const relay = spawn(process.execPath, [bin, "relay", "--database-url", url, "--nats", NATS, "--stream", stream, "--snapshot-every", "1h", ...(passGap >= 0 ? ["--pass-gap", String(passGap)] : [])], { stdio: ["ignore", "ignore", "pipe"] });
     children.push(relay);
     let relayErr = "";
     relay.stderr!.on("data", (d: Buffer) => (relayErr += d.toString()));
@@ -302,6 +309,7 @@ async function main(): Promise<void> {
     let bootstraps = 0;
     let gaps = 0;
     let disconnects = 0;
+    let batches = 0;
     let followerRss = 0;
     let followerRssBase = 0;
     let followerCpu = 0;
@@ -321,6 +329,7 @@ async function main(): Promise<void> {
       bootstraps += r.bootstraps;
       gaps += r.gaps;
       disconnects += r.disconnects;
+      batches += r.batches;
       followerRss += r.rssAfter;
       followerRssBase += r.rssBefore;
       followerCpu += r.cpuMicros / 1e6;
@@ -331,11 +340,12 @@ async function main(): Promise<void> {
     const line = (h: number[], n: number): string => `median ${percentile(h, n, 50)} ms, p99 ${percentile(h, n, 99)} ms, max ${percentile(h, n, 100)} ms`;
     process.stdout.write(
       [
-        `fleet bench: ${followers} followers in ${procs} processes, ${rate} changes/s for ${seconds} s (${total} changes in ${commits} commits over ${writeSecs.toFixed(1)} s), batch window ${windowMs} ms, all bootstrapped in ${(bootMs / 1000).toFixed(1)} s`,
+        `fleet bench: ${followers} followers in ${procs} processes, ${rate} changes/s for ${seconds} s (${total} changes in ${commits} commits over ${writeSecs.toFixed(1)} s), batch window ${windowMs} ms, relay pass gap ${passGap >= 0 ? `${passGap} ms` : "default"}, all bootstrapped in ${(bootMs / 1000).toFixed(1)} s`,
         `lag primary commit -> follower replica, every (change, follower) [${samples} samples]: ${line(hist, samples)}`,
         `floor, fastest follower per change [${fastest.size} changes]: ${line(floorHist, fastest.size)}`,
         `of which the relay's part, primary commit -> published in the stream [${publishedCount} changes]: ${line(published, publishedCount)}`,
         `not applied when the bench ended (lost, or still behind after a 120 s drain): ${lost}; applied twice: ${duplicated} (of ${total * followers} change applications); bootstraps ${bootstraps} (one each at start), gaps ${gaps}; worker NATS connections dropped ${disconnects} time(s); every follower had the last change ${drainSecs.toFixed(1)} s after it was written (to about 0.75 s: workers report every 0.5 s)`,
+        `follower transactions: ${batches} (${(samples / Math.max(1, batches)).toFixed(1)} changes each, ${(batches / followers / (writeSecs + drainSecs)).toFixed(1)} per follower per second)`,
         `cpu seconds during the writes and drain: followers ${followerCpu.toFixed(1)} (${((followerCpu * 1e6) / Math.max(1, samples)).toFixed(1)} us per applied change per follower), NATS server ${natsCpu.toFixed(1)} (${((natsCpu * 1e6) / Math.max(1, samples)).toFixed(1)} us per delivery), relay ${relayCpu.toFixed(1)}; load average ${loadBefore} before, ${loadAfter} after (2 cores, shared)`,
         `relay: ${(relayErr.match(/holds the lease/g) ?? []).length} time(s) took the lease, ${(relayErr.match(/lost the lease/g) ?? []).length} time(s) lost it, ${(relayErr.match(/sync failed/g) ?? []).length} failed pass(es)`,
         `primary connections (pg_stat_activity, mid-run): ${connections} (the relay's query and LISTEN connections plus this bench's writer)`,

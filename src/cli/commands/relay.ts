@@ -28,8 +28,9 @@ export function registerRelay(program: Command): void {
     .option("--snapshot-every <duration>", "publish a snapshot this often (e.g. 15m, 1h)", "15m")
     .option("--sign-key <file>", "sign snapshots with this ES256 or EdDSA private key (PEM or JWK), as snapshot export does")
     .option("--poll-interval <ms>", "polling interval besides LISTEN/NOTIFY", "1000")
+    .option("--pass-gap <ms>", "at least this long between passes: changes committed meanwhile reach followers in one burst (cheaper for NATS and followers, up to this much lag)", "100")
     .option("--metrics-port <port>", "serve Prometheus metrics at http://127.0.0.1:PORT/metrics")
-    .action(async (flags: { databaseUrl?: string; nats?: string; stream: string; snapshotEvery: string; signKey?: string; pollInterval: string; metricsPort?: string }) => {
+    .action(async (flags: { databaseUrl?: string; nats?: string; stream: string; snapshotEvery: string; signKey?: string; pollInterval: string; passGap: string; metricsPort?: string }) => {
       const databaseUrl = flags.databaseUrl ?? process.env["DATABASE_URL"];
       if (databaseUrl === undefined || databaseUrl === "") throw new CapgateError("invalid_input", "--database-url <url> (or $DATABASE_URL) is required: a relay follows a PostgreSQL primary");
       if (flags.nats === undefined) throw new CapgateError("invalid_input", "--nats <url> is required");
@@ -38,6 +39,8 @@ export function registerRelay(program: Command): void {
       if (snapshotEveryMs < 1000) throw new CapgateError("invalid_input", `--snapshot-every must be at least 1s, got '${flags.snapshotEvery}'`);
       const pollMs = Number(flags.pollInterval);
       if (!Number.isInteger(pollMs) || pollMs < 10) throw new CapgateError("invalid_input", `--poll-interval must be an integer >= 10 (ms), got '${flags.pollInterval}'`);
+      const passGapMs = Number(flags.passGap);
+      if (!Number.isInteger(passGapMs) || passGapMs < 0) throw new CapgateError("invalid_input", `--pass-gap must be an integer >= 0 (ms), got '${flags.passGap}'`);
       const signKey = flags.signKey !== undefined ? loadSigningKey(flags.signKey) : undefined;
       const metrics = createRelayMetrics();
       const server = flags.metricsPort !== undefined ? await serveMetrics(metrics.registry, port("--metrics-port", flags.metricsPort)) : undefined;
@@ -48,7 +51,7 @@ export function registerRelay(program: Command): void {
       process.once("SIGTERM", stop);
       try {
         await runRelay({
-          databaseUrl, natsUrl: flags.nats, stream: flags.stream, snapshotEveryMs, pollMs, metrics, signal: ac.signal, onNote: err,
+          databaseUrl, natsUrl: flags.nats, stream: flags.stream, snapshotEveryMs, pollMs, passGapMs, metrics, signal: ac.signal, onNote: err,
           ...(signKey ? { signKey } : {}),
         });
       } finally {
