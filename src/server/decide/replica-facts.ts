@@ -28,8 +28,16 @@ import { withoutSecrets } from "../../secrets.js";
 import { FactCache } from "./fact-cache.js";
 import type { FactSource } from "./facts.js";
 
-/** Bounds of the fact caches: tenants, and users (whose facts are larger). */
-const CACHED_TENANTS = { entries: 4096, chars: 4 * 1024 * 1024 };
+/**
+ * Bounds of the fact caches: tenants, and users (whose facts are larger).
+ * Every decision reads its tenant, and a tenant's lookup (two grouped
+ * subqueries) is the dearer one: about 11 µs under load against 6 for a
+ * user. Tenant facts are small (about 130 characters in the realistic bench),
+ * so the entry bound, not the characters, is what binds: at 4,096 entries,
+ * 28 % of that bench's requests missed their tenant; at 16,384, 4 %
+ * (about 1.2 MiB of heap for 10,000 tenants).
+ */
+const CACHED_TENANTS = { entries: 16_384, chars: 4 * 1024 * 1024 };
 const CACHED_USERS = { entries: 16_384, chars: 8 * 1024 * 1024 };
 
 /** Where a damaged replica was noticed (the label of the corruption metric). */
