@@ -76,6 +76,18 @@ describe("replica facts with the cache", () => {
     }
   };
 
+  it("keeps SQLite's own page cache at 2 MB behind the fact cache, not better-sqlite3's 16 MB", () => {
+    const replica = openReplica(path);
+    expect(replica.db.pragma("cache_size", { simple: true })).toBe(-16000);
+    const source = replicaFacts(replica, 86_400, Date.now);
+    try {
+      expect(replica.db.pragma("cache_size", { simple: true })).toBe(-2000);
+      expect(source.tenantJson("acme")).not.toBeNull();
+    } finally {
+      source.close();
+    }
+  });
+
   it("answers a change another connection commits once the read view it was cached in has ended", async () => {
     const before = JSON.parse(facts.tenantJson("acme")!) as { capabilities: Record<string, unknown> };
     expect(facts.tenantJson("acme")).toBe(JSON.stringify(before));
