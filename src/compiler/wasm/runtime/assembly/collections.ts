@@ -8,7 +8,7 @@ import {
 } from "./value";
 import { numberAsInt, lastInt } from "./numbers";
 import { equalValues, compareValues } from "./compare";
-import { tabFind, tabPut, tabLen, tabCopy, tabRemove, entryAt, entryKey, entryValue, tabSort } from "./table";
+import { tabFind, tabPut, tabAdd, tabAppend, tabLen, tabCopy, tabRemove, entryAt, entryKey, entryValue, tabSort } from "./table";
 import { utf8Count } from "./utf8";
 
 export function capgate_array_append(a: usize, v: usize): void {
@@ -32,7 +32,7 @@ export function capgate_object_insert(o: usize, k: usize, v: usize): void { tabP
 
 export function capgate_object_insert_once(o: usize, k: usize, v: usize): u32 {
   let e = tabFind(o, k);
-  if (e == 0) { tabPut(o, k, v); return 0; }
+  if (e == 0) { tabAppend(o, k, v); return 0; }
   return equalValues(entryValue(e), v) ? 0 : 1;
 }
 
@@ -43,7 +43,7 @@ export function capgate_object_get(o: usize, k: usize): usize {
 }
 
 export function capgate_set_add(s: usize, v: usize): void {
-  if (tabFind(s, v) == 0) tabPut(s, v, v);
+  tabAdd(s, v);
 }
 
 export function capgate_set_contains(s: usize, v: usize): u32 {
@@ -99,7 +99,7 @@ function mergeInto(dst: usize, src: usize): void {
     let e = entryAt(src, i);
     let k = entryKey(e);
     let f = tabFind(dst, k);
-    if (f == 0) { tabPut(dst, k, entryValue(e)); continue; }
+    if (f == 0) { tabAppend(dst, k, entryValue(e)); continue; }
     let av = entryValue(f), bv = entryValue(e);
     if (load<u8>(av) == T_OBJECT && load<u8>(bv) == T_OBJECT) tabPut(dst, k, capgate_object_merge(av, bv));
   }

@@ -108,23 +108,46 @@ function addBuckets(t: usize, nb: u32): void {
   rehash(t, nb);
 }
 
+// @ts-ignore: decorator
+@inline function keyHash(t: usize, key: usize): u32 { return hashed(t) ? hashValue(key) : 0; }
+
+/** The entry for `key`, whose hash is `h` when the table has buckets (keyHash). */
+// @ts-ignore: decorator
+@inline function lookup(t: usize, key: usize, h: u32): usize {
+  if (hashed(t)) return findHashed(t, key, h);
+  return load<u32>(t, 4) == 0 ? 0 : findScan(t, key);
+}
+
 /** Insert or replace; returns the entry. */
 export function tabPut(t: usize, key: usize, value: usize): usize {
-  let n = load<u32>(t, 4);
-  let h: u32 = 0;
-  let e: usize;
-  if (hashed(t)) {
-    h = hashValue(key);
-    e = findHashed(t, key, h);
-  } else e = n == 0 ? 0 : findScan(t, key);
+  let h = keyHash(t, key);
+  let e = lookup(t, key, h);
   if (e != 0) { store<u32>(e, <u32>value, 4); return e; }
+  return append(t, key, value, h);
+}
+
+/** A set's add: inserts `key` when no equal key is there (one lookup, where find then put made two); an equal key stays as it is. */
+export function tabAdd(t: usize, key: usize): void {
+  let h = keyHash(t, key);
+  if (lookup(t, key, h) == 0) append(t, key, key, h);
+}
+
+/** Inserts a key the caller knows is not in the table (a set built from another set's distinct keys), without looking. */
+export function tabAppend(t: usize, key: usize, value: usize): usize {
+  return append(t, key, value, keyHash(t, key));
+}
+
+/** Adds an entry for a key not in the table, `h` its hash when the table has buckets. */
+// @ts-ignore: decorator
+@inline function append(t: usize, key: usize, value: usize, h: u32): usize {
+  let n = load<u32>(t, 4);
   let cap = load<u32>(t, 8);
   if (n == cap) {
     let ncap = cap == 0 ? 8 : cap << 1;
     store<u32>(t, <u32>realloc(entries(t), <usize>cap << 2, <usize>ncap << 2), 12);
     store<u32>(t, ncap, 8);
   }
-  e = alloc(16);
+  let e = alloc(16);
   store<u32>(e, <u32>key);
   store<u32>(e, <u32>value, 4);
   store<u32>(e, 0, 8);

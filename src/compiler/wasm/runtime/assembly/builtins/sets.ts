@@ -1,7 +1,7 @@
 // Set built-ins (operators &, |, - on sets, and the n-ary forms).
 //   and 2 | or 2 | intersection 1 | union 1 | set_diff 2 (deprecated)   (minus on sets lives in arithmetic.ts)
 import { T_SET, capgate_set } from "../value";
-import { tabLen, tabFind, entryAt, entryKey, tabCopy } from "../table";
+import { tabLen, tabFind, tabAppend, entryAt, entryKey, tabCopy } from "../table";
 import { capgate_set_add } from "../collections";
 import { typeErr, isType } from "./common";
 
@@ -10,7 +10,8 @@ export function capgate_set_diff(a: usize, b: usize): usize {
   let n = tabLen(a);
   for (let i: u32 = 0; i < n; i++) {
     let k = entryKey(entryAt(a, i));
-    if (tabFind(b, k) == 0) capgate_set_add(r, k);
+    // a's keys are distinct, so none is in r yet
+    if (tabFind(b, k) == 0) tabAppend(r, k, k);
   }
   return r;
 }
@@ -21,7 +22,7 @@ function intersect(a: usize, b: usize): usize {
   let n = tabLen(a);
   for (let i: u32 = 0; i < n; i++) {
     let k = entryKey(entryAt(a, i));
-    if (tabFind(b, k) != 0) capgate_set_add(r, k);
+    if (tabFind(b, k) != 0) tabAppend(r, k, k);
   }
   return r;
 }
