@@ -43,6 +43,17 @@ describe("evaluating JSON text", () => {
     }
   });
 
+  it("writes and reads through the grown memory after an input that made it grow, in two modules taking turns", async () => {
+    const [a, b] = [await load(), await load()];
+    const small = (who: string): JsonText => new JsonText(JSON.stringify({ who, items: [{ name: "ä" }] }));
+    const big = new JsonText(JSON.stringify({ who: "big", items: Array.from({ length: 60_000 }, (_, i) => ({ name: `item-${i}` })) }));
+    expect(evaluatePolicy(a, small("one"), "t")[0]?.["result"]).toEqual({ names: ["ä"], total: 1, greeting: "héllo one" });
+    expect(evaluatePolicy(b, small("two"), "t")[0]?.["result"]).toMatchObject({ greeting: "héllo two" });
+    expect(evaluatePolicy(a, big, "t")[0]?.["result"]).toMatchObject({ total: 60_000, greeting: "héllo big" });
+    expect(evaluatePolicy(b, small("three"), "t")[0]?.["result"]).toMatchObject({ greeting: "héllo three" });
+    expect(evaluatePolicy(a, small("four"), "t")[0]?.["result"]).toEqual({ names: ["ä"], total: 1, greeting: "héllo four" });
+  });
+
   it("refuses malformed text as the module's parser does", async () => {
     const inst = await load();
     expect(() => evaluatePolicy(inst, new JsonText('{"who": '), "t")).toThrow();

@@ -6,7 +6,7 @@ import type { LoadedPolicy } from "@open-policy-agent/opa-wasm";
 import { CapgateError, isCapgateError } from "../../errors.js";
 import { parseJsonExact } from "../host-builtins/index.js";
 import { abortToError, errorText, sdkText } from "./eval-errors.js";
-import { readCString, type PolicyInstance } from "./instantiate.js";
+import { memoryBytes, readCString, type PolicyInstance } from "./instantiate.js";
 
 const encoder = new TextEncoder();
 
@@ -73,7 +73,7 @@ function evaluateTextRaw(policy: LoadedPolicy, text: string, entrypoint: string)
   // UTF-8 takes at most three bytes per UTF-16 code unit.
   const room = at + text.length * 3 - p.mem.buffer.byteLength;
   if (room > 0) p.mem.grow(Math.ceil(room / PAGE));
-  const { written } = encoder.encodeInto(text, new Uint8Array(p.mem.buffer, at, text.length * 3));
+  const written = memoryBytes(p.mem).write(text, at, text.length * 3, "utf8");
   const result = (opaEval as (...args: number[]) => number)(0, id, p.dataAddr, at, written, at + written, 0);
   return readCString(p.mem, result);
 }

@@ -91,11 +91,28 @@ function exactOperands(policy: () => LoadedPolicy | undefined): ExactOperands {
   };
 }
 
-const decoder = new TextDecoder();
+let viewed: ArrayBufferLike | undefined;
+let view: Buffer<ArrayBufferLike> = Buffer.alloc(0);
 
+/**
+ * A Buffer over a module memory's bytes, made again only when the memory's
+ * buffer is another (it grew, or another module's is asked for): writing the
+ * input and reading the answer through it makes no typed array per evaluation.
+ */
+export function memoryBytes(mem: { buffer: ArrayBufferLike }): Buffer<ArrayBufferLike> {
+  const b = mem.buffer;
+  if (b !== viewed) {
+    viewed = b;
+    view = Buffer.from(b);
+  }
+  return view;
+}
+
+/** The NUL-terminated UTF-8 text at `addr` (ill-formed bytes read as U+FFFD). */
 export function readCString(mem: { buffer: ArrayBufferLike }, addr: number): string {
-  const buf = new Uint8Array(mem.buffer);
-  return decoder.decode(buf.subarray(addr, buf.indexOf(0, addr)));
+  const buf = memoryBytes(mem);
+  const end = buf.indexOf(0, addr);
+  return buf.toString("utf8", addr, end < 0 ? buf.length : end);
 }
 
 /** The host built-ins a loaded module imports (name → id), read from its `builtins()` export. */
