@@ -96,6 +96,19 @@ async function buildServeBundle() {
     join(serveDir, "serve.cjs"),
     `// capgate serve bundle ${randomUUID()}\n(function (exports, require, module, __filename, __dirname, __capgateBundleUrl) {${ascii}\n})`,
   );
+  // bin/capgate.js (CommonJS) loads the bundle with serve-bundle.ts's code as CommonJS beside it, so a
+  // serve start needs no ES module loader; import.meta.url is the loader's URL (same depth as dist/cli/).
+  await build({
+    entryPoints: [join(root, "dist", "cli", "serve-bundle.js")],
+    bundle: true,
+    platform: "node",
+    format: "cjs",
+    target: "node20",
+    outfile: join(serveDir, "loader.cjs"),
+    define: { "import.meta.url": "__capgateLoaderUrl" },
+    banner: { js: 'const __capgateLoaderUrl = require("node:url").pathToFileURL(__filename).href;' },
+    logLevel: "error",
+  });
   // The code cache is made by this Node; another Node's V8 refuses it and compiles the source.
   const loader = JSON.stringify(join(root, "dist", "cli", "serve-bundle.js"));
   execFileSync(process.execPath, ["-e", `import(${loader}).then((m) => m.writeServeCodeCache()).then(() => process.exit(0))`], { cwd: root, stdio: "inherit" });

@@ -2,7 +2,9 @@
 // CommonJS file (Node 20 reads one file instead of ~400 ES modules), compiled
 // with V8's code cache dist/serve/serve.cache when V8 accepts it (V8 refuses a
 // cache from another Node or V8 version, and the file is then compiled as
-// plain source). No bundle, or CAPGATE_SERVE_BUNDLE=off, and bin/capgate.js
+// plain source). bin/capgate.js (CommonJS) runs this file's code as the build's
+// CommonJS copy dist/serve/loader.cjs, so that serve needs no ES module loader.
+// No bundle, or CAPGATE_SERVE_BUNDLE=off, and bin/capgate.js
 // runs the modules in dist/ as every other command does; so does a bundle older
 // than dist/'s last tsc build. The build writes
 // the cache with writeServeCodeCache(), after evaluating the bundle's modules

@@ -59,8 +59,15 @@ async function serveAndDecide(args: string[], env: NodeJS.ProcessEnv = {}): Prom
     hooks,
     `export async function resolve(s, c, next) { const r = await next(s, c); if (r.url.includes("/dist/")) process.stderr.write("DIST " + r.url.split("/dist/")[1] + "\\n"); return r; }\n`,
   );
+  // CommonJS loads (bin/capgate.js and the serve loader are CommonJS) are reported through the
+  // same line: every file resolved by require(), as Node's own resolver answers it.
   const register = join(tmp.dir, "register.mjs");
-  writeFileSync(register, `import { register } from "node:module";\nregister(${JSON.stringify(pathToFileURL(hooks).href)});\n`);
+  writeFileSync(
+    register,
+    `import Module, { register } from "node:module";\nregister(${JSON.stringify(pathToFileURL(hooks).href)});\n` +
+      `const resolve = Module._resolveFilename;\n` +
+      `Module._resolveFilename = function (...a) { const f = resolve.apply(this, a); if (f.includes("/dist/")) process.stderr.write("DIST " + f.split("/dist/")[1] + "\\n"); return f; };\n`,
+  );
   const child = spawn(
     process.execPath,
     ["--import", register, ...args, "serve", "--replica", replica, "--bundle", bundle, "--port", "0", "--no-watch", "--decision-log", "off"],
@@ -99,7 +106,7 @@ describe("capgate serve from the serve bundle", () => {
     expect(r.code).toBe(0);
     expect(r.stderr).toContain("serve bundle");
     expect(r.stderr).toContain("code cache used");
-    expect(r.distModules).toEqual(["cli/serve-bundle.js"]);
+    expect(r.distModules).toEqual(["serve/loader.cjs"]);
   });
 
   it("starts from dist/'s modules with CAPGATE_SERVE_BUNDLE=off", async () => {
