@@ -211,16 +211,24 @@ function decisionStream(tokens: readonly string[], seed: number): () => Decision
  * frees back to the system on a background thread: read at once, the heap
  * committed swung between 75 and 134 MiB from one million to the next of a
  * 10 M soak whose heap used stayed at 31.7-33.0 MiB; read after a pause and
- * a second collection, it stayed at 70.0-71.5 MiB over a 4 M soak.
+ * a second collection, it stayed at 70.0-71.5 MiB over a 4 M soak. RSS is
+ * read after a second pause, since the second collection's pages go back the
+ * same way: read at once, one soak's end read 214.4 MiB from
+ * process.memoryUsage() and 174.1 MiB from /proc/self/status a moment later,
+ * and its mappings (/proc/self/smaps) agreed with the second. RSS and its
+ * parts come from one read of /proc/self/status where there is one.
  */
 async function memory(): Promise<Memory> {
   const gc = (globalThis as { gc?: () => void }).gc;
+  const pause = (): Promise<unknown> => new Promise((r) => setTimeout(r, 500));
   gc?.();
-  await new Promise((r) => setTimeout(r, 500));
+  await pause();
   gc?.();
+  await pause();
   const m = process.memoryUsage();
   const newSpace = getHeapSpaceStatistics().find((s) => s.space_name === "new_space")?.space_size ?? 0;
-  return { rss: m.rss, ...rssParts(), heap: m.heapUsed, heapTotal: m.heapTotal, newSpace, external: m.external };
+  const parts = rssParts();
+  return { ...parts, rss: parts.rss > 0 ? parts.rss : m.rss, heap: m.heapUsed, heapTotal: m.heapTotal, newSpace, external: m.external };
 }
 
 /**
@@ -229,7 +237,7 @@ async function memory(): Promise<Memory> {
  * arena (the [heap] mapping glibc grows with brk, where the main thread's
  * allocations below the mmap threshold go); 0 elsewhere.
  */
-function rssParts(): { rssAnon: number; rssFile: number; mallocHeap: number } {
+function rssParts(): { rss: number; rssAnon: number; rssFile: number; mallocHeap: number } {
   const read = (file: string): string => {
     try {
       return readFileSync(file, "utf8");
@@ -240,7 +248,7 @@ function rssParts(): { rssAnon: number; rssFile: number; mallocHeap: number } {
   const status = read("/proc/self/status");
   const kib = (text: string, key: string): number => 1024 * Number(new RegExp(`^${key}:\\s+(\\d+) kB`, "m").exec(text)?.[1] ?? 0);
   const heapMapping = /\[heap\]\n([^]*?)\n[0-9a-f]+-[0-9a-f]+ /.exec(read("/proc/self/smaps"))?.[1] ?? "";
-  return { rssAnon: kib(status, "RssAnon"), rssFile: kib(status, "RssFile") + kib(status, "RssShmem"), mallocHeap: kib(heapMapping, "Rss") };
+  return { rss: kib(status, "VmRSS"), rssAnon: kib(status, "RssAnon"), rssFile: kib(status, "RssFile") + kib(status, "RssShmem"), mallocHeap: kib(heapMapping, "Rss") };
 }
 
 /** CPU µs per decision of each kind, in-process, `n` decisions each. */
