@@ -29,8 +29,8 @@ copyFileSync(join(root, "src", runtimeWasm), join(root, "dist", runtimeWasm));
 
 // `capgate serve` runs from one bundle of its modules (src/cli/serve-bundle.ts): on Node 20 the
 // ES module loader's per-file cost was most of its start-up. The bundle is CommonJS so that V8's
-// code cache can hold its compiled code; better-sqlite3 (native) and PGlite (reads files beside
-// its modules) stay outside it. Without a bundle, serve runs from dist/'s modules (slower to
+// code cache can hold its compiled code; PGlite (reads files beside its modules) stays outside it,
+// and so does better-sqlite3's native module (its JavaScript is in). Without a bundle, serve runs from dist/'s modules (slower to
 // start, the same sidecar), so a bundling failure is reported and the build goes on.
 const serveDir = join(root, "dist", "serve");
 rmSync(serveDir, { recursive: true, force: true });
