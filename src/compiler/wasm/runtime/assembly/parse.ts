@@ -195,8 +195,9 @@ function parseBrace(depth: u32): usize {
       if (c != 44) { failed = true; return 0; }
       pos++;
       ws();
-      if (peek() != 34 && !rego) { failed = true; return 0; }
-      k = parseValue(depth + 1);
+      if (peek() == 34) k = parseString();
+      else if (rego) k = parseValue(depth + 1);
+      else { failed = true; return 0; }
       if (failed) return 0;
       ws();
       if (peek() != 58) { failed = true; return 0; }

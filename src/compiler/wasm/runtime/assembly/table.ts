@@ -13,7 +13,7 @@
 // [12] entry list (u32 entry pointers), [16] buckets, [20] bucket count (power of 2).
 // Entry (16 bytes): [0] key, [4] value (the key itself for sets), [8] chain next, [12] hash.
 import { opa_malloc, alloc, calloc, realloc } from "./memory";
-import { hashValue, equalValues, compareValues } from "./compare";
+import { hashValue, equalValues, compareValues, compareBytes } from "./compare";
 import { sortPointers, BY_ENTRY_KEY } from "./sort";
 import { T_STRING, strLen, strPtr } from "./value";
 
@@ -153,8 +153,12 @@ export function tabAppend(t: usize, key: usize, value: usize): usize {
   store<u32>(e, 0, 8);
   let list = entries(t);
   if (n > 0 && load<u8>(t, 1) != 0) {
-    let last = <usize>load<u32>(list + ((<usize>n - 1) << 2));
-    if (compareValues(<usize>load<u32>(last), key) > 0) store<u8>(t, 0, 1);
+    let last = <usize>load<u32>(<usize>load<u32>(list + ((<usize>n - 1) << 2)));
+    // String keys (nearly all) compare their bytes without compareValues' dispatch.
+    let after = load<u8>(last) == T_STRING && load<u8>(key) == T_STRING
+      ? compareBytes(strPtr(last), strLen(last), strPtr(key), strLen(key)) > 0
+      : compareValues(last, key) > 0;
+    if (after) store<u8>(t, 0, 1);
   }
   store<u32>(list + (<usize>n << 2), <u32>e);
   store<u32>(t, n + 1, 4);
