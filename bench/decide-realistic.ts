@@ -195,13 +195,18 @@ export function requestStream(tokens: readonly string[], seed: number): () => Dr
   };
 }
 
-/** The stream as the decider takes it; its inputs are valid by construction, as parsed ones are. */
+/**
+ * The stream as the decider takes it; its inputs are valid by construction, as
+ * parsed ones are, and parsed from their text, so each carries strings of its
+ * own as a request body does: a cache keyed on them holds its own copy, not
+ * the stream's (the tokens' text is 5 MiB).
+ */
 function decisionStream(tokens: readonly string[], seed: number): () => DecisionRequest {
   const next = requestStream(tokens, seed);
   const specs = new Map(DECISIONS.map((d) => [d.name, d]));
   return () => {
     const r = next();
-    return { spec: specs.get(r.decision)!, input: r.input };
+    return { spec: specs.get(r.decision)!, input: JSON.parse(JSON.stringify(r.input)) as Record<string, unknown> };
   };
 }
 
