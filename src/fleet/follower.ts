@@ -114,6 +114,8 @@ export class NatsFollower {
   private tuned: { db: Database.Database; immediate: (arrived: Arrived, applier: ChangeApplier) => BatchOutcome } | undefined;
   /** A heartbeat time written in the transaction being committed. */
   private confirmAt: string | undefined;
+  /** Changes wait for a batch transaction, which will record any heartbeat they reach. */
+  private batchWaiting = false;
 
   constructor(private readonly o: NatsFollowerOptions) {
     this.names = fleetNames(o.stream);
@@ -301,6 +303,7 @@ export class NatsFollower {
       this.o.signal.addEventListener("abort", onAbort, { once: true });
       const flush = (): void => {
         scheduled = false;
+        this.batchWaiting = false;
         if (done || batch.seqs.length === 0) return;
         const arrived = batch;
         batch = { seqs: [], changes: [] };
@@ -344,6 +347,7 @@ export class NatsFollower {
               batch.changes.push(decodeOnArrival(m.data, seq));
               if (!scheduled) {
                 scheduled = true;
+                this.batchWaiting = true;
                 const wait = this.o.batchWindowMs ?? 0;
                 if (wait > 0) setTimeout(flush, wait);
                 else setImmediate(flush);
@@ -454,7 +458,8 @@ export class NatsFollower {
     this.pending.push(hb);
     if (this.pending.length > MAX_PENDING_HEARTBEATS) this.pending.shift();
     this.metrics.lagSeconds.set(this.confirmedAt === 0 ? 0 : Math.max(0, (Date.now() - this.confirmedAt) / 1000));
-    if (this.bootstrapping || this.position === undefined) return;
+    // A transaction of its own for the heartbeat time is a commit like a batch's; one that is coming records it anyway.
+    if (this.bootstrapping || this.position === undefined || this.batchWaiting) return;
     const at = this.reached(this.watermark ?? 0);
     if (at === undefined) return;
     try {
