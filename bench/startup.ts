@@ -19,8 +19,11 @@
 // script (~33 ms of CPU for the floor on the machine this was written on, more than
 // Node's own start): the floor and serve are then also timed without it, so that
 // the ratio is also given for a start that pays only for Node and capgate.
+// Wall time on a shared machine is as noisy as its load; CPU time is printed
+// too (all threads, user+sys): serve's read from /proc when it says it serves,
+// the floor's from process.cpuUsage() at the end of a `node -e` that prints it.
 import { spawn, type ChildProcess } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { performance } from "node:perf_hooks";
@@ -48,20 +51,38 @@ async function timed(args: string[], env?: NodeJS.ProcessEnv): Promise<number> {
   return performance.now() - t0;
 }
 
-/** Starts a process and resolves when `ready` matches its output: the time taken and the process. */
+/** CPU time (ms, all threads, user+sys) a running process has used so far, from /proc. */
+function cpuMsOf(pid: number): number {
+  let ns = 0;
+  for (const task of readdirSync(`/proc/${pid}/task`)) ns += Number(readFileSync(`/proc/${pid}/task/${task}/schedstat`, "utf8").split(" ")[0]);
+  return ns / 1e6;
+}
+
+/** The floor's CPU time: a `node -e` that only prints its own process.cpuUsage() as it ends. */
+async function floorCpuMs(env?: NodeJS.ProcessEnv): Promise<number> {
+  const code = "const u = process.cpuUsage(); process.stdout.write(String((u.user + u.system) / 1000))";
+  const child = spawn(process.execPath, ["-e", code], { stdio: ["ignore", "pipe", "ignore"], ...(env === undefined ? {} : { env }) });
+  let out = "";
+  child.stdout!.on("data", (d: Buffer) => (out += d.toString()));
+  const exit = await new Promise<number | null>((resolve) => child.once("close", resolve));
+  if (exit !== 0) throw new Error(`node -e (floor CPU) exited ${exit}`);
+  return Number(out);
+}
+
+/** Starts a process and resolves when `ready` matches its output: the time taken, its CPU time by then, and the process. */
 async function until(
   args: string[],
   ready: RegExp,
   cwd?: string,
   env?: NodeJS.ProcessEnv,
-): Promise<{ ms: number; child: ChildProcess; output: () => string }> {
+): Promise<{ ms: number; cpuMs: number; child: ChildProcess; output: () => string }> {
   const t0 = performance.now();
   const child = spawn(process.execPath, args, { stdio: ["ignore", "pipe", "pipe"], ...(cwd === undefined ? {} : { cwd }), ...(env === undefined ? {} : { env }) });
   let output = "";
   return new Promise((resolve, reject) => {
     const look = (d: Buffer): void => {
       output += d.toString();
-      if (ready.test(output)) resolve({ ms: performance.now() - t0, child, output: () => output });
+      if (ready.test(output)) resolve({ ms: performance.now() - t0, cpuMs: cpuMsOf(child.pid!), child, output: () => output });
     };
     child.stdout!.on("data", look);
     child.stderr!.on("data", look);
@@ -88,7 +109,7 @@ function childrenOf(pid: number): number[] {
 const fmt = (ms: number): string => `${ms.toFixed(0).padStart(5)} ms`;
 
 /** `capgate serve` until it says it serves; the clock stopped, its /ready must answer ready (policy loaded, replica open). */
-async function serveOnce(args: string[], env?: NodeJS.ProcessEnv): Promise<number> {
+async function serveOnce(args: string[], env?: NodeJS.ProcessEnv): Promise<{ ms: number; cpuMs: number }> {
   const s = await until(args, /capgate serving on/, undefined, env);
   try {
     const url = /capgate serving on (http:\/\/\S+)/.exec(s.output())![1]!;
@@ -98,7 +119,7 @@ async function serveOnce(args: string[], env?: NodeJS.ProcessEnv): Promise<numbe
   } finally {
     await stop(s.child);
   }
-  return s.ms;
+  return { ms: s.ms, cpuMs: s.cpuMs };
 }
 
 async function main(): Promise<void> {
@@ -134,19 +155,28 @@ async function main(): Promise<void> {
     delete noCaEnv["NODE_EXTRA_CA_CERTS"];
     const floorNoCa: number[] = [];
     const serveNoCa: number[] = [];
+    // CPU time, ms: the floor's and serve's (bundle), the baseline's serve, and both without NODE_EXTRA_CA_CERTS.
+    const cpu = { floor: [] as number[], serve: [] as number[], baseServe: [] as number[], floorNoCa: [] as number[], serveNoCa: [] as number[] };
+    const serveInto = async (args: string[], wall: number[], cpuMs: number[], env?: NodeJS.ProcessEnv): Promise<void> => {
+      const r = await serveOnce(args, env);
+      wall.push(r.ms);
+      cpuMs.push(r.cpuMs);
+    };
     // In turn, so a slow second on this shared machine slows all three alike.
     for (let i = 0; i < runs; i++) {
       floor.push(await timed(["-e", "0"]));
       help.push(await timed([bin, "--help"]));
-      serve.push(await serveOnce(serveArgs(bin)));
-      serveModules.push(await serveOnce(serveArgs(bin), modulesEnv));
+      cpu.floor.push(await floorCpuMs());
+      await serveInto(serveArgs(bin), serve, cpu.serve);
+      serveModules.push((await serveOnce(serveArgs(bin), modulesEnv)).ms);
       if (baseline !== undefined) {
         baseHelp.push(await timed([baseline, "--help"]));
-        baseServe.push(await serveOnce(serveArgs(baseline)));
+        await serveInto(serveArgs(baseline), baseServe, cpu.baseServe);
       }
       if (extraCa !== undefined) {
         floorNoCa.push(await timed(["-e", "0"], noCaEnv));
-        serveNoCa.push(await serveOnce(serveArgs(bin), noCaEnv));
+        cpu.floorNoCa.push(await floorCpuMs(noCaEnv));
+        await serveInto(serveArgs(bin), serveNoCa, cpu.serveNoCa, noCaEnv);
       }
     }
     const f = quantile(floor, 0.5);
@@ -168,6 +198,19 @@ async function main(): Promise<void> {
       console.log(`without NODE_EXTRA_CA_CERTS (set here: Node parses ${extraCa} at every start)`);
       console.log(line("  floor: node -e 0", floorNoCa, "", bare));
       console.log(line("  capgate serve, until listening", serveNoCa, "", bare));
+    }
+    console.log("");
+    console.log("CPU time (all threads, user+sys), median");
+    const cpuLine = (label: string, xs: number[], floorMs: number): string =>
+      `${label.padEnd(34)} ${fmt(quantile(xs, 0.5))}   ${(quantile(xs, 0.5) / floorMs).toFixed(2)}x the floor's`;
+    const cf = quantile(cpu.floor, 0.5);
+    console.log(cpuLine("floor: node -e", cpu.floor, cf));
+    console.log(cpuLine("capgate serve, until listening", cpu.serve, cf));
+    if (baseline !== undefined) console.log(cpuLine("baseline: capgate serve", cpu.baseServe, cf));
+    if (extraCa !== undefined) {
+      const bare = quantile(cpu.floorNoCa, 0.5);
+      console.log(cpuLine("  floor, no NODE_EXTRA_CA_CERTS", cpu.floorNoCa, bare));
+      console.log(cpuLine("  serve, no NODE_EXTRA_CA_CERTS", cpu.serveNoCa, bare));
     }
     console.log("");
     console.log(`quickstart memory (resident set)`);
