@@ -13,7 +13,11 @@ function serveBundle() {
   try {
     loader = require("../dist/serve/loader.cjs");
   } catch (e) {
-    if (e.code === "MODULE_NOT_FOUND" && String(e.message).includes("loader.cjs")) return null;
+    if (e.code === "MODULE_NOT_FOUND" && String(e.message).includes("loader.cjs")) {
+      // As the loader says of a missing bundle (the build makes both or neither).
+      if (process.env.CAPGATE_DEBUG) process.stderr.write("capgate: serve bundle not built: serving from dist/'s modules\n");
+      return null;
+    }
     throw e;
   }
   return loader.loadServeBundle();
