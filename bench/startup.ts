@@ -7,6 +7,9 @@
 //     the serve bundle (what bin/capgate.js runs) and from dist/'s modules
 //     (CAPGATE_SERVE_BUNDLE=off), each run --runs times in turn, median and
 //     p99, and each median's ratio to the floor's (target: within 2x);
+//     beside them the stack's own floor (bench/startup-stack-floor.mjs: a
+//     one-route Hono app on @hono/node-server, no capgate code), which shows
+//     how much of the target the mandated HTTP stack takes before capgate starts;
 //  2. memory: `capgate quickstart` in a temporary directory, the resident set
 //     of its sidecar process (and, for comparison, of the quickstart's own
 //     process holding PGlite and the compiler) once ready and again after
@@ -31,6 +34,7 @@ import { fileURLToPath } from "node:url";
 import { arg } from "./args.js";
 
 const bin = fileURLToPath(new URL("../bin/capgate.js", import.meta.url));
+const stackFloor = fileURLToPath(new URL("./startup-stack-floor.mjs", import.meta.url));
 
 function textArg(name: string): string | undefined {
   const i = process.argv.indexOf(`--${name}`);
@@ -54,14 +58,18 @@ async function timed(args: string[], env?: NodeJS.ProcessEnv): Promise<number> {
 /** CPU time (ms, all threads, user+sys) a running process has used so far, from /proc. */
 function cpuMsOf(pid: number): number {
   let ns = 0;
-  for (const task of readdirSync(`/proc/${pid}/task`)) ns += Number(readFileSync(`/proc/${pid}/task/${task}/schedstat`, "utf8").split(" ")[0]);
+  for (const task of readdirSync(`/proc/${pid}/task`))
+    ns += Number(readFileSync(`/proc/${pid}/task/${task}/schedstat`, "utf8").split(" ")[0]);
   return ns / 1e6;
 }
 
 /** The floor's CPU time: a `node -e` that only prints its own process.cpuUsage() as it ends. */
 async function floorCpuMs(env?: NodeJS.ProcessEnv): Promise<number> {
   const code = "const u = process.cpuUsage(); process.stdout.write(String((u.user + u.system) / 1000))";
-  const child = spawn(process.execPath, ["-e", code], { stdio: ["ignore", "pipe", "ignore"], ...(env === undefined ? {} : { env }) });
+  const child = spawn(process.execPath, ["-e", code], {
+    stdio: ["ignore", "pipe", "ignore"],
+    ...(env === undefined ? {} : { env }),
+  });
   let out = "";
   child.stdout!.on("data", (d: Buffer) => (out += d.toString()));
   const exit = await new Promise<number | null>((resolve) => child.once("close", resolve));
@@ -77,16 +85,23 @@ async function until(
   env?: NodeJS.ProcessEnv,
 ): Promise<{ ms: number; cpuMs: number; child: ChildProcess; output: () => string }> {
   const t0 = performance.now();
-  const child = spawn(process.execPath, args, { stdio: ["ignore", "pipe", "pipe"], ...(cwd === undefined ? {} : { cwd }), ...(env === undefined ? {} : { env }) });
+  const child = spawn(process.execPath, args, {
+    stdio: ["ignore", "pipe", "pipe"],
+    ...(cwd === undefined ? {} : { cwd }),
+    ...(env === undefined ? {} : { env }),
+  });
   let output = "";
   return new Promise((resolve, reject) => {
     const look = (d: Buffer): void => {
       output += d.toString();
-      if (ready.test(output)) resolve({ ms: performance.now() - t0, cpuMs: cpuMsOf(child.pid!), child, output: () => output });
+      if (ready.test(output))
+        resolve({ ms: performance.now() - t0, cpuMs: cpuMsOf(child.pid!), child, output: () => output });
     };
     child.stdout!.on("data", look);
     child.stderr!.on("data", look);
-    child.once("close", (code) => reject(new Error(`node ${args.join(" ")} exited ${code} before it was ready:\n${output}`)));
+    child.once("close", (code) =>
+      reject(new Error(`node ${args.join(" ")} exited ${code} before it was ready:\n${output}`)),
+    );
   });
 }
 
@@ -98,7 +113,9 @@ async function stop(child: ChildProcess, sig: NodeJS.Signals = "SIGTERM"): Promi
 }
 
 function rssMb(pid: number): number {
-  const line = readFileSync(`/proc/${pid}/status`, "utf8").split("\n").find((l) => l.startsWith("VmRSS:"))!;
+  const line = readFileSync(`/proc/${pid}/status`, "utf8")
+    .split("\n")
+    .find((l) => l.startsWith("VmRSS:"))!;
   return Number(/(\d+)/.exec(line)![1]) / 1024;
 }
 
@@ -132,9 +149,16 @@ async function main(): Promise<void> {
     const url = /ready on (http:\/\/\S+)/.exec(qs.output())![1]!;
     const sidecar = childrenOf(qs.child.pid!)[0]!;
     const atReady = { sidecar: rssMb(sidecar), quickstart: rssMb(qs.child.pid!) };
-    const body = JSON.stringify({ decision: "token.issue", input: { tenant_id: "acme", user_id: "u-bob", token_type: "access", auth: { methods: ["pwd"] } } });
+    const body = JSON.stringify({
+      decision: "token.issue",
+      input: { tenant_id: "acme", user_id: "u-bob", token_type: "access", auth: { methods: ["pwd"] } },
+    });
     for (let i = 0; i < requests; i++) {
-      const res = await fetch(`${url}/decide`, { method: "POST", headers: { "content-type": "application/json" }, body });
+      const res = await fetch(`${url}/decide`, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body,
+      });
       await res.text();
     }
     const afterLoad = { sidecar: rssMb(sidecar), quickstart: rssMb(qs.child.pid!) };
@@ -142,11 +166,26 @@ async function main(): Promise<void> {
 
     const state = join(dir, "state");
     const baseline = textArg("baseline");
-    const serveArgs = (capgate: string): string[] => [capgate, "serve", "--bundle", join(state, "bundle.tar.gz"), "--replica", join(state, "replica.db"), "--port", "0", "--no-watch", "--decision-log", "off", "--max-staleness", "86400"];
+    const serveArgs = (capgate: string): string[] => [
+      capgate,
+      "serve",
+      "--bundle",
+      join(state, "bundle.tar.gz"),
+      "--replica",
+      join(state, "replica.db"),
+      "--port",
+      "0",
+      "--no-watch",
+      "--decision-log",
+      "off",
+      "--max-staleness",
+      "86400",
+    ];
     const floor: number[] = [];
     const help: number[] = [];
     const serve: number[] = [];
     const serveModules: number[] = [];
+    const stack: number[] = [];
     const modulesEnv = { ...process.env, CAPGATE_SERVE_BUNDLE: "off" };
     const baseHelp: number[] = [];
     const baseServe: number[] = [];
@@ -155,9 +194,21 @@ async function main(): Promise<void> {
     delete noCaEnv["NODE_EXTRA_CA_CERTS"];
     const floorNoCa: number[] = [];
     const serveNoCa: number[] = [];
+    const stackNoCa: number[] = [];
     // CPU time, ms: the floor's and serve's (bundle), the baseline's serve, and both without NODE_EXTRA_CA_CERTS.
-    const cpu = { floor: [] as number[], serve: [] as number[], baseServe: [] as number[], floorNoCa: [] as number[], serveNoCa: [] as number[] };
-    const serveInto = async (args: string[], wall: number[], cpuMs: number[], env?: NodeJS.ProcessEnv): Promise<void> => {
+    const cpu = {
+      floor: [] as number[],
+      serve: [] as number[],
+      baseServe: [] as number[],
+      floorNoCa: [] as number[],
+      serveNoCa: [] as number[],
+    };
+    const serveInto = async (
+      args: string[],
+      wall: number[],
+      cpuMs: number[],
+      env?: NodeJS.ProcessEnv,
+    ): Promise<void> => {
       const r = await serveOnce(args, env);
       wall.push(r.ms);
       cpuMs.push(r.cpuMs);
@@ -166,6 +217,9 @@ async function main(): Promise<void> {
     for (let i = 0; i < runs; i++) {
       floor.push(await timed(["-e", "0"]));
       help.push(await timed([bin, "--help"]));
+      const hello = await until([stackFloor], /stack floor listening/);
+      stack.push(hello.ms);
+      await stop(hello.child);
       cpu.floor.push(await floorCpuMs());
       await serveInto(serveArgs(bin), serve, cpu.serve);
       serveModules.push((await serveOnce(serveArgs(bin), modulesEnv)).ms);
@@ -177,6 +231,9 @@ async function main(): Promise<void> {
         floorNoCa.push(await timed(["-e", "0"], noCaEnv));
         cpu.floorNoCa.push(await floorCpuMs(noCaEnv));
         await serveInto(serveArgs(bin), serveNoCa, cpu.serveNoCa, noCaEnv);
+        const hello = await until([stackFloor], /stack floor listening/, undefined, noCaEnv);
+        stackNoCa.push(hello.ms);
+        await stop(hello.child);
       }
     }
     const f = quantile(floor, 0.5);
@@ -187,6 +244,7 @@ async function main(): Promise<void> {
     console.log(`start-up, ${runs} runs each`);
     console.log(line("floor: node -e 0", floor, ""));
     console.log(line("capgate --help", help, "   (target within 2x)"));
+    console.log(line("stack floor: Hono hello, listening", stack, "   (no capgate code: Hono on @hono/node-server)"));
     console.log(line("capgate serve, until listening", serve, "   (target within 2x)"));
     console.log(line("  the same from dist/'s modules", serveModules, "   (CAPGATE_SERVE_BUNDLE=off)"));
     if (baseline !== undefined) {
@@ -198,6 +256,7 @@ async function main(): Promise<void> {
       console.log(`without NODE_EXTRA_CA_CERTS (set here: Node parses ${extraCa} at every start)`);
       console.log(line("  floor: node -e 0", floorNoCa, "", bare));
       console.log(line("  capgate serve, until listening", serveNoCa, "", bare));
+      console.log(line("  stack floor: Hono hello", stackNoCa, "", bare));
     }
     console.log("");
     console.log("CPU time (all threads, user+sys), median");
@@ -214,9 +273,15 @@ async function main(): Promise<void> {
     }
     console.log("");
     console.log(`quickstart memory (resident set)`);
-    console.log(`${"sidecar process, ready".padEnd(34)} ${atReady.sidecar.toFixed(0).padStart(5)} MB   (target under 250 MB)`);
-    console.log(`${`sidecar process, after ${requests} decisions`.padEnd(34)} ${afterLoad.sidecar.toFixed(0).padStart(5)} MB   (target under 250 MB)`);
-    console.log(`${"quickstart process (PGlite, compiler)".padEnd(34)} ${afterLoad.quickstart.toFixed(0).padStart(5)} MB   (not serving)`);
+    console.log(
+      `${"sidecar process, ready".padEnd(34)} ${atReady.sidecar.toFixed(0).padStart(5)} MB   (target under 250 MB)`,
+    );
+    console.log(
+      `${`sidecar process, after ${requests} decisions`.padEnd(34)} ${afterLoad.sidecar.toFixed(0).padStart(5)} MB   (target under 250 MB)`,
+    );
+    console.log(
+      `${"quickstart process (PGlite, compiler)".padEnd(34)} ${afterLoad.quickstart.toFixed(0).padStart(5)} MB   (not serving)`,
+    );
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
