@@ -36,9 +36,9 @@ export interface RelayOptions {
   onNote?: (line: string) => void;
 }
 
-/** Runs until `signal` aborts; resolves then, having released the lease. */
 const DEFAULT_PASS_GAP_MS = 100;
 
+/** Runs until `signal` aborts; resolves then, having released the lease. */
 export async function runRelay(opts: RelayOptions): Promise<void> {
   const names = fleetNames(opts.stream);
   const note = opts.onNote ?? (() => undefined);
