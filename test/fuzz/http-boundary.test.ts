@@ -47,11 +47,11 @@ describe("HTTP boundary fuzz", () => {
   it.each([
     ["a backslash in the path", "GET /\\ HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n", /"problem":"malformed_request"/],
     ["a Host the adapter cannot parse", "POST /decide HTTP/1.1\r\nHost: a b\r\ncontent-length: 2\r\n\r\n{}", /"code":"invalid_input"/],
-    ["a body after Connection: close", "GET /nope HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n{}", /"problem":"(malformed_request|unknown_route)"/],
+    ["a body after Connection: close", "GET /nope HTTP/1.1\r\nHost: 127.0.0.1:PORT\r\nConnection: close\r\n\r\n{}", /"problem":"(malformed_request|unknown_route)"/],
     ["not HTTP at all", "\u0000\u0001 hello\r\n\r\n", /"problem":"malformed_request"/],
   ])("answers %s with a JSON error", async (_what, raw, pattern) => {
     const answer = await new Promise<string>((resolve, reject) => {
-      const socket = connect(Number(target.url.port), target.url.hostname, () => socket.end(raw));
+      const socket = connect(Number(target.url.port), target.url.hostname, () => socket.end(raw.replace("PORT", target.url.port)));
       let text = "";
       socket.on("data", (d: Buffer) => (text += d.toString()));
       socket.on("end", () => resolve(text));
@@ -61,6 +61,20 @@ describe("HTTP boundary fuzz", () => {
     expect(head).toMatch(/^HTTP\/1\.1 4\d\d /);
     expect(head.toLowerCase()).toContain("content-type: application/json");
     expect(body).toMatch(pattern);
+  });
+
+  it("answers a request once when bytes follow its Connection: close (its answer is the connection's last)", async () => {
+    // A Host of the wrong port is refused synchronously, so the answer is written before the parser meets "{}".
+    const raw = "GET /nope HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n{}";
+    const answer = await new Promise<string>((resolve, reject) => {
+      const socket = connect(Number(target.url.port), target.url.hostname, () => socket.end(raw));
+      let text = "";
+      socket.on("data", (d: Buffer) => (text += d.toString()));
+      socket.on("end", () => resolve(text));
+      socket.on("error", reject);
+    });
+    expect(answer.match(/HTTP\/1\.1 \d{3} /g)).toEqual(["HTTP/1.1 421 "]);
+    expect(answer).toContain('"problem":"misdirected_host"');
   });
 
   it("quotes a caller's path holding a line break, so the error stays one line (found by the fuzzer)", async () => {

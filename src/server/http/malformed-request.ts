@@ -22,8 +22,21 @@ export function answerClientErrors(server: Server): void {
       socket.destroy();
       return;
     }
+    // An answer already on its way (bytes after a Connection: close request, say) is the
+    // connection's last: a second one after it would be read as the answer to nothing. As
+    // Node's own handler, write only when no in-flight response has sent its head; ours are
+    // written head and body at once, so ending after it cuts nothing.
+    if (inFlight(socket)?.headersSent === true) {
+      socket.end();
+      return;
+    }
     const { status, body } = toHttpError(inputError("request", "malformed_request", `is not a valid HTTP/1.1 request (${err.code ?? "parse error"})`));
     const text = JSON.stringify(body);
     socket.end(`HTTP/1.1 ${status} Bad Request\r\ncontent-type: application/json\r\ncontent-length: ${Buffer.byteLength(text)}\r\nconnection: close\r\n\r\n${text}`);
   });
+}
+
+/** The response Node's server is writing on this socket, if any (the field Node's own clientError handler reads). */
+function inFlight(socket: Duplex): { headersSent: boolean } | undefined {
+  return (socket as Duplex & { _httpMessage?: { headersSent: boolean } | null })._httpMessage ?? undefined;
 }
