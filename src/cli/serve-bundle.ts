@@ -52,7 +52,8 @@ function evaluate(source: string, cachedData: Buffer | undefined): { entry: Serv
   const script = new vm.Script(source, {
     filename: bundleFile,
     ...(cachedData === undefined ? {} : { cachedData }),
-    // The bundle import()s the packages it leaves out (PGlite's, for one) as any module would.
+    // The bundle require()s the packages it leaves out (scripts/build.mjs); an import() from code
+    // compiled here is still given the main context's loader.
     importModuleDynamically: vm.constants.USE_MAIN_CONTEXT_DEFAULT_LOADER,
   });
   const module = { exports: {} as ServeEntry };

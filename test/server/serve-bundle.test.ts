@@ -4,7 +4,8 @@
 // module of dist/ but the loader, and from dist/'s modules with
 // CAPGATE_SERVE_BUNDLE=off; a copy of the bundle starts and decides with its
 // code cache, with a cache V8 refuses, with a cache made for another bundle
-// (not used) and with none; a bundle older than dist/'s last tsc build is not run.
+// (not used) and with none, and loads a package it leaves out (prom-client, at
+// the first /metrics scrape) in each case; a bundle older than dist/'s last tsc build is not run.
 import { spawn, spawnSync } from "node:child_process";
 import { once } from "node:events";
 import { copyFileSync, mkdirSync, readFileSync, rmSync, utimesSync, writeFileSync } from "node:fs";
@@ -57,16 +58,17 @@ async function serveAndDecide(args: string[], env: NodeJS.ProcessEnv = {}): Prom
   const hooks = join(tmp.dir, "hooks.mjs");
   writeFileSync(
     hooks,
-    `export async function resolve(s, c, next) { const r = await next(s, c); if (r.url.includes("/dist/")) process.stderr.write("DIST " + r.url.split("/dist/")[1] + "\\n"); return r; }\n`,
+    `export async function resolve(s, c, next) { const r = await next(s, c); if (r.url.includes("/dist/") && !r.url.includes("/node_modules/")) process.stderr.write("DIST " + r.url.split("/dist/")[1] + "\\n"); return r; }\n`,
   );
   // CommonJS loads (bin/capgate.js and the serve loader are CommonJS) are reported through the
-  // same line: every file resolved by require(), as Node's own resolver answers it.
+  // same line: every file resolved by require(), as Node's own resolver answers it. Packages'
+  // own dist/ folders (those the bundle leaves out, loaded when first used) are not capgate's.
   const register = join(tmp.dir, "register.mjs");
   writeFileSync(
     register,
     `import Module, { register } from "node:module";\nregister(${JSON.stringify(pathToFileURL(hooks).href)});\n` +
       `const resolve = Module._resolveFilename;\n` +
-      `Module._resolveFilename = function (...a) { const f = resolve.apply(this, a); if (f.includes("/dist/")) process.stderr.write("DIST " + f.split("/dist/")[1] + "\\n"); return f; };\n`,
+      `Module._resolveFilename = function (...a) { const f = resolve.apply(this, a); if (f.includes("/dist/") && !f.includes("/node_modules/")) process.stderr.write("DIST " + f.split("/dist/")[1] + "\\n"); return f; };\n`,
   );
   const child = spawn(
     process.execPath,
@@ -87,6 +89,10 @@ async function serveAndDecide(args: string[], env: NodeJS.ProcessEnv = {}): Prom
     expect(r.json).toMatchObject({ allow: false, reasons: ["mfa_required"], policy_revision: "bundle-rev" });
     const authzen = await post(url, "/access/v1/evaluation", { subject: { type: "user", id: "a" }, action: { name: "read" }, resource: { type: "doc", id: "1" } });
     expect(authzen.json, "capgate's built-ins answer, not the Wasm SDK's").toEqual({ decision: true });
+    // prom-client is left out of the bundle and loaded at the first scrape, from code V8 may have taken from the cache.
+    const metrics = await fetch(`${url}/metrics`);
+    expect(metrics.status, "a package the bundle leaves out loads when first used").toBe(200);
+    expect(await metrics.text()).toContain("capgate_decisions_total");
   } finally {
     child.kill("SIGTERM");
   }
