@@ -13,7 +13,7 @@
 // [12] entry list (u32 entry pointers), [16] buckets, [20] bucket count (power of 2).
 // Entry (16 bytes): [0] key, [4] value (the key itself for sets), [8] chain next, [12] hash.
 import { opa_malloc, alloc, calloc, realloc } from "./memory";
-import { hashValue, equalValues, compareValues, compareBytes } from "./compare";
+import { hashValue, equalValues, equalStrings, compareValues, compareBytes } from "./compare";
 import { sortPointers, BY_ENTRY_KEY } from "./sort";
 import { T_STRING, strLen, strPtr } from "./value";
 
@@ -44,30 +44,16 @@ function findHashed(t: usize, key: usize, h: u32): usize {
   return 0;
 }
 
-/**
- * Whether n bytes at a and b are the same. Keys are short, and one side is
- * usually in the input text and the other in static data, at different
- * alignments, where memory.compare's call ends in its byte loop anyway.
- */
-// @ts-ignore: decorator
-@inline function sameBytes(a: usize, b: usize, n: u32): bool {
-  if (n > 16) return memory.compare(a, b, n) == 0;
-  for (let i: usize = 0; i < <usize>n; i++) if (load<u8>(a + i) != load<u8>(b + i)) return false;
-  return true;
-}
-
 /** The entry for `key` in a table without buckets: a scan of the list. */
 function findScan(t: usize, key: usize): usize {
   let n = load<u32>(t, 4);
   let list = entries(t);
   // String keys, nearly every key there is, skip equalValues' call and type dispatch.
   if (key != 0 && load<u8>(key) == T_STRING) {
-    let len = strLen(key);
-    let bytes = strPtr(key);
     for (let i: u32 = 0; i < n; i++) {
       let e = <usize>load<u32>(list + (<usize>i << 2));
       let k = <usize>load<u32>(e);
-      if (load<u8>(k) == T_STRING && strLen(k) == len && sameBytes(strPtr(k), bytes, len)) return e;
+      if (load<u8>(k) == T_STRING && equalStrings(k, key)) return e;
     }
     return 0;
   }
