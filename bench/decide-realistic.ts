@@ -16,9 +16,10 @@
 // their token verified once warm, the rest pay a full ES256 check.
 //
 // One run reports, at --connections (default 32) for --rounds rounds of
-// --seconds each: /decide, a no-op POST route of the same server and a
+// --seconds each: /decide, a no-op POST route of the same server, a
 // fail-closed /decide (a second server in the same process without a
-// replica), req/s, p50/p99 and the sidecar's CPU µs per request; then the
+// replica) and the floor under them all, a no-op node:http server in the same
+// process without Hono; req/s, p50/p99 and the sidecar's CPU µs per request; then the
 // sidecar's RSS after its first 10,000 decisions and after a soak of
 // in-process decisions on the same mix, until the sidecar has made
 // --soak-decisions in all (10000000 for the issue's 10 M) or --soak-seconds
@@ -34,7 +35,7 @@
 import { spawn } from "node:child_process";
 import { once } from "node:events";
 import { readFileSync, writeFileSync } from "node:fs";
-import { type IncomingMessage, request } from "node:http";
+import { createServer, type IncomingMessage, request } from "node:http";
 import { join } from "node:path";
 import { performance } from "node:perf_hooks";
 import { createInterface } from "node:readline";
@@ -377,6 +378,7 @@ export async function realisticServe(dir: string): Promise<void> {
     logger: pino({ level: "silent" }),
     config: loadConfig({ flags: { ...flags, replica: join(dir, "no-replica.db"), decision_log: join(dir, "decisions-closed.log") } }),
   });
+  const floorUrl = await nodeHttpFloor();
   const outcomes: Record<string, number> = {};
   for (let i = 0; i < 10_000; i++) {
     if (i % 100 === 0) await new Promise((r) => setImmediate(r));
@@ -385,8 +387,30 @@ export async function realisticServe(dir: string): Promise<void> {
     outcomes[key] = (outcomes[key] ?? 0) + 1;
   }
   await server.decisionLog.flush();
-  process.stdout.write(JSON.stringify({ url: server.url, closedUrl: closedServer.url, at10k: await memory(), outcomes }) + "\n");
+  process.stdout.write(JSON.stringify({ url: server.url, closedUrl: closedServer.url, floorUrl, at10k: await memory(), outcomes }) + "\n");
   process.once("SIGTERM", () => void Promise.all([server.close(), closedServer.close()]).then(() => process.exit(0)));
+}
+
+/**
+ * The floor under every route: a node:http server in the sidecar's process
+ * (no Hono, no adapter) that reads each POST's body and answers {"ok":true},
+ * as the no-op route does. What Node's HTTP and the kernel's loopback cost
+ * per request on this machine today, which no route of the sidecar can beat.
+ */
+async function nodeHttpFloor(): Promise<string> {
+  const answer = '{"ok":true}';
+  const server = createServer((req, res) => {
+    req.on("data", () => undefined);
+    req.on("end", () => {
+      res.writeHead(200, { "content-type": "application/json", "content-length": answer.length });
+      res.end(answer);
+    });
+  });
+  server.listen(0, "127.0.0.1");
+  await once(server, "listening");
+  const address = server.address();
+  if (address === null || typeof address === "string") throw new Error("the node:http floor has no port");
+  return `http://127.0.0.1:${address.port}`;
 }
 
 interface Memory {
@@ -411,6 +435,8 @@ type Soak = Memory & {
   /** Decision log lines dropped since start, and the most bytes it held during the soak. */
   log: { dropped: number; mostBuffered: number };
 };
+
+type RouteName = "noop" | "decide" | "fail-closed" | "node:http";
 
 interface Round {
   rps: number;
@@ -442,7 +468,7 @@ export async function realisticMain(): Promise<void> {
       stdio: ["ignore", "pipe", "inherit"],
     });
     const [line] = (await once(createInterface({ input: child.stdout! }), "line")) as [string];
-    const info = JSON.parse(line) as { url: string; closedUrl: string; at10k: Memory; outcomes: Record<string, number> };
+    const info = JSON.parse(line) as { url: string; closedUrl: string; floorUrl: string; at10k: Memory; outcomes: Record<string, number> };
     process.stderr.write(`  outcomes of the first 10,000 decisions: ${JSON.stringify(info.outcomes)}\n`);
     try {
       const cpu = async (): Promise<number> => {
@@ -471,6 +497,7 @@ export async function realisticMain(): Promise<void> {
         noop: () => run("/noop", info.url),
         decide: () => run("/decide", info.url),
         "fail-closed": () => run("/decide", info.closedUrl),
+        "node:http": () => run("/noop", info.floorUrl),
       };
       type Name = keyof typeof routes;
       process.stderr.write(`measuring HTTP (${ROUNDS} rounds of ${SECONDS}s per route, ${CONNECTIONS} connections) ...\n`);
@@ -517,7 +544,7 @@ async function postWithoutTimeout(url: string): Promise<string> {
 }
 
 function report(
-  rounds: Array<Record<"noop" | "decide" | "fail-closed", Round>>,
+  rounds: Array<Record<RouteName, Round>>,
   { at10k, afterHttp }: { at10k: Memory; afterHttp: Memory },
   soak: Soak,
   httpDecisions: number,
@@ -526,7 +553,7 @@ function report(
 ): void {
   const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
   const pct = (x: number): string => `${(100 * x).toFixed(1)} %`;
-  const each = (f: (r: Record<"noop" | "decide" | "fail-closed", Round>) => number, d = 0): string => rounds.map((r) => f(r).toFixed(d)).join(" / ");
+  const each = (f: (r: Record<RouteName, Round>) => number, d = 0): string => rounds.map((r) => f(r).toFixed(d)).join(" / ");
   const ratio = rounds.map((r) => r.decide.rps / r.noop.rps);
   const closedRatio = rounds.map((r) => r["fail-closed"].rps / r.noop.rps);
   const capacity = rounds.map((r) => r.noop.cpuUs / r.decide.cpuUs);
@@ -550,6 +577,10 @@ function report(
     ["CPU µs per /decide (HTTP)", each((r) => r.decide.cpuUs, 1), "<= 35 µs"],
     ["CPU µs per no-op (HTTP)", each((r) => r.noop.cpuUs, 1), ""],
     ["CPU µs per fail-closed", each((r) => r["fail-closed"].cpuUs, 1), ""],
+    // The floor: Node's HTTP alone, no Hono (nodeHttpFloor); no route of the sidecar can do better.
+    ["node:http no-op req/s", each((r) => r["node:http"].rps), ""],
+    ["node:http no-op p50 / p99 ms", `${each((r) => r["node:http"].p50)}; ${each((r) => r["node:http"].p99)}`, ""],
+    ["CPU µs per node:http no-op", each((r) => r["node:http"].cpuUs, 1), ""],
     ["CPU µs per decision (in-proc mix)", soak.cpuUs.toFixed(1), ""],
     ...Object.entries(perDecision).map(([k, v]): [string, string, string] => [`  ${k} alone`, v.toFixed(1), ""]),
     ["worker round trip (deadline)", `${worker.cpuUs.toFixed(1)} µs CPU, ${worker.medianUs.toFixed(0)} µs median wall; ${pct(worker.cpuUs / soak.cpuUs)} of a decision's CPU`, "< 10 %"],

@@ -40,7 +40,8 @@ import { FactCache } from "./fact-cache.js";
 import type { TokenFacts } from "./facts.js";
 
 export interface JwtVerifier {
-  verify(token: string): Promise<TokenFacts>;
+  /** A token remembered as verified is answered at once; any other is checked, off the event loop where it can be. */
+  verify(token: string): TokenFacts | Promise<TokenFacts>;
 }
 
 /** A verifier whose key set can be replaced while serving (a JWKS file reloaded after a key rotation). */
@@ -111,23 +112,27 @@ export function createJwtVerifier(jwks: JSONWebKeySet, algorithms: readonly stri
       verified.at(keySet);
       headers.clear();
     },
-    async verify(token) {
+    verify(token) {
       const digest = ascii(token) ? hash("sha256", token, "binary") : undefined;
       const header = digest === undefined ? undefined : verified.get(digest);
       if (header !== undefined) {
         const decoded = claimsOf(payloadBytes(token));
         if ("claims" in decoded) return { verified: true, header, claims: decoded.claims };
       }
-      const checkedWith = keySet;
-      const { facts, payload } = await check(token, keys, allowed);
-      // Keys replaced while this one was being checked: its result belongs to the old set.
-      if (checkedWith !== keySet) return verifier.verify(token);
-      if (!facts.verified || facts.header === undefined) return facts;
-      const answer = { ...facts, header: shared(token.slice(0, token.indexOf(".")), facts.header) };
-      // Remembered only when a hit decodes the very bytes verified (not so for an unencoded payload, RFC 7797).
-      if (digest !== undefined && payload !== undefined && payloadBytes(token).equals(payload)) verified.set(digest, answer.header);
-      return answer;
+      return checkAndRemember(token, digest);
     },
+  };
+  /** The full check of a token not remembered, remembering it when verified. */
+  const checkAndRemember = async (token: string, digest: string | undefined): Promise<TokenFacts> => {
+    const checkedWith = keySet;
+    const { facts, payload } = await check(token, keys, allowed);
+    // Keys replaced while this one was being checked: its result belongs to the old set.
+    if (checkedWith !== keySet) return verifier.verify(token);
+    if (!facts.verified || facts.header === undefined) return facts;
+    const answer = { ...facts, header: shared(token.slice(0, token.indexOf(".")), facts.header) };
+    // Remembered only when a hit decodes the very bytes verified (not so for an unencoded payload, RFC 7797).
+    if (digest !== undefined && payload !== undefined && payloadBytes(token).equals(payload)) verified.set(digest, answer.header);
+    return answer;
   };
   return verifier;
 }
@@ -189,7 +194,7 @@ const keyObjects = new WeakMap<CryptoKey, KeyObject>();
 /**
  * The payload of an ECDSA-signed token with a plain header, its signature
  * checked by node:crypto (about half the CPU of WebCrypto's, which jose
- * uses), or undefined for any other token, which jose checks whole. jose
+ * uses; both on the thread pool), or undefined for any other token, which jose checks whole. jose
  * still parses the header and picks and imports the key from the set, by
  * its rules (kid, alg, use, key_ops, curve); what is skipped is only
  * compactVerify's handling of header parameters a plain header lacks.
@@ -207,9 +212,19 @@ async function ecdsaVerify(token: string, header: Record<string, unknown>, keys:
   }
   const bytes = Buffer.from(signature, "base64url");
   const signingInput = Buffer.from(token.slice(0, token.length - signature.length - 1));
-  if (bytes.length !== ecdsa.bytes || !verifySignature(ecdsa.hash, signingInput, { key: keyObject, dsaEncoding: "ieee-p1363" }, bytes))
-    throw new errors.JWSSignatureVerificationFailed();
+  if (bytes.length !== ecdsa.bytes || !(await signatureHolds(ecdsa.hash, signingInput, keyObject, bytes))) throw new errors.JWSSignatureVerificationFailed();
   return Buffer.from(payload, "base64url");
+}
+
+/**
+ * node:crypto's verify given a callback, which runs it on libuv's thread pool:
+ * an ES256 check costs about 80 µs of CPU, which on the event loop held up
+ * every other request; on the pool the loop goes on answering them.
+ */
+function signatureHolds(algorithm: string, data: Buffer, key: KeyObject, signature: Buffer): Promise<boolean> {
+  return new Promise((resolve, reject) => {
+    verifySignature(algorithm, data, { key, dsaEncoding: "ieee-p1363" }, signature, (e, ok) => (e === null ? resolve(ok) : reject(e)));
+  });
 }
 
 /** The value (parsed JSON) made read-only at every depth. */
