@@ -5,12 +5,14 @@
 // one is checked in full and refused, and after a key rotation (the JWKS file
 // rewritten, the sidecar reloaded as on SIGHUP) a remembered token signed by
 // the removed key is refused. Then the verifier alone: what it remembers,
-// what it does not, and the tokens node:crypto's direct path leaves to jose.
-import { KeyObject, sign as cryptoSign } from "node:crypto";
+// what it does not, and the tokens node:crypto's direct path leaves to jose;
+// and the bound on checks waiting for the thread pool.
+import { KeyObject, randomBytes, sign as cryptoSign } from "node:crypto";
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { exportJWK, generateKeyPair, SignJWT, type CryptoKey, type JWK } from "jose";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { DECISIONS } from "../../src/server/decide/index.js";
 import { createJwtVerifier } from "../../src/server/decide/jwt.js";
 import type { RunningServer } from "../../src/server/server.js";
 import { hardeningFixture, type HardeningFixture } from "./hardening-fixture.js";
@@ -155,6 +157,22 @@ describe("the verifier's memory", () => {
     expect(await v.verify(`${h}.${p}.${s!.slice(0, -4)}`)).toMatchObject({ verified: false, error: "bad_signature" });
     expect(await v.verify(`${h}.${p}.${s}.`)).toMatchObject({ verified: false });
     expect(v.cached).toBe(1);
+  });
+});
+
+describe("signature checks waiting for the thread pool", () => {
+  it("answers verifier_busy, without checking, beyond 1,024 checks in flight, and checks again once they are done", async () => {
+    const spec = DECISIONS.find((d) => d.name === "token.validate")!;
+    const [h, p] = (await sign("k2")).split(".");
+    // 1,100 tokens never seen, each with a signature of the right length that does not hold, asked together.
+    const forged = Array.from({ length: 1100 }, () => `${h}.${p}.${randomBytes(64).toString("base64url")}`);
+    const answers = await Promise.all(forged.map((token) => server.decider.decide({ spec, input: { tenant_id: "globex", token } })));
+    const reasons = answers.map((a) => a.reasons.join(","));
+    expect(reasons.filter((r) => r === "invalid_token")).toHaveLength(1024);
+    expect(reasons.filter((r) => r === "verifier_busy")).toHaveLength(76);
+    expect(answers.every((a) => a.allow === false)).toBe(true);
+    // The checks done, a token is checked again (k2: an earlier test's rotation removed k1).
+    expect(await validate(await sign("k2"))).toMatchObject({ allow: true, reasons: [] });
   });
 });
 

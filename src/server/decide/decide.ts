@@ -11,7 +11,7 @@ import type { DecisionLog } from "../decision-log.js";
 import type { Engine } from "../../policy/runtime/index.js";
 import type { ReplicaState } from "../../replica/index.js";
 import { buildPolicyInput, type FactSource, type TokenFacts } from "./facts.js";
-import type { JwtVerifier } from "./jwt.js";
+import { VERIFIER_BUSY, type JwtVerifier } from "./jwt.js";
 import type { ServerMetrics } from "../metrics.js";
 
 export interface DecisionAnswer {
@@ -77,6 +77,8 @@ export class Decider {
       const remaining = this.deps.deadlineMs - (performance.now() - started);
       const verified = verifying instanceof Promise ? await withDeadline(verifying, remaining) : verifying;
       if (verified === "deadline") return closed(head, ["deadline_exceeded"]);
+      // Not checked at all (too many checks waiting): a transient refusal, not a verdict on the token.
+      if (verified.error === VERIFIER_BUSY) return closed(head, [VERIFIER_BUSY]);
       token = verified;
     }
     let input: string;

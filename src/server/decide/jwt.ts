@@ -52,6 +52,17 @@ export interface KeySetVerifier extends JwtVerifier {
   readonly cached: number;
 }
 
+/**
+ * Full checks in flight at once, at most: they wait for libuv's thread pool,
+ * and one whose request the deadline already answered still runs, so without
+ * a bound, callers faster than the pool (many connections presenting tokens
+ * never seen) would queue checks without limit. 1,024 checks of about 80 µs
+ * are some 40 ms of the pool's work on two cores: within the deadline.
+ */
+const CHECKS_IN_FLIGHT = 1024;
+/** The error of a token not checked because CHECKS_IN_FLIGHT are; the decider answers it closed as `verifier_busy`. */
+export const VERIFIER_BUSY = "verifier_busy";
+
 /** Tokens remembered as verified: each is a digest and a reference to a shared header. */
 const CACHED_TOKENS = 16_384;
 /** A digest's length: SHA-256's 32 bytes as a one-byte string ("binary" is latin1, one character a byte). */
@@ -122,10 +133,19 @@ export function createJwtVerifier(jwks: JSONWebKeySet, algorithms: readonly stri
       return checkAndRemember(token, digest);
     },
   };
+  let inFlight = 0;
   /** The full check of a token not remembered, remembering it when verified. */
   const checkAndRemember = async (token: string, digest: string | undefined): Promise<TokenFacts> => {
+    if (inFlight >= CHECKS_IN_FLIGHT) return { verified: false, error: VERIFIER_BUSY };
     const checkedWith = keySet;
-    const { facts, payload } = await check(token, keys, allowed);
+    inFlight += 1;
+    let checked: Awaited<ReturnType<typeof check>>;
+    try {
+      checked = await check(token, keys, allowed);
+    } finally {
+      inFlight -= 1;
+    }
+    const { facts, payload } = checked;
     // Keys replaced while this one was being checked: its result belongs to the old set.
     if (checkedWith !== keySet) return verifier.verify(token);
     if (!facts.verified || facts.header === undefined) return facts;
