@@ -27,6 +27,10 @@
 // remembered token costs about 2 µs more CPU to answer. The header is frozen
 // and the claims are new on every call, so no decision can alter what the
 // next one reads.
+//
+// A token not remembered is checked on libuv's thread pool, so the event loop
+// answers other requests meanwhile; at most CHECKS_IN_FLIGHT checks wait there,
+// and beyond them a token is answered VERIFIER_BUSY without a check.
 import { hash, KeyObject, verify as verifySignature } from "node:crypto";
 import { readFileSync } from "node:fs";
 // jose by subpath: its index loads every JWS/JWE/JWT/JWKS module at start-up.
@@ -214,10 +218,11 @@ const keyObjects = new WeakMap<CryptoKey, KeyObject>();
 /**
  * The payload of an ECDSA-signed token with a plain header, its signature
  * checked by node:crypto (about half the CPU of WebCrypto's, which jose
- * uses; both on the thread pool), or undefined for any other token, which jose checks whole. jose
- * still parses the header and picks and imports the key from the set, by
- * its rules (kid, alg, use, key_ops, curve); what is skipped is only
- * compactVerify's handling of header parameters a plain header lacks.
+ * uses; both on the thread pool), or undefined for any other token, which
+ * jose checks whole. jose still parses the header and picks and imports the
+ * key from the set, by its rules (kid, alg, use, key_ops, curve); what is
+ * skipped is only compactVerify's handling of header parameters a plain
+ * header lacks.
  */
 async function ecdsaVerify(token: string, header: Record<string, unknown>, keys: ReturnType<typeof createLocalJWKSet>): Promise<Uint8Array | undefined> {
   const ecdsa = ECDSA[header["alg"] as string];
