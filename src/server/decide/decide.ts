@@ -74,8 +74,7 @@ export class Decider {
     if (req.spec.name === "token.validate") {
       const verifying = this.deps.jwt.verify(String(req.input["token"]));
       // A remembered token is answered at once; only a check in progress is raced against the deadline.
-      const remaining = this.deps.deadlineMs - (performance.now() - started);
-      const verified = verifying instanceof Promise ? await withDeadline(verifying, remaining) : verifying;
+      const verified = verifying instanceof Promise ? await withDeadline(verifying, this.deps.deadlineMs - (performance.now() - started)) : verifying;
       if (verified === "deadline") return closed(head, ["deadline_exceeded"]);
       // Not checked at all (too many checks waiting): a transient refusal, not a verdict on the token.
       if (verified.error === VERIFIER_BUSY) return closed(head, [VERIFIER_BUSY]);
